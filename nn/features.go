@@ -1,0 +1,327 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Input kinds.
+const (
+	KindNumeric     = "numeric"     // one number → one feature (two with a missing indicator)
+	KindVector      = "vector"      // a fixed-length list of numbers → Length consecutive features
+	KindCategorical = "categorical" // a string → one-hot over Vocabulary (+ an unknown slot)
+)
+
+// Imputation strategies (the fitted fill value is stored, not recomputed).
+const (
+	ImputeMean         = "mean"
+	ImputeMedian       = "median"
+	ImputeMostFrequent = "most_frequent"
+	ImputeConstant     = "constant"
+)
+
+// Scaling methods.
+const (
+	ScaleStandard = "standard" // (x - Mean) / Std
+	ScaleMinMax   = "minmax"   // (x - Min) / (Max - Min)
+)
+
+// Input is one named input of a model and the fitted preprocessing that turns
+// its raw value into features. The same arithmetic runs when training, when
+// scoring in Go and when scoring in SQL, so there is no training/serving skew.
+//
+// A numeric value goes through, in order: imputation (a NULL or NaN becomes
+// Impute.Value, and the optional indicator feature becomes 1), Clip, Log1p,
+// then Scale. A categorical value becomes a one-hot block over Vocabulary,
+// with one extra slot for values outside it when UnknownBucket is set. A
+// vector is copied element by element, with Scale applied to each element.
+type Input struct {
+	Name          string   `json:"name"`
+	Kind          string   `json:"kind"`
+	Length        int      `json:"length,omitempty"` // vector: number of elements
+	Impute        *Impute  `json:"impute,omitempty"`
+	Clip          *Clip    `json:"clip,omitempty"`
+	Log1p         bool     `json:"log1p,omitempty"`
+	Scale         *Scale   `json:"scale,omitempty"`
+	Vocabulary    []string `json:"vocabulary,omitempty"`
+	UnknownBucket bool     `json:"unknown_bucket,omitempty"`
+}
+
+// Impute says what replaces a missing value.
+type Impute struct {
+	Strategy  string  `json:"strategy"`
+	Value     float64 `json:"value"`              // numeric fill value
+	Category  string  `json:"category,omitempty"` // categorical fill value
+	Indicator bool    `json:"indicator,omitempty"`
+}
+
+// Clip bounds a numeric value before Log1p and Scale.
+type Clip struct {
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
+}
+
+// Scale is a fitted affine scaling.
+type Scale struct {
+	Method string  `json:"method"`
+	Mean   float64 `json:"mean,omitempty"`
+	Std    float64 `json:"std,omitempty"`
+	Min    float64 `json:"min,omitempty"`
+	Max    float64 `json:"max,omitempty"`
+}
+
+// NumericInput is a plain numeric input with no preprocessing.
+func NumericInput(name string) Input { return Input{Name: name, Kind: KindNumeric} }
+
+// VectorInput is a plain fixed-length list input with no preprocessing.
+func VectorInput(name string, length int) Input {
+	return Input{Name: name, Kind: KindVector, Length: length}
+}
+
+// Width is the number of features the input encodes to.
+func (in *Input) Width() int {
+	switch in.Kind {
+	case KindNumeric:
+		if in.Impute != nil && in.Impute.Indicator {
+			return 2
+		}
+		return 1
+	case KindVector:
+		return in.Length
+	case KindCategorical:
+		w := len(in.Vocabulary)
+		if in.UnknownBucket {
+			w++
+		}
+		if in.Impute != nil && in.Impute.Indicator {
+			w++
+		}
+		return w
+	}
+	return 0
+}
+
+func (in *Input) validate() error {
+	if in.Name == "" {
+		return errors.New("empty name")
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch in.Kind {
+	case KindNumeric:
+	case KindVector:
+		if in.Length <= 0 || in.Length > 1<<24 {
+			return fmt.Errorf("vector length %d out of range", in.Length)
+		}
+		if in.Impute != nil || in.Clip != nil || in.Log1p {
+			return errors.New("a vector input takes only scaling")
+		}
+	case KindCategorical:
+		if len(in.Vocabulary) == 0 && !in.UnknownBucket {
+			return errors.New("categorical input with an empty vocabulary")
+		}
+		seen := make(map[string]bool, len(in.Vocabulary))
+		for _, v := range in.Vocabulary {
+			if seen[v] {
+				return fmt.Errorf("category %q appears twice in the vocabulary", v)
+			}
+			seen[v] = true
+		}
+		if in.Clip != nil || in.Log1p || in.Scale != nil {
+			return errors.New("a categorical input takes no clip, log1p or scale")
+		}
+	default:
+		return fmt.Errorf("unknown kind %q (want numeric, vector or categorical)", in.Kind)
+	}
+	if in.Impute != nil {
+		switch in.Impute.Strategy {
+		case ImputeMean, ImputeMedian, ImputeMostFrequent, ImputeConstant:
+		default:
+			return fmt.Errorf("unknown imputation strategy %q", in.Impute.Strategy)
+		}
+		if !finite(in.Impute.Value) {
+			return errors.New("imputation value is not finite")
+		}
+	}
+	if in.Clip != nil && !(in.Clip.Min <= in.Clip.Max) {
+		return fmt.Errorf("clip min %v > max %v", in.Clip.Min, in.Clip.Max)
+	}
+	if s := in.Scale; s != nil {
+		switch s.Method {
+		case ScaleStandard:
+			if !finite(s.Mean) || !finite(s.Std) || s.Std < 0 {
+				return errors.New("standard scaling needs a finite mean and std ≥ 0")
+			}
+		case ScaleMinMax:
+			if !finite(s.Min) || !finite(s.Max) || s.Min > s.Max {
+				return errors.New("min-max scaling needs finite min ≤ max")
+			}
+		default:
+			return fmt.Errorf("unknown scaling method %q", s.Method)
+		}
+	}
+	return nil
+}
+
+// Errors an Encoder returns for a value it cannot encode. They are wrapped
+// with the input's name; the caller adds the row.
+var (
+	ErrMissing         = errors.New("missing value and no imputation for it")
+	ErrNotFinite       = errors.New("value is ±Inf")
+	ErrUnknownCategory = errors.New("category not in the fitted vocabulary and no unknown bucket")
+	ErrDomain          = errors.New("value outside log1p's domain (must be > -1 after clipping)")
+)
+
+// Encoder turns raw input values into a model's feature row. Build one with
+// NewEncoder; it is immutable and safe for concurrent use.
+type Encoder struct {
+	inputs  []Input
+	offsets []int
+	width   int
+	index   []map[string]int // categorical inputs: category → slot
+}
+
+// NewEncoder validates inputs and compiles them into an Encoder.
+func NewEncoder(inputs []Input) (*Encoder, error) {
+	e := &Encoder{inputs: inputs, offsets: make([]int, len(inputs)), index: make([]map[string]int, len(inputs))}
+	for i := range inputs {
+		in := &inputs[i]
+		if err := in.validate(); err != nil {
+			return nil, fmt.Errorf("nn: input %q: %w", in.Name, err)
+		}
+		e.offsets[i] = e.width
+		e.width += in.Width()
+		if in.Kind == KindCategorical {
+			m := make(map[string]int, len(in.Vocabulary))
+			for j, v := range in.Vocabulary {
+				m[v] = j
+			}
+			e.index[i] = m
+		}
+	}
+	return e, nil
+}
+
+// Width is the width of an encoded row.
+func (e *Encoder) Width() int { return e.width }
+
+// Inputs are the inputs the encoder was built from, in order.
+func (e *Encoder) Inputs() []Input { return e.inputs }
+
+// Offset is where input i's features start in the encoded row.
+func (e *Encoder) Offset(i int) int { return e.offsets[i] }
+
+// Passthrough reports whether input i is numeric or vector with no
+// preprocessing, so a raw value can be copied straight into the row.
+func (e *Encoder) Passthrough(i int) bool {
+	in := &e.inputs[i]
+	return in.Kind != KindCategorical && in.Impute == nil && in.Clip == nil && !in.Log1p && in.Scale == nil
+}
+
+// Number encodes a numeric input's value into row (the whole encoded row).
+// valid=false means NULL. NaN is treated as missing.
+func (e *Encoder) Number(i int, v float64, valid bool, row []float32) error {
+	in := &e.inputs[i]
+	dst := row[e.offsets[i]:]
+	missing := !valid || math.IsNaN(v)
+	if missing {
+		if in.Impute == nil {
+			return fmt.Errorf("nn: input %q: %w", in.Name, ErrMissing)
+		}
+		v = in.Impute.Value
+	}
+	if math.IsInf(v, 0) {
+		return fmt.Errorf("nn: input %q: %w", in.Name, ErrNotFinite)
+	}
+	v, err := in.transform(v)
+	if err != nil {
+		return err
+	}
+	dst[0] = float32(v)
+	if in.Impute != nil && in.Impute.Indicator {
+		dst[1] = 0
+		if missing {
+			dst[1] = 1
+		}
+	}
+	return nil
+}
+
+// transform applies clip, log1p and scale to a finite value.
+func (in *Input) transform(v float64) (float64, error) {
+	if in.Clip != nil {
+		v = min(max(v, in.Clip.Min), in.Clip.Max)
+	}
+	if in.Log1p {
+		if !(v > -1) {
+			return 0, fmt.Errorf("nn: input %q: %w", in.Name, ErrDomain)
+		}
+		v = math.Log1p(v)
+	}
+	if s := in.Scale; s != nil {
+		switch s.Method {
+		case ScaleStandard:
+			if s.Std > 0 {
+				v = (v - s.Mean) / s.Std
+			} else {
+				v -= s.Mean
+			}
+		case ScaleMinMax:
+			if r := s.Max - s.Min; r > 0 {
+				v = (v - s.Min) / r
+			} else {
+				v = 0
+			}
+		}
+	}
+	return v, nil
+}
+
+// Category encodes a categorical input's value into row as a one-hot block.
+// valid=false means NULL.
+func (e *Encoder) Category(i int, s string, valid bool, row []float32) error {
+	in := &e.inputs[i]
+	w := in.Width()
+	dst := row[e.offsets[i] : e.offsets[i]+w]
+	clear(dst)
+	if !valid {
+		if in.Impute == nil {
+			return fmt.Errorf("nn: input %q: %w", in.Name, ErrMissing)
+		}
+		s = in.Impute.Category
+		if in.Impute.Indicator {
+			dst[w-1] = 1
+		}
+	}
+	slot, ok := e.index[i][s]
+	if !ok {
+		if !in.UnknownBucket {
+			return fmt.Errorf("nn: input %q: category %q: %w", in.Name, s, ErrUnknownCategory)
+		}
+		slot = len(in.Vocabulary)
+	}
+	dst[slot] = 1
+	return nil
+}
+
+// Vector encodes a vector input from its elements (already converted to
+// float64 by the caller). A NaN element is missing; vectors have no
+// imputation, so it is an error.
+func (e *Encoder) Vector(i int, elems []float64, row []float32) error {
+	in := &e.inputs[i]
+	if len(elems) != in.Length {
+		return fmt.Errorf("nn: input %q: list has %d elements, want %d", in.Name, len(elems), in.Length)
+	}
+	dst := row[e.offsets[i] : e.offsets[i]+in.Length]
+	for j, v := range elems {
+		if math.IsNaN(v) {
+			return fmt.Errorf("nn: input %q element %d: %w", in.Name, j, ErrMissing)
+		}
+		if math.IsInf(v, 0) {
+			return fmt.Errorf("nn: input %q element %d: %w", in.Name, j, ErrNotFinite)
+		}
+		t, _ := in.transform(v) // vectors have no log1p, so no domain error
+		dst[j] = float32(t)
+	}
+	return nil
+}

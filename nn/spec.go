@@ -1,0 +1,245 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// FormatName and FormatVersion identify the model file's JSON spec. A loader
+// refuses any other name and any version it does not know.
+const (
+	FormatName    = "dense-model"
+	FormatVersion = 1
+)
+
+// Tasks a model can be trained for. The task decides the output layer, the
+// default loss and what the prediction functions return.
+const (
+	TaskRegression = "regression" // outputs are real values (one or more)
+	TaskBinary     = "binary"     // one sigmoid output: P(Labels[1])
+	TaskMulticlass = "multiclass" // one softmax output per label
+)
+
+// Activation names, the allow list checked when a model is built or loaded.
+const (
+	Linear    = "linear"
+	ReLU      = "relu"
+	LeakyReLU = "leaky_relu"
+	ELU       = "elu"
+	GELU      = "gelu"
+	Sigmoid   = "sigmoid"
+	Tanh      = "tanh"
+	Softmax   = "softmax"
+)
+
+// Layer types.
+const (
+	LayerDense     = "dense"
+	LayerDropout   = "dropout"
+	LayerBatchNorm = "batchnorm"
+)
+
+// Weight initialisers for Dense layers.
+const (
+	InitGlorotUniform = "glorot_uniform" // the default
+	InitHeNormal      = "he_normal"
+	InitZeros         = "zeros"
+)
+
+// Spec is the complete, JSON-serialisable description of a model: what goes
+// in (Inputs, with their fitted preprocessing), the layers, the task and what
+// comes out (Labels), and where the model came from (Provenance). The weights
+// are not part of the Spec; they live next to it in the model file.
+type Spec struct {
+	Format     string      `json:"format"`
+	Version    int         `json:"version"`
+	Task       string      `json:"task"`
+	Inputs     []Input     `json:"inputs"`
+	Layers     []LayerSpec `json:"layers"`
+	Loss       string      `json:"loss,omitempty"`
+	Target     string      `json:"target,omitempty"`
+	Labels     []string    `json:"labels,omitempty"`
+	Provenance Provenance  `json:"provenance"`
+}
+
+// LayerSpec describes one layer. Build them with Dense, Dropout and BatchNorm
+// rather than by hand; the With… methods return modified copies.
+type LayerSpec struct {
+	Type       string  `json:"type"`
+	Units      int     `json:"units,omitempty"`      // dense: output width
+	Activation string  `json:"activation,omitempty"` // dense: one of the activation names
+	Bias       bool    `json:"bias,omitempty"`       // dense: has a bias vector
+	Init       string  `json:"init,omitempty"`       // dense: initialiser name
+	L2         float64 `json:"l2,omitempty"`         // dense: L2 penalty on the weights (not the bias)
+	Alpha      float64 `json:"alpha,omitempty"`      // leaky_relu slope for x<0, elu alpha
+	Rate       float64 `json:"rate,omitempty"`       // dropout: fraction of units dropped while training
+	Momentum   float64 `json:"momentum,omitempty"`   // batchnorm: running = momentum*running + (1-momentum)*batch
+	Epsilon    float64 `json:"epsilon,omitempty"`    // batchnorm: added to the variance
+}
+
+// Dense is a fully connected layer with a bias and the Glorot uniform
+// initialiser: y = activation(x·Wᵀ + b), W stored [units, inputs] like
+// PyTorch's Linear.weight.
+func Dense(units int, activation string) LayerSpec {
+	return LayerSpec{Type: LayerDense, Units: units, Activation: activation, Bias: true, Init: InitGlorotUniform}
+}
+
+// Dropout zeroes a fraction rate of its inputs while training and scales the
+// rest by 1/(1-rate) (inverted dropout); at inference it is the identity.
+func Dropout(rate float64) LayerSpec { return LayerSpec{Type: LayerDropout, Rate: rate} }
+
+// BatchNorm normalises each feature over the batch while training and with the
+// running mean and variance at inference, then applies trainable gamma/beta.
+// Momentum follows Keras (0.99 keeps 99% of the running value each step; PyTorch's
+// momentum is 1 minus this); epsilon defaults to 1e-5 like PyTorch.
+func BatchNorm() LayerSpec { return LayerSpec{Type: LayerBatchNorm, Momentum: 0.9, Epsilon: 1e-5} }
+
+// WithoutBias returns the layer without a bias vector.
+func (l LayerSpec) WithoutBias() LayerSpec { l.Bias = false; return l }
+
+// WithInit returns the layer with another weight initialiser.
+func (l LayerSpec) WithInit(name string) LayerSpec { l.Init = name; return l }
+
+// WithL2 returns the layer with an L2 penalty lambda·Σw² added to the loss.
+func (l LayerSpec) WithL2(lambda float64) LayerSpec { l.L2 = lambda; return l }
+
+// WithAlpha returns the layer with the leaky_relu slope or elu alpha set.
+func (l LayerSpec) WithAlpha(alpha float64) LayerSpec { l.Alpha = alpha; return l }
+
+// WithMomentum returns the batch-norm layer with another momentum.
+func (l LayerSpec) WithMomentum(m float64) LayerSpec { l.Momentum = m; return l }
+
+// Provenance records where a model came from. Metrics holds the validation
+// metrics by name ("accuracy", "val_loss", "r2", …).
+type Provenance struct {
+	Seed              int64              `json:"seed"`
+	Epochs            int                `json:"epochs,omitempty"`
+	Rows              int64              `json:"rows,omitempty"`
+	Metrics           map[string]float64 `json:"metrics,omitempty"`
+	Created           time.Time          `json:"created"`
+	Source            string             `json:"source,omitempty"`
+	SchemaFingerprint string             `json:"schema_fingerprint,omitempty"`
+}
+
+// InputWidth is the width of the encoded input row: the sum of the widths of
+// the inputs.
+func (s *Spec) InputWidth() int {
+	w := 0
+	for i := range s.Inputs {
+		w += s.Inputs[i].Width()
+	}
+	return w
+}
+
+// OutputWidth is the width of the last layer that changes the width (the
+// units of the last Dense layer), or the input width if there is none.
+func (s *Spec) OutputWidth() int {
+	w := s.InputWidth()
+	for _, l := range s.Layers {
+		if l.Type == LayerDense {
+			w = l.Units
+		}
+	}
+	return w
+}
+
+var allowedActivations = map[string]bool{
+	Linear: true, ReLU: true, LeakyReLU: true, ELU: true, GELU: true,
+	Sigmoid: true, Tanh: true, Softmax: true,
+}
+
+// ValidActivation reports whether name is on the allow list.
+func ValidActivation(name string) bool { return allowedActivations[name] }
+
+// ErrInvalidSpec is wrapped by every error Validate returns.
+var ErrInvalidSpec = errors.New("invalid model spec")
+
+// Validate checks the spec's internal consistency: known format and version,
+// known task, inputs that make sense, layers with allowed types and
+// activations and positive sizes, and labels that fit the task and output
+// width. It does not look at weights.
+func (s *Spec) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("nn: %w: %s", ErrInvalidSpec, fmt.Sprintf(format, args...))
+	}
+	if s.Format != FormatName {
+		return bad("format is %q, want %q", s.Format, FormatName)
+	}
+	if s.Version != FormatVersion {
+		return bad("spec version %d is not supported (this build reads version %d)", s.Version, FormatVersion)
+	}
+	switch s.Task {
+	case TaskRegression, TaskBinary, TaskMulticlass:
+	default:
+		return bad("unknown task %q (want regression, binary or multiclass)", s.Task)
+	}
+	if len(s.Inputs) == 0 {
+		return bad("no inputs")
+	}
+	names := make(map[string]bool, len(s.Inputs))
+	for i := range s.Inputs {
+		in := &s.Inputs[i]
+		if err := in.validate(); err != nil {
+			return bad("input %d (%q): %v", i, in.Name, err)
+		}
+		if names[in.Name] {
+			return bad("input name %q appears twice", in.Name)
+		}
+		names[in.Name] = true
+	}
+	if len(s.Layers) == 0 {
+		return bad("no layers")
+	}
+	const maxUnits = 1 << 24
+	for i, l := range s.Layers {
+		switch l.Type {
+		case LayerDense:
+			if l.Units <= 0 || l.Units > maxUnits {
+				return bad("layer %d: dense units %d out of range 1..%d", i, l.Units, maxUnits)
+			}
+			if !ValidActivation(l.Activation) {
+				return bad("layer %d: unknown activation %q", i, l.Activation)
+			}
+			switch l.Init {
+			case "", InitGlorotUniform, InitHeNormal, InitZeros:
+			default:
+				return bad("layer %d: unknown initialiser %q", i, l.Init)
+			}
+			if l.L2 < 0 || l.L2 != l.L2 {
+				return bad("layer %d: l2 %v must be ≥ 0", i, l.L2)
+			}
+		case LayerDropout:
+			if !(l.Rate >= 0 && l.Rate < 1) {
+				return bad("layer %d: dropout rate %v must be in [0, 1)", i, l.Rate)
+			}
+		case LayerBatchNorm:
+			if !(l.Momentum >= 0 && l.Momentum < 1) {
+				return bad("layer %d: batchnorm momentum %v must be in [0, 1)", i, l.Momentum)
+			}
+			if !(l.Epsilon > 0) {
+				return bad("layer %d: batchnorm epsilon %v must be > 0", i, l.Epsilon)
+			}
+		default:
+			return bad("layer %d: unknown layer type %q", i, l.Type)
+		}
+	}
+	out := s.OutputWidth()
+	switch s.Task {
+	case TaskBinary:
+		if out != 1 {
+			return bad("a binary model has 1 output, this one has %d", out)
+		}
+		if len(s.Labels) != 0 && len(s.Labels) != 2 {
+			return bad("a binary model has 2 labels, this one has %d", len(s.Labels))
+		}
+	case TaskMulticlass:
+		if out < 2 {
+			return bad("a multiclass model has at least 2 outputs, this one has %d", out)
+		}
+		if len(s.Labels) != 0 && len(s.Labels) != out {
+			return bad("%d labels for %d outputs", len(s.Labels), out)
+		}
+	}
+	return nil
+}
