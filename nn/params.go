@@ -53,7 +53,7 @@ func ParamTable(inputs int, units []int, bias bool) (ParamReport, error) {
 		if u <= 0 {
 			return r, fmt.Errorf("nn: params: layer %d: units must be positive, got %d", i+1, u)
 		}
-		w, ok := mulInt(in, u)
+		w, ok := mulCheck(in, u)
 		if !ok {
 			return r, fmt.Errorf("nn: params: layer %d: %d×%d weights overflow", i+1, in, u)
 		}
@@ -61,10 +61,10 @@ func ParamTable(inputs int, units []int, bias bool) (ParamReport, error) {
 		if bias {
 			b = u
 		}
-		p, ok1 := addInt(w, b)
-		tw, ok2 := addInt(r.Weights, w)
-		tb, ok3 := addInt(r.Biases, b)
-		tp, ok4 := addInt(r.Params, p)
+		p, ok1 := addCheck(w, b)
+		tw, ok2 := addCheck(r.Weights, w)
+		tb, ok3 := addCheck(r.Biases, b)
+		tp, ok4 := addCheck(r.Params, p)
 		if !(ok1 && ok2 && ok3 && ok4) {
 			return r, fmt.Errorf("nn: params: layer %d: parameter count overflows", i+1)
 		}
@@ -152,8 +152,8 @@ func Thousands(n int) string {
 	return b.String()
 }
 
-// mulInt multiplies non-negative ints, reporting overflow.
-func mulInt(a, b int) (int, bool) {
+// mulCheck multiplies non-negative ints, reporting overflow.
+func mulCheck(a, b int) (int, bool) {
 	if a < 0 || b < 0 {
 		return 0, false
 	}
@@ -164,8 +164,8 @@ func mulInt(a, b int) (int, bool) {
 	return int(lo), true
 }
 
-// addInt adds non-negative ints, reporting overflow.
-func addInt(a, b int) (int, bool) {
+// addCheck adds non-negative ints, reporting overflow.
+func addCheck(a, b int) (int, bool) {
 	if a < 0 || b < 0 || a > math.MaxInt-b {
 		return 0, false
 	}
