@@ -1,0 +1,390 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chzyer/readline"
+	"github.com/urfave/cli/v2"
+)
+
+func modelsFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:    "models",
+		Usage:   "models folder (the registry)",
+		Value:   "models",
+		EnvVars: []string{"DENSE_MODELS"},
+	}
+}
+
+func (e *env) sqlCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sql",
+		Usage:     "run SQL in DuckDB with the dense functions registered",
+		UsageText: "dense sql [--db FILE] [--models DIR] [--format table|csv|json] [-c SQL | FILE.sql]",
+		Description: "Runs SQL statements against an in-memory DuckDB database (or --db FILE) in which\n" +
+			"dense_predict, dense_predict_label, dense_predict_proba, dense_models(), dense_layers()\n" +
+			"and dense_params() are registered over the models folder. The statements come from -c,\n" +
+			"from FILE.sql, or from standard input when it is not a terminal; on a terminal, dense sql\n" +
+			"is an interactive shell with line editing and history (~/.dense_history); end statements\n" +
+			"with ';', type .help for the shell's commands. In batch mode the first failing statement\n" +
+			"stops the run with exit code 1; the shell reports the error and carries on.\n\n" +
+			"Examples:\n" +
+			"   dense sql -c \"SELECT name, version, task FROM dense_models()\"\n" +
+			"   dense sql -c \"SELECT dense_predict('churn', c) AS p FROM 'customers.csv' c\" --format csv\n" +
+			"   dense sql --db shop.duckdb report.sql\n" +
+			"   echo \"SELECT * FROM dense_params(784, [128, 10]);\" | dense sql --format json\n" +
+			"   dense sql --db shop.duckdb                          # the interactive shell",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "db", Usage: "DuckDB database file (created if missing); default an in-memory database"},
+			modelsFlag(),
+			&cli.StringFlag{Name: "command", Aliases: []string{"c"}, Usage: "SQL to run (one or more statements separated by ';')"},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output format: table, csv or json", Value: formatTable},
+			&cli.BoolFlag{Name: "shell", Usage: "run the interactive shell even when standard input is not a terminal", Hidden: true},
+		},
+		Action: func(c *cli.Context) error {
+			format := c.String("format")
+			if err := checkFormat(format); err != nil {
+				return fmt.Errorf("sql: %w", err)
+			}
+			if c.NArg() > 1 {
+				return fmt.Errorf("sql: give at most one SQL file, got %d arguments", c.NArg())
+			}
+			script, source, interactive := c.String("command"), "-c", false
+			switch {
+			case c.IsSet("command") && c.NArg() > 0:
+				return errors.New("sql: give either -c SQL or a FILE.sql, not both")
+			case c.IsSet("command"):
+			case c.NArg() == 1:
+				source = c.Args().First()
+				b, err := os.ReadFile(source)
+				if err != nil {
+					return fmt.Errorf("sql: cannot read SQL file: %w", err)
+				}
+				script = string(b)
+			case c.Bool("shell") || isTerminal(e.stdin):
+				interactive = true
+			default:
+				source = "standard input"
+				b, err := io.ReadAll(e.stdin)
+				if err != nil {
+					return fmt.Errorf("sql: reading standard input: %w", err)
+				}
+				script = string(b)
+			}
+			s, err := openSession(c.Context, c.String("db"), c.String("models"))
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			s.format = format
+			if interactive {
+				return e.shell(c.Context, s)
+			}
+			return s.runScript(c.Context, e.stdout, script, source)
+		},
+	}
+}
+
+// session is one DuckDB connection with the dense functions registered. One
+// connection (not a pool) so that SET, temporary tables and USE persist
+// from one statement to the next, as a user of a shell expects.
+type session struct {
+	db     *sql.DB
+	conn   *sql.Conn
+	format string
+	timer  bool
+}
+
+func (s *session) Close() {
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	s.db.Close()
+}
+
+// openSession opens (or creates) the database and registers the dense
+// functions over the models folder.
+func openSession(ctx context.Context, dbPath, models string) (*session, error) {
+	db, err := openDuckDB(ctx, dbPath, models)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sql: %w", err)
+	}
+	return &session{db: db, conn: conn, format: formatTable}, nil
+}
+
+// openDuckDB opens the DuckDB database at path ("" = in memory) with the
+// dense functions registered over the models folder.
+func openDuckDB(ctx context.Context, path, models string) (*sql.DB, error) {
+	if path != "" {
+		if dir := filepath.Dir(path); dir != "" {
+			if _, err := os.Stat(dir); err != nil {
+				return nil, fmt.Errorf("database %s: folder %s does not exist", path, dir)
+			}
+		}
+	}
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return nil, fmt.Errorf("opening database %q: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening database %q: %w", path, err)
+	}
+	if err := registerDense(ctx, db, models); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// runScript runs every statement of script, printing the results; it stops
+// at the first error, naming the statement's position.
+func (s *session) runScript(ctx context.Context, w io.Writer, script, source string) error {
+	stmts, rest := splitStatements(script)
+	if strings.TrimSpace(rest) != "" {
+		stmts = append(stmts, strings.TrimSpace(rest))
+	}
+	if len(stmts) == 0 {
+		return fmt.Errorf("sql: no SQL statements in %s", source)
+	}
+	for i, q := range stmts {
+		if err := s.exec(ctx, w, q); err != nil {
+			where := ""
+			if len(stmts) > 1 {
+				where = fmt.Sprintf(" (statement %d of %d in %s: %s)", i+1, len(stmts), source, abbreviate(q, 60))
+			}
+			return fmt.Errorf("sql: %s%s", trimLineMarker(err.Error()), where)
+		}
+	}
+	return nil
+}
+
+// exec runs one statement and prints its result, if it has columns.
+func (s *session) exec(ctx context.Context, w io.Writer, q string) error {
+	start := time.Now()
+	rows, err := s.conn.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	rs, err := readRows(rows)
+	if err != nil {
+		return err
+	}
+	if len(rs.Columns) > 0 && !isCountOnly(q, rs) {
+		if err := rs.write(w, s.format); err != nil {
+			return err
+		}
+	}
+	if s.timer {
+		fmt.Fprintf(w, "Run Time: %.3f s\n", time.Since(start).Seconds())
+	}
+	return nil
+}
+
+// isCountOnly reports whether a statement is DDL/DML whose only result is
+// DuckDB's affected-row "Count" column, which a script does not need to see.
+func isCountOnly(q string, rs *resultSet) bool {
+	if len(rs.Columns) != 1 || rs.Columns[0] != "Count" {
+		return false
+	}
+	word := strings.ToUpper(firstWord(q))
+	switch word {
+	case "INSERT", "UPDATE", "DELETE", "CREATE", "COPY", "DROP", "ALTER":
+		return true
+	}
+	return false
+}
+
+func firstWord(q string) string {
+	q = strings.TrimSpace(q)
+	for strings.HasPrefix(q, "--") || strings.HasPrefix(q, "/*") {
+		if strings.HasPrefix(q, "--") {
+			j := strings.IndexByte(q, '\n')
+			if j < 0 {
+				return ""
+			}
+			q = strings.TrimSpace(q[j+1:])
+		} else {
+			j := strings.Index(q, "*/")
+			if j < 0 {
+				return ""
+			}
+			q = strings.TrimSpace(q[j+2:])
+		}
+	}
+	end := strings.IndexFunc(q, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })
+	if end < 0 {
+		return q
+	}
+	return q[:end]
+}
+
+// trimLineMarker drops the "LINE 1: … ^" excerpt DuckDB appends to syntax
+// and binder errors: useful on a terminal, noise in a one-line error.
+func trimLineMarker(msg string) string {
+	if i := strings.Index(msg, "\n\nLINE "); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimSpace(msg)
+}
+
+func abbreviate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+const shellHelp = `Statements end with ';' and may span lines. Shell commands:
+  .help                 this help
+  .tables               list the tables
+  .models               list the registered models (SELECT * FROM dense_models())
+  .format table|csv|json   change the output format
+  .timer on|off         print each statement's run time
+  .read FILE            run the statements in FILE
+  .quit / .exit         leave (Ctrl-D works too)
+`
+
+// shell is the interactive loop: line editing and history through readline,
+// statements run as soon as they are complete, errors printed and the loop
+// carries on.
+func (e *env) shell(ctx context.Context, s *session) error {
+	history := os.Getenv("DENSE_HISTORY")
+	if history == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			history = filepath.Join(home, ".dense_history")
+		}
+	}
+	cfg := &readline.Config{
+		Prompt:          "dense> ",
+		HistoryFile:     history,
+		InterruptPrompt: "^C",
+		EOFPrompt:       "",
+		Stdout:          e.stdout,
+		Stderr:          e.stderr,
+	}
+	if rc, ok := e.stdin.(io.ReadCloser); ok {
+		cfg.Stdin = rc
+	} else {
+		cfg.Stdin = io.NopCloser(e.stdin)
+	}
+	rl, err := readline.NewEx(cfg)
+	if err != nil {
+		return fmt.Errorf("sql: starting the shell: %w", err)
+	}
+	defer rl.Close()
+	if isTerminal(e.stdin) {
+		fmt.Fprintln(e.stdout, "dense SQL shell on DuckDB: statements end with ';', .help for help, Ctrl-D to quit.")
+	}
+	var buf strings.Builder
+	for {
+		line, err := rl.Readline()
+		if errors.Is(err, readline.ErrInterrupt) {
+			if buf.Len() == 0 {
+				fmt.Fprintln(e.stdout, "(.quit or Ctrl-D to leave)")
+			}
+			buf.Reset()
+			rl.SetPrompt("dense> ")
+			continue
+		}
+		if err != nil { // io.EOF: Ctrl-D or the end of piped input
+			if rest := strings.TrimSpace(buf.String()); rest != "" {
+				e.shellRun(ctx, s, rest)
+			}
+			return nil
+		}
+		if buf.Len() == 0 && strings.HasPrefix(strings.TrimSpace(line), ".") {
+			if quit := e.dotCommand(ctx, s, strings.TrimSpace(line)); quit {
+				return nil
+			}
+			continue
+		}
+		buf.WriteString(line)
+		buf.WriteString("\n")
+		stmts, rest := splitStatements(buf.String())
+		for _, q := range stmts {
+			e.shellRun(ctx, s, q)
+		}
+		buf.Reset()
+		if strings.TrimSpace(rest) != "" {
+			buf.WriteString(rest)
+			rl.SetPrompt("   ...> ")
+		} else {
+			rl.SetPrompt("dense> ")
+		}
+	}
+}
+
+func (e *env) shellRun(ctx context.Context, s *session, q string) {
+	if ctx.Err() != nil {
+		return
+	}
+	if err := s.exec(ctx, e.stdout, q); err != nil {
+		fmt.Fprintln(e.stderr, "Error: "+strings.TrimSpace(err.Error()))
+	}
+}
+
+// dotCommand runs one of the shell's dot commands; it reports whether the
+// shell should quit.
+func (e *env) dotCommand(ctx context.Context, s *session, line string) bool {
+	fields := strings.Fields(line)
+	arg := ""
+	if len(fields) > 1 {
+		arg = fields[1]
+	}
+	switch fields[0] {
+	case ".quit", ".exit", ".q":
+		return true
+	case ".help":
+		fmt.Fprint(e.stdout, shellHelp)
+	case ".tables":
+		e.shellRun(ctx, s, "SELECT table_name AS name FROM information_schema.tables WHERE table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY 1")
+	case ".models":
+		e.shellRun(ctx, s, "SELECT * FROM dense_models()")
+	case ".format", ".mode":
+		if err := checkFormat(arg); err != nil {
+			fmt.Fprintln(e.stderr, "Error: "+err.Error())
+		} else {
+			s.format = arg
+		}
+	case ".timer":
+		switch arg {
+		case "on":
+			s.timer = true
+		case "off":
+			s.timer = false
+		default:
+			fmt.Fprintln(e.stderr, "Error: .timer on|off")
+		}
+	case ".read":
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			fmt.Fprintln(e.stderr, "Error: "+err.Error())
+			break
+		}
+		stmts, rest := splitStatements(string(b))
+		if strings.TrimSpace(rest) != "" {
+			stmts = append(stmts, rest)
+		}
+		for _, q := range stmts {
+			e.shellRun(ctx, s, q)
+		}
+	default:
+		fmt.Fprintf(e.stderr, "Error: unknown command %s (.help lists them)\n", fields[0])
+	}
+	return false
+}
