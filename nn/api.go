@@ -1,92 +1,35 @@
 package nn
 
-// THIS FILE IS THE API CONTRACT BETWEEN PACKAGES, WRITTEN AS STUBS.
-// The nn-core work replaces every stub body with the real implementation
-// (and may move declarations into other files); the signatures stay.
+// This file holds the configuration types of training. The Model and its
+// methods live in model.go, predict.go, summary.go and fit.go.
 
-import (
-	"context"
-	"errors"
-)
-
-var errNotYet = errors.New("nn: not implemented yet")
-
-// Model is a sequential dense network: its Spec plus its weights.
-// Predict is safe for concurrent callers; Fit and the setters are not.
-type Model struct {
-	spec Spec
-}
-
-// NewModel validates spec and builds a model with weights initialised from
-// seed (same seed → same weights).
-func NewModel(spec Spec, seed int64) (*Model, error) { return nil, errNotYet }
-
-// NewSequential builds a model on one vector input "x" of the given width,
-// Keras style. The task follows the last layer: softmax → multiclass,
-// one sigmoid unit → binary, otherwise regression. Seed 0.
-func NewSequential(inputs int, layers ...LayerSpec) (*Model, error) { return nil, errNotYet }
-
-// Spec returns the model's spec. Callers may fill in Labels, Inputs'
-// preprocessing and Provenance before saving; not the layers.
-func (m *Model) Spec() *Spec { return &m.spec }
-
-// InputWidth and OutputWidth are the widths of an encoded input row and an output row.
-func (m *Model) InputWidth() int  { return m.spec.InputWidth() }
-func (m *Model) OutputWidth() int { return m.spec.OutputWidth() }
-
-// Tensor is a named parameter or buffer of the model, in PyTorch naming and
-// layout: "layers.0.weight" [out, in], "layers.0.bias" [out], batch norm
-// "layers.i.weight", ".bias", ".running_mean", ".running_var". Data aliases
-// the model's memory.
-type Tensor struct {
-	Name      string
-	Shape     []int
-	Data      []float32
-	Trainable bool
-}
-
-// Tensors lists the model's tensors in layer order.
-func (m *Model) Tensors() []Tensor { return nil }
-
-// Workspace is scratch memory for PredictInto; one per goroutine.
-type Workspace struct{}
-
-// NewWorkspace returns an empty workspace; it grows on demand.
-func (m *Model) NewWorkspace() *Workspace { return &Workspace{} }
-
-// Predict runs the inference forward pass on rows×InputWidth row-major x and
-// returns rows×OutputWidth outputs (probabilities for classifiers).
-func (m *Model) Predict(x []float32, rows int) ([]float32, error) { return nil, errNotYet }
-
-// PredictInto is Predict writing into out (len ≥ rows×OutputWidth) using ws
-// for scratch; it allocates nothing once ws has grown.
-func (m *Model) PredictInto(out, x []float32, rows int, ws *Workspace) error { return errNotYet }
-
-// OptimizerConfig selects and tunes an optimiser.
+// OptimizerConfig selects and tunes an optimiser. The update formulas are
+// PyTorch's (torch.optim.SGD, Adam, AdamW, RMSprop); zero values take the
+// defaults below.
 type OptimizerConfig struct {
 	Name        string  // sgd | adam | adamw | rmsprop (default adam)
 	LR          float64 // learning rate (default 0.001; 0.01 for sgd)
-	Momentum    float64 // sgd momentum; rmsprop momentum
-	Nesterov    bool    // sgd
+	Momentum    float64 // sgd momentum; rmsprop momentum (default 0)
+	Nesterov    bool    // sgd: Nesterov momentum (needs Momentum > 0)
 	Beta1       float64 // adam/adamw (default 0.9)
 	Beta2       float64 // adam/adamw (default 0.999)
-	Epsilon     float64 // adam/adamw/rmsprop (default 1e-7 like Keras? see doc)
-	Rho         float64 // rmsprop decay (default 0.9)
-	WeightDecay float64 // decoupled for adamw, L2-style for the others
+	Epsilon     float64 // adam/adamw/rmsprop (default 1e-8, like PyTorch)
+	Rho         float64 // rmsprop decay of the squared-gradient average (default 0.9; PyTorch calls it alpha)
+	WeightDecay float64 // decoupled for adamw (default 0.01 like PyTorch), L2-style (added to the gradient) for the others (default 0)
 	ClipNorm    float64 // clip the global gradient norm to this (0 = off)
 }
 
 // EarlyStopping stops training when the monitored value stops improving.
 type EarlyStopping struct {
-	Monitor     string  // "val_loss" (default), "loss", or a metric name like "val_accuracy"
-	Patience    int     // epochs without improvement before stopping
+	Monitor     string  // "val_loss" (default; "loss" without validation data), or a History key like "val_accuracy"
+	Patience    int     // epochs without improvement before stopping (0: stop at the first one)
 	MinDelta    float64 // smallest change that counts as improvement
 	RestoreBest bool    // restore the weights of the best epoch at the end
 }
 
 // FitConfig configures Fit. Zero values take the documented defaults.
 type FitConfig struct {
-	Loss            string // mse | mae | huber | binary_crossentropy | categorical_crossentropy | sparse_categorical_crossentropy; default from task
+	Loss            string // mse | mae | huber | binary_crossentropy | categorical_crossentropy | sparse_categorical_crossentropy; default Spec.Loss, else from the task
 	Optimizer       OptimizerConfig
 	BatchSize       int // default 32
 	Epochs          int // default 10
@@ -96,8 +39,8 @@ type FitConfig struct {
 	ValX, ValY      []float32
 	ValRows         int
 	EarlyStopping   *EarlyStopping
-	ClassWeights    []float64            // per class weight for classification losses
-	Threads         int                  // 0 = GOMAXPROCS
+	ClassWeights    []float64            // per class weight for classification losses (binary: [w0, w1])
+	Threads         int                  // goroutines for element-wise work; 0 = GOMAXPROCS
 	OnEpoch         func(EpochLog) error // return an error to stop training
 	OnBatch         func(BatchLog)
 }
@@ -121,20 +64,3 @@ type History struct {
 	BestEpoch int  // 1-based epoch of the best monitored value (early stopping), else the last
 	Stopped   bool // stopped early
 }
-
-// Fit trains the model on rows×InputWidth x and targets y: for
-// sparse_categorical_crossentropy and binary_crossentropy one value per row
-// (class index / 0-1), otherwise rows×OutputWidth.
-func (m *Model) Fit(ctx context.Context, x, y []float32, rows int, cfg FitConfig) (*History, error) {
-	return nil, errNotYet
-}
-
-// ParamCount holds parameter counts as Keras reports them.
-type ParamCount struct{ Total, Trainable, NonTrainable int }
-
-// Params counts the model's parameters.
-func (m *Model) Params() ParamCount { return ParamCount{} }
-
-// Summary renders a Keras-style table: layer, output shape, parameters; then
-// Total / Trainable / Non-trainable params.
-func (m *Model) Summary() string { return "" }

@@ -1,0 +1,172 @@
+package nn
+
+import "math"
+
+// actKind is a compiled activation name.
+type actKind uint8
+
+const (
+	actLinear actKind = iota
+	actReLU
+	actLeakyReLU
+	actELU
+	actGELU
+	actSigmoid
+	actTanh
+	actSoftmax
+)
+
+func activationKind(name string) actKind {
+	switch name {
+	case ReLU:
+		return actReLU
+	case LeakyReLU:
+		return actLeakyReLU
+	case ELU:
+		return actELU
+	case GELU:
+		return actGELU
+	case Sigmoid:
+		return actSigmoid
+	case Tanh:
+		return actTanh
+	case Softmax:
+		return actSoftmax
+	}
+	return actLinear
+}
+
+// activate computes a = f(z) element-wise (softmax: per row of width
+// values). a and z may be the same slice.
+func activate(k actKind, alpha float32, z, a []float32, width int) {
+	a = a[:len(z)]
+	switch k {
+	case actLinear:
+		copy(a, z)
+	case actReLU:
+		for i, v := range z {
+			a[i] = max(v, 0)
+		}
+	case actLeakyReLU:
+		for i, v := range z {
+			if v <= 0 {
+				v *= alpha
+			}
+			a[i] = v
+		}
+	case actELU:
+		for i, v := range z {
+			if v <= 0 {
+				v = alpha * float32(math.Expm1(float64(v)))
+			}
+			a[i] = v
+		}
+	case actGELU:
+		// The exact form, PyTorch's default: x·Φ(x).
+		for i, v := range z {
+			x := float64(v)
+			a[i] = float32(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
+		}
+	case actSigmoid:
+		for i, v := range z {
+			a[i] = sigmoid(v)
+		}
+	case actTanh:
+		for i, v := range z {
+			a[i] = float32(math.Tanh(float64(v)))
+		}
+	case actSoftmax:
+		for r := 0; r+width <= len(z); r += width {
+			softmaxRow(z[r:r+width], a[r:r+width])
+		}
+	}
+}
+
+// sigmoid is 1/(1+e^-x), written so that neither branch overflows.
+func sigmoid(v float32) float32 {
+	x := float64(v)
+	if x >= 0 {
+		return float32(1 / (1 + math.Exp(-x)))
+	}
+	e := math.Exp(x)
+	return float32(e / (1 + e))
+}
+
+// softmaxRow is the max-subtracted softmax of one row; a may alias z.
+func softmaxRow(z, a []float32) {
+	m := z[0]
+	for _, v := range z[1:] {
+		m = max(m, v)
+	}
+	var sum float64
+	for j, v := range z {
+		e := math.Exp(float64(v - m))
+		sum += e
+		a[j] = float32(e)
+	}
+	inv := 1 / sum
+	for j := range a {
+		a[j] = float32(float64(a[j]) * inv)
+	}
+}
+
+// activationGrad computes dz = da ⊙ f'(z) given z, a = f(z) and da
+// (softmax: the Jacobian-vector product per row). dz may alias da.
+func activationGrad(k actKind, alpha float32, z, a, da, dz []float32, width int) {
+	dz = dz[:len(da)]
+	switch k {
+	case actLinear:
+		copy(dz, da)
+	case actReLU:
+		for i, v := range z {
+			if v > 0 {
+				dz[i] = da[i]
+			} else {
+				dz[i] = 0
+			}
+		}
+	case actLeakyReLU:
+		for i, v := range z {
+			if v > 0 {
+				dz[i] = da[i]
+			} else {
+				dz[i] = da[i] * alpha
+			}
+		}
+	case actELU:
+		for i, v := range z {
+			if v > 0 {
+				dz[i] = da[i]
+			} else {
+				dz[i] = da[i] * (a[i] + alpha) // α·e^z
+			}
+		}
+	case actGELU:
+		const invSqrt2Pi = 0.3989422804014327
+		for i, v := range z {
+			x := float64(v)
+			cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
+			pdf := invSqrt2Pi * math.Exp(-0.5*x*x)
+			dz[i] = float32(float64(da[i]) * (cdf + x*pdf))
+		}
+	case actSigmoid:
+		for i, s := range a {
+			dz[i] = da[i] * s * (1 - s)
+		}
+	case actTanh:
+		for i, t := range a {
+			dz[i] = da[i] * (1 - t*t)
+		}
+	case actSoftmax:
+		for r := 0; r+width <= len(a); r += width {
+			ar, dr, zr := a[r:r+width], da[r:r+width], dz[r:r+width]
+			var s float64
+			for j, v := range ar {
+				s += float64(v) * float64(dr[j])
+			}
+			for j, v := range ar {
+				zr[j] = float32(float64(v) * (float64(dr[j]) - s))
+			}
+		}
+	}
+}
