@@ -1,0 +1,151 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Column kinds as the fitter sees an Arrow type.
+const (
+	colNumeric = iota + 1 // ints, uints, floats, decimals, bool
+	colString             // string, large string, string view, dictionary of strings
+	colList               // list, large list, fixed-size list of numbers
+)
+
+// columnKind classifies an Arrow type, or returns 0 if it cannot be a
+// feature or a target.
+func columnKind(t arrow.DataType) int {
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+		arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64,
+		arrow.DECIMAL128, arrow.DECIMAL256, arrow.BOOL:
+		return colNumeric
+	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
+		return colString
+	case arrow.DICTIONARY:
+		if columnKind(t.(*arrow.DictionaryType).ValueType) == colString {
+			return colString
+		}
+	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST:
+		if columnKind(t.(arrow.ListLikeType).Elem()) == colNumeric {
+			return colList
+		}
+	}
+	return 0
+}
+
+// isIntegerType reports whether t holds whole numbers (used by task detection).
+func isIntegerType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+		return true
+	}
+	return false
+}
+
+// numberAt returns an accessor for a numeric column: value and validity of
+// row i. Bool is 0/1 and decimals are scaled, the same as arrowio's featurizer.
+func numberAt(a arrow.Array) (func(i int) (float64, bool), error) {
+	valid := func(i int) bool { return a.IsValid(i) }
+	switch c := a.(type) {
+	case *array.Int8:
+		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
+	case *array.Int16:
+		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
+	case *array.Int32:
+		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
+	case *array.Int64:
+		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
+	case *array.Uint8:
+		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
+	case *array.Uint16:
+		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
+	case *array.Uint32:
+		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
+	case *array.Uint64:
+		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
+	case *array.Float16:
+		return func(i int) (float64, bool) { return float64(c.Value(i).Float32()), valid(i) }, nil
+	case *array.Float32:
+		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
+	case *array.Float64:
+		return func(i int) (float64, bool) { return c.Value(i), valid(i) }, nil
+	case *array.Boolean:
+		return func(i int) (float64, bool) {
+			if c.Value(i) {
+				return 1, valid(i)
+			}
+			return 0, valid(i)
+		}, nil
+	case *array.Decimal128:
+		scale := c.DataType().(*arrow.Decimal128Type).Scale
+		return func(i int) (float64, bool) { return c.Value(i).ToFloat64(scale), valid(i) }, nil
+	case *array.Decimal256:
+		scale := c.DataType().(*arrow.Decimal256Type).Scale
+		return func(i int) (float64, bool) { return c.Value(i).ToFloat64(scale), valid(i) }, nil
+	}
+	return nil, fmt.Errorf("type %s is not numeric", a.DataType())
+}
+
+// stringAt returns an accessor for a string or dictionary-of-strings column.
+func stringAt(a arrow.Array) (func(i int) (string, bool), error) {
+	switch c := a.(type) {
+	case *array.String:
+		return func(i int) (string, bool) { return c.Value(i), c.IsValid(i) }, nil
+	case *array.LargeString:
+		return func(i int) (string, bool) { return c.Value(i), c.IsValid(i) }, nil
+	case *array.StringView:
+		return func(i int) (string, bool) { return c.Value(i), c.IsValid(i) }, nil
+	case *array.Dictionary:
+		dict, err := stringAt(c.Dictionary())
+		if err != nil {
+			return nil, err
+		}
+		return func(i int) (string, bool) {
+			if c.IsNull(i) {
+				return "", false
+			}
+			return dict(c.GetValueIndex(i))
+		}, nil
+	}
+	return nil, fmt.Errorf("type %s is not a string type", a.DataType())
+}
+
+// listAt returns an accessor for a list of numbers: it appends row i's
+// elements to dst (a NULL element becomes NaN) and reports the row's validity.
+func listAt(a arrow.Array) (func(i int, dst []float64) ([]float64, bool), error) {
+	l, ok := a.(array.ListLike)
+	if !ok {
+		return nil, fmt.Errorf("type %s is not a list", a.DataType())
+	}
+	elem, err := numberAt(l.ListValues())
+	if err != nil {
+		return nil, fmt.Errorf("list elements: %w", err)
+	}
+	return func(i int, dst []float64) ([]float64, bool) {
+		if l.IsNull(i) {
+			return dst, false
+		}
+		start, end := l.ValueOffsets(i)
+		for j := start; j < end; j++ {
+			v, ok := elem(int(j))
+			if !ok {
+				v = nan
+			}
+			dst = append(dst, v)
+		}
+		return dst, true
+	}, nil
+}
+
+// fixedListLen is the list size of a fixed-size list type, or 0.
+func fixedListLen(t arrow.DataType) int {
+	if f, ok := t.(*arrow.FixedSizeListType); ok {
+		return int(f.Len())
+	}
+	return 0
+}

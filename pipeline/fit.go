@@ -1,0 +1,536 @@
+package pipeline
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dense-ml/dense/nn"
+)
+
+var nan = math.NaN()
+
+// Feature kinds accepted in FeatureOptions.Kind ("" or KindAuto: from the
+// column type).
+const (
+	KindAuto        = "auto"
+	KindNumeric     = nn.KindNumeric
+	KindCategorical = nn.KindCategorical
+	KindVector      = nn.KindVector
+)
+
+// Transform names beyond nn's: "none" switches scaling or imputation off.
+const (
+	ScaleStandard      = nn.ScaleStandard
+	ScaleMinMax        = nn.ScaleMinMax
+	ScaleNone          = "none"
+	ImputeMean         = nn.ImputeMean
+	ImputeMedian       = nn.ImputeMedian
+	ImputeMostFrequent = nn.ImputeMostFrequent
+	ImputeConstant     = nn.ImputeConstant
+	ImputeNone         = "none"
+)
+
+// DefaultMaxCategories is the vocabulary size kept for a categorical feature
+// when none is configured: the most frequent values, the rest go to the
+// unknown bucket.
+const DefaultMaxCategories = 100
+
+// FeatureOptions are the transforms of one feature. The zero value means
+// "the defaults": kind from the column type; numeric → mean imputation and
+// standard scaling; categorical → most-frequent imputation, at most
+// DefaultMaxCategories categories and an unknown bucket; vector → standard
+// scaling (one mean and std over all elements).
+type FeatureOptions struct {
+	Kind          string   // "" | auto | numeric | categorical | vector
+	Scale         string   // "" (standard) | standard | minmax | none
+	Impute        string   // "" (mean / most_frequent) | mean | median | most_frequent | constant | none
+	FillValue     float64  // numeric fill value for Impute constant
+	FillCategory  string   // categorical fill value for Impute constant
+	Indicator     bool     // add a 0/1 "was missing" feature
+	Log1p         bool     // numeric: log(1+x) after clipping
+	Clip          *nn.Clip // numeric: bound the value before log1p and scaling
+	MaxCategories int      // categorical: vocabulary size (0 = DefaultMaxCategories)
+	UnknownBucket *bool    // categorical: a slot for unseen values (nil = true)
+}
+
+// Feature names an input column and its transforms.
+type Feature struct {
+	Name string
+	FeatureOptions
+}
+
+// withDefaults fills the zero fields of o from d. Imputation is inherited as
+// a whole (strategy and fill values) when o names none.
+func (o FeatureOptions) withDefaults(d FeatureOptions) FeatureOptions {
+	if o.Kind == "" {
+		o.Kind = d.Kind
+	}
+	if o.Scale == "" {
+		o.Scale = d.Scale
+	}
+	if o.Impute == "" {
+		o.Impute, o.FillValue, o.FillCategory = d.Impute, d.FillValue, d.FillCategory
+	}
+	o.Indicator = o.Indicator || d.Indicator
+	o.Log1p = o.Log1p || d.Log1p
+	if o.Clip == nil {
+		o.Clip = d.Clip
+	}
+	if o.MaxCategories == 0 {
+		o.MaxCategories = d.MaxCategories
+	}
+	if o.UnknownBucket == nil {
+		o.UnknownBucket = d.UnknownBucket
+	}
+	return o
+}
+
+// welford accumulates a mean and a population variance in one pass.
+type welford struct {
+	n        int64
+	mean, m2 float64
+}
+
+func (w *welford) add(x float64) {
+	w.n++
+	d := x - w.mean
+	w.mean += d / float64(w.n)
+	w.m2 += d * (x - w.mean)
+}
+
+func (w *welford) std() float64 {
+	if w.n == 0 {
+		return 0
+	}
+	return math.Sqrt(w.m2 / float64(w.n))
+}
+
+// featureFit is the running state of one feature's fit.
+type featureFit struct {
+	Feature
+	colKind  int
+	observed int64   // non-missing values (vector: elements)
+	missing  int64   // NULL or NaN values
+	raw      welford // raw observed values: the mean imputation value
+	pre      welford // observed values after clip and log1p: the scaling statistics
+	min, max float64 // of the values after clip and log1p
+	counts   map[string]int64
+	length   int // vector length
+	scratch  []float64
+}
+
+// Fitter fits the preprocessing of a set of features. Feed it every training
+// batch with Observe (one streaming pass), then call Finish. Median and
+// most-frequent imputation of numeric features need the whole column: for
+// those, Finish takes a second pass over the batches passed to it (see
+// NeedsValues).
+type Fitter struct {
+	features []*featureFit
+	rows     int64
+}
+
+// NewFitter checks the features against the schema and resolves their
+// kinds. Feature options must already have their defaults merged in.
+func NewFitter(schema *arrow.Schema, features []Feature) (*Fitter, error) {
+	if len(features) == 0 {
+		return nil, errors.New("no features")
+	}
+	f := &Fitter{}
+	seen := map[string]bool{}
+	for _, ft := range features {
+		if seen[ft.Name] {
+			return nil, fmt.Errorf("feature %q is listed twice", ft.Name)
+		}
+		seen[ft.Name] = true
+		idx := schema.FieldIndices(ft.Name)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("feature %q: no such column (columns: %s)", ft.Name, columnList(schema))
+		}
+		typ := schema.Field(idx[0]).Type
+		ff := &featureFit{Feature: ft, colKind: columnKind(typ), min: math.Inf(1), max: math.Inf(-1)}
+		if err := ff.resolve(typ); err != nil {
+			return nil, fmt.Errorf("feature %q: %w", ft.Name, err)
+		}
+		f.features = append(f.features, ff)
+	}
+	return f, nil
+}
+
+// resolve decides the kind and checks the options against it.
+func (ff *featureFit) resolve(typ arrow.DataType) error {
+	o := &ff.FeatureOptions
+	auto := map[int]string{colNumeric: KindNumeric, colString: KindCategorical, colList: KindVector}[ff.colKind]
+	if ff.colKind == 0 {
+		return fmt.Errorf("column type %s can't be a feature (numbers, bools, strings and lists of numbers can)", typ)
+	}
+	switch o.Kind {
+	case "", KindAuto:
+		o.Kind = auto
+	case KindNumeric, KindCategorical, KindVector:
+		if o.Kind != auto {
+			return fmt.Errorf("kind %s does not fit column type %s (it is %s)", o.Kind, typ, auto)
+		}
+	default:
+		return fmt.Errorf("unknown kind %q (want auto, numeric, categorical or vector)", o.Kind)
+	}
+	switch o.Scale {
+	case "":
+		if o.Kind != KindCategorical {
+			o.Scale = ScaleStandard
+		}
+	case ScaleStandard, ScaleMinMax, ScaleNone:
+		if o.Kind == KindCategorical && o.Scale != ScaleNone {
+			return fmt.Errorf("a categorical feature takes no scaling (scale %s)", o.Scale)
+		}
+	default:
+		return fmt.Errorf("unknown scale %q (want standard, minmax or none)", o.Scale)
+	}
+	switch o.Impute {
+	case "":
+		switch o.Kind {
+		case KindNumeric:
+			o.Impute = ImputeMean
+		case KindCategorical:
+			o.Impute = ImputeMostFrequent
+		default:
+			o.Impute = ImputeNone
+		}
+	case ImputeMean, ImputeMedian:
+		if o.Kind == KindCategorical {
+			return fmt.Errorf("impute %s needs numbers; a categorical feature takes most_frequent, constant or none", o.Impute)
+		}
+	case ImputeMostFrequent, ImputeConstant, ImputeNone:
+	default:
+		return fmt.Errorf("unknown impute %q (want mean, median, most_frequent, constant or none)", o.Impute)
+	}
+	if o.Kind == KindVector && (o.Impute != ImputeNone || o.Indicator || o.Log1p || o.Clip != nil) {
+		return errors.New("a vector feature takes only scaling (no impute, indicator, log1p or clip)")
+	}
+	if o.Kind == KindCategorical && (o.Log1p || o.Clip != nil) {
+		return errors.New("a categorical feature takes no log1p or clip")
+	}
+	if o.Indicator && o.Impute == ImputeNone {
+		return errors.New("a missing indicator needs an imputation strategy")
+	}
+	if c := o.Clip; c != nil && !(c.Min <= c.Max) {
+		return fmt.Errorf("clip min %v is greater than max %v", c.Min, c.Max)
+	}
+	if o.Impute == ImputeConstant && o.Kind == KindNumeric && (math.IsNaN(o.FillValue) || math.IsInf(o.FillValue, 0)) {
+		return fmt.Errorf("fill value %v is not finite", o.FillValue)
+	}
+	if o.MaxCategories < 0 {
+		return fmt.Errorf("max categories must be ≥ 1, got %d", o.MaxCategories)
+	}
+	if o.MaxCategories == 0 {
+		o.MaxCategories = DefaultMaxCategories
+	}
+	if o.Kind == KindCategorical {
+		ff.counts = map[string]int64{}
+	}
+	ff.length = fixedListLen(typ)
+	return nil
+}
+
+// NeedsValues reports whether Finish needs the training batches again
+// (median or most-frequent imputation of a numeric feature).
+func (f *Fitter) NeedsValues() bool {
+	for _, ff := range f.features {
+		if ff.Kind == KindNumeric && (ff.Impute == ImputeMedian || ff.Impute == ImputeMostFrequent) {
+			return true
+		}
+	}
+	return false
+}
+
+// Rows is the number of rows observed so far.
+func (f *Fitter) Rows() int64 { return f.rows }
+
+// Observe updates the statistics with one batch. Errors name the feature
+// and the row (0-based, counted over all observed batches).
+func (f *Fitter) Observe(b arrow.RecordBatch) error {
+	for _, ff := range f.features {
+		col, err := batchColumn(b, ff.Name)
+		if err != nil {
+			return err
+		}
+		if err := ff.observe(col, f.rows); err != nil {
+			return fmt.Errorf("feature %q: %w", ff.Name, err)
+		}
+	}
+	f.rows += b.NumRows()
+	return nil
+}
+
+// batchColumn finds a column by name in a batch.
+func batchColumn(b arrow.RecordBatch, name string) (arrow.Array, error) {
+	idx := b.Schema().FieldIndices(name)
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("column %q is missing from a batch (columns: %s)", name, columnList(b.Schema()))
+	}
+	return b.Column(idx[0]), nil
+}
+
+// columnList renders a schema's column names for error messages.
+func columnList(s *arrow.Schema) string {
+	out := ""
+	for i, f := range s.Fields() {
+		if i > 0 {
+			out += ", "
+		}
+		if i == 20 {
+			return out + fmt.Sprintf("… %d more", s.NumFields()-20)
+		}
+		out += f.Name
+	}
+	return out
+}
+
+// preTransform applies clip then log1p, like nn's encoder does before scaling.
+func (ff *featureFit) preTransform(v float64) (float64, error) {
+	if c := ff.Clip; c != nil {
+		v = min(max(v, c.Min), c.Max)
+	}
+	if ff.Log1p {
+		if !(v > -1) {
+			return 0, fmt.Errorf("value %v is outside log1p's domain (must be > -1 after clipping)", v)
+		}
+		v = math.Log1p(v)
+	}
+	return v, nil
+}
+
+func (ff *featureFit) addPre(v float64) {
+	ff.pre.add(v)
+	ff.min = min(ff.min, v)
+	ff.max = max(ff.max, v)
+}
+
+func (ff *featureFit) observe(col arrow.Array, offset int64) error {
+	if k := columnKind(col.DataType()); k != ff.colKind {
+		return fmt.Errorf("column type changed to %s between batches", col.DataType())
+	}
+	n := col.Len()
+	switch ff.Kind {
+	case KindNumeric:
+		at, err := numberAt(col)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			v, ok := at(i)
+			if !ok || math.IsNaN(v) {
+				ff.missing++
+				continue
+			}
+			if math.IsInf(v, 0) {
+				return fmt.Errorf("row %d: value is %v", offset+int64(i), v)
+			}
+			ff.observed++
+			ff.raw.add(v)
+			p, err := ff.preTransform(v)
+			if err != nil {
+				return fmt.Errorf("row %d: %w", offset+int64(i), err)
+			}
+			ff.addPre(p)
+		}
+	case KindCategorical:
+		at, err := stringAt(col)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			s, ok := at(i)
+			if !ok {
+				ff.missing++
+				continue
+			}
+			ff.observed++
+			ff.counts[s]++
+		}
+	case KindVector:
+		at, err := listAt(col)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			var ok bool
+			ff.scratch, ok = at(i, ff.scratch[:0])
+			row := offset + int64(i)
+			if !ok {
+				return fmt.Errorf("row %d: the list is NULL (vectors have no imputation)", row)
+			}
+			if ff.length == 0 {
+				ff.length = len(ff.scratch)
+				if ff.length == 0 {
+					return fmt.Errorf("row %d: empty list; a vector feature needs a fixed length ≥ 1", row)
+				}
+			}
+			if len(ff.scratch) != ff.length {
+				return fmt.Errorf("row %d: list has %d elements, want %d", row, len(ff.scratch), ff.length)
+			}
+			for j, v := range ff.scratch {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("row %d element %d: value is %v (vectors have no imputation)", row, j, v)
+				}
+				ff.observed++
+				ff.addPre(v)
+			}
+		}
+	}
+	return nil
+}
+
+// Finish turns the statistics into fitted nn.Inputs, in feature order.
+// held are the same batches that were observed; it may be nil unless
+// NeedsValues.
+func (f *Fitter) Finish(held []arrow.RecordBatch) ([]nn.Input, error) {
+	inputs := make([]nn.Input, 0, len(f.features))
+	for _, ff := range f.features {
+		in, err := ff.finish(held)
+		if err != nil {
+			return nil, fmt.Errorf("feature %q: %w", ff.Name, err)
+		}
+		inputs = append(inputs, in)
+	}
+	return inputs, nil
+}
+
+func (ff *featureFit) finish(held []arrow.RecordBatch) (nn.Input, error) {
+	in := nn.Input{Name: ff.Name, Kind: ff.Kind}
+	if ff.observed == 0 {
+		return in, fmt.Errorf("all %d values are missing; nothing to fit", ff.missing)
+	}
+	switch ff.Kind {
+	case KindVector:
+		in.Length = ff.length
+		in.Scale = ff.scale()
+	case KindNumeric:
+		in.Clip, in.Log1p = ff.Clip, ff.Log1p
+		if ff.Impute != ImputeNone {
+			imp := &nn.Impute{Strategy: ff.Impute, Indicator: ff.Indicator}
+			switch ff.Impute {
+			case ImputeMean:
+				imp.Value = ff.raw.mean
+			case ImputeConstant:
+				imp.Value = ff.FillValue
+			case ImputeMedian, ImputeMostFrequent:
+				vals, err := ff.values(held)
+				if err != nil {
+					return in, err
+				}
+				if ff.Impute == ImputeMedian {
+					imp.Value = median(vals)
+				} else {
+					imp.Value = mostFrequent(vals)
+				}
+			}
+			if _, err := ff.preTransform(imp.Value); err != nil {
+				return in, fmt.Errorf("fill value: %w", err)
+			}
+			in.Impute = imp
+		}
+		in.Scale = ff.scale()
+	case KindCategorical:
+		type kv struct {
+			k string
+			n int64
+		}
+		all := make([]kv, 0, len(ff.counts))
+		for k, n := range ff.counts {
+			all = append(all, kv{k, n})
+		}
+		// Most frequent first; ties in string order, so the fit is deterministic.
+		slices.SortFunc(all, func(a, b kv) int {
+			if c := cmp.Compare(b.n, a.n); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.k, b.k)
+		})
+		keep := all[:min(len(all), ff.MaxCategories)]
+		for _, e := range keep {
+			in.Vocabulary = append(in.Vocabulary, e.k)
+		}
+		in.UnknownBucket = ff.UnknownBucket == nil || *ff.UnknownBucket
+		if ff.Impute != ImputeNone {
+			imp := &nn.Impute{Strategy: ff.Impute, Indicator: ff.Indicator}
+			if ff.Impute == ImputeMostFrequent {
+				imp.Category = all[0].k
+			} else {
+				imp.Category = ff.FillCategory
+				if !in.UnknownBucket && !slices.Contains(in.Vocabulary, imp.Category) {
+					return in, fmt.Errorf("fill category %q is not in the fitted vocabulary and there is no unknown bucket", imp.Category)
+				}
+			}
+			in.Impute = imp
+		}
+	}
+	return in, nil
+}
+
+func (ff *featureFit) scale() *nn.Scale {
+	switch ff.Scale {
+	case ScaleStandard:
+		return &nn.Scale{Method: nn.ScaleStandard, Mean: ff.pre.mean, Std: ff.pre.std()}
+	case ScaleMinMax:
+		return &nn.Scale{Method: nn.ScaleMinMax, Min: ff.min, Max: ff.max}
+	}
+	return nil
+}
+
+// values gathers the observed raw values of a numeric feature from the held
+// batches (the second pass).
+func (ff *featureFit) values(held []arrow.RecordBatch) ([]float64, error) {
+	vals := make([]float64, 0, ff.observed)
+	for _, b := range held {
+		col, err := batchColumn(b, ff.Name)
+		if err != nil {
+			return nil, err
+		}
+		at, err := numberAt(col)
+		if err != nil {
+			return nil, err
+		}
+		for i := range col.Len() {
+			if v, ok := at(i); ok && !math.IsNaN(v) {
+				vals = append(vals, v)
+			}
+		}
+	}
+	if int64(len(vals)) != ff.observed {
+		return nil, fmt.Errorf("%s imputation needs the training batches again: got %d values, observed %d", ff.Impute, len(vals), ff.observed)
+	}
+	return vals, nil
+}
+
+// median is the exact median (the mean of the two middle values for an even
+// count). It sorts vals.
+func median(vals []float64) float64 {
+	slices.Sort(vals)
+	n := len(vals)
+	if n%2 == 1 {
+		return vals[n/2]
+	}
+	return (vals[n/2-1] + vals[n/2]) / 2
+}
+
+// mostFrequent is the most frequent value, the smallest on ties. It sorts vals.
+func mostFrequent(vals []float64) float64 {
+	slices.Sort(vals)
+	best, bestN := vals[0], 0
+	for i := 0; i < len(vals); {
+		j := i
+		for j < len(vals) && vals[j] == vals[i] {
+			j++
+		}
+		if j-i > bestN {
+			best, bestN = vals[i], j-i
+		}
+		i = j
+	}
+	return best
+}

@@ -1,0 +1,262 @@
+package pipeline
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dense-ml/dense/nn"
+)
+
+// Task names accepted by TrainConfig.Task.
+const (
+	TaskAuto       = "auto"
+	TaskRegression = nn.TaskRegression
+	TaskBinary     = nn.TaskBinary
+	TaskMulticlass = nn.TaskMulticlass
+)
+
+// MaxAutoClasses is the most distinct values an integer target may have for
+// task "auto" to treat it as classes; with more it is a regression target.
+const MaxAutoClasses = 20
+
+// maxClasses bounds the classes of a string target under task "auto", to
+// catch an ID column picked as the target by mistake.
+const maxClasses = 1000
+
+// positiveNames are the labels taken as the positive class of a binary
+// target when one of the two labels is among them (compared case-blind).
+var positiveNames = []string{"1", "true", "yes", "y", "t", "positive", "pos"}
+
+// targetColumn collects a target column during the streaming pass.
+type targetColumn struct {
+	name    string
+	typ     arrow.DataType
+	kind    int
+	nums    []float64
+	strs    []string
+	isInt   bool
+	isBool  bool
+	numbers map[float64]bool // distinct numbers, up to MaxAutoClasses+1
+}
+
+func newTargetColumn(schema *arrow.Schema, name string) (*targetColumn, error) {
+	idx := schema.FieldIndices(name)
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("target %q: no such column (columns: %s)", name, columnList(schema))
+	}
+	typ := schema.Field(idx[0]).Type
+	t := &targetColumn{name: name, typ: typ, kind: columnKind(typ), isInt: isIntegerType(typ),
+		isBool: typ.ID() == arrow.BOOL, numbers: map[float64]bool{}}
+	if t.kind != colNumeric && t.kind != colString {
+		return nil, fmt.Errorf("target %q: column type %s can't be a target (numbers, bools and strings can)", name, typ)
+	}
+	return t, nil
+}
+
+// observe appends a batch's targets. A missing target is an error naming the row.
+func (t *targetColumn) observe(b arrow.RecordBatch, offset int64) error {
+	col, err := batchColumn(b, t.name)
+	if err != nil {
+		return err
+	}
+	n := col.Len()
+	if t.kind == colString {
+		at, err := stringAt(col)
+		if err != nil {
+			return fmt.Errorf("target %q: %w", t.name, err)
+		}
+		for i := range n {
+			s, ok := at(i)
+			if !ok {
+				return fmt.Errorf("target %q is NULL at row %d; drop or fill those rows first", t.name, offset+int64(i))
+			}
+			t.strs = append(t.strs, s)
+		}
+		return nil
+	}
+	at, err := numberAt(col)
+	if err != nil {
+		return fmt.Errorf("target %q: %w", t.name, err)
+	}
+	for i := range n {
+		v, ok := at(i)
+		if !ok || math.IsNaN(v) {
+			return fmt.Errorf("target %q is NULL or NaN at row %d; drop or fill those rows first", t.name, offset+int64(i))
+		}
+		if math.IsInf(v, 0) {
+			return fmt.Errorf("target %q is %v at row %d", t.name, v, offset+int64(i))
+		}
+		t.nums = append(t.nums, v)
+		if len(t.numbers) <= MaxAutoClasses {
+			t.numbers[v] = true
+		}
+	}
+	return nil
+}
+
+// resolvedTarget is the outcome of task detection.
+type resolvedTarget struct {
+	task    string
+	labels  []string  // classification: label of each class index
+	y       []float32 // regression: value; classification: class index
+	classes []int     // classification: class index per row (nil for regression)
+}
+
+// resolve detects the task (when task is auto), builds the label vocabulary
+// and encodes the targets. Labels are sorted (numerically for numeric
+// targets); for a binary task Labels[1] is the positive class: positive if
+// given, else the one of the two labels named like a positive ("1", "true",
+// "yes", …), else the second in sorted order.
+func (t *targetColumn) resolve(task, positive string) (*resolvedTarget, error) {
+	numeric := t.kind == colNumeric
+	if task == "" || task == TaskAuto {
+		switch {
+		case t.isBool:
+			task = TaskBinary
+		case numeric && !t.isInt:
+			task = TaskRegression
+		case numeric && len(t.numbers) > MaxAutoClasses:
+			task = TaskRegression
+		default:
+			task = TaskMulticlass // becomes binary below when there are two classes
+		}
+		if task == TaskMulticlass {
+			if n := t.distinct(); n == 2 {
+				task = TaskBinary
+			} else if n > maxClasses {
+				return nil, fmt.Errorf("target %q has %d distinct values, too many for classification; set the task explicitly", t.name, n)
+			}
+		}
+	}
+	switch task {
+	case TaskRegression:
+		if !numeric {
+			return nil, fmt.Errorf("target %q is a %s column; regression needs numbers", t.name, t.typ)
+		}
+		y := make([]float32, len(t.nums))
+		for i, v := range t.nums {
+			y[i] = float32(v)
+		}
+		return &resolvedTarget{task: task, y: y}, nil
+	case TaskBinary, TaskMulticlass:
+	default:
+		return nil, fmt.Errorf("unknown task %q (want auto, regression, binary or multiclass)", task)
+	}
+
+	// Classification: the label of each row as a string.
+	labelOf := t.strs
+	if numeric {
+		labelOf = make([]string, len(t.nums))
+		for i, v := range t.nums {
+			labelOf[i] = formatLabel(v, t.isBool)
+		}
+	}
+	set := map[string]bool{}
+	var labels []string
+	for _, s := range labelOf {
+		if !set[s] {
+			set[s] = true
+			labels = append(labels, s)
+		}
+	}
+	if numeric {
+		slices.SortFunc(labels, func(a, b string) int {
+			x, _ := strconv.ParseFloat(a, 64)
+			y, _ := strconv.ParseFloat(b, 64)
+			if t.isBool {
+				x, y = boolNum(a), boolNum(b)
+			}
+			return cmp.Compare(x, y)
+		})
+	} else {
+		slices.Sort(labels)
+	}
+	if len(labels) < 2 {
+		return nil, fmt.Errorf("target %q has a single class %q; classification needs at least two", t.name, strings.Join(labels, ""))
+	}
+	if task == TaskBinary {
+		if len(labels) != 2 {
+			return nil, fmt.Errorf("task binary needs exactly 2 classes, target %q has %d (%s)", t.name, len(labels), labelSample(labels))
+		}
+		pos := -1
+		if positive != "" {
+			pos = slices.Index(labels, positive)
+			if pos < 0 {
+				return nil, fmt.Errorf("positive label %q is not one of the target's labels (%s)", positive, labelSample(labels))
+			}
+		} else {
+			for i, l := range labels {
+				if slices.Contains(positiveNames, strings.ToLower(l)) {
+					if pos >= 0 { // both look positive: keep the sorted order
+						pos = 1
+						break
+					}
+					pos = i
+				}
+			}
+		}
+		if pos == 0 {
+			labels[0], labels[1] = labels[1], labels[0]
+		}
+	} else if positive != "" {
+		return nil, fmt.Errorf("a positive label is only for binary targets (task is %s)", task)
+	}
+	index := make(map[string]int, len(labels))
+	for i, l := range labels {
+		index[l] = i
+	}
+	r := &resolvedTarget{task: task, labels: labels, y: make([]float32, len(labelOf)), classes: make([]int, len(labelOf))}
+	for i, s := range labelOf {
+		r.classes[i] = index[s]
+		r.y[i] = float32(index[s])
+	}
+	return r, nil
+}
+
+func (t *targetColumn) distinct() int {
+	if t.kind == colNumeric {
+		return len(t.numbers)
+	}
+	set := map[string]bool{}
+	for _, s := range t.strs {
+		set[s] = true
+		if len(set) > maxClasses {
+			break
+		}
+	}
+	return len(set)
+}
+
+func (t *targetColumn) rows() int {
+	if t.kind == colString {
+		return len(t.strs)
+	}
+	return len(t.nums)
+}
+
+func formatLabel(v float64, isBool bool) string {
+	if isBool {
+		return strconv.FormatBool(v != 0)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+func boolNum(s string) float64 {
+	if s == "true" {
+		return 1
+	}
+	return 0
+}
+
+func labelSample(labels []string) string {
+	if len(labels) > 5 {
+		return strings.Join(labels[:5], ", ") + ", …"
+	}
+	return strings.Join(labels, ", ")
+}
