@@ -244,14 +244,6 @@ func setWeights(t *testing.T, m *Model, w map[string][]float32) {
 	}
 }
 
-// skipUntilCore skips while api.go still holds the stubs. TEMPORARY: removed
-// once the nn core lands.
-func skipUntilCore(t *testing.T) {
-	if _, err := NewSequential(1, Dense(1, Linear)); err != nil && strings.Contains(err.Error(), "not implemented yet") {
-		t.Skip("nn core not landed yet")
-	}
-}
-
 func tensorNames(m *Model) []string {
 	var out []string
 	for _, tn := range m.Tensors() {
@@ -261,7 +253,6 @@ func tensorNames(m *Model) []string {
 }
 
 func TestEvaluateRegression(t *testing.T) {
-	skipUntilCore(t)
 	// y = 2x + 1 exactly, so predictions are the identity of that line.
 	m, err := NewSequential(1, Dense(1, Linear))
 	if err != nil {
@@ -288,7 +279,6 @@ func TestEvaluateRegression(t *testing.T) {
 }
 
 func TestEvaluateBinary(t *testing.T) {
-	skipUntilCore(t)
 	m, err := NewSequential(1, Dense(1, Sigmoid))
 	if err != nil {
 		t.Fatal(err)
@@ -326,7 +316,6 @@ func TestEvaluateBinary(t *testing.T) {
 }
 
 func TestEvaluateMulticlass(t *testing.T) {
-	skipUntilCore(t)
 	m, err := NewSequential(2, Dense(3, Softmax))
 	if err != nil {
 		t.Fatal(err)
