@@ -1,0 +1,540 @@
+package sgemm
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Blocking parameters, in floats. kcMax bounds the depth of one packed
+// micro-panel so an A micro-panel (mr×kc) stays in L1 and a group of B
+// micro-panels (kc×ncGroup) in L2 while the kernel sweeps across it.
+const (
+	kcMax            = 256
+	mcGroup          = 144     // rows of A micro-panels visited per sweep (multiple of 12 and 6 and 4)
+	ncGroup          = 512     // columns of B micro-panels visited per sweep (multiple of 32 and 16 and 4)
+	defaultMaxPacked = 1 << 21 // floats per packed operand chunk (8 MiB); larger operands are chunked
+
+	// Below smallWork (m·n·k) the product is done by a plain loop: packing
+	// and kernel dispatch would cost more than the arithmetic.
+	smallWork = 2048
+	// Below parallelWork (m·n·k) one goroutine does everything: waking
+	// another core costs a few microseconds.
+	parallelWork = 1 << 18
+)
+
+// maxPacked is a variable so tests can force chunking on small matrices.
+var maxPacked = defaultMaxPacked
+
+var maxThreads atomic.Int64
+
+// SetMaxThreads sets how many goroutines one Gemm call may use (n ≤ 0
+// means runtime.GOMAXPROCS(0), the default) and returns the previous
+// setting. Results do not depend on it: every element of C is computed by
+// the same sequence of operations whatever the split.
+func SetMaxThreads(n int) int {
+	if n < 0 {
+		n = 0
+	}
+	return int(maxThreads.Swap(int64(n)))
+}
+
+func threadLimit() int {
+	if n := int(maxThreads.Load()); n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+var kernels = availableKernels()
+
+// Kernel names the micro-kernel Gemm picks for wide products on this CPU
+// (for example "avx512-12x32", "avx2-6x16" or "go-4x4").
+func Kernel() string { return kernels[0].name }
+
+// Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
+// where op(X) is X or Xᵀ as transA/transB say, op(A) is m×k, op(B) is k×n
+// and C is m×n. lda, ldb and ldc are the row strides. When beta is 0, C is
+// only written, never read (NaNs in C do not propagate). It panics on
+// invalid arguments with the same messages as gonum's Sgemm.
+func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	gemm(nil, threadLimit(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// checkArgs panics like gonum's Sgemm does, in the same order.
+func checkArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 {
+		panic(mLT0)
+	}
+	if n < 0 {
+		panic(nLT0)
+	}
+	if k < 0 {
+		panic(kLT0)
+	}
+	if transA {
+		if lda < max(1, m) {
+			panic(badLdA)
+		}
+	} else if lda < max(1, k) {
+		panic(badLdA)
+	}
+	if transB {
+		if ldb < max(1, k) {
+			panic(badLdB)
+		}
+	} else if ldb < max(1, n) {
+		panic(badLdB)
+	}
+	if ldc < max(1, n) {
+		panic(badLdC)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if transA {
+		if len(a) < (k-1)*lda+m {
+			panic(shortA)
+		}
+	} else if len(a) < (m-1)*lda+k {
+		panic(shortA)
+	}
+	if transB {
+		if len(b) < (n-1)*ldb+k {
+			panic(shortB)
+		}
+	} else if len(b) < (k-1)*ldb+n {
+		panic(shortB)
+	}
+	if len(c) < (m-1)*ldc+n {
+		panic(shortC)
+	}
+}
+
+// The panic messages of gonum's blas implementation.
+const (
+	badTranspose = "blas: illegal transpose"
+	mLT0         = "blas: m < 0"
+	nLT0         = "blas: n < 0"
+	kLT0         = "blas: k < 0"
+	badLdA       = "blas: bad leading dimension of A"
+	badLdB       = "blas: bad leading dimension of B"
+	badLdC       = "blas: bad leading dimension of C"
+	shortA       = "blas: insufficient length of a"
+	shortB       = "blas: insufficient length of b"
+	shortC       = "blas: insufficient length of c"
+)
+
+// gemm runs a checked product. kern == nil picks the kernel with the least
+// padding among those the CPU supports; threads ≥ 1 caps the goroutines.
+func gemm(kern *microKernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(beta, c, ldc, 0, m, 0, n)
+		return
+	}
+	work := m * n * k
+	if kern == nil {
+		if work < smallWork {
+			smallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			return
+		}
+		kern = pickKernel(m, n)
+	}
+	if work < parallelWork {
+		threads = 1
+	}
+	cl := getCall()
+	cl.setup(kern, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	cl.run()
+	putCall(cl)
+}
+
+// pickKernel chooses, among the CPU's vector kernels, the one that pads
+// op(A)·op(B) the least (a 10-wide output wastes less in a 16-wide tile
+// than in a 32-wide one); ties go to the first (widest) kernel.
+func pickKernel(m, n int) *microKernel {
+	best, bestWork := kernels[0], -1
+	for _, kn := range kernels {
+		if kn == goKernel && best != goKernel {
+			break
+		}
+		w := roundUp(m, kn.mr) * roundUp(n, kn.nr)
+		if bestWork < 0 || w < bestWork {
+			best, bestWork = kn, w
+		}
+	}
+	return best
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// scaleC sets C[i0:i1, j0:j1] *= beta (= 0 when beta is 0, so NaNs are cleared).
+func scaleC(beta float32, c []float32, ldc, i0, i1, j0, j1 int) {
+	if beta == 1 {
+		return
+	}
+	for i := i0; i < i1; i++ {
+		row := c[i*ldc+j0 : i*ldc+j1]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// smallGemm is the plain loop for products too small to be worth packing.
+func smallGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sa, ta := lda, 1 // strides of op(A) along i and p
+	if transA {
+		sa, ta = 1, lda
+	}
+	sb, tb := ldb, 1 // strides of op(B) along p and j
+	if transB {
+		sb, tb = 1, ldb
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			ai, bj := i*sa, j*tb
+			for p := 0; p < k; p++ {
+				s += a[ai+p*ta] * b[bj+p*sb]
+			}
+			if beta == 0 {
+				c[i*ldc+j] = alpha * s
+			} else {
+				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+			}
+		}
+	}
+}
+
+// call is the state of one packed product, recycled through callCache so
+// the steady state allocates nothing.
+type call struct {
+	kern           *microKernel
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+
+	threads int
+	kc, nkb int // depth of a k block, number of k blocks
+
+	// The chunk being worked on: rows [i0, i1) and columns [j0, j1) of C.
+	i0, i1, j0, j1 int
+	mp, np         int  // A and B micro-panels in the chunk
+	packB          bool // the pack phase also packs B (first row chunk of a column chunk)
+	splitRows      bool // the compute phase splits A micro-panels (else B micro-panels)
+	phase          int
+
+	pa, pb []float32   // packed A and B of the chunk
+	tiles  [][]float32 // one scratch tile per worker for edge tiles
+	wg     sync.WaitGroup
+}
+
+const (
+	phasePack = iota
+	phaseCompute
+)
+
+var callCache = make(chan *call, 4)
+
+func getCall() *call {
+	select {
+	case cl := <-callCache:
+		return cl
+	default:
+		return new(call)
+	}
+}
+
+func putCall(cl *call) {
+	cl.a, cl.b, cl.c = nil, nil, nil
+	select {
+	case callCache <- cl:
+	default:
+	}
+}
+
+func (cl *call) setup(kern *microKernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	cl.kern = kern
+	cl.transA, cl.transB = transA, transB
+	cl.m, cl.n, cl.k = m, n, k
+	cl.alpha, cl.beta = alpha, beta
+	cl.a, cl.b, cl.c = a, b, c
+	cl.lda, cl.ldb, cl.ldc = lda, ldb, ldc
+	// Equal k blocks: 784 = 4×196 rather than 3×256+16.
+	cl.nkb = (k + kcMax - 1) / kcMax
+	cl.kc = (k + cl.nkb - 1) / cl.nkb
+	// Never more workers than there are micro-panels to share.
+	threads = max(1, min(threads, max((m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr)))
+	cl.threads = threads
+	for len(cl.tiles) < threads {
+		cl.tiles = append(cl.tiles, make([]float32, 12*32))
+	}
+}
+
+// run walks the column and row chunks; each chunk is packed by all
+// workers together, then computed by all workers together.
+func (cl *call) run() {
+	mr, nr := cl.kern.mr, cl.kern.nr
+	rowsPerChunk := max(mr, maxPacked/cl.k/mr*mr)
+	colsPerChunk := max(nr, maxPacked/cl.k/nr*nr)
+	for j0 := 0; j0 < cl.n; j0 += colsPerChunk {
+		cl.j0, cl.j1 = j0, min(j0+colsPerChunk, cl.n)
+		cl.np = (cl.j1 - cl.j0 + nr - 1) / nr
+		cl.pb = grow(cl.pb, cl.np*nr*cl.k)
+		for i0 := 0; i0 < cl.m; i0 += rowsPerChunk {
+			cl.i0, cl.i1 = i0, min(i0+rowsPerChunk, cl.m)
+			cl.mp = (cl.i1 - cl.i0 + mr - 1) / mr
+			cl.pa = grow(cl.pa, cl.mp*mr*cl.k)
+			cl.packB = i0 == 0
+			// Fewer, fatter tile rows per worker balance better when
+			// there are more A micro-panels than B micro-panels.
+			t := cl.threads
+			cl.splitRows = ceilDiv(cl.mp, t)*cl.np <= cl.mp*ceilDiv(cl.np, t)
+			cl.parallel(phasePack)
+			cl.parallel(phaseCompute)
+		}
+	}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// share returns worker w's half-open part of [0, total) split into parts.
+func share(total, parts, w int) (int, int) {
+	return total * w / parts, total * (w + 1) / parts
+}
+
+func (cl *call) parallel(phase int) {
+	cl.phase = phase
+	if cl.threads == 1 {
+		cl.work(0)
+		return
+	}
+	startWorkers(cl.threads - 1)
+	cl.wg.Add(cl.threads - 1)
+	for w := 1; w < cl.threads; w++ {
+		workQueue <- workItem{cl, w}
+	}
+	cl.work(0)
+	cl.wg.Wait()
+}
+
+func (cl *call) work(w int) {
+	if cl.phase == phasePack {
+		cl.pack(w)
+	} else {
+		cl.compute(w)
+	}
+}
+
+// pack packs worker w's share of the chunk's micro-panels: the A panels
+// (all k blocks), then the B panels when this chunk needs them.
+func (cl *call) pack(w int) {
+	na := cl.nkb * cl.mp
+	total := na
+	if cl.packB {
+		total += cl.nkb * cl.np
+	}
+	lo, hi := share(total, cl.threads, w)
+	for it := lo; it < hi; it++ {
+		if it < na {
+			cl.packAPanel(it/cl.mp, it%cl.mp)
+		} else {
+			it := it - na
+			cl.packBPanel(it/cl.np, it%cl.np)
+		}
+	}
+}
+
+// kBlock returns the start and depth of k block q.
+func (cl *call) kBlock(q int) (int, int) {
+	k0 := q * cl.kc
+	return k0, min(cl.kc, cl.k-k0)
+}
+
+// aPanel and bPanel locate a packed micro-panel: block q of the chunk
+// starts at k0·(panels·width), and panel ir of that block at ir·width·kb.
+func (cl *call) aPanel(q, ir int) []float32 {
+	k0, kb := cl.kBlock(q)
+	mr := cl.kern.mr
+	off := k0*cl.mp*mr + ir*mr*kb
+	return cl.pa[off : off+mr*kb]
+}
+
+func (cl *call) bPanel(q, jr int) []float32 {
+	k0, kb := cl.kBlock(q)
+	nr := cl.kern.nr
+	off := k0*cl.np*nr + jr*nr*kb
+	return cl.pb[off : off+nr*kb]
+}
+
+// packAPanel writes alpha·op(A)[rows of panel ir, k block q] as kb groups
+// of mr floats, zero-padding rows past the chunk's end.
+func (cl *call) packAPanel(q, ir int) {
+	k0, kb := cl.kBlock(q)
+	mr := cl.kern.mr
+	dst := cl.aPanel(q, ir)
+	r0 := cl.i0 + ir*mr
+	rows := min(mr, cl.i1-r0)
+	alpha, a, lda := cl.alpha, cl.a, cl.lda
+	if !cl.transA {
+		for i := 0; i < rows; i++ {
+			src := a[(r0+i)*lda+k0:]
+			src = src[:kb]
+			d := dst[i:]
+			for p, v := range src {
+				d[p*mr] = alpha * v
+			}
+		}
+	} else {
+		for p := 0; p < kb; p++ {
+			src := a[(k0+p)*lda+r0:]
+			src = src[:rows]
+			d := dst[p*mr : p*mr+rows]
+			for i, v := range src {
+				d[i] = alpha * v
+			}
+		}
+	}
+	if rows < mr {
+		for p := 0; p < kb; p++ {
+			clear(dst[p*mr+rows : (p+1)*mr])
+		}
+	}
+}
+
+// packBPanel writes op(B)[k block q, columns of panel jr] as kb groups of
+// nr floats, zero-padding columns past the chunk's end.
+func (cl *call) packBPanel(q, jr int) {
+	k0, kb := cl.kBlock(q)
+	nr := cl.kern.nr
+	dst := cl.bPanel(q, jr)
+	c0 := cl.j0 + jr*nr
+	cols := min(nr, cl.j1-c0)
+	b, ldb := cl.b, cl.ldb
+	if !cl.transB {
+		for p := 0; p < kb; p++ {
+			src := b[(k0+p)*ldb+c0:]
+			copy(dst[p*nr:p*nr+cols], src[:cols])
+		}
+	} else {
+		for j := 0; j < cols; j++ {
+			src := b[(c0+j)*ldb+k0:]
+			src = src[:kb]
+			d := dst[j:]
+			for p, v := range src {
+				d[p*nr] = v
+			}
+		}
+	}
+	if cols < nr {
+		for p := 0; p < kb; p++ {
+			clear(dst[p*nr+cols : (p+1)*nr])
+		}
+	}
+}
+
+// compute runs the kernel over worker w's tiles of the chunk.
+func (cl *call) compute(w int) {
+	mr, nr := cl.kern.mr, cl.kern.nr
+	ir0, ir1, jr0, jr1 := 0, cl.mp, 0, cl.np
+	if cl.splitRows {
+		ir0, ir1 = share(cl.mp, cl.threads, w)
+	} else {
+		jr0, jr1 = share(cl.np, cl.threads, w)
+	}
+	if ir0 >= ir1 || jr0 >= jr1 {
+		return
+	}
+	c, ldc := cl.c, cl.ldc
+	if cl.beta != 0 {
+		scaleC(cl.beta, c, ldc, cl.i0+ir0*mr, min(cl.i0+ir1*mr, cl.i1), cl.j0+jr0*nr, min(cl.j0+jr1*nr, cl.j1))
+	}
+	tile := cl.tiles[w][:mr*nr]
+	mcPanels, ncPanels := max(1, mcGroup/mr), max(1, ncGroup/nr)
+	for q := 0; q < cl.nkb; q++ {
+		_, kb := cl.kBlock(q)
+		add := q > 0 || cl.beta != 0
+		for ic := ir0; ic < ir1; ic += mcPanels {
+			icEnd := min(ic+mcPanels, ir1)
+			for jg := jr0; jg < jr1; jg += ncPanels {
+				jgEnd := min(jg+ncPanels, jr1)
+				for ir := ic; ir < icEnd; ir++ {
+					ap := cl.aPanel(q, ir)
+					r := cl.i0 + ir*mr
+					rows := min(mr, cl.i1-r)
+					for jr := jg; jr < jgEnd; jr++ {
+						bp := cl.bPanel(q, jr)
+						col := cl.j0 + jr*nr
+						cols := min(nr, cl.j1-col)
+						if rows == mr && cols == nr {
+							cl.kern.tile(kb, ap, bp, c[r*ldc+col:], ldc, add)
+							continue
+						}
+						cl.kern.tile(kb, ap, bp, tile, nr, false)
+						for i := 0; i < rows; i++ {
+							dst := c[(r+i)*ldc+col : (r+i)*ldc+col+cols]
+							src := tile[i*nr : i*nr+cols]
+							if add {
+								for j, v := range src {
+									dst[j] += v
+								}
+							} else {
+								copy(dst, src)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// The worker goroutines, started on first need and kept for the life of
+// the process; a parallel phase hands each one a (call, worker index) pair.
+type workItem struct {
+	cl *call
+	w  int
+}
+
+var (
+	workQueue      = make(chan workItem, 256)
+	workersMu      sync.Mutex
+	workersStarted atomic.Int64
+)
+
+func startWorkers(n int) {
+	if int(workersStarted.Load()) >= n {
+		return
+	}
+	workersMu.Lock()
+	defer workersMu.Unlock()
+	for int(workersStarted.Load()) < n {
+		go worker()
+		workersStarted.Add(1)
+	}
+}
+
+func worker() {
+	for it := range workQueue {
+		it.cl.work(it.w)
+		it.cl.wg.Done()
+	}
+}
