@@ -1,0 +1,78 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every command's --help is pinned by a golden file, and every one shows
+// examples.
+func TestHelpGolden(t *testing.T) {
+	app := newApp(nil, nil, nil)
+	cases := [][]string{{"--help"}}
+	for _, c := range app.Commands {
+		cases = append(cases, []string{c.Name, "--help"})
+		for _, s := range c.Subcommands {
+			cases = append(cases, []string{c.Name, s.Name, "--help"})
+		}
+	}
+	for _, args := range cases {
+		name := "help_" + strings.Join(args[:len(args)-1], "_")
+		if len(args) == 1 {
+			name = "help"
+		}
+		t.Run(name, func(t *testing.T) {
+			r := runIn(t, "", args...)
+			if r.code != 0 || r.stderr != "" {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stdout, "Examples:") && !strings.Contains(r.stdout, "Start with:") {
+				t.Errorf("help has no examples:\n%s", r.stdout)
+			}
+			golden(t, name, r.stdout)
+		})
+	}
+}
+
+func TestParamsGolden(t *testing.T) {
+	for name, args := range map[string][]string{
+		"params_784_128_10":       {"params", "--inputs", "784", "--units", "128,10"},
+		"params_20_64_32_1_nobias": {"params", "--inputs", "20", "--units", "64, 32, 1", "--no-bias"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := runIn(t, "", args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			golden(t, name, r.stdout)
+		})
+	}
+	r := runIn(t, "", "params", "--inputs", "784", "--units", "128,10")
+	if !strings.Contains(r.stdout, "101,770") {
+		t.Errorf("784→128→10 should have 101,770 parameters:\n%s", r.stdout)
+	}
+}
+
+// The error paths of the commands that need no data: one line, exit 1.
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"nosuch"}, []string{`unknown command "nosuch"`}},
+		{[]string{"params"}, []string{"missing --inputs, --units"}},
+		{[]string{"params", "--inputs", "10"}, []string{"missing --units"}},
+		{[]string{"params", "--inputs", "10", "--units", "5,x"}, []string{`"x" is not a positive integer`}},
+		{[]string{"params", "--inputs", "0", "--units", "5"}, []string{"inputs must be positive"}},
+		{[]string{"params", "--inputs", "10", "--units", "5", "--bogus"}, []string{"-bogus", "dense params --help"}},
+		{[]string{"params", "--inputs", "10", "--units", "5", "extra"}, []string{`unexpected argument "extra"`}},
+		{[]string{"sql", "-c", "SELECT 1", "--format", "xml"}, []string{`unknown --format "xml"`}},
+		{[]string{"sql", "no-such-file.sql"}, []string{"no-such-file.sql"}},
+		{[]string{"sql", "-c", "SELECT * FROM no_such_table"}, []string{"no_such_table"}},
+		{[]string{"sql", "-c", "SELEC 1"}, []string{"syntax error"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			checkUserError(t, runIn(t, "", tc.args...), tc.want...)
+		})
+	}
+}
