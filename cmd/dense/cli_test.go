@@ -36,7 +36,7 @@ func TestHelpGolden(t *testing.T) {
 
 func TestParamsGolden(t *testing.T) {
 	for name, args := range map[string][]string{
-		"params_784_128_10":       {"params", "--inputs", "784", "--units", "128,10"},
+		"params_784_128_10":        {"params", "--inputs", "784", "--units", "128,10"},
 		"params_20_64_32_1_nobias": {"params", "--inputs", "20", "--units", "64, 32, 1", "--no-bias"},
 	} {
 		t.Run(name, func(t *testing.T) {
