@@ -1,0 +1,261 @@
+package udf
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/dense-ml/dense/nn"
+	"github.com/duckdb/duckdb-go/v2/mapping"
+)
+
+// What a scalar function returns.
+type funcKind int
+
+const (
+	kindPredict funcKind = iota // DOUBLE
+	kindLabel                   // VARCHAR
+	kindProba                   // FLOAT[]
+)
+
+// function is one registered scalar function; it is the C function's extra
+// info, alive as long as the database.
+type function struct {
+	name string
+	kind funcKind
+	src  ModelSource
+}
+
+// How the feature arguments map onto the model's inputs.
+type form int
+
+const (
+	formColumns form = iota // one argument per input, in the model's input order
+	formList                // one LIST/ARRAY of numbers holding every input's values in order
+	formStruct              // one STRUCT whose fields are matched to the inputs by name
+)
+
+// plan is a bound call: the model resolved once for the query, and for each
+// model input where its values come from. It is immutable after bind and
+// shared by every thread that runs the query; per-call scratch memory comes
+// from scratch.
+type plan struct {
+	fn      *function
+	ref     string // the reference as written in the query
+	info    ModelInfo
+	model   *nn.Model
+	enc     *nn.Encoder
+	inW     int
+	outW    int
+	binary  bool
+	labels  []string
+	args    []*colType // the feature arguments (chunk columns 1…)
+	form    form
+	listLen int // formList: elements per list
+	feeds   []feed
+	scratch sync.Pool
+}
+
+// feed says where model input `input` gets its values.
+type feed struct {
+	input  int
+	kind   string // nn.KindNumeric, KindVector or KindCategorical
+	name   string
+	pass   bool // no preprocessing: copy straight into the feature row
+	length int  // vector: elements
+	arg    int  // formColumns: feature argument index
+	field  int  // formStruct: STRUCT field index
+	pos    int  // formList: position of the input's first element in the list
+}
+
+// prefix is how errors name the call: dense_predict(churn@3).
+func (p *plan) prefix() string {
+	return fmt.Sprintf("%s(%s)", p.fn.name, p.info.Ref())
+}
+
+// bindPlan resolves the model and checks the feature arguments' types.
+func bindPlan(fn *function, ref string, args []*colType) (*plan, error) {
+	model, info, err := loadModel(fn.src, ref)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fn.name, err)
+	}
+	spec := model.Spec()
+	enc, err := nn.NewEncoder(spec.Inputs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: model %s: %w", fn.name, info.Ref(), err)
+	}
+	p := &plan{
+		fn: fn, ref: ref, info: info, model: model, enc: enc,
+		inW: model.InputWidth(), outW: model.OutputWidth(),
+		binary: spec.Task == nn.TaskBinary, args: args,
+	}
+	if p.inW != enc.Width() {
+		return nil, fmt.Errorf("%s: model's input width %d does not match its inputs' encoded width %d", p.prefix(), p.inW, enc.Width())
+	}
+	if err := p.checkTask(spec); err != nil {
+		return nil, err
+	}
+	if err := p.bindFeatures(spec.Inputs); err != nil {
+		return nil, err
+	}
+	p.scratch.New = func() any { return &scratch{ws: model.NewWorkspace()} }
+	return p, nil
+}
+
+// checkTask checks that the function fits the model and fixes the labels.
+func (p *plan) checkTask(spec *nn.Spec) error {
+	switch spec.Task {
+	case nn.TaskMulticlass:
+		if p.fn.kind == kindPredict {
+			return fmt.Errorf("%s: the model is a multiclass classifier (%d classes) and dense_predict returns one number; "+
+				"use dense_predict_label for the class or dense_predict_proba for the class probabilities", p.prefix(), p.outW)
+		}
+	case nn.TaskBinary:
+	default: // regression
+		if p.fn.kind == kindLabel {
+			return fmt.Errorf("%s: the model is a regression model and has no class labels; use dense_predict (or dense_predict_proba for several outputs)", p.prefix())
+		}
+		if p.fn.kind == kindPredict && p.outW != 1 {
+			return fmt.Errorf("%s: the model has %d outputs and dense_predict returns one number; use dense_predict_proba for the whole output vector", p.prefix(), p.outW)
+		}
+	}
+	if p.fn.kind == kindLabel {
+		p.labels = spec.Labels
+		n := max(p.outW, 2)
+		if len(p.labels) != n {
+			p.labels = make([]string, n)
+			for i := range p.labels {
+				p.labels[i] = strconv.Itoa(i)
+			}
+		}
+	}
+	return nil
+}
+
+func inputNames(inputs []nn.Input) string {
+	names := make([]string, len(inputs))
+	for i := range inputs {
+		names[i] = inputs[i].Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// bindFeatures picks the feature form from the argument types and maps every
+// model input to its source.
+func (p *plan) bindFeatures(inputs []nn.Input) error {
+	args := p.args
+	if len(args) == 0 {
+		return fmt.Errorf("%s: no features given; the model takes %d inputs (%s)", p.prefix(), len(inputs), inputNames(inputs))
+	}
+	p.feeds = make([]feed, len(inputs))
+	for i := range inputs {
+		in := &inputs[i]
+		p.feeds[i] = feed{input: i, kind: in.Kind, name: in.Name, pass: p.enc.Passthrough(i), length: 1, field: -1}
+		if in.Kind == nn.KindVector {
+			p.feeds[i].length = in.Length
+		}
+	}
+	switch {
+	case len(args) == 1 && args[0].id == mapping.TypeStruct:
+		return p.bindStruct(inputs, args[0])
+	case len(args) == 1 && args[0].listOfNumbers():
+		return p.bindList(inputs, args[0])
+	}
+	if len(args) != len(inputs) {
+		return fmt.Errorf("%s: wrong feature count: expected %d feature arguments (%s), got %d; "+
+			"pass one value per input in this order, one LIST of numbers, or one STRUCT with these fields",
+			p.prefix(), len(inputs), inputNames(inputs), len(args))
+	}
+	p.form = formColumns
+	for i := range p.feeds {
+		p.feeds[i].arg = i
+		if err := p.checkType(&p.feeds[i], args[i], fmt.Sprintf("argument %d", i+2)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *plan) bindList(inputs []nn.Input, t *colType) error {
+	p.form = formList
+	for i := range p.feeds {
+		f := &p.feeds[i]
+		if f.kind == nn.KindCategorical {
+			return fmt.Errorf("%s: input %q is categorical (VARCHAR) and cannot be part of a LIST of numbers; "+
+				"pass the features as separate arguments or as a STRUCT", p.prefix(), f.name)
+		}
+		f.pos = p.listLen
+		p.listLen += f.length
+	}
+	if t.id == mapping.TypeArray && t.size != p.listLen {
+		return fmt.Errorf("%s: wrong feature count: expected %d features (%s), got %s",
+			p.prefix(), p.listLen, inputNames(inputs), t.name)
+	}
+	return nil
+}
+
+func (p *plan) bindStruct(inputs []nn.Input, t *colType) error {
+	p.form = formStruct
+	var missing []string
+	for i := range p.feeds {
+		f := &p.feeds[i]
+		f.field = fieldIndex(t, f.name)
+		if f.field < 0 {
+			missing = append(missing, f.name)
+			continue
+		}
+		fld := t.fields[f.field]
+		if err := p.checkType(f, fld.typ, fmt.Sprintf("STRUCT field %q", fld.name)); err != nil {
+			return err
+		}
+	}
+	if len(missing) > 0 {
+		have := make([]string, len(t.fields))
+		for i, f := range t.fields {
+			have[i] = f.name
+		}
+		return fmt.Errorf("%s: the STRUCT is missing field(s) %s needed by the model (it has: %s)",
+			p.prefix(), strings.Join(missing, ", "), strings.Join(have, ", "))
+	}
+	return nil
+}
+
+// fieldIndex finds the STRUCT field for an input: the exact name, else the
+// one field whose name matches ignoring case (SQL identifiers ignore case).
+func fieldIndex(t *colType, name string) int {
+	match := -1
+	for i, f := range t.fields {
+		if f.name == name {
+			return i
+		}
+		if strings.EqualFold(f.name, name) {
+			if match >= 0 {
+				return -1
+			}
+			match = i
+		}
+	}
+	return match
+}
+
+// checkType checks that a value of type t can feed input f.
+func (p *plan) checkType(f *feed, t *colType, what string) error {
+	ok := false
+	want := ""
+	switch f.kind {
+	case nn.KindNumeric:
+		ok, want = t.numeric(), "a number (INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL …)"
+	case nn.KindCategorical:
+		ok, want = t.id == mapping.TypeVarchar || t.id == mapping.TypeSQLNull, "VARCHAR (cast other types with ::VARCHAR)"
+	case nn.KindVector:
+		ok, want = t.listOfNumbers() || t.id == mapping.TypeSQLNull, fmt.Sprintf("a LIST or ARRAY of %d numbers", f.length)
+		if ok && t.id == mapping.TypeArray && t.size != f.length {
+			return fmt.Errorf("%s: wrong feature count for input %q: expected %d elements, got %s", p.prefix(), f.name, f.length, t.name)
+		}
+	}
+	if !ok {
+		return fmt.Errorf("%s: wrong type: %s for input %q (%s) is %s; want %s", p.prefix(), what, f.name, f.kind, t.name, want)
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package udf
+
+/*
+#include <stdlib.h>
+#include <stdint.h>
+
+void dense_scalar_bind(void *);
+void dense_scalar_exec(void *, void *, void *);
+void *dense_bind_copy(void *);
+void dense_handle_delete(void *);
+
+typedef void (*dense_bind_t)(void *);
+typedef void (*dense_exec_t)(void *, void *, void *);
+typedef void *(*dense_copy_t)(void *);
+typedef void (*dense_delete_t)(void *);
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime/cgo"
+	"unsafe"
+
+	"github.com/duckdb/duckdb-go/v2/mapping"
+)
+
+// C memory holding a cgo.Handle: DuckDB owns these pointers (extra info, bind
+// data) and frees them through dense_handle_delete.
+func newCHandle(v any) unsafe.Pointer {
+	p := C.malloc(C.size_t(unsafe.Sizeof(cgo.Handle(0))))
+	*(*cgo.Handle)(p) = cgo.NewHandle(v)
+	return p
+}
+
+func handleValue(p unsafe.Pointer) any { return (*(*cgo.Handle)(p)).Value() }
+
+//export dense_handle_delete
+func dense_handle_delete(p unsafe.Pointer) {
+	(*(*cgo.Handle)(p)).Delete()
+	C.free(p)
+}
+
+//export dense_bind_copy
+func dense_bind_copy(p unsafe.Pointer) unsafe.Pointer {
+	// Bound plans are immutable and shared: a copy is a new handle to the same plan.
+	return newCHandle(handleValue(p))
+}
+
+var (
+	bindCallback   = unsafe.Pointer(C.dense_bind_t(C.dense_scalar_bind))
+	execCallback   = unsafe.Pointer(C.dense_exec_t(C.dense_scalar_exec))
+	copyCallback   = unsafe.Pointer(C.dense_copy_t(C.dense_bind_copy))
+	deleteCallback = unsafe.Pointer(C.dense_delete_t(C.dense_handle_delete))
+)
+
+// dense_scalar_bind runs once per query and call site: it resolves the
+// model, checks the argument types and stores the plan as bind data.
+//
+//export dense_scalar_bind
+func dense_scalar_bind(infoPtr unsafe.Pointer) {
+	info := mapping.BindInfo{Ptr: infoPtr}
+	fn := handleValue(mapping.ScalarFunctionBindGetExtraInfo(info)).(*function)
+	p, err := bindCall(fn, info)
+	if err != nil {
+		mapping.ScalarFunctionBindSetError(info, err.Error())
+		return
+	}
+	mapping.ScalarFunctionSetBindData(info, newCHandle(p), deleteCallback)
+	mapping.ScalarFunctionSetBindDataCopy(info, copyCallback)
+}
+
+func bindCall(fn *function, info mapping.BindInfo) (*plan, error) {
+	n := int(mapping.ScalarFunctionBindGetArgumentCount(info))
+	if n < 1 {
+		return nil, fmt.Errorf("%s: no model given", fn.name)
+	}
+	ref, err := constantModel(fn, info)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]*colType, n-1)
+	for i := 1; i < n; i++ {
+		expr := mapping.ScalarFunctionBindGetArgument(info, mapping.IdxT(i))
+		if expr.Ptr == nil {
+			return nil, fmt.Errorf("%s: cannot inspect argument %d", fn.name, i+1)
+		}
+		lt := mapping.ExpressionReturnType(expr)
+		args[i-1] = newColType(lt)
+		mapping.DestroyLogicalType(&lt)
+		mapping.DestroyExpression(&expr)
+	}
+	return bindPlan(fn, ref, args)
+}
+
+// constantModel folds the model argument, which must be a constant string.
+func constantModel(fn *function, info mapping.BindInfo) (string, error) {
+	expr := mapping.ScalarFunctionBindGetArgument(info, 0)
+	if expr.Ptr == nil {
+		return "", fmt.Errorf("%s: cannot inspect the model argument", fn.name)
+	}
+	defer mapping.DestroyExpression(&expr)
+	if !mapping.ExpressionIsFoldable(expr) {
+		return "", fmt.Errorf("%s: the model argument must be a constant such as 'churn' or 'churn@3', "+
+			"not a column or an expression that changes from row to row", fn.name)
+	}
+	var ctx mapping.ClientContext
+	mapping.ScalarFunctionGetClientContext(info, &ctx)
+	defer mapping.DestroyClientContext(&ctx)
+	var v mapping.Value
+	errData := mapping.ExpressionFold(ctx, expr, &v)
+	defer mapping.DestroyValue(&v)
+	defer mapping.DestroyErrorData(&errData)
+	if mapping.ErrorDataHasError(errData) {
+		return "", fmt.Errorf("%s: cannot evaluate the model argument: %s", fn.name, mapping.ErrorDataMessage(errData))
+	}
+	if mapping.IsNullValue(v) {
+		return "", fmt.Errorf("%s: the model argument is NULL; name a model such as 'churn' or 'churn@3'", fn.name)
+	}
+	// The parameter is declared VARCHAR, so DuckDB has cast the argument to
+	// it; duckdb_get_varchar must never see another type (it aborts).
+	lt := mapping.ExpressionReturnType(expr)
+	id := mapping.GetTypeId(lt)
+	mapping.DestroyLogicalType(&lt)
+	if id != mapping.TypeVarchar {
+		return "", fmt.Errorf("%s: the model argument must be a VARCHAR such as 'churn'", fn.name)
+	}
+	return mapping.GetVarchar(v), nil
+}
+
+// dense_scalar_exec runs for every chunk, possibly on several threads at once.
+//
+//export dense_scalar_exec
+func dense_scalar_exec(infoPtr, inPtr, outPtr unsafe.Pointer) {
+	info := mapping.FunctionInfo{Ptr: infoPtr}
+	p := handleValue(mapping.ScalarFunctionGetBindData(info)).(*plan)
+	if err := p.run(mapping.DataChunk{Ptr: inPtr}, mapping.Vector{Ptr: outPtr}); err != nil {
+		mapping.ScalarFunctionSetError(info, err.Error())
+	}
+}

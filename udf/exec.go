@@ -1,0 +1,344 @@
+package udf
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unsafe"
+
+	"github.com/dense-ml/dense/nn"
+	"github.com/duckdb/duckdb-go/v2/mapping"
+)
+
+// scratch is the memory one call of the function needs. Plans hand them out
+// from a sync.Pool, so concurrent calls never share one and a long query
+// allocates nothing per chunk once the buffers have grown.
+type scratch struct {
+	x    []float32 // rows × inW encoded features
+	out  []float32 // rows × outW predictions
+	null []bool    // row gives NULL
+	base []int     // formList: where each row's elements start in the child vector; otherwise the row itself
+	f64  []float64 // one vector input's elements, for preprocessing
+	ws   *nn.Workspace
+}
+
+func growSlice[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// run executes the plan on one chunk: read the feature vectors into the
+// scratch feature matrix, one batched forward pass, write the result vector.
+func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
+	n := int(mapping.DataChunkGetSize(in))
+	if n == 0 {
+		return nil
+	}
+	s := p.scratch.Get().(*scratch)
+	defer p.scratch.Put(s)
+	s.x = growSlice(s.x, n*p.inW)
+	s.out = growSlice(s.out, n*p.outW)
+	s.null = growSlice(s.null, n)
+	s.base = growSlice(s.base, n)
+	clear(s.null)
+
+	if err := p.encode(in, n, s); err != nil {
+		return err
+	}
+	for r := range n {
+		if s.null[r] { // whatever was half-written must not reach the network
+			clear(s.x[r*p.inW : (r+1)*p.inW])
+		}
+	}
+	if err := p.model.PredictInto(s.out, s.x, n, s.ws); err != nil {
+		return fmt.Errorf("%s: %w", p.prefix(), err)
+	}
+	switch p.fn.kind {
+	case kindPredict:
+		p.writeDouble(out, n, s)
+	case kindLabel:
+		p.writeLabel(out, n, s)
+	case kindProba:
+		p.writeProba(out, n, s)
+	}
+	return nil
+}
+
+// encode fills s.x and s.null from the chunk's feature vectors, input by
+// input (column-wise loops over the rows).
+func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
+	argVec := func(i int) vec { return newVec(p.args[i], mapping.DataChunkGetVector(in, mapping.IdxT(i+1))) }
+	var list, strct vec
+	switch p.form {
+	case formList:
+		list = argVec(0)
+		for r := range n {
+			if !list.valid(r) {
+				s.null[r] = true
+				continue
+			}
+			off, length := list.listEntry(r)
+			if length != p.listLen {
+				return fmt.Errorf("%s: wrong feature count: expected %d features (%s), got a list of %d",
+					p.prefix(), p.listLen, inputNames(p.model.Spec().Inputs), length)
+			}
+			s.base[r] = off
+		}
+		list = list.child()
+	case formStruct:
+		strct = argVec(0)
+		for r := range n {
+			s.base[r] = r
+			if !strct.valid(r) {
+				s.null[r] = true
+			}
+		}
+	default:
+		for r := range n {
+			s.base[r] = r
+		}
+	}
+	for i := range p.feeds {
+		f := &p.feeds[i]
+		var src vec
+		switch p.form {
+		case formList:
+			src = list
+		case formStruct:
+			src = strct.field(f.field)
+		default:
+			src = argVec(f.arg)
+		}
+		var err error
+		switch f.kind {
+		case nn.KindNumeric:
+			err = p.encodeNumbers(f, &src, s)
+		case nn.KindVector:
+			err = p.encodeVectors(f, &src, s)
+		case nn.KindCategorical:
+			err = p.encodeCategories(f, &src, s)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeErr turns an encoder error into the row's fate: missing values (NULL,
+// NaN) make the row NULL; anything else fails the query.
+func (p *plan) encodeErr(err error, null *bool) error {
+	if errors.Is(err, nn.ErrMissing) {
+		*null = true
+		return nil
+	}
+	return fmt.Errorf("%s: %s", p.prefix(), strings.TrimPrefix(err.Error(), "nn: "))
+}
+
+func (p *plan) errInf(f *feed) error {
+	return p.encodeErr(fmt.Errorf("nn: input %q: %w (or beyond float32's range)", f.name, nn.ErrNotFinite), nil)
+}
+
+func (p *plan) encodeNumbers(f *feed, src *vec, s *scratch) error {
+	w, off := p.inW, p.enc.Offset(f.input)
+	for r, b := range s.base[:len(s.null)] {
+		if s.null[r] {
+			continue
+		}
+		i := b + f.pos
+		valid := src.valid(i)
+		v := 0.0
+		if valid {
+			v = src.num(i)
+		}
+		if f.pass {
+			switch {
+			case !valid || v != v:
+				s.null[r] = true
+			case v-v != 0 || float32(v)-float32(v) != 0:
+				return p.errInf(f)
+			default:
+				s.x[r*w+off] = float32(v)
+			}
+			continue
+		}
+		if err := p.enc.Number(f.input, v, valid, s.x[r*w:(r+1)*w]); err != nil {
+			if err := p.encodeErr(err, &s.null[r]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *plan) encodeVectors(f *feed, src *vec, s *scratch) error {
+	w, off := p.inW, p.enc.Offset(f.input)
+	elems := *src // formList: the list's child vector already
+	if p.form != formList {
+		if src.typ.id == mapping.TypeSQLNull {
+			for r := range s.null {
+				s.null[r] = true
+			}
+			return nil
+		}
+		elems = src.child()
+	}
+	if !f.pass {
+		s.f64 = growSlice(s.f64, f.length)
+	}
+	for r := range s.null {
+		if s.null[r] {
+			continue
+		}
+		start := s.base[r] + f.pos
+		if p.form != formList {
+			if !src.valid(r) {
+				s.null[r] = true
+				continue
+			}
+			o, length := src.listEntry(r)
+			if length != f.length {
+				return fmt.Errorf("%s: wrong feature count for input %q: expected %d elements, got a list of %d",
+					p.prefix(), f.name, f.length, length)
+			}
+			start = o
+		}
+		row := s.x[r*w : (r+1)*w]
+		if f.pass {
+			switch elems.gather32(row[off:off+f.length], start) {
+			case runMissing:
+				s.null[r] = true
+			case runInf:
+				return p.errInf(f)
+			}
+			continue
+		}
+		elems.gather64(s.f64, start)
+		if err := p.enc.Vector(f.input, s.f64, row); err != nil {
+			if err := p.encodeErr(err, &s.null[r]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *plan) encodeCategories(f *feed, src *vec, s *scratch) error {
+	w := p.inW
+	for r := range s.null {
+		if s.null[r] {
+			continue
+		}
+		valid := src.valid(r)
+		str := ""
+		if valid {
+			str = src.str(r)
+		}
+		if err := p.enc.Category(f.input, str, valid, s.x[r*w:(r+1)*w]); err != nil {
+			if err := p.encodeErr(err, &s.null[r]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setValidity marks the NULL rows of a result vector (and every other row
+// valid, in case DuckDB hands over a reused vector).
+func setValidity(out mapping.Vector, null []bool) {
+	anyNull := false
+	for _, b := range null {
+		anyNull = anyNull || b
+	}
+	mask := mapping.VectorGetValidity(out)
+	if !anyNull && mask == nil {
+		return
+	}
+	if mask == nil {
+		mapping.VectorEnsureValidityWritable(out)
+		mask = mapping.VectorGetValidity(out)
+	}
+	words := unsafe.Slice((*uint64)(mask), (len(null)+63)/64)
+	for r, b := range null {
+		bit := uint64(1) << (uint(r) & 63)
+		if b {
+			words[r>>6] &^= bit
+		} else {
+			words[r>>6] |= bit
+		}
+	}
+}
+
+func (p *plan) writeDouble(out mapping.Vector, n int, s *scratch) {
+	res := unsafe.Slice((*float64)(mapping.VectorGetData(out)), n)
+	for r := range n {
+		res[r] = float64(s.out[r*p.outW])
+	}
+	setValidity(out, s.null)
+}
+
+// class returns row r's predicted class index.
+func (p *plan) class(s *scratch, r int) int {
+	y := s.out[r*p.outW : (r+1)*p.outW]
+	if p.binary {
+		if y[0] >= 0.5 {
+			return 1
+		}
+		return 0
+	}
+	best := 0
+	for j, v := range y {
+		if v > y[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+func (p *plan) writeLabel(out mapping.Vector, n int, s *scratch) {
+	res := unsafe.Slice((*[16]byte)(mapping.VectorGetData(out)), n)
+	for r := range n {
+		if s.null[r] {
+			continue
+		}
+		label := p.labels[p.class(s, r)]
+		if len(label) <= 12 {
+			// An inlined duckdb_string_t: length, then the bytes, zero padded.
+			res[r] = [16]byte{}
+			*(*uint32)(unsafe.Pointer(&res[r][0])) = uint32(len(label))
+			copy(res[r][4:], label)
+			continue
+		}
+		mapping.VectorAssignStringElement(out, mapping.IdxT(r), label)
+	}
+	setValidity(out, s.null)
+}
+
+// writeProba writes FLOAT[] rows: the output vector, and for a binary model
+// [P(label 0), P(label 1)].
+func (p *plan) writeProba(out mapping.Vector, n int, s *scratch) {
+	k := p.outW
+	if p.binary {
+		k = 2
+	}
+	base := int(mapping.ListVectorGetSize(out))
+	total := base + n*k
+	mapping.ListVectorReserve(out, mapping.IdxT(total))
+	mapping.ListVectorSetSize(out, mapping.IdxT(total))
+	child := mapping.ListVectorGetChild(out)
+	vals := unsafe.Slice((*float32)(mapping.VectorGetData(child)), total)
+	entries := unsafe.Slice((*[2]uint64)(mapping.VectorGetData(out)), n)
+	for r := range n {
+		o := base + r*k
+		entries[r] = [2]uint64{uint64(o), uint64(k)}
+		y := s.out[r*p.outW : (r+1)*p.outW]
+		if p.binary {
+			vals[o], vals[o+1] = 1-y[0], y[0]
+		} else {
+			copy(vals[o:o+k], y)
+		}
+	}
+	setValidity(out, s.null)
+}

@@ -1,0 +1,180 @@
+package udf
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/duckdb/duckdb-go/v2/mapping"
+)
+
+// vec is one DuckDB vector of a chunk, looked up once per chunk: its data
+// and validity mask are read straight from DuckDB's memory.
+//
+// DuckDB flattens a scalar function's input chunk before the callback, so
+// every vector here is flat: row i is element i of data; LIST rows are
+// (offset, length) entries into the child vector; ARRAY row i is elements
+// i*size … i*size+size-1 of the child; STRUCT fields are child vectors
+// aligned with the parent's rows.
+type vec struct {
+	typ  *colType
+	v    mapping.Vector
+	data unsafe.Pointer
+	mask unsafe.Pointer // nil: every row valid
+}
+
+func newVec(t *colType, v mapping.Vector) vec {
+	return vec{typ: t, v: v, data: mapping.VectorGetData(v), mask: mapping.VectorGetValidity(v)}
+}
+
+// child returns the element vector of a LIST or ARRAY vector.
+func (x *vec) child() vec {
+	if x.typ.id == mapping.TypeArray {
+		return newVec(x.typ.elem, mapping.ArrayVectorGetChild(x.v))
+	}
+	return newVec(x.typ.elem, mapping.ListVectorGetChild(x.v))
+}
+
+// field returns the child vector of STRUCT field i.
+func (x *vec) field(i int) vec {
+	return newVec(x.typ.fields[i].typ, mapping.StructVectorGetChild(x.v, mapping.IdxT(i)))
+}
+
+// valid reports whether row i is not NULL.
+func (x *vec) valid(i int) bool {
+	if x.typ.id == mapping.TypeSQLNull {
+		return false
+	}
+	if x.mask == nil {
+		return true
+	}
+	w := *(*uint64)(unsafe.Add(x.mask, (i>>6)*8))
+	return w>>(uint(i)&63)&1 != 0
+}
+
+// listEntry returns where LIST or ARRAY row i's elements are in the child.
+func (x *vec) listEntry(i int) (offset, length int) {
+	if x.typ.id == mapping.TypeArray {
+		return i * x.typ.size, x.typ.size
+	}
+	e := (*[2]uint64)(unsafe.Add(x.data, i*16))
+	return int(e[0]), int(e[1])
+}
+
+// str returns VARCHAR row i. The string aliases DuckDB's memory: it is valid
+// during the callback only and must not be kept.
+func (x *vec) str(i int) string {
+	p := unsafe.Add(x.data, i*16) // duckdb_string_t: uint32 length, then 12 inlined bytes or prefix+pointer
+	n := *(*uint32)(p)
+	if n <= 12 {
+		return unsafe.String((*byte)(unsafe.Add(p, 4)), n)
+	}
+	return unsafe.String(*(**byte)(unsafe.Add(p, 8)), n)
+}
+
+// num returns numeric row i as a float64 (ignoring validity).
+func (x *vec) num(i int) float64 {
+	t := x.typ
+	switch t.id {
+	case mapping.TypeDouble:
+		return *(*float64)(unsafe.Add(x.data, i*8))
+	case mapping.TypeFloat:
+		return float64(*(*float32)(unsafe.Add(x.data, i*4)))
+	case mapping.TypeDecimal:
+		return intAt(t.phys, x.data, i) / t.scale
+	case mapping.TypeSQLNull:
+		return math.NaN()
+	}
+	return intAt(t.id, x.data, i)
+}
+
+// intAt reads element i of an integer (or boolean) array of type id.
+func intAt(id mapping.Type, data unsafe.Pointer, i int) float64 {
+	switch id {
+	case mapping.TypeBoolean, mapping.TypeUTinyInt:
+		return float64(*(*uint8)(unsafe.Add(data, i)))
+	case mapping.TypeTinyInt:
+		return float64(*(*int8)(unsafe.Add(data, i)))
+	case mapping.TypeSmallInt:
+		return float64(*(*int16)(unsafe.Add(data, i*2)))
+	case mapping.TypeUSmallInt:
+		return float64(*(*uint16)(unsafe.Add(data, i*2)))
+	case mapping.TypeInteger:
+		return float64(*(*int32)(unsafe.Add(data, i*4)))
+	case mapping.TypeUInteger:
+		return float64(*(*uint32)(unsafe.Add(data, i*4)))
+	case mapping.TypeBigInt:
+		return float64(*(*int64)(unsafe.Add(data, i*8)))
+	case mapping.TypeUBigInt:
+		return float64(*(*uint64)(unsafe.Add(data, i*8)))
+	case mapping.TypeHugeInt: // lower uint64, upper int64
+		h := (*struct {
+			lo uint64
+			hi int64
+		})(unsafe.Add(data, i*16))
+		return float64(h.hi)*0x1p64 + float64(h.lo)
+	case mapping.TypeUHugeInt:
+		h := (*[2]uint64)(unsafe.Add(data, i*16))
+		return float64(h[1])*0x1p64 + float64(h[0])
+	}
+	panic("udf: intAt on a non-integer type") // bind admits numeric types only
+}
+
+// Element status of a gathered run of numbers.
+const (
+	runOK      = iota
+	runMissing // a NULL or NaN element
+	runInf     // a ±Inf element (and no missing one)
+)
+
+// gather32 converts elements start … start+len(dst)-1 of the numeric vector
+// x into dst, the fast path for inputs without preprocessing. The type switch
+// is outside the loops; FLOAT and DOUBLE runs are straight conversions.
+func (x *vec) gather32(dst []float32, start int) int {
+	n := len(dst)
+	if x.typ.id == mapping.TypeSQLNull {
+		return runMissing
+	}
+	if x.mask != nil {
+		for j := range n {
+			if !x.valid(start + j) {
+				return runMissing
+			}
+		}
+	}
+	switch x.typ.id {
+	case mapping.TypeFloat:
+		src := unsafe.Slice((*float32)(unsafe.Add(x.data, start*4)), n)
+		copy(dst, src)
+	case mapping.TypeDouble:
+		src := unsafe.Slice((*float64)(unsafe.Add(x.data, start*8)), n)
+		for j, v := range src {
+			dst[j] = float32(v) // ±Inf stays ±Inf; beyond float32's range becomes ±Inf too
+		}
+	default:
+		for j := range n {
+			dst[j] = float32(x.num(start + j))
+		}
+	}
+	status := runOK
+	for _, v := range dst {
+		if v-v != 0 { // NaN or ±Inf
+			if v != v {
+				return runMissing
+			}
+			status = runInf
+		}
+	}
+	return status
+}
+
+// gather64 is gather32 for inputs with preprocessing: full precision, and a
+// NULL element becomes NaN, which the encoder treats as missing.
+func (x *vec) gather64(dst []float64, start int) {
+	for j := range dst {
+		if x.valid(start + j) {
+			dst[j] = x.num(start + j)
+		} else {
+			dst[j] = math.NaN()
+		}
+	}
+}
