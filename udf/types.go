@@ -12,12 +12,12 @@ import (
 // bind time so the per-chunk code never asks the C API about types.
 type colType struct {
 	id     mapping.Type
-	name   string     // SQL spelling, for error messages
+	name   string       // SQL spelling, for error messages
 	phys   mapping.Type // DECIMAL: the integer type it is stored as
-	scale  float64    // DECIMAL: 10^scale
-	size   int        // ARRAY: fixed length
-	elem   *colType   // LIST, ARRAY: element type
-	fields []colField // STRUCT
+	scale  float64      // DECIMAL: 10^scale
+	size   int          // ARRAY: fixed length
+	elem   *colType     // LIST, ARRAY: element type
+	fields []colField   // STRUCT
 }
 
 type colField struct {
