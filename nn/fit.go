@@ -2,12 +2,430 @@ package nn
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
 )
 
+// Defaults of FitConfig.
+const (
+	DefaultBatchSize = 32
+	DefaultEpochs    = 10
+)
+
+// evalChunk is how many rows a validation forward pass takes at once.
+const evalChunk = 1024
+
 // Fit trains the model on rows×InputWidth x and targets y: for
-// sparse_categorical_crossentropy one value per row (the class index),
-// otherwise rows×OutputWidth.
+// sparse_categorical_crossentropy one value per row (the class index as a
+// float32), otherwise rows×OutputWidth (0/1 for binary_crossentropy, one-hot
+// rows for categorical_crossentropy).
+//
+// Each epoch shuffles the training rows with a generator seeded from
+// cfg.Seed (unless NoShuffle), runs the mini-batches (the last one may be
+// smaller), then evaluates the validation set if there is one. The History
+// has "loss" and "accuracy" (classification) or "mae" (regression) per
+// epoch, with "val_" versions for the validation set. Training losses include
+// the layers' L2 penalties and, like Keras, are averaged over the epoch's
+// batches as the weights change.
+//
+// Bad data or configuration returns an error before any weight changes.
+// Cancelling ctx stops training before the next batch and returns the
+// History so far with an error wrapping ctx.Err(); an OnEpoch error stops it
+// the same way. A non-finite loss stops training with an error. On success
+// Fit records the loss name in Spec.Loss and the epochs, training rows and
+// final (or restored best) metrics in Spec.Provenance.
 func (m *Model) Fit(ctx context.Context, x, y []float32, rows int, cfg FitConfig) (*History, error) {
-	return nil, errors.New("nn: Fit not implemented yet")
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	kind, lossName, err := m.resolveLoss(cfg.Loss)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkData("training", x, y, rows, kind); err != nil {
+		return nil, err
+	}
+	cw, err := m.classWeights(kind, cfg.ClassWeights)
+	if err != nil {
+		return nil, err
+	}
+	batch, epochs := cfg.BatchSize, cfg.Epochs
+	if batch == 0 {
+		batch = DefaultBatchSize
+	}
+	if epochs == 0 {
+		epochs = DefaultEpochs
+	}
+	if batch < 0 || epochs < 0 {
+		return nil, fmt.Errorf("nn: batch size %d and epochs %d must be positive", cfg.BatchSize, cfg.Epochs)
+	}
+	optCfg, err := cfg.Optimizer.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e6e2d73687566)) // "nn-shuf"
+	yw := m.targetWidth(kind)
+
+	// Split off the validation rows.
+	order := make([]int, rows)
+	for i := range order {
+		order[i] = i
+	}
+	var valX, valY []float32
+	valRows := 0
+	switch {
+	case cfg.ValX != nil || cfg.ValY != nil || cfg.ValRows != 0:
+		if cfg.ValidationSplit != 0 {
+			return nil, fmt.Errorf("nn: both ValidationSplit and an explicit validation set given; use one")
+		}
+		if err := m.checkData("validation", cfg.ValX, cfg.ValY, cfg.ValRows, kind); err != nil {
+			return nil, err
+		}
+		valX, valY, valRows = cfg.ValX, cfg.ValY, cfg.ValRows
+	case cfg.ValidationSplit != 0:
+		s := cfg.ValidationSplit
+		if !(s > 0 && s < 1) {
+			return nil, fmt.Errorf("nn: validation split %v must be in (0, 1)", s)
+		}
+		valRows = int(float64(rows) * s)
+		if valRows < 1 || valRows >= rows {
+			return nil, fmt.Errorf("nn: validation split %v of %d rows leaves %d validation and %d training rows; both need at least 1", s, rows, valRows, rows-valRows)
+		}
+		if !cfg.NoShuffle {
+			rng.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		held := order[rows-valRows:]
+		order = order[:rows-valRows]
+		valX = make([]float32, valRows*m.inW)
+		valY = make([]float32, valRows*yw)
+		gatherRows(valX, x, held, m.inW)
+		gatherRows(valY, y, held, yw)
+	}
+	trainRows := len(order)
+	batch = min(batch, trainRows)
+	batches := (trainRows + batch - 1) / batch
+
+	t := newTrainer(m, batch, cfg.Seed)
+	t.loss, t.fused, t.cw = kind, kind.classification(), cw
+	if t.opt, err = newOptimizer(optCfg, len(m.params)); err != nil {
+		return nil, err
+	}
+
+	metric := "accuracy"
+	if !kind.classification() {
+		metric = "mae"
+	}
+	keys := []string{"loss", metric}
+	if valRows > 0 {
+		keys = append(keys, "val_loss", "val_"+metric)
+	}
+	es := cfg.EarlyStopping
+	var (
+		monitor   string
+		maximize  bool
+		best      = math.Inf(1)
+		bestEpoch int
+		wait      int
+		snapshot  []float32
+	)
+	if es != nil {
+		monitor = es.Monitor
+		if monitor == "" {
+			monitor = "loss"
+			if valRows > 0 {
+				monitor = "val_loss"
+			}
+		}
+		found := false
+		for _, k := range keys {
+			found = found || k == monitor
+		}
+		if !found {
+			return nil, fmt.Errorf("nn: early stopping monitors %q, which this fit does not compute (it has %s)", monitor, strings.Join(keys, ", "))
+		}
+		if es.Patience < 0 || !(es.MinDelta >= 0) {
+			return nil, fmt.Errorf("nn: early stopping patience %d and min delta %v must be ≥ 0", es.Patience, es.MinDelta)
+		}
+		maximize = strings.HasSuffix(monitor, "accuracy")
+		if maximize {
+			best = math.Inf(-1)
+		}
+		if es.RestoreBest {
+			snapshot = make([]float32, len(m.params)+len(m.state))
+		}
+	}
+
+	bx := make([]float32, batch*m.inW)
+	by := make([]float32, batch*yw)
+	outW := m.OutputWidth()
+	lastL := &t.lay[len(t.lay)-1]
+	var ws *Workspace
+	var valOut, valLogits []float32
+	if valRows > 0 {
+		ws = m.NewWorkspace()
+		c := min(evalChunk, valRows)
+		valOut, valLogits = make([]float32, c*outW), make([]float32, c*outW)
+	}
+	swap := func(i, j int) { order[i], order[j] = order[j], order[i] }
+	hist := &History{}
+	for epoch := 1; epoch <= epochs; epoch++ {
+		if !cfg.NoShuffle {
+			rng.Shuffle(trainRows, swap)
+		}
+		var lossSum float64
+		var acc metricAcc
+		for b := range batches {
+			if err := ctx.Err(); err != nil {
+				return hist, fmt.Errorf("nn: training cancelled in epoch %d: %w", epoch, err)
+			}
+			idx := order[b*batch : min((b+1)*batch, trainRows)]
+			n := len(idx)
+			gatherRows(bx, x, idx, m.inW)
+			gatherRows(by, y, idx, yw)
+			out := t.forward(bx, n, true)
+			s, w := lossGrad(kind, out, lastL.z, by, n, outW, cw, lastL.da[:n*outW])
+			l := meanLoss(s, w) + t.l2Penalty()
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				return hist, fmt.Errorf("nn: the loss became %v in epoch %d, batch %d; lower the learning rate or check the data's scale", l, epoch, b+1)
+			}
+			t.backward(n)
+			t.opt.step(m.params, t.grads)
+			lossSum += l * float64(n)
+			acc.add(kind, out, by, n, outW)
+			if cfg.OnBatch != nil {
+				cfg.OnBatch(BatchLog{Epoch: epoch, Batch: b + 1, Batches: batches, Loss: l})
+			}
+		}
+		vals := map[string]float64{"loss": lossSum / float64(trainRows), metric: acc.value()}
+		if valRows > 0 {
+			vl, vm := m.evaluate(kind, cw, valX, valY, valRows, ws, valOut, valLogits)
+			vals["val_loss"] = vl + t.l2Penalty()
+			vals["val_"+metric] = vm
+		}
+		log := EpochLog{Epoch: epoch, Epochs: epochs, Values: vals}
+		hist.Epochs = append(hist.Epochs, log)
+		hist.BestEpoch = epoch
+		stop := false
+		if es != nil {
+			v := vals[monitor]
+			improved := v < best-es.MinDelta
+			if maximize {
+				improved = v > best+es.MinDelta
+			}
+			if improved {
+				best, bestEpoch, wait = v, epoch, 0
+				if snapshot != nil {
+					copy(snapshot, m.params)
+					copy(snapshot[len(m.params):], m.state)
+				}
+			} else {
+				wait++
+				stop = wait >= es.Patience // like Keras: patience 0 stops at the first epoch without improvement
+			}
+		}
+		if cfg.OnEpoch != nil {
+			if err := cfg.OnEpoch(log); err != nil {
+				return hist, fmt.Errorf("nn: training stopped by OnEpoch in epoch %d: %w", epoch, err)
+			}
+		}
+		if stop {
+			hist.Stopped = true
+			break
+		}
+	}
+	if es != nil && bestEpoch > 0 {
+		hist.BestEpoch = bestEpoch
+		if snapshot != nil {
+			copy(m.params, snapshot)
+			copy(m.state, snapshot[len(m.params):])
+		}
+	}
+	m.spec.Loss = lossName
+	p := &m.spec.Provenance
+	p.Epochs = len(hist.Epochs)
+	p.Rows = int64(trainRows)
+	p.Metrics = make(map[string]float64)
+	if len(hist.Epochs) > 0 {
+		for k, v := range hist.Epochs[hist.BestEpoch-1].Values {
+			p.Metrics[k] = v
+		}
+	}
+	return hist, nil
+}
+
+// targetWidth is the number of target values per row for a loss.
+func (m *Model) targetWidth(k lossKind) int {
+	if k == lossSCE {
+		return 1
+	}
+	return m.OutputWidth()
+}
+
+// gatherRows copies rows idx of the row-major src (of the given width) into dst.
+func gatherRows(dst, src []float32, idx []int, width int) {
+	for i, r := range idx {
+		copy(dst[i*width:(i+1)*width], src[r*width:(r+1)*width])
+	}
+}
+
+// checkData checks the lengths and values of a data set for the loss.
+func (m *Model) checkData(what string, x, y []float32, rows int, k lossKind) error {
+	if rows <= 0 {
+		return fmt.Errorf("nn: %s set has %d rows, want at least 1", what, rows)
+	}
+	if rows > math.MaxInt/(m.inW+m.OutputWidth()) {
+		return fmt.Errorf("nn: %s set has %d rows, too many", what, rows)
+	}
+	if len(x) != rows*m.inW {
+		return fmt.Errorf("nn: %s inputs have %d values, want %d (%d rows × %d features)", what, len(x), rows*m.inW, rows, m.inW)
+	}
+	yw := m.targetWidth(k)
+	if len(y) != rows*yw {
+		return fmt.Errorf("nn: %s targets have %d values, want %d (%d rows × %d)", what, len(y), rows*yw, rows, yw)
+	}
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("nn: %s input row %d feature %d is %v", what, i/m.inW, i%m.inW, v)
+		}
+	}
+	out := m.OutputWidth()
+	for i, v := range y {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("nn: %s target row %d is %v", what, i/yw, v)
+		}
+		switch k {
+		case lossSCE:
+			if f != math.Trunc(f) || f < 0 || int(f) >= out {
+				return fmt.Errorf("nn: %s label in row %d is %v; want a class index 0..%d", what, i, v, out-1)
+			}
+		case lossBCE:
+			if f < 0 || f > 1 {
+				return fmt.Errorf("nn: %s target row %d is %v; binary cross-entropy wants 0..1", what, i/yw, v)
+			}
+		case lossCCE:
+			if f < 0 || f > 1 {
+				return fmt.Errorf("nn: %s target row %d is %v; categorical cross-entropy wants one-hot (0..1) rows", what, i/yw, v)
+			}
+		}
+	}
+	return nil
+}
+
+// classWeights checks and converts FitConfig.ClassWeights.
+func (m *Model) classWeights(k lossKind, w []float64) ([]float32, error) {
+	if len(w) == 0 {
+		return nil, nil
+	}
+	want := m.OutputWidth()
+	switch k {
+	case lossBCE:
+		want = 2
+	case lossCCE, lossSCE:
+	default:
+		return nil, fmt.Errorf("nn: class weights need a classification loss, not %s", k.name())
+	}
+	if len(w) != want {
+		return nil, fmt.Errorf("nn: %d class weights, want %d", len(w), want)
+	}
+	cw := make([]float32, len(w))
+	for i, v := range w {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("nn: class weight %d is %v; want a finite value ≥ 0", i, v)
+		}
+		cw[i] = float32(v)
+	}
+	return cw, nil
+}
+
+func (k lossKind) name() string {
+	for n, v := range lossNames {
+		if v == k {
+			return n
+		}
+	}
+	return "?"
+}
+
+// evaluate runs the inference pass over a data set in chunks and returns
+// the mean loss (without the L2 penalty) and the metric.
+func (m *Model) evaluate(k lossKind, cw, x, y []float32, rows int, ws *Workspace, out, logits []float32) (loss, metric float64) {
+	var sum, wsum float64
+	var acc metricAcc
+	chunk := len(out) / m.OutputWidth()
+	yw := m.targetWidth(k)
+	outW := m.OutputWidth()
+	for r := 0; r < rows; r += chunk {
+		n := min(chunk, rows-r)
+		xs, ys := x[r*m.inW:(r+n)*m.inW], y[r*yw:(r+n)*yw]
+		m.forwardInfer(out, logits, xs, n, ws)
+		lg := logits
+		if !k.classification() {
+			lg = nil
+		}
+		s, w := lossGrad(k, out, lg, ys, n, outW, cw, nil)
+		sum += s
+		wsum += w
+		acc.add(k, out, ys, n, outW)
+	}
+	return meanLoss(sum, wsum), acc.value()
+}
+
+// metricAcc accumulates the epoch metric: accuracy for the cross-entropy
+// losses (threshold 0.5 per output for binary, arg-max per row otherwise),
+// mean absolute error for the regression losses.
+type metricAcc struct {
+	sum   float64
+	count int
+}
+
+func (a *metricAcc) add(k lossKind, pred, y []float32, n, w int) {
+	switch k {
+	case lossBCE:
+		for i, p := range pred[:n*w] {
+			if (p >= 0.5) == (y[i] >= 0.5) {
+				a.sum++
+			}
+		}
+		a.count += n * w
+	case lossSCE, lossCCE:
+		for r := range n {
+			p := argmax32(pred[r*w : (r+1)*w])
+			var want int
+			if k == lossSCE {
+				want = int(y[r])
+			} else {
+				want = argmax32(y[r*w : (r+1)*w])
+			}
+			if p == want {
+				a.sum++
+			}
+		}
+		a.count += n
+	default:
+		for i, p := range pred[:n*w] {
+			a.sum += math.Abs(float64(p) - float64(y[i]))
+		}
+		a.count += n * w
+	}
+}
+
+func (a *metricAcc) value() float64 {
+	if a.count == 0 {
+		return 0
+	}
+	return a.sum / float64(a.count)
+}
+
+// argmax32 is the index of the largest value (the first one on ties).
+func argmax32(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
 }

@@ -1,0 +1,346 @@
+package nn
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func xorData() (x, y []float32) {
+	return []float32{0, 0, 0, 1, 1, 0, 1, 1}, []float32{0, 1, 1, 0}
+}
+
+func TestFitXOR(t *testing.T) {
+	m, err := NewSequential(2, Dense(8, Tanh), Dense(1, Sigmoid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := xorData()
+	hist, err := m.Fit(context.Background(), x, y, 4, FitConfig{Epochs: 500, BatchSize: 4, Optimizer: OptimizerConfig{LR: 0.05}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := m.Predict(x, 4)
+	for i := range y {
+		if math.Abs(float64(p[i]-y[i])) > 0.2 {
+			t.Fatalf("XOR %v → %v, want %v (all: %v)", x[2*i:2*i+2], p[i], y[i], p)
+		}
+	}
+	first, last := hist.Epochs[0].Values, hist.Epochs[len(hist.Epochs)-1].Values
+	if !(last["loss"] < first["loss"]/5) || last["accuracy"] != 1 {
+		t.Fatalf("loss %v → %v, accuracy %v", first["loss"], last["loss"], last["accuracy"])
+	}
+	if m.Spec().Loss != LossBinaryCrossentropy || m.Spec().Provenance.Epochs != 500 || m.Spec().Provenance.Rows != 4 {
+		t.Fatalf("spec after fit: loss %q provenance %+v", m.Spec().Loss, m.Spec().Provenance)
+	}
+}
+
+// spiral is the classic 3-arm spiral: not linearly separable.
+func spiral(perClass int, seed uint64) (x, y []float32) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for c := range 3 {
+		for i := range perClass {
+			r := float64(i) / float64(perClass)
+			th := float64(c)*4 + 4*r + rng.NormFloat64()*0.2
+			x = append(x, float32(r*math.Sin(th)), float32(r*math.Cos(th)))
+			y = append(y, float32(c))
+		}
+	}
+	return x, y
+}
+
+func TestFitSpiral(t *testing.T) {
+	x, y := spiral(100, 1)
+	m, err := NewSequential(2, Dense(64, ReLU), Dense(32, ReLU), Dense(3, Softmax))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := m.Fit(context.Background(), x, y, 300, FitConfig{Epochs: 300, BatchSize: 32, Seed: 1, Optimizer: OptimizerConfig{LR: 0.01}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := m.Predict(x, 300)
+	correct := 0
+	for r := range 300 {
+		if argmax32(p[r*3:r*3+3]) == int(y[r]) {
+			correct++
+		}
+	}
+	acc := float64(correct) / 300
+	t.Logf("spiral accuracy %.3f, final loss %.4f", acc, hist.Epochs[len(hist.Epochs)-1].Values["loss"])
+	if acc < 0.95 {
+		t.Fatalf("spiral accuracy %.3f < 0.95", acc)
+	}
+}
+
+func r2(y, p []float32) float64 {
+	var mean, ssRes, ssTot float64
+	for _, v := range y {
+		mean += float64(v)
+	}
+	mean /= float64(len(y))
+	for i, v := range y {
+		ssRes += (float64(v) - float64(p[i])) * (float64(v) - float64(p[i]))
+		ssTot += (float64(v) - mean) * (float64(v) - mean)
+	}
+	return 1 - ssRes/ssTot
+}
+
+func regressionData(rows int, seed uint64) (x, y []float32) {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	for range rows {
+		a, b, c := rng.Float64()*2-1, rng.Float64()*2-1, rng.Float64()*2-1
+		x = append(x, float32(a), float32(b), float32(c))
+		y = append(y, float32(math.Sin(3*a)+b*b-0.5*c+0.05*rng.NormFloat64()))
+	}
+	return x, y
+}
+
+func TestFitRegression(t *testing.T) {
+	x, y := regressionData(1200, 1)
+	m, err := NewSequential(3, Dense(32, Tanh), BatchNorm(), Dense(32, GELU), Dense(1, Linear))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := m.Fit(context.Background(), x[:1000*3], y[:1000], 1000, FitConfig{Epochs: 60, Seed: 3, Optimizer: OptimizerConfig{LR: 0.01},
+		ValX: x[1000*3:], ValY: y[1000:], ValRows: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := m.Predict(x[1000*3:], 200)
+	score := r2(y[1000:], p)
+	last := hist.Epochs[len(hist.Epochs)-1].Values
+	t.Logf("held-out R² %.4f, %v", score, last)
+	if score < 0.95 {
+		t.Fatalf("held-out R² %.4f < 0.95", score)
+	}
+	for _, k := range []string{"loss", "mae", "val_loss", "val_mae"} {
+		if _, ok := last[k]; !ok {
+			t.Errorf("history lacks %q: %v", k, last)
+		}
+	}
+	// val_mae is the mean absolute error of Predict on the validation set.
+	var mae float64
+	for i := range p {
+		mae += math.Abs(float64(p[i] - y[1000+i]))
+	}
+	if mae /= 200; math.Abs(mae-last["val_mae"]) > 1e-5 {
+		t.Fatalf("val_mae %v, Predict gives %v", last["val_mae"], mae)
+	}
+}
+
+func TestFitOptimizersLearn(t *testing.T) {
+	x, y := regressionData(256, 2)
+	for _, opt := range []OptimizerConfig{
+		{Name: OptSGD, LR: 0.05},
+		{Name: OptSGD, LR: 0.02, Momentum: 0.9},
+		{Name: OptSGD, LR: 0.02, Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4},
+		{Name: OptAdam, ClipNorm: 1},
+		{Name: OptAdamW, LR: 0.003},
+		{Name: OptRMSprop},
+		{Name: OptRMSprop, Momentum: 0.5, LR: 0.0005},
+	} {
+		m, _ := NewSequential(3, Dense(16, Tanh), Dense(1, Linear))
+		hist, err := m.Fit(context.Background(), x, y, 256, FitConfig{Epochs: 30, Optimizer: opt, Loss: LossHuber})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, last := hist.Epochs[0].Values["loss"], hist.Epochs[29].Values["loss"]
+		if !(last < first*0.6) {
+			t.Errorf("%+v: loss %v → %v", opt, first, last)
+		}
+	}
+}
+
+func TestFitDeterministic(t *testing.T) {
+	x, y := spiral(40, 2)
+	run := func() []float32 {
+		m, _ := NewModel(testSpec(2, TaskMulticlass, Dense(80, ReLU), BatchNorm(), Dropout(0.2), Dense(70, GELU), Dense(3, Softmax)), 5)
+		if _, err := m.Fit(context.Background(), x, y, 120, FitConfig{Epochs: 3, BatchSize: 100, Seed: 9, ValidationSplit: 0.2}); err != nil {
+			t.Fatal(err)
+		}
+		return append(append([]float32(nil), m.params...), m.state...)
+	}
+	a, b := run(), run()
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("two runs with the same seeds differ at weight %d: %v vs %v", i, a[i], b[i])
+		}
+	}
+}
+
+func TestFitEarlyStoppingRestoresBest(t *testing.T) {
+	x, y := regressionData(300, 4)
+	// Validation targets that have nothing to do with the inputs: val_loss
+	// soon stops improving.
+	vx, vy := regressionData(100, 5)
+	for i := range vy {
+		vy[i] = float32(i%7) - 3
+	}
+	m, _ := NewSequential(3, Dense(16, Tanh), Dense(1, Linear))
+	var bestWeights []float32
+	bestVal := math.Inf(1)
+	hist, err := m.Fit(context.Background(), x, y, 300, FitConfig{Epochs: 200, Optimizer: OptimizerConfig{LR: 0.01},
+		ValX: vx, ValY: vy, ValRows: 100,
+		EarlyStopping: &EarlyStopping{Patience: 3, RestoreBest: true},
+		OnEpoch: func(l EpochLog) error {
+			if v := l.Values["val_loss"]; v < bestVal {
+				bestVal = v
+				bestWeights = append(bestWeights[:0], m.params...)
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hist.Stopped || len(hist.Epochs) == 200 {
+		t.Fatalf("did not stop early: %d epochs", len(hist.Epochs))
+	}
+	if got := len(hist.Epochs) - hist.BestEpoch; got != 3 {
+		t.Fatalf("stopped %d epochs after the best, want patience 3", got)
+	}
+	if hist.Epochs[hist.BestEpoch-1].Values["val_loss"] != bestVal || !reflect.DeepEqual(m.params, bestWeights) {
+		t.Fatal("the restored weights are not the best epoch's")
+	}
+	if m.Spec().Provenance.Metrics["val_loss"] != bestVal {
+		t.Fatalf("provenance metrics %v, want the best epoch's", m.Spec().Provenance.Metrics)
+	}
+}
+
+func TestFitCallbacksAndCancel(t *testing.T) {
+	x, y := xorData()
+	m, _ := NewSequential(2, Dense(4, Tanh), Dense(1, Sigmoid))
+	var batches []BatchLog
+	_, err := m.Fit(context.Background(), x, y, 4, FitConfig{Epochs: 2, BatchSize: 3,
+		OnBatch: func(b BatchLog) { batches = append(batches, b) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batches) != 4 || batches[3].Epoch != 2 || batches[3].Batch != 2 || batches[3].Batches != 2 {
+		t.Fatalf("batch logs %+v", batches)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	hist, err := m.Fit(ctx, x, y, 4, FitConfig{Epochs: 100, OnEpoch: func(l EpochLog) error {
+		if l.Epoch == 3 {
+			cancel()
+		}
+		return nil
+	}})
+	if !errors.Is(err, context.Canceled) || len(hist.Epochs) != 3 || !strings.HasPrefix(err.Error(), "nn: ") {
+		t.Fatalf("cancel: %v after %d epochs", err, len(hist.Epochs))
+	}
+	stop := errors.New("enough")
+	hist, err = m.Fit(context.Background(), x, y, 4, FitConfig{Epochs: 100, OnEpoch: func(l EpochLog) error {
+		if l.Epoch == 2 {
+			return stop
+		}
+		return nil
+	}})
+	if !errors.Is(err, stop) || len(hist.Epochs) != 2 {
+		t.Fatalf("OnEpoch error: %v after %d epochs", err, len(hist.Epochs))
+	}
+}
+
+func TestFitErrors(t *testing.T) {
+	bin, _ := NewSequential(2, Dense(4, Tanh), Dense(1, Sigmoid))
+	multi, _ := NewSequential(2, Dense(3, Softmax))
+	reg, _ := NewSequential(2, Dense(1, Linear))
+	x, y := xorData()
+	nan := float32(math.NaN())
+	for _, tc := range []struct {
+		m    *Model
+		x, y []float32
+		rows int
+		cfg  FitConfig
+		want string
+	}{
+		{bin, x[:7], y, 4, FitConfig{}, "training inputs have 7 values, want 8 (4 rows × 2 features)"},
+		{bin, x, y[:3], 4, FitConfig{}, "training targets have 3 values, want 4"},
+		{bin, x, y, 0, FitConfig{}, "training set has 0 rows"},
+		{bin, []float32{0, 0, nan, 1, 1, 0, 1, 1}, y, 4, FitConfig{}, "training input row 1 feature 0 is NaN"},
+		{bin, x, []float32{0, 2, 1, 0}, 4, FitConfig{}, "target row 1 is 2; binary cross-entropy wants 0..1"},
+		{multi, x, []float32{0, 1, 3, 0}, 4, FitConfig{}, "label in row 2 is 3; want a class index 0..2"},
+		{multi, x, []float32{0, 1, 1.5, 0}, 4, FitConfig{}, "label in row 2 is 1.5"},
+		{reg, x, y, 4, FitConfig{Loss: LossSparseCategoricalCrossentropy}, "final dense layer with softmax activation; this model's last layer is dense with linear activation"},
+		{reg, x, y, 4, FitConfig{Loss: "hinge"}, `unknown loss "hinge"`},
+		{reg, x, y, 4, FitConfig{ClassWeights: []float64{1, 2}}, "class weights need a classification loss"},
+		{multi, x, y, 4, FitConfig{ClassWeights: []float64{1, 2}}, "2 class weights, want 3"},
+		{bin, x, y, 4, FitConfig{ClassWeights: []float64{1, -2}}, "class weight 1 is -2"},
+		{reg, x, y, 4, FitConfig{Optimizer: OptimizerConfig{Name: "lbfgs"}}, `unknown optimizer "lbfgs"`},
+		{reg, x, y, 4, FitConfig{Optimizer: OptimizerConfig{LR: -1}}, "learning rate -1"},
+		{reg, x, y, 4, FitConfig{Optimizer: OptimizerConfig{Name: OptAdam, Nesterov: true}}, "Nesterov"},
+		{reg, x, y, 4, FitConfig{BatchSize: -1}, "batch size -1"},
+		{reg, x, y, 4, FitConfig{ValidationSplit: 1.5}, "validation split 1.5"},
+		{reg, x, y, 4, FitConfig{ValidationSplit: 0.1}, "leaves 0 validation"},
+		{reg, x, y, 4, FitConfig{ValidationSplit: 0.5, ValX: x, ValY: y, ValRows: 4}, "both ValidationSplit and an explicit validation set"},
+		{reg, x, y, 4, FitConfig{ValX: x, ValY: y[:2], ValRows: 4}, "validation targets have 2 values"},
+		{reg, x, y, 4, FitConfig{EarlyStopping: &EarlyStopping{}}, ""}, // monitors loss: fine
+		{reg, x, y, 4, FitConfig{EarlyStopping: &EarlyStopping{Monitor: "val_accuracy"}}, `monitors "val_accuracy", which this fit does not compute (it has loss, mae)`},
+		{reg, []float32{1e30, 1e30, 1e30, 1e30, 1e30, 1e30, 1e30, 1e30}, []float32{1e30, -1e30, 1e30, -1e30}, 4, FitConfig{Optimizer: OptimizerConfig{LR: 10}}, "the loss became"},
+	} {
+		_, err := tc.m.Fit(context.Background(), tc.x, tc.y, tc.rows, tc.cfg)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("unexpected error %v", err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "nn: ") {
+			t.Errorf("error %v, want one containing %q", err, tc.want)
+		}
+	}
+}
+
+func TestFitAccuracyAndClassWeights(t *testing.T) {
+	x, y := spiral(30, 3)
+	m, _ := NewSequential(2, Dense(16, ReLU), Dense(3, Softmax))
+	// One-hot targets through categorical cross-entropy.
+	oh := make([]float32, 90*3)
+	for r, c := range y {
+		oh[r*3+int(c)] = 1
+	}
+	hist, err := m.Fit(context.Background(), x, oh, 90, FitConfig{Loss: LossCategoricalCrossentropy, Epochs: 2, ValidationSplit: 0.3,
+		ClassWeights: []float64{1, 1, 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := hist.Epochs[1].Values
+	for _, k := range []string{"loss", "accuracy", "val_loss", "val_accuracy"} {
+		if _, ok := v[k]; !ok {
+			t.Errorf("history lacks %q", k)
+		}
+	}
+	if a := v["accuracy"]; a < 0 || a > 1 {
+		t.Fatalf("accuracy %v", a)
+	}
+}
+
+// TestTrainStepNoAllocs: a training step (forward, loss, backward,
+// optimiser) allocates nothing once the trainer is built. Sizes are small
+// enough for gonum's serial GEMM (its parallel path allocates goroutines).
+func TestTrainStepNoAllocs(t *testing.T) {
+	m, _ := NewModel(testSpec(8, TaskMulticlass, Dense(16, ReLU), BatchNorm(), Dropout(0.1), Dense(12, GELU), Dense(3, Softmax)), 1)
+	const n = 32
+	tr := newTrainer(m, n, 1)
+	tr.loss, tr.fused = lossSCE, true
+	tr.opt, _ = newOptimizer(OptimizerConfig{Name: OptAdam, ClipNorm: 1}, len(m.params))
+	x := randomInput(n, 8, 4)
+	y := make([]float32, n)
+	for i := range y {
+		y[i] = float32(i % 3)
+	}
+	last := &tr.lay[len(tr.lay)-1]
+	allocs := testing.AllocsPerRun(10, func() {
+		out := tr.forward(x, n, true)
+		lossGrad(lossSCE, out, last.z, y, n, 3, nil, last.da[:n*3])
+		tr.backward(n)
+		tr.opt.step(m.params, tr.grads)
+	})
+	if allocs != 0 {
+		t.Fatalf("a training step allocates %v times", allocs)
+	}
+}
