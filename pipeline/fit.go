@@ -64,32 +64,6 @@ type Feature struct {
 	FeatureOptions
 }
 
-// withDefaults fills the zero fields of o from d. Imputation is inherited as
-// a whole (strategy and fill values) when o names none.
-func (o FeatureOptions) withDefaults(d FeatureOptions) FeatureOptions {
-	if o.Kind == "" {
-		o.Kind = d.Kind
-	}
-	if o.Scale == "" {
-		o.Scale = d.Scale
-	}
-	if o.Impute == "" {
-		o.Impute, o.FillValue, o.FillCategory = d.Impute, d.FillValue, d.FillCategory
-	}
-	o.Indicator = o.Indicator || d.Indicator
-	o.Log1p = o.Log1p || d.Log1p
-	if o.Clip == nil {
-		o.Clip = d.Clip
-	}
-	if o.MaxCategories == 0 {
-		o.MaxCategories = d.MaxCategories
-	}
-	if o.UnknownBucket == nil {
-		o.UnknownBucket = d.UnknownBucket
-	}
-	return o
-}
-
 // welford accumulates a mean and a population variance in one pass.
 type welford struct {
 	n        int64

@@ -80,8 +80,8 @@ func TestFitMedianAndMostFrequent(t *testing.T) {
 		vals     []any
 		want     float64
 	}{
-		{ImputeMedian, []any{5, 1, 2, 2, nil, 9}, 2},  // 1 2 2 5 9
-		{ImputeMedian, []any{9, nil, 1, 5, 2}, 3.5},   // 1 2 5 9 → (2+5)/2
+		{ImputeMedian, []any{5, 1, 2, 2, nil, 9}, 2}, // 1 2 2 5 9
+		{ImputeMedian, []any{9, nil, 1, 5, 2}, 3.5},  // 1 2 5 9 → (2+5)/2
 		{ImputeMostFrequent, []any{5, 1, 2, 2, nil, 9}, 2},
 		{ImputeMostFrequent, []any{3, 1, 3, 1, 7}, 1}, // tie → smallest
 		{ImputeConstant, []any{3, nil}, -7},

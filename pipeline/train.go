@@ -1,0 +1,529 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dense-ml/dense/nn"
+)
+
+// Training defaults, used where a TrainConfig field is zero.
+var (
+	DefaultHidden = []int{64, 32}
+)
+
+const (
+	DefaultActivation = nn.ReLU
+	DefaultEpochs     = 20
+	DefaultBatchSize  = 32
+	DefaultOptimizer  = "adam"
+	DefaultValSplit   = 0.2
+)
+
+// TrainConfig configures Train. Zero values take the defaults noted.
+type TrainConfig struct {
+	// Source describes where the data came from, for the model's provenance
+	// (a path, or "duckdb:FILE: QUERY").
+	Source string
+	// Target is the column to predict (required).
+	Target string
+	// Features are the input columns in model order. Empty means every
+	// column except Target and Exclude, in schema order.
+	Features []string
+	Exclude  []string
+	// Defaults are the transforms of every feature not in Transforms;
+	// Transforms[name] replaces them for one column. Zero fields take the
+	// package defaults (see FeatureOptions).
+	Transforms map[string]FeatureOptions
+	Defaults   FeatureOptions
+
+	// Task is auto (default), regression, binary or multiclass.
+	Task string
+	// PositiveLabel picks Labels[1] of a binary target (default: see doc.go).
+	PositiveLabel string
+
+	// Network: hidden layer widths (nil → DefaultHidden; an empty non-nil
+	// slice → no hidden layer), their activation (default relu), a dropout
+	// rate after each hidden layer (0 = none) and batch normalisation after
+	// each hidden layer.
+	Hidden     []int
+	Activation string
+	Dropout    float64
+	BatchNorm  bool
+
+	// Training: epochs (default 20), batch size (32), optimiser (adam; also
+	// sgd, adamw, rmsprop), learning rate (0 → the optimiser's default),
+	// validation fraction (0.2), early-stopping patience in epochs (0 = no
+	// early stopping; with it the best epoch's weights are restored), and
+	// the seed for the split, the weights and the shuffling.
+	Epochs    int
+	BatchSize int
+	Optimizer string
+	LR        float64
+	ValSplit  float64
+	Patience  int
+	Seed      int64
+	// Threads for the nn package (0 = GOMAXPROCS).
+	Threads int
+
+	// Name registers the trained model under this name in the registry at
+	// Models (empty: the registry's default folder). An empty Name skips
+	// registration.
+	Name   string
+	Models string
+
+	// OnEvent, when set, receives progress events. It runs on the training
+	// goroutine: keep it quick.
+	OnEvent func(Event)
+}
+
+// Event kinds.
+const (
+	EventRead       = "read"       // a training batch was read: Rows so far
+	EventBatch      = "batch"      // a mini-batch was trained: Epoch, Batch, Batches, Loss
+	EventEpoch      = "epoch"      // an epoch ended: Epoch, Epochs, Metrics ("loss", "val_loss", …)
+	EventEvaluated  = "evaluated"  // validation metrics of the final model: Metrics
+	EventRegistered = "registered" // the model was registered: Ref
+	EventScored     = "scored"     // a batch was scored: Rows so far
+)
+
+// Event is a progress report. Which fields are set depends on Kind.
+type Event struct {
+	Kind           string
+	Rows           int64
+	Epoch, Epochs  int
+	Batch, Batches int
+	Loss           float64
+	Metrics        map[string]float64
+	Ref            string // "name@version"
+}
+
+// TrainResult is what Train returns.
+type TrainResult struct {
+	Model *nn.Model
+	// Entry is the registry entry (zero when the model was not registered).
+	Entry Entry
+	// Metrics are the final model's metrics on the validation rows
+	// (nn.Evaluate's names: accuracy, f1, log_loss, roc_auc, …; mse, mae, r2, …).
+	Metrics map[string]float64
+	History *nn.History
+	// Rows read, and how they were split.
+	Rows, TrainRows, ValRows int
+}
+
+func (c TrainConfig) withDefaults() TrainConfig {
+	if c.Task == "" {
+		c.Task = TaskAuto
+	}
+	if c.Hidden == nil {
+		c.Hidden = DefaultHidden
+	}
+	if c.Activation == "" {
+		c.Activation = DefaultActivation
+	}
+	if c.Epochs == 0 {
+		c.Epochs = DefaultEpochs
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.Optimizer == "" {
+		c.Optimizer = DefaultOptimizer
+	}
+	if c.ValSplit == 0 {
+		c.ValSplit = DefaultValSplit
+	}
+	return c
+}
+
+// Validate checks the configuration (after defaults) without looking at data.
+func (c TrainConfig) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case c.Target == "":
+		return errors.New("no target column")
+	case !slices.Contains([]string{TaskAuto, TaskRegression, TaskBinary, TaskMulticlass}, c.Task):
+		return fmt.Errorf("unknown task %q (want auto, regression, binary or multiclass)", c.Task)
+	case !nn.ValidActivation(c.Activation) || c.Activation == nn.Softmax:
+		return fmt.Errorf("unknown hidden activation %q (want relu, leaky_relu, elu, gelu, sigmoid, tanh or linear)", c.Activation)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return fmt.Errorf("dropout must be in [0, 1), got %v", c.Dropout)
+	case c.Epochs < 1:
+		return fmt.Errorf("epochs must be ≥ 1, got %d", c.Epochs)
+	case c.BatchSize < 1:
+		return fmt.Errorf("batch size must be ≥ 1, got %d", c.BatchSize)
+	case !slices.Contains([]string{"sgd", "adam", "adamw", "rmsprop"}, c.Optimizer):
+		return fmt.Errorf("unknown optimizer %q (want sgd, adam, adamw or rmsprop)", c.Optimizer)
+	case !(c.LR >= 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("learning rate must be > 0, got %v", c.LR)
+	case !(c.ValSplit > 0 && c.ValSplit < 1):
+		return fmt.Errorf("validation split must be in (0, 1), got %v", c.ValSplit)
+	case c.Patience < 0:
+		return fmt.Errorf("patience must be ≥ 0, got %d", c.Patience)
+	}
+	for i, h := range c.Hidden {
+		if h < 1 {
+			return fmt.Errorf("hidden layer %d has %d units; must be ≥ 1", i, h)
+		}
+	}
+	if slices.Contains(c.Features, c.Target) {
+		return fmt.Errorf("the target %q is also listed as a feature", c.Target)
+	}
+	return nil
+}
+
+func (c *TrainConfig) emit(e Event) {
+	if c.OnEvent != nil {
+		c.OnEvent(e)
+	}
+}
+
+// Train reads r to the end, fits the preprocessing, trains a network with
+// early stopping on a seeded (for classification stratified) validation
+// split, evaluates it on that split and, when cfg.Name is set, registers it.
+// It does not close r. Errors start with "pipeline: train:".
+func Train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error) {
+	res, err := train(ctx, r, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: train: %w", err)
+	}
+	return res, nil
+}
+
+func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	schema := r.Schema()
+	features, err := cfg.features(schema)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(features)+1)
+	for _, f := range features {
+		names = append(names, f.Name)
+	}
+	fitter, err := NewFitter(schema, features)
+	if err != nil {
+		return nil, err
+	}
+	target, err := newTargetColumn(schema, cfg.Target)
+	if err != nil {
+		return nil, err
+	}
+	names = append(names, cfg.Target)
+
+	// The streaming pass: fit statistics, collect targets, hold the batches
+	// (projected to the columns we use) for encoding.
+	var held []arrow.RecordBatch
+	defer func() {
+		for _, b := range held {
+			if b != nil {
+				b.Release()
+			}
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading: %w", err)
+		}
+		p, err := project(b, names)
+		b.Release()
+		if err != nil {
+			return nil, err
+		}
+		held = append(held, p)
+		if err := target.observe(p, fitter.Rows()); err != nil {
+			return nil, err
+		}
+		if err := fitter.Observe(p); err != nil {
+			return nil, err
+		}
+		cfg.emit(Event{Kind: EventRead, Rows: fitter.Rows()})
+	}
+	rows := int(fitter.Rows())
+	if rows == 0 {
+		return nil, errors.New("the source has no rows")
+	}
+	inputs, err := fitter.Finish(held)
+	if err != nil {
+		return nil, err
+	}
+	tgt, err := target.resolve(cfg.Task, cfg.PositiveLabel)
+	if err != nil {
+		return nil, err
+	}
+	trainIdx, valIdx, err := SplitRows(rows, tgt.classes, cfg.ValSplit, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+
+	// Encode into one matrix, training rows first, then validation rows.
+	enc, err := newRowEncoder(inputs)
+	if err != nil {
+		return nil, err
+	}
+	width := enc.enc.Width()
+	dest := make([]int, rows)
+	for pos, i := range trainIdx {
+		dest[i] = pos
+	}
+	for pos, i := range valIdx {
+		dest[i] = len(trainIdx) + pos
+	}
+	x := make([]float32, rows*width)
+	y := make([]float32, rows)
+	var offset int
+	for k, b := range held {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		base := offset
+		err := enc.encode(b, int64(offset), func(i int) []float32 {
+			d := dest[base+i]
+			return x[d*width : (d+1)*width]
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range int(b.NumRows()) {
+			y[dest[base+i]] = tgt.y[base+i]
+		}
+		offset += int(b.NumRows())
+		b.Release() // the matrix has it now
+		held[k] = nil
+	}
+	nTrain := len(trainIdx)
+	trainX, valX := x[:nTrain*width], x[nTrain*width:]
+	trainY, valY := y[:nTrain], y[nTrain:]
+
+	spec := nn.Spec{
+		Format:  nn.FormatName,
+		Version: nn.FormatVersion,
+		Task:    tgt.task,
+		Inputs:  inputs,
+		Layers:  cfg.layers(tgt),
+		Loss:    lossFor(tgt.task),
+		Target:  cfg.Target,
+		Labels:  tgt.labels,
+	}
+	model, err := nn.NewModel(spec, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+
+	// Regression trains on standardised targets; the scaling is folded
+	// into the output layer afterwards, so the model predicts raw units.
+	yMean, yStd := 0.0, 1.0
+	fitY, fitValY := trainY, valY
+	if tgt.task == TaskRegression {
+		var w welford
+		for _, v := range trainY {
+			w.add(float64(v))
+		}
+		yMean = w.mean
+		if s := w.std(); s > 0 {
+			yStd = s
+		}
+		fitY, fitValY = standardise(trainY, yMean, yStd), standardise(valY, yMean, yStd)
+	}
+
+	fc := nn.FitConfig{
+		Loss:      spec.Loss,
+		Optimizer: nn.OptimizerConfig{Name: cfg.Optimizer, LR: cfg.LR},
+		BatchSize: cfg.BatchSize,
+		Epochs:    cfg.Epochs,
+		Seed:      cfg.Seed,
+		ValX:      valX,
+		ValY:      fitValY,
+		ValRows:   len(valIdx),
+		Threads:   cfg.Threads,
+		OnEpoch: func(l nn.EpochLog) error {
+			cfg.emit(Event{Kind: EventEpoch, Epoch: l.Epoch, Epochs: l.Epochs, Metrics: l.Values})
+			return nil
+		},
+		OnBatch: func(l nn.BatchLog) {
+			cfg.emit(Event{Kind: EventBatch, Epoch: l.Epoch, Epochs: cfg.Epochs, Batch: l.Batch, Batches: l.Batches, Loss: l.Loss})
+		},
+	}
+	if cfg.Patience > 0 {
+		fc.EarlyStopping = &nn.EarlyStopping{Monitor: "val_loss", Patience: cfg.Patience, RestoreBest: true}
+	}
+	hist, err := model.Fit(ctx, trainX, fitY, nTrain, fc)
+	if err != nil {
+		return nil, err
+	}
+	if tgt.task == TaskRegression {
+		if err := foldTargetScaling(model, yMean, yStd); err != nil {
+			return nil, err
+		}
+	}
+
+	metrics, err := nn.Evaluate(model, valX, valY, len(valIdx))
+	if err != nil {
+		return nil, err
+	}
+	cfg.emit(Event{Kind: EventEvaluated, Metrics: metrics})
+	s := model.Spec()
+	s.Provenance = nn.Provenance{
+		Seed:              cfg.Seed,
+		Epochs:            len(hist.Epochs),
+		Rows:              int64(rows),
+		Metrics:           metrics,
+		Created:           time.Now().UTC(),
+		Source:            cfg.Source,
+		SchemaFingerprint: SchemaFingerprint(schema),
+	}
+	res := &TrainResult{Model: model, Metrics: metrics, History: hist, Rows: rows, TrainRows: nTrain, ValRows: len(valIdx)}
+	if cfg.Name != "" {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		entry, err := register(cfg.Models, cfg.Name, model)
+		if err != nil {
+			return nil, err
+		}
+		res.Entry = entry
+		cfg.emit(Event{Kind: EventRegistered, Ref: entry.Ref()})
+	}
+	return res, nil
+}
+
+// features resolves the feature list and merges each one's options.
+func (c *TrainConfig) features(schema *arrow.Schema) ([]Feature, error) {
+	names := c.Features
+	for _, n := range c.Exclude {
+		if len(schema.FieldIndices(n)) == 0 {
+			return nil, fmt.Errorf("excluded column %q: no such column (columns: %s)", n, columnList(schema))
+		}
+	}
+	if len(names) == 0 {
+		for _, f := range schema.Fields() {
+			if f.Name != c.Target && !slices.Contains(c.Exclude, f.Name) {
+				names = append(names, f.Name)
+			}
+		}
+		if len(names) == 0 {
+			return nil, fmt.Errorf("no feature columns left (columns: %s)", columnList(schema))
+		}
+	}
+	for n := range c.Transforms {
+		if !slices.Contains(names, n) {
+			return nil, fmt.Errorf("transforms for %q, which is not a feature", n)
+		}
+	}
+	out := make([]Feature, len(names))
+	for i, n := range names {
+		o, ok := c.Transforms[n]
+		if !ok {
+			o = c.Defaults
+		}
+		out[i] = Feature{Name: n, FeatureOptions: o}
+	}
+	return out, nil
+}
+
+// layers builds the hidden stack and the task's output layer.
+func (c *TrainConfig) layers(t *resolvedTarget) []nn.LayerSpec {
+	var ls []nn.LayerSpec
+	for _, h := range c.Hidden {
+		d := nn.Dense(h, c.Activation)
+		if c.Activation == nn.ReLU || c.Activation == nn.LeakyReLU || c.Activation == nn.ELU || c.Activation == nn.GELU {
+			d = d.WithInit(nn.InitHeNormal)
+		}
+		ls = append(ls, d)
+		if c.BatchNorm {
+			ls = append(ls, nn.BatchNorm())
+		}
+		if c.Dropout > 0 {
+			ls = append(ls, nn.Dropout(c.Dropout))
+		}
+	}
+	switch t.task {
+	case TaskBinary:
+		ls = append(ls, nn.Dense(1, nn.Sigmoid))
+	case TaskMulticlass:
+		ls = append(ls, nn.Dense(len(t.labels), nn.Softmax))
+	default:
+		ls = append(ls, nn.Dense(1, nn.Linear))
+	}
+	return ls
+}
+
+func lossFor(task string) string {
+	switch task {
+	case TaskBinary:
+		return "binary_crossentropy"
+	case TaskMulticlass:
+		return "sparse_categorical_crossentropy"
+	}
+	return "mse"
+}
+
+func standardise(y []float32, mean, std float64) []float32 {
+	out := make([]float32, len(y))
+	for i, v := range y {
+		out[i] = float32((float64(v) - mean) / std)
+	}
+	return out
+}
+
+// foldTargetScaling rewrites the linear output layer y = Wx + b of a model
+// trained on (y - mean)/std into std·W x + (std·b + mean).
+func foldTargetScaling(m *nn.Model, mean, std float64) error {
+	last := -1
+	for i, l := range m.Spec().Layers {
+		if l.Type == nn.LayerDense {
+			last = i
+		}
+	}
+	prefix := fmt.Sprintf("layers.%d.", last)
+	var w, b []float32
+	for _, t := range m.Tensors() {
+		switch t.Name {
+		case prefix + "weight":
+			w = t.Data
+		case prefix + "bias":
+			b = t.Data
+		}
+	}
+	if w == nil || b == nil || m.Spec().Layers[last].Activation != nn.Linear {
+		return fmt.Errorf("cannot fold the target scaling into the output layer %d", last)
+	}
+	for i := range w {
+		w[i] = float32(float64(w[i]) * std)
+	}
+	for i := range b {
+		b[i] = float32(float64(b[i])*std + mean)
+	}
+	return nil
+}
+
+// SchemaFingerprint is a short hash of a schema's column names and types,
+// stored in the model's provenance to recognise the data it was trained on.
+func SchemaFingerprint(s *arrow.Schema) string {
+	var sb strings.Builder
+	for _, f := range s.Fields() {
+		fmt.Fprintf(&sb, "%s\x00%s\n", f.Name, f.Type)
+	}
+	sum := sha256.Sum256([]byte(sb.String()))
+	return hex.EncodeToString(sum[:16])
+}
