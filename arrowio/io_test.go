@@ -1,0 +1,571 @@
+package arrowio
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
+	"github.com/apache/arrow-go/v18/arrow/float16"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+func checkedAlloc(t testing.TB) *memory.CheckedAllocator {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	t.Cleanup(func() { mem.AssertSize(t, 0) })
+	return mem
+}
+
+// allTypesBatch builds n rows covering every type the package maps; every
+// 7th row is NULL in every nullable column.
+func allTypesBatch(mem memory.Allocator, n int) arrow.RecordBatch {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "i8", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
+		{Name: "i16", Type: arrow.PrimitiveTypes.Int16, Nullable: true},
+		{Name: "i32", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "i64", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "u8", Type: arrow.PrimitiveTypes.Uint8, Nullable: true},
+		{Name: "u16", Type: arrow.PrimitiveTypes.Uint16, Nullable: true},
+		{Name: "u32", Type: arrow.PrimitiveTypes.Uint32, Nullable: true},
+		{Name: "u64", Type: arrow.PrimitiveTypes.Uint64, Nullable: true},
+		{Name: "f16", Type: arrow.FixedWidthTypes.Float16, Nullable: true},
+		{Name: "f32", Type: arrow.PrimitiveTypes.Float32, Nullable: true},
+		{Name: "f64", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "ls", Type: arrow.BinaryTypes.LargeString, Nullable: true},
+		{Name: "d128", Type: &arrow.Decimal128Type{Precision: 10, Scale: 2}, Nullable: true},
+		{Name: "d256", Type: &arrow.Decimal256Type{Precision: 40, Scale: 3}, Nullable: true},
+		{Name: "vec", Type: arrow.FixedSizeListOf(3, arrow.PrimitiveTypes.Float32), Nullable: true},
+		{Name: "lst", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64), Nullable: true},
+		{Name: "dict", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	words := []string{"red", "green", "blue"}
+	for r := 0; r < n; r++ {
+		if r%7 == 6 {
+			for _, f := range b.Fields() {
+				f.AppendNull()
+			}
+			continue
+		}
+		b.Field(0).(*array.Int8Builder).Append(int8(r%100 - 50))
+		b.Field(1).(*array.Int16Builder).Append(int16(r - 1000))
+		b.Field(2).(*array.Int32Builder).Append(int32(r * 1000))
+		b.Field(3).(*array.Int64Builder).Append(int64(r) << 33)
+		b.Field(4).(*array.Uint8Builder).Append(uint8(r))
+		b.Field(5).(*array.Uint16Builder).Append(uint16(r * 3))
+		b.Field(6).(*array.Uint32Builder).Append(uint32(r) * 100000)
+		b.Field(7).(*array.Uint64Builder).Append(uint64(r) << 40)
+		b.Field(8).(*array.Float16Builder).Append(float16.New(float32(r) / 4))
+		b.Field(9).(*array.Float32Builder).Append(float32(r) / 8)
+		b.Field(10).(*array.Float64Builder).Append(float64(r) / 3)
+		b.Field(11).(*array.BooleanBuilder).Append(r%2 == 0)
+		b.Field(12).(*array.StringBuilder).Append(words[r%3])
+		b.Field(13).(*array.LargeStringBuilder).Append(fmt.Sprintf("row %d", r))
+		b.Field(14).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(r*100 + 25)))
+		b.Field(15).(*array.Decimal256Builder).Append(decimal256.FromI64(int64(-r*1000 - 5)))
+		vb := b.Field(16).(*array.FixedSizeListBuilder)
+		vb.Append(true)
+		vb.ValueBuilder().(*array.Float32Builder).AppendValues([]float32{float32(r), float32(r) + 0.5, -float32(r)}, nil)
+		lb := b.Field(17).(*array.ListBuilder)
+		lb.Append(true)
+		lb.ValueBuilder().(*array.Float64Builder).AppendValues([]float64{float64(r), 1}, nil)
+		b.Field(18).(*array.BinaryDictionaryBuilder).AppendString(words[(r+1)%3])
+	}
+	return b.NewRecordBatch()
+}
+
+func writeFile(t testing.TB, path string, opts WriterOptions, batches ...arrow.RecordBatch) {
+	t.Helper()
+	w, err := Create(path, batches[0].Schema(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readConcat reads the whole file and returns its batches' row count and
+// the batches (the caller releases them).
+func readAllFile(t testing.TB, path string, opts Options) (*arrow.Schema, []arrow.RecordBatch) {
+	t.Helper()
+	r, err := Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	bs, err := ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Schema(), bs
+}
+
+func releaseAll(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
+	}
+}
+
+// sameRows checks that the batches hold exactly want's rows, in order.
+func sameRows(t *testing.T, mem memory.Allocator, want arrow.RecordBatch, got []arrow.RecordBatch) {
+	t.Helper()
+	var off int64
+	for _, g := range got {
+		w := want.NewSlice(off, off+g.NumRows())
+		if !array.RecordApproxEqual(w, g) {
+			for j := range w.Columns() {
+				if !array.ApproxEqual(w.Column(j), g.Column(j)) {
+					t.Errorf("rows %d.. column %q differ:\nwant %v\ngot  %v", off, w.ColumnName(j), w.Column(j), g.Column(j))
+				}
+			}
+			if !w.Schema().Equal(g.Schema()) {
+				t.Errorf("schema differs:\nwant %s\ngot  %s", w.Schema(), g.Schema())
+			}
+		}
+		w.Release()
+		off += g.NumRows()
+	}
+	if off != want.NumRows() {
+		t.Errorf("read %d rows, want %d", off, want.NumRows())
+	}
+}
+
+func TestRoundTripAllTypes(t *testing.T) {
+	for _, ext := range []string{".parquet", ".arrow", ".arrows", ".feather"} {
+		t.Run(ext, func(t *testing.T) {
+			mem := checkedAlloc(t)
+			want := allTypesBatch(mem, 100)
+			defer want.Release()
+			path := filepath.Join(t.TempDir(), "data"+ext)
+			writeFile(t, path, WriterOptions{Allocator: mem}, want)
+			_, got := readAllFile(t, path, Options{Allocator: mem, BatchSize: 30})
+			defer releaseAll(got)
+			if len(got) != 4 {
+				t.Errorf("%d batches, want 4 of ≤30 rows", len(got))
+			}
+			if ext == ".parquet" {
+				want = asStored(t, want, mem)
+				defer want.Release()
+			}
+			sameRows(t, mem, want, got)
+		})
+	}
+}
+
+// asStored is b as Parquet gives it back: fixed-size lists become lists.
+func asStored(t *testing.T, b arrow.RecordBatch, mem memory.Allocator) arrow.RecordBatch {
+	stored, fsl := listSchema(b.Schema())
+	cols := append([]arrow.Array(nil), b.Columns()...)
+	for _, i := range fsl {
+		l, err := fixedToList(cols[i].(*array.FixedSizeList), stored.Field(i).Type, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Release()
+		cols[i] = l
+	}
+	return array.NewRecordBatch(stored, cols, b.NumRows())
+}
+
+func TestParquetCompressionOptions(t *testing.T) {
+	mem := checkedAlloc(t)
+	orig := allTypesBatch(mem, 50)
+	defer orig.Release()
+	want := asStored(t, orig, mem)
+	defer want.Release()
+	for _, c := range []string{"", "zstd", "snappy", "gzip", "lz4", "none"} {
+		path := filepath.Join(t.TempDir(), "c.parquet")
+		writeFile(t, path, WriterOptions{Allocator: mem, Compression: c}, want)
+		_, got := readAllFile(t, path, Options{Allocator: mem})
+		sameRows(t, mem, want, got)
+		releaseAll(got)
+	}
+	if _, err := Create(filepath.Join(t.TempDir(), "x.parquet"), want.Schema(), WriterOptions{Compression: "brotli9"}); err == nil || !strings.Contains(err.Error(), "brotli9") {
+		t.Errorf("unknown compression: err = %v", err)
+	}
+}
+
+func TestParquetProjectionOrder(t *testing.T) {
+	mem := checkedAlloc(t)
+	want := allTypesBatch(mem, 40)
+	defer want.Release()
+	path := filepath.Join(t.TempDir(), "p.parquet")
+	writeFile(t, path, WriterOptions{Allocator: mem}, want)
+	cols := []string{"lst", "f64", "s"}
+	schema, got := readAllFile(t, path, Options{Allocator: mem, Columns: cols})
+	defer releaseAll(got)
+	for i, c := range cols {
+		if schema.Field(i).Name != c {
+			t.Fatalf("schema %s, want columns %v", schema, cols)
+		}
+	}
+	for _, ext := range []string{".arrow", ".csv"} {
+		p := filepath.Join(t.TempDir(), "p"+ext)
+		small := projectByName(want, "f64", "s", "i64")
+		writeFile(t, p, WriterOptions{Allocator: mem}, small)
+		small.Release()
+		s2, got2 := readAllFile(t, p, Options{Allocator: mem, Columns: []string{"s", "f64"}})
+		if s2.NumFields() != 2 || s2.Field(0).Name != "s" || s2.Field(1).Name != "f64" {
+			t.Errorf("%s projection schema %s", ext, s2)
+		}
+		releaseAll(got2)
+	}
+	want2 := projectByName(want, cols...)
+	defer want2.Release()
+	sameRows(t, mem, want2, got)
+
+	_, err := Open(path, Options{Allocator: mem, Columns: []string{"f64", "nope"}})
+	if !errors.Is(err, ErrNoColumn) || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "i8, i16") {
+		t.Errorf("missing column: err = %v", err)
+	}
+}
+
+func projectByName(b arrow.RecordBatch, names ...string) arrow.RecordBatch {
+	idx := make([]int, len(names))
+	for i, n := range names {
+		idx[i] = b.Schema().FieldIndices(n)[0]
+	}
+	return project(b, projectSchema(b.Schema(), idx), idx)
+}
+
+func TestParquetDirectoryAndGlob(t *testing.T) {
+	mem := checkedAlloc(t)
+	orig := allTypesBatch(mem, 90)
+	defer orig.Release()
+	want := asStored(t, orig, mem)
+	defer want.Release()
+	dir := t.TempDir()
+	for i := 0; i < 3; i++ {
+		part := want.NewSlice(int64(i*30), int64(i*30+30))
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("part-%d.parquet", i)), WriterOptions{Allocator: mem}, part)
+		part.Release()
+	}
+	os.WriteFile(filepath.Join(dir, "README.txt"), []byte("not data"), 0o644)
+	for _, src := range []string{dir, filepath.Join(dir, "part-*.parquet")} {
+		_, got := readAllFile(t, src, Options{Allocator: mem, BatchSize: 1000})
+		if len(got) != 3 {
+			t.Errorf("%s: %d batches, want one per file", src, len(got))
+		}
+		sameRows(t, mem, want, got)
+		releaseAll(got)
+	}
+	// A file with another schema stops the stream with an error naming it.
+	other := projectByName(want, "f64")
+	writeFile(t, filepath.Join(dir, "part-9.parquet"), WriterOptions{Allocator: mem}, other)
+	other.Release()
+	r, err := Open(dir, Options{Allocator: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadAll(r)
+	r.Close()
+	if err == nil || !strings.Contains(err.Error(), "part-9.parquet") {
+		t.Errorf("schema mismatch: err = %v", err)
+	}
+	if _, err := Open(filepath.Join(dir, "*.nothing"), Options{}); err == nil {
+		t.Error("a glob matching nothing opened")
+	}
+	if _, err := Open(t.TempDir(), Options{}); err == nil {
+		t.Error("an empty directory opened")
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "x.xlsx")
+	os.WriteFile(bad, []byte("x"), 0o644)
+	if _, err := Open(bad, Options{}); !errors.Is(err, ErrFormat) {
+		t.Errorf("unknown extension: %v", err)
+	}
+	if _, err := Open(filepath.Join(dir, "missing.parquet"), Options{}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	junk := filepath.Join(dir, "junk.parquet")
+	os.WriteFile(junk, []byte("this is not parquet at all"), 0o644)
+	if _, err := Open(junk, Options{}); err == nil || !strings.Contains(err.Error(), "junk.parquet") {
+		t.Errorf("junk parquet: %v", err)
+	}
+	junk = filepath.Join(dir, "junk.arrow")
+	os.WriteFile(junk, []byte("this is not arrow at all"), 0o644)
+	if _, err := Open(junk, Options{}); err == nil || !strings.Contains(err.Error(), "junk.arrow") {
+		t.Errorf("junk arrow: %v", err)
+	}
+	empty := filepath.Join(dir, "empty.csv")
+	os.WriteFile(empty, nil, 0o644)
+	if _, err := Open(empty, Options{}); err == nil || !strings.Contains(err.Error(), "header") {
+		t.Errorf("empty csv: %v", err)
+	}
+	if _, err := Create(filepath.Join(dir, "out.xlsx"), arrow.NewSchema(nil, nil), WriterOptions{}); !errors.Is(err, ErrFormat) {
+		t.Errorf("create unknown extension: %v", err)
+	}
+}
+
+func TestWriterSchemaMismatch(t *testing.T) {
+	mem := checkedAlloc(t)
+	b := allTypesBatch(mem, 5)
+	defer b.Release()
+	other := projectByName(b, "f64")
+	defer other.Release()
+	for _, ext := range []string{".parquet", ".csv", ".arrow"} {
+		w, err := Create(filepath.Join(t.TempDir(), "w"+ext), other.Schema(), WriterOptions{Allocator: mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(b); err == nil || !strings.Contains(err.Error(), "schema") {
+			t.Errorf("%s: wrong-schema batch: %v", ext, err)
+		}
+		w.Close()
+		if err := w.Close(); err != nil {
+			t.Errorf("%s: second Close: %v", ext, err)
+		}
+	}
+}
+
+const csvText = `id,price,active,name,score,empty
+1,9.5,true,apple,,
+2,10,FALSE,"pear, green",3,
+,11.25,True,,4,
+4,-2e3,false,kiwi,5,
+`
+
+func TestCSVInference(t *testing.T) {
+	mem := checkedAlloc(t)
+	path := filepath.Join(t.TempDir(), "in.csv")
+	os.WriteFile(path, []byte(csvText), 0o644)
+	schema, got := readAllFile(t, path, Options{Allocator: mem})
+	defer releaseAll(got)
+	want := "schema:\n  fields: 6\n    - id: type=int64, nullable\n    - price: type=float64, nullable\n    - active: type=bool, nullable\n    - name: type=utf8, nullable\n    - score: type=int64, nullable\n    - empty: type=utf8, nullable"
+	if schema.String() != want {
+		t.Fatalf("schema\n%s\nwant\n%s", schema, want)
+	}
+	if len(got) != 1 || got[0].NumRows() != 4 {
+		t.Fatalf("got %d batches", len(got))
+	}
+	b := got[0]
+	ids := b.Column(0).(*array.Int64)
+	if ids.Value(1) != 2 || ids.IsValid(2) || ids.Value(3) != 4 {
+		t.Errorf("ids %v", ids)
+	}
+	if p := b.Column(1).(*array.Float64); p.Value(3) != -2000 || p.Value(2) != 11.25 {
+		t.Errorf("price %v", p)
+	}
+	if a := b.Column(2).(*array.Boolean); !a.Value(0) || a.Value(1) || !a.Value(2) {
+		t.Errorf("active %v", a)
+	}
+	if n := b.Column(3).(*array.String); n.Value(1) != "pear, green" || n.IsValid(2) {
+		t.Errorf("names %v", n)
+	}
+	if s := b.Column(4).(*array.Int64); s.IsValid(0) || s.Value(3) != 5 {
+		t.Errorf("score %v", s)
+	}
+	if e := b.Column(5); e.NullN() != 4 {
+		t.Errorf("empty column has %d NULLs", e.NullN())
+	}
+}
+
+func TestCSVLateRowDoesNotFit(t *testing.T) {
+	mem := checkedAlloc(t)
+	var sb strings.Builder
+	sb.WriteString("a,b\n")
+	for i := 0; i < 50; i++ {
+		fmt.Fprintf(&sb, "%d,x\n", i)
+	}
+	sb.WriteString("oops,y\n")
+	path := filepath.Join(t.TempDir(), "late.csv")
+	os.WriteFile(path, []byte(sb.String()), 0o644)
+	r, err := Open(path, Options{Allocator: mem, InferRows: 10, BatchSize: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = ReadAll(r)
+	if !errors.Is(err, ErrCSVValue) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, part := range []string{"late.csv", "line 52", `column "a"`, `"oops"`, "int64", "first 10 rows"} {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("error %q does not mention %q", err, part)
+		}
+	}
+	// With a larger sample, the column is a string column and all is read.
+	_, got := readAllFile(t, path, Options{Allocator: mem, InferRows: 100})
+	if got[0].Schema().Field(0).Type.ID() != arrow.STRING {
+		t.Errorf("type %s", got[0].Schema().Field(0).Type)
+	}
+	releaseAll(got)
+}
+
+func TestCSVExplicitSchemaDelimiterNulls(t *testing.T) {
+	mem := checkedAlloc(t)
+	path := filepath.Join(t.TempDir(), "in.tsv")
+	os.WriteFile(path, []byte("a\tb\tc\n1\tNA\tx\n300\t2.5\tNA\n"), 0o644)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "c", Type: arrow.BinaryTypes.LargeString},
+		{Name: "a", Type: arrow.PrimitiveTypes.Int16},
+		{Name: "b", Type: arrow.PrimitiveTypes.Float32},
+	}, nil)
+	got, bs := readAllFile(t, path, Options{Allocator: mem, Schema: schema, NullValues: []string{"NA"}})
+	defer releaseAll(bs)
+	if got.Field(0).Type.ID() != arrow.INT16 || got.Field(1).Type.ID() != arrow.FLOAT32 || got.Field(2).Type.ID() != arrow.LARGE_STRING {
+		t.Fatalf("schema %s", got)
+	}
+	b := bs[0]
+	if b.Column(0).(*array.Int16).Value(1) != 300 || b.Column(1).IsValid(0) || b.Column(1).(*array.Float32).Value(1) != 2.5 || b.Column(2).IsValid(1) {
+		t.Errorf("batch %v", b)
+	}
+	// A value that overflows the explicit type names line and column.
+	os.WriteFile(path, []byte("a\tb\tc\n1\t1\tx\n40000\t1\ty\n"), 0o644)
+	r, err := Open(path, Options{Allocator: mem, Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadAll(r)
+	r.Close()
+	if !errors.Is(err, ErrCSVValue) || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "int16") {
+		t.Errorf("overflow: %v", err)
+	}
+	// A header column the schema lacks.
+	if _, err := Open(path, Options{Schema: arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int64}}, nil)}); err == nil || !strings.Contains(err.Error(), `"b"`) {
+		t.Errorf("schema lacking a column: %v", err)
+	}
+	// A ragged row.
+	os.WriteFile(path, []byte("a\tb\tc\n1\t2\n"), 0o644)
+	r, err = Open(path, Options{Allocator: mem})
+	if err == nil {
+		_, err = ReadAll(r)
+		r.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "fields") {
+		t.Errorf("ragged row: %v", err)
+	}
+}
+
+func TestCSVRoundTrip(t *testing.T) {
+	mem := checkedAlloc(t)
+	full := allTypesBatch(mem, 60)
+	defer full.Release()
+	want := projectByName(full, "i64", "f64", "b", "s")
+	defer want.Release()
+	path := filepath.Join(t.TempDir(), "rt.csv")
+	first, second := want.NewSlice(0, 30), want.NewSlice(30, 60)
+	writeFile(t, path, WriterOptions{Allocator: mem}, first, second)
+	first.Release()
+	second.Release()
+	_, got := readAllFile(t, path, Options{Allocator: mem, BatchSize: 25})
+	defer releaseAll(got)
+	if len(got) != 3 {
+		t.Errorf("%d batches, want 3", len(got))
+	}
+	sameRows(t, mem, want, got)
+}
+
+func TestIPCSlicesLargeBatches(t *testing.T) {
+	mem := checkedAlloc(t)
+	want := allTypesBatch(mem, 1000)
+	defer want.Release()
+	path := filepath.Join(t.TempDir(), "big.arrows")
+	writeFile(t, path, WriterOptions{Allocator: mem, Compression: "zstd"}, want)
+	_, got := readAllFile(t, path, Options{Allocator: mem, BatchSize: 300})
+	defer releaseAll(got)
+	if len(got) != 4 || got[3].NumRows() != 100 {
+		t.Errorf("%d batches", len(got))
+	}
+	sameRows(t, mem, want, got)
+}
+
+// TestStreamingMemoryIsFlat writes a 400k-row Parquet file and reads it in
+// 4k-row batches: the allocator's live bytes after each batch stay bounded
+// by a few batches' worth, far below the file's decoded size.
+func TestStreamingMemoryIsFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 400k-row file")
+	}
+	const rows, chunk, batch = 400_000, 50_000, 4096
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.parquet")
+	mem := checkedAlloc(t)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "x", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "y", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "s", Type: arrow.BinaryTypes.String},
+	}, nil)
+	w, err := Create(path, schema, WriterOptions{Allocator: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for off := 0; off < rows; off += chunk {
+		b := array.NewRecordBuilder(mem, schema)
+		for i := off; i < off+chunk; i++ {
+			b.Field(0).(*array.Float64Builder).Append(float64(i) * 1.5)
+			b.Field(1).(*array.Int64Builder).Append(int64(i))
+			b.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("value-%09d", i))
+		}
+		rec := b.NewRecordBatch()
+		b.Release()
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	decoded := int64(rows) * (8 + 8 + 15 + 4)
+
+	r, err := Open(path, Options{Allocator: mem, BatchSize: batch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var peak, firstHalfPeak int64
+	var n, seen int64
+	for {
+		b, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ys := b.Column(1).(*array.Int64); ys.Value(0) != seen {
+			t.Fatalf("batch %d starts at %d, want %d", n, ys.Value(0), seen)
+		}
+		seen += b.NumRows()
+		b.Release()
+		peak = max(peak, int64(mem.CurrentAlloc()))
+		if seen <= rows/2 {
+			firstHalfPeak = peak
+		}
+		n++
+	}
+	if seen != rows {
+		t.Fatalf("read %d rows, want %d", seen, rows)
+	}
+	t.Logf("%d batches; decoded data %d MB; allocator peak after a batch %d KB (first half of the file %d KB)",
+		n, decoded>>20, peak>>10, firstHalfPeak>>10)
+	// One batch decodes to ~140 KB; buffers for the open row group's
+	// column readers are a few MB at most. The whole file is 13 MB.
+	if limit := int64(4 << 20); peak > limit || peak > decoded/3 {
+		t.Errorf("memory after a batch peaked at %d bytes, want ≤ %d (file decodes to %d)", peak, limit, decoded)
+	}
+	// Flat: reading the second half needs no more than the first.
+	if peak > firstHalfPeak+firstHalfPeak/4 {
+		t.Errorf("memory grew while streaming: %d bytes in the first half, %d overall", firstHalfPeak, peak)
+	}
+}
