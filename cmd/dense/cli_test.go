@@ -76,3 +76,53 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// The shell reports an error and carries on; dot commands work; a statement
+// may span lines.
+func TestSQLShellCarriesOn(t *testing.T) {
+	in := "CREATE TABLE t AS SELECT 1 AS a;\nSELECT * FROM nope;\n.format csv\nSELECT a + 1\n  AS b FROM t;\n.bogus\nSELECT 'still here' AS s;\n"
+	r := runIn(t, in, "sql", "--shell")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "Error: ") || !strings.Contains(r.stderr, "nope") {
+		t.Errorf("the failing statement's error is missing from stderr:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "unknown command .bogus") {
+		t.Errorf("unknown dot command not reported:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "b\n2\n") || !strings.Contains(r.stdout, "s\nstill here\n") {
+		t.Errorf("results missing after the error:\n%s", r.stdout)
+	}
+}
+
+// In batch mode the first error stops the script with exit code 1 and
+// names the statement.
+func TestSQLBatchStopsAtError(t *testing.T) {
+	r := runIn(t, "SELECT 1 AS a;\nSELECT * FROM nope;\nSELECT 3 AS c;\n", "sql", "--format", "csv")
+	checkUserError(t, result{stderr: r.stderr, code: r.code}, "nope", "statement 2 of 3 in standard input")
+	if r.stdout != "a\n1\n" {
+		t.Errorf("stdout %q, want only the first result", r.stdout)
+	}
+}
+
+func TestSQLFormats(t *testing.T) {
+	q := "SELECT 1 AS n, 'x,y' AS s, 0.5::DOUBLE AS f, NULL AS z, [1.5, 2]::FLOAT[] AS l"
+	for format, want := range map[string]string{
+		"csv":  "n,s,f,z,l\n1,\"x,y\",0.5,,\"[1.5, 2]\"\n",
+		"json": "[\n  {\"n\": 1, \"s\": \"x,y\", \"f\": 0.5, \"z\": null, \"l\": [1.5,2]}\n]\n",
+		"table": "┌───┬─────┬─────┬──────┬──────────┐\n" +
+			"│ n │ s   │ f   │ z    │ l        │\n" +
+			"├───┼─────┼─────┼──────┼──────────┤\n" +
+			"│ 1 │ x,y │ 0.5 │ NULL │ [1.5, 2] │\n" +
+			"└───┴─────┴─────┴──────┴──────────┘\n1 row\n",
+	} {
+		r := runIn(t, "", "sql", "-c", q, "--format", format)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, r.code, r.stderr)
+		}
+		if r.stdout != want {
+			t.Errorf("%s:\ngot  %q\nwant %q", format, r.stdout, want)
+		}
+	}
+}
