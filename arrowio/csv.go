@@ -337,4 +337,3 @@ func (c *CSVReader) Close() error {
 	}
 	return nil
 }
-

@@ -416,4 +416,3 @@ func finite32(xs []float32) bool {
 	}
 	return true
 }
-

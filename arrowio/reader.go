@@ -283,4 +283,3 @@ func Copy(w Writer, r Reader) (int64, error) {
 		}
 	}
 }
-
