@@ -10,7 +10,7 @@ import (
 // micro-panel so an A micro-panel (mr×kc) stays in L1 and a group of B
 // micro-panels (kc×ncGroup) in L2 while the kernel sweeps across it.
 const (
-	kcMax            = 256
+	kcMax = 128
 	mcGroup          = 144     // rows of A micro-panels visited per sweep (multiple of 12 and 6 and 4)
 	ncGroup          = 512     // columns of B micro-panels visited per sweep (multiple of 32 and 16 and 4)
 	defaultMaxPacked = 1 << 21 // floats per packed operand chunk (8 MiB); larger operands are chunked
@@ -395,14 +395,7 @@ func (cl *call) packAPanel(q, ir int) {
 	rows := min(mr, cl.i1-r0)
 	alpha, a, lda := cl.alpha, cl.a, cl.lda
 	if !cl.transA {
-		for i := 0; i < rows; i++ {
-			src := a[(r0+i)*lda+k0:]
-			src = src[:kb]
-			d := dst[i:]
-			for p, v := range src {
-				d[p*mr] = alpha * v
-			}
-		}
+		packTransposed(dst, a[r0*lda+k0:], lda, rows, kb, mr, alpha)
 	} else {
 		for p := 0; p < kb; p++ {
 			src := a[(k0+p)*lda+r0:]
@@ -435,14 +428,7 @@ func (cl *call) packBPanel(q, jr int) {
 			copy(dst[p*nr:p*nr+cols], src[:cols])
 		}
 	} else {
-		for j := 0; j < cols; j++ {
-			src := b[(c0+j)*ldb+k0:]
-			src = src[:kb]
-			d := dst[j:]
-			for p, v := range src {
-				d[p*nr] = v
-			}
-		}
+		packTransposed(dst, b[c0*ldb+k0:], ldb, cols, kb, nr, 1)
 	}
 	if cols < nr {
 		for p := 0; p < kb; p++ {
