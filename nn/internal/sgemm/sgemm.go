@@ -10,7 +10,7 @@ import (
 // micro-panel so an A micro-panel (mr×kc) stays in L1 and a group of B
 // micro-panels (kc×ncGroup) in L2 while the kernel sweeps across it.
 const (
-	kcMax = 128
+	kcMax            = 128
 	mcGroup          = 144     // rows of A micro-panels visited per sweep (multiple of 12 and 6 and 4)
 	ncGroup          = 512     // columns of B micro-panels visited per sweep (multiple of 32 and 16 and 4)
 	defaultMaxPacked = 1 << 21 // floats per packed operand chunk (8 MiB); larger operands are chunked
