@@ -9,7 +9,12 @@ void dense_scalar_exec(void *, void *, void *);
 void *dense_bind_copy(void *);
 void dense_handle_delete(void *);
 
+void dense_params_bind(void *);
+void dense_params_init(void *);
+void dense_params_exec(void *, void *);
+
 typedef void (*dense_bind_t)(void *);
+typedef void (*dense_table_exec_t)(void *, void *);
 typedef void (*dense_exec_t)(void *, void *, void *);
 typedef void *(*dense_copy_t)(void *);
 typedef void (*dense_delete_t)(void *);
@@ -51,6 +56,10 @@ var (
 	execCallback   = unsafe.Pointer(C.dense_exec_t(C.dense_scalar_exec))
 	copyCallback   = unsafe.Pointer(C.dense_copy_t(C.dense_bind_copy))
 	deleteCallback = unsafe.Pointer(C.dense_delete_t(C.dense_handle_delete))
+
+	paramsBindCallback = unsafe.Pointer(C.dense_bind_t(C.dense_params_bind))
+	paramsInitCallback = unsafe.Pointer(C.dense_bind_t(C.dense_params_init))
+	paramsExecCallback = unsafe.Pointer(C.dense_table_exec_t(C.dense_params_exec))
 )
 
 // dense_scalar_bind runs once per query and call site: it resolves the

@@ -1,5 +1,211 @@
 package udf
 
-import "database/sql"
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
 
-func registerTables(c *sql.Conn, models ModelSource) error { return nil }
+	"github.com/dense-ml/dense/nn"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// The table functions return a handful of rows, so they use duckdb-go's
+// public row-at-a-time table UDFs: no need for the vector-level machinery.
+
+func registerTables(c *sql.Conn, models ModelSource) error {
+	if err := duckdb.RegisterTableUDF(c, "dense_models", modelsFunction(models)); err != nil {
+		return fmt.Errorf("udf: registering dense_models: %w", err)
+	}
+	if err := duckdb.RegisterTableUDF(c, "dense_layers", layersFunction(models)); err != nil {
+		return fmt.Errorf("udf: registering dense_layers: %w", err)
+	}
+	return registerParams(c)
+}
+
+func typeInfo(t duckdb.Type) duckdb.TypeInfo {
+	info, err := duckdb.NewTypeInfo(t)
+	if err != nil {
+		panic(err) // only called with fixed primitive types
+	}
+	return info
+}
+
+func listInfo(t duckdb.Type) duckdb.TypeInfo {
+	info, err := duckdb.NewListInfo(typeInfo(t))
+	if err != nil {
+		panic(err)
+	}
+	return info
+}
+
+// rowsTable is a RowTableSource over rows computed at bind time.
+type rowsTable struct {
+	columns []duckdb.ColumnInfo
+	rows    [][]any
+	next    int
+}
+
+func (t *rowsTable) ColumnInfos() []duckdb.ColumnInfo { return t.columns }
+func (t *rowsTable) Cardinality() *duckdb.CardinalityInfo {
+	return &duckdb.CardinalityInfo{Cardinality: uint(len(t.rows)), Exact: true}
+}
+func (t *rowsTable) Init() {}
+func (t *rowsTable) FillRow(row duckdb.Row) (bool, error) {
+	if t.next >= len(t.rows) {
+		return false, nil
+	}
+	for i, v := range t.rows[t.next] {
+		if !row.IsProjected(i) {
+			continue
+		}
+		if err := row.SetRowValue(i, v); err != nil {
+			return false, fmt.Errorf("udf: column %s: %w", t.columns[i].Name, err)
+		}
+	}
+	t.next++
+	return true, nil
+}
+
+func columns(spec ...any) []duckdb.ColumnInfo {
+	var cols []duckdb.ColumnInfo
+	for i := 0; i < len(spec); i += 2 {
+		cols = append(cols, duckdb.ColumnInfo{Name: spec[i].(string), T: spec[i+1].(duckdb.TypeInfo)})
+	}
+	return cols
+}
+
+// dense_models(): one row per model version.
+func modelsFunction(models ModelSource) duckdb.RowTableFunction {
+	metrics, err := duckdb.NewMapInfo(typeInfo(duckdb.TYPE_VARCHAR), typeInfo(duckdb.TYPE_DOUBLE))
+	if err != nil {
+		panic(err)
+	}
+	cols := columns(
+		"name", typeInfo(duckdb.TYPE_VARCHAR),
+		"version", typeInfo(duckdb.TYPE_INTEGER),
+		"task", typeInfo(duckdb.TYPE_VARCHAR),
+		"inputs", listInfo(duckdb.TYPE_VARCHAR),
+		"labels", listInfo(duckdb.TYPE_VARCHAR),
+		"params", typeInfo(duckdb.TYPE_BIGINT),
+		"created", typeInfo(duckdb.TYPE_TIMESTAMP_TZ),
+		"metrics", metrics,
+		"path", typeInfo(duckdb.TYPE_VARCHAR),
+		"sha256", typeInfo(duckdb.TYPE_VARCHAR),
+		"error", typeInfo(duckdb.TYPE_VARCHAR),
+	)
+	return duckdb.RowTableFunction{
+		BindArguments: func(map[string]any, ...any) (duckdb.RowTableSource, error) {
+			infos, err := models.List()
+			if err != nil {
+				return nil, fmt.Errorf("dense_models: %w", err)
+			}
+			sortInfos(infos)
+			t := &rowsTable{columns: cols}
+			for _, in := range infos {
+				t.rows = append(t.rows, modelRow(models, in))
+			}
+			return t, nil
+		},
+	}
+}
+
+// modelRow describes one model version. A version that does not load (a
+// corrupt file, say) is still listed, with the reason in the error column.
+func modelRow(models ModelSource, in ModelInfo) []any {
+	nullIfEmpty := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	var created any
+	if !in.Created.IsZero() {
+		created = in.Created
+	}
+	row := []any{in.Name, int32(in.Version), nil, nil, nil, nil, created, nil, nullIfEmpty(in.Path), nullIfEmpty(in.SHA256), nil}
+	m, _, err := models.Load(in.Ref())
+	if err != nil {
+		row[10] = err.Error()
+		return row
+	}
+	spec := m.Spec()
+	inputs := make([]string, len(spec.Inputs))
+	for i := range spec.Inputs {
+		inputs[i] = spec.Inputs[i].Name
+	}
+	labels := spec.Labels
+	if labels == nil {
+		labels = []string{}
+	}
+	metrics := duckdb.OrderedMap{}
+	keys := make([]string, 0, len(spec.Provenance.Metrics))
+	for k := range spec.Provenance.Metrics {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		metrics.Set(k, spec.Provenance.Metrics[k])
+	}
+	if created == nil && !spec.Provenance.Created.IsZero() {
+		row[6] = spec.Provenance.Created
+	}
+	row[2], row[3], row[4], row[5], row[7] = spec.Task, inputs, labels, int64(m.Params().Total), metrics
+	return row
+}
+
+// dense_layers(model): one row per layer of the model.
+func layersFunction(models ModelSource) duckdb.RowTableFunction {
+	cols := columns(
+		"layer", typeInfo(duckdb.TYPE_INTEGER),
+		"type", typeInfo(duckdb.TYPE_VARCHAR),
+		"input_units", typeInfo(duckdb.TYPE_INTEGER),
+		"output_units", typeInfo(duckdb.TYPE_INTEGER),
+		"activation", typeInfo(duckdb.TYPE_VARCHAR),
+		"weights", typeInfo(duckdb.TYPE_BIGINT),
+		"biases", typeInfo(duckdb.TYPE_BIGINT),
+		"params", typeInfo(duckdb.TYPE_BIGINT),
+	)
+	return duckdb.RowTableFunction{
+		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{typeInfo(duckdb.TYPE_VARCHAR)}},
+		BindArguments: func(_ map[string]any, args ...any) (duckdb.RowTableSource, error) {
+			ref, ok := args[0].(string)
+			if !ok {
+				return nil, errors.New("dense_layers: the model argument is NULL; name a model such as 'churn' or 'churn@3'")
+			}
+			m, _, err := loadModel(models, ref)
+			if err != nil {
+				return nil, fmt.Errorf("dense_layers: %w", err)
+			}
+			return &rowsTable{columns: cols, rows: layerRows(m.Spec())}, nil
+		},
+	}
+}
+
+// layerRows counts each layer's parameters the way Keras does: a dense
+// layer has inputs×units weights and units biases; batch norm has gamma
+// (weights) and beta (biases), and its running mean and variance count
+// towards params too; dropout has none.
+func layerRows(spec *nn.Spec) [][]any {
+	var rows [][]any
+	width := spec.InputWidth()
+	for i, l := range spec.Layers {
+		in := width
+		var weights, biases, params int64
+		activation := any(nil)
+		switch l.Type {
+		case nn.LayerDense:
+			width = l.Units
+			weights = int64(in) * int64(l.Units)
+			if l.Bias {
+				biases = int64(l.Units)
+			}
+			params = weights + biases
+			activation = l.Activation
+		case nn.LayerBatchNorm:
+			weights, biases, params = int64(in), int64(in), 4*int64(in)
+		}
+		rows = append(rows, []any{int32(i + 1), l.Type, int32(in), int32(width), activation, weights, biases, params})
+	}
+	return rows
+}

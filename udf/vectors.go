@@ -111,6 +111,9 @@ func intAt(id mapping.Type, data unsafe.Pointer, i int) float64 {
 			lo uint64
 			hi int64
 		})(unsafe.Add(data, i*16))
+		if h.hi == h.hi>>63 && h.hi == int64(h.lo)>>63 { // fits in an int64: convert without cancellation
+			return float64(int64(h.lo))
+		}
 		return float64(h.hi)*0x1p64 + float64(h.lo)
 	case mapping.TypeUHugeInt:
 		h := (*[2]uint64)(unsafe.Add(data, i*16))
