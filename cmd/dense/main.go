@@ -73,8 +73,10 @@ type env struct {
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	cmds := []*cli.Command{
+		e.trainCommand(),
 		e.sqlCommand(),
 		e.paramsCommand(),
+		e.demoCommand(),
 	}
 	for _, c := range cmds {
 		setUsageErrors(c)

@@ -35,7 +35,7 @@ var (
 type Customers struct {
 	CustomerID     []int64
 	Age            []int32
-	Income         []float64 // yearly, in dollars
+	Income         []float64 // yearly, in dollars, rounded to hundreds
 	TenureMonths   []int32
 	Region         []string
 	Plan           []string
@@ -123,7 +123,7 @@ func GenerateCustomers(n int, seed uint64) (*Customers, error) {
 		s := pick(r, shares)
 		p := &profiles[s]
 		age := clamp(math.Round(p.ageMean+p.ageSD*r.NormFloat64()), 18, 90)
-		income := round2(p.incomeMedian * math.Exp(p.incomeSigma*r.NormFloat64()))
+		income := math.Round(p.incomeMedian*math.Exp(p.incomeSigma*r.NormFloat64())/100) * 100
 		tenure := clamp(math.Ceil(r.ExpFloat64()*p.tenureMean), 1, 120)
 		region := pick(r, p.regionWeights[:])
 		plan := pick(r, p.planWeights[:])
