@@ -15,9 +15,6 @@ const (
 	ncGroup          = 512     // columns of B micro-panels visited per sweep (multiple of 32 and 16 and 4)
 	defaultMaxPacked = 1 << 21 // floats per packed operand chunk (8 MiB); larger operands are chunked
 
-	// Below smallWork (m·n·k) the product is done by a plain loop: packing
-	// and kernel dispatch would cost more than the arithmetic.
-	smallWork = 2048
 	// Below parallelWork (m·n·k) one goroutine does everything: waking
 	// another core costs a few microseconds.
 	parallelWork = 1 << 18
@@ -136,15 +133,10 @@ func gemm(kern *microKernel, threads int, transA, transB bool, m, n, k int, alph
 		scaleC(beta, c, ldc, 0, m, 0, n)
 		return
 	}
-	work := m * n * k
 	if kern == nil {
-		if work < smallWork {
-			smallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-			return
-		}
 		kern = pickKernel(m, n)
 	}
-	if work < parallelWork {
+	if m*n*k < parallelWork {
 		threads = 1
 	}
 	cl := getCall()
@@ -185,32 +177,6 @@ func scaleC(beta float32, c []float32, ldc, i0, i1, j0, j1 int) {
 		}
 		for j := range row {
 			row[j] *= beta
-		}
-	}
-}
-
-// smallGemm is the plain loop for products too small to be worth packing.
-func smallGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sa, ta := lda, 1 // strides of op(A) along i and p
-	if transA {
-		sa, ta = 1, lda
-	}
-	sb, tb := ldb, 1 // strides of op(B) along p and j
-	if transB {
-		sb, tb = 1, ldb
-	}
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s float32
-			ai, bj := i*sa, j*tb
-			for p := 0; p < k; p++ {
-				s += a[ai+p*ta] * b[bj+p*sb]
-			}
-			if beta == 0 {
-				c[i*ldc+j] = alpha * s
-			} else {
-				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
-			}
 		}
 	}
 }

@@ -20,6 +20,8 @@ type problem struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+
+	want, tol []float64 // reference result, filled by reference
 }
 
 const sentinel = float32(-12345.5)
@@ -77,25 +79,18 @@ func (p *problem) opB(l, j int) float64 {
 	return float64(p.b[l*p.ldb+j])
 }
 
-// check runs gemmFn on a copy of C and compares it with a float64 triple
-// loop. The tolerance is the float32 rounding error bound of a k-term dot
-// product, scaled by the magnitudes involved.
-func (p *problem) check(t *testing.T, name string, gemmFn func(p *problem, c []float32)) {
-	t.Helper()
-	c := append([]float32(nil), p.c...)
-	gemmFn(p, c)
+// reference fills p.want and p.tol with a float64 triple loop. The
+// tolerance is the float32 rounding error bound of a k-term dot product,
+// scaled by the magnitudes involved.
+func (p *problem) reference() {
+	if p.want != nil {
+		return
+	}
 	eps := float64(math.Nextafter32(1, 2) - 1)
-	bad := 0
+	p.want = make([]float64, p.m*p.n)
+	p.tol = make([]float64, p.m*p.n)
 	for i := 0; i < p.m; i++ {
-		for j := 0; j < p.ldc; j++ {
-			idx := i*p.ldc + j
-			got := c[idx]
-			if j >= p.n {
-				if got != sentinel {
-					t.Fatalf("%s: C padding [%d,%d] overwritten: %v", name, i, j, got)
-				}
-				continue
-			}
+		for j := 0; j < p.n; j++ {
 			var sum, mag float64
 			for l := 0; l < p.k; l++ {
 				v := p.opA(i, l) * p.opB(l, j)
@@ -104,11 +99,33 @@ func (p *problem) check(t *testing.T, name string, gemmFn func(p *problem, c []f
 			}
 			want := float64(p.alpha) * sum
 			mag *= math.Abs(float64(p.alpha))
-			if p.beta != 0 {
-				want += float64(p.beta) * float64(p.c[idx])
-				mag += math.Abs(float64(p.beta) * float64(p.c[idx]))
+			if c := float64(p.c[i*p.ldc+j]); p.beta != 0 {
+				want += float64(p.beta) * c
+				mag += math.Abs(float64(p.beta) * c)
 			}
-			tol := 2*float64(p.k+3)*eps*mag + 1e-30
+			p.want[i*p.n+j] = want
+			p.tol[i*p.n+j] = 2*float64(p.k+3)*eps*mag + 1e-30
+		}
+	}
+}
+
+// check runs gemmFn on a copy of C and compares it with the reference.
+func (p *problem) check(t *testing.T, name string, gemmFn func(p *problem, c []float32)) {
+	t.Helper()
+	p.reference()
+	c := append([]float32(nil), p.c...)
+	gemmFn(p, c)
+	bad := 0
+	for i := 0; i < p.m; i++ {
+		for j := 0; j < p.ldc; j++ {
+			got := c[i*p.ldc+j]
+			if j >= p.n {
+				if got != sentinel {
+					t.Fatalf("%s: C padding [%d,%d] overwritten: %v", name, i, j, got)
+				}
+				continue
+			}
+			want, tol := p.want[i*p.n+j], p.tol[i*p.n+j]
 			if d := math.Abs(float64(got) - want); !(d <= tol) {
 				if bad++; bad <= 3 {
 					t.Errorf("%s: C[%d,%d] = %v, want %v (±%.3g)", name, i, j, got, want, tol)
@@ -131,7 +148,7 @@ func (p *problem) String() string {
 		p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.beta, p.lda, p.ldb, p.ldc)
 }
 
-// viaKernel forces one micro-kernel (the packed path, never the small loop).
+// viaKernel forces one micro-kernel and thread count.
 func viaKernel(kern *microKernel, threads int) func(p *problem, c []float32) {
 	return func(p *problem, c []float32) {
 		checkArgs(p.transA, p.transB, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, c, p.ldc)
@@ -325,6 +342,59 @@ func TestNoAllocs(t *testing.T) {
 		SetMaxThreads(prev)
 		if allocs != 0 {
 			t.Errorf("%d threads: %v allocations per Gemm", threads, allocs)
+		}
+	}
+}
+
+// TestIndependentOfM: a row of C must come out bit for bit the same
+// whatever the number of rows in the product (nn relies on it so Predict
+// does not depend on the batch size), and the vector kernels must agree
+// with each other bit for bit.
+func TestIndependentOfM(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+		for _, sh := range []shape{{200, 10, 784}, {150, 130, 20}, {70, 33, 3}} {
+			full := newProblem(rng, tr[0], tr[1], sh.m, sh.n, sh.k, 1, 0, 0)
+			want := append([]float32(nil), full.c...)
+			viaGemm(full, want)
+			for _, m := range []int{1, 2, 5, 13, 64} {
+				// The first m rows of op(A) as a problem of its own.
+				sub := *full
+				sub.m = m
+				sub.c = make([]float32, m*full.ldc)
+				if tr[0] {
+					// op(A) = Aᵀ: keep all k rows of A, only the first m columns matter.
+				} else {
+					sub.a = full.a[:m*full.lda]
+				}
+				got := append([]float32(nil), sub.c...)
+				for _, fn := range []func(p *problem, c []float32){viaGemm} {
+					fn(&sub, got)
+				}
+				var vecKernels []*microKernel
+				for _, kn := range kernels {
+					if kn != goKernel {
+						vecKernels = append(vecKernels, kn)
+					}
+				}
+				outs := [][]float32{got}
+				for _, kn := range vecKernels {
+					c := make([]float32, len(sub.c))
+					viaKernel(kn, 1)(&sub, c)
+					outs = append(outs, c)
+				}
+				for o, out := range outs {
+					for i := 0; i < m; i++ {
+						for j := 0; j < full.n; j++ {
+							g, w := out[i*full.ldc+j], want[i*full.ldc+j]
+							if math.Float32bits(g) != math.Float32bits(w) {
+								t.Fatalf("tA=%v tB=%v %v: m=%d (variant %d) C[%d,%d] = %v, with %d rows %v",
+									tr[0], tr[1], sh, m, o, i, j, g, full.m, w)
+							}
+						}
+					}
+				}
+			}
 		}
 	}
 }
