@@ -157,6 +157,12 @@ func TestFitOptimizersLearn(t *testing.T) {
 }
 
 func TestFitDeterministic(t *testing.T) {
+	for _, g := range gemmImpls {
+		t.Run(g.name, func(t *testing.T) { withGemm(t, g.impl, func() { testFitDeterministic(t) }) })
+	}
+}
+
+func testFitDeterministic(t *testing.T) {
 	x, y := spiral(40, 2)
 	run := func() []float32 {
 		m, _ := NewModel(testSpec(2, TaskMulticlass, Dense(80, ReLU), BatchNorm(), Dropout(0.2), Dense(70, GELU), Dense(3, Softmax)), 5)

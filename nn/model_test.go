@@ -217,6 +217,12 @@ func allActivationsModel(t testing.TB, inputs int) *Model {
 }
 
 func TestPredictBatchSizeInvariant(t *testing.T) {
+	for _, g := range gemmImpls {
+		t.Run(g.name, func(t *testing.T) { withGemm(t, g.impl, func() { testPredictBatchSizeInvariant(t) }) })
+	}
+}
+
+func testPredictBatchSizeInvariant(t *testing.T) {
 	const in, rows = 150, 300
 	m := allActivationsModel(t, in)
 	x := randomInput(rows, in, 1)
