@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -40,7 +41,7 @@ func (parquetInserter) exec(ctx context.Context, conn *sql.Conn, prefix string, 
 	}
 	path := f.Name()
 	defer os.Remove(path)
-	w, err := NewParquetWriter(f, b.Schema(), WriterOptions{Compression: "none"})
+	w, err := NewParquetWriter(struct{ io.Writer }{f}, b.Schema(), WriterOptions{Compression: "none"})
 	if err == nil {
 		err = w.Write(b)
 		if cerr := w.Close(); err == nil {

@@ -1,0 +1,5 @@
+//go:build !duckdb_arrow
+
+package duckdbtest
+
+const wantArrowPath = false
