@@ -1,0 +1,60 @@
+// Package registry keeps trained models in a folder, under names, with
+// versions that only go up and are never overwritten.
+//
+// # References
+//
+// A model is referred to as "name" (its newest version), "name@latest" (the
+// same) or "name@3" (version 3). Names hold letters, digits, '_', '-' and
+// '.', start with a letter or digit, and are at most 128 bytes: no path
+// separators, so a name can never reach outside the folder.
+//
+// # Where
+//
+// Open(dir) uses dir; an empty dir means the DENSE_MODELS environment
+// variable, or ./models when that is unset. The folder is created on the
+// first Register; a registry whose folder does not exist yet lists empty.
+//
+// # Layout on disk
+//
+//	models/                          the registry folder
+//	  churn/                         one folder per model name
+//	    1/                           one folder per version, named in decimal
+//	      model.safetensors          the model file (nn.Model.Save format)
+//	      entry.json                 the Entry: checksum, size, time, summary
+//	    2/
+//	      model.safetensors
+//	      entry.json
+//	    3/
+//	      DELETED                    a deleted version keeps its folder
+//	    .register-….tmp              a registration in progress
+//
+// Other files in a version folder (plots, reports) are left alone.
+//
+// # How concurrent writers and readers stay safe
+//
+// Register writes the model to a temporary file in the name's folder and
+// fsyncs it. It then claims a version by creating that version's folder with
+// mkdir, which succeeds for exactly one caller, in this process or any
+// other: two processes registering the same name at once get distinct
+// versions, and neither waits for a lock. It writes entry.json into the
+// claimed folder, renames the model file in as model.safetensors and fsyncs
+// the folders. The rename publishes the version: readers only consider
+// versions whose model.safetensors exists, and it only ever exists
+// complete. A failure before the claim leaves no trace; a crash after it
+// leaves a version folder without a model, which is skipped forever (its
+// number is not reused).
+//
+// Version numbers are never reused, even after Delete: a deleted version's
+// folder stays, holding a DELETED marker, so "name@3" can never come to mean
+// a different model than it once did.
+//
+// Load checks the model file against the SHA-256 recorded in entry.json
+// while it decodes it, so a corrupted or swapped file is an error, not a
+// silently different model.
+//
+// # Errors
+//
+// Errors start with "registry: " and name the problem: an unknown model
+// lists the models there are, an unknown version lists the versions there
+// are. Both wrap ErrNotFound; a bad name or reference wraps ErrBadRef.
+package registry
