@@ -806,3 +806,37 @@ func TestSavedFileReadsInPyTorch(t *testing.T) {
 		}
 	}
 }
+
+func ExampleModel_Save() {
+	m, err := NewSequential(2, Dense(3, Tanh), Dense(1, Sigmoid))
+	if err != nil {
+		panic(err)
+	}
+	m.Spec().Labels = []string{"stay", "churn"}
+	dir, err := os.MkdirTemp("", "dense-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "churn.safetensors")
+	if err := m.Save(path); err != nil {
+		panic(err)
+	}
+	loaded, err := Load(path)
+	if err != nil {
+		panic(err)
+	}
+	x := []float32{0.5, -1}
+	a, _ := m.Predict(x, 1)
+	b, _ := loaded.Predict(x, 1)
+	fmt.Println(loaded.Spec().Task, loaded.Spec().Labels, a[0] == b[0])
+	for _, t := range loaded.Tensors() {
+		fmt.Println(t.Name, t.Shape)
+	}
+	// Output:
+	// binary [stay churn] true
+	// layers.0.weight [3 2]
+	// layers.0.bias [3]
+	// layers.1.weight [1 3]
+	// layers.1.bias [1]
+}
