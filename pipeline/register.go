@@ -1,20 +1,19 @@
 package pipeline
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/pipeline/registry"
 )
 
-// TEMPORARY until pipeline/registry lands.
-type Entry struct {
-	Name    string
-	Version int
-}
+// Entry is a registered model version (name, version, file, metrics …).
+type Entry = registry.Entry
 
-func (e Entry) Ref() string { return fmt.Sprintf("%s@%d", e.Name, e.Version) }
-
+// register stores m as the next version of name in the registry at dir
+// (empty: $DENSE_MODELS or ./models).
 func register(dir, name string, m *nn.Model) (Entry, error) {
-	return Entry{}, errors.New("registry not available yet")
+	reg, err := registry.Open(dir)
+	if err != nil {
+		return Entry{}, err
+	}
+	return reg.Register(name, m)
 }

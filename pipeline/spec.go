@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/pipeline/registry"
 )
 
 // Spec is a declarative pipeline: the YAML file `dense pipeline run` takes.
@@ -295,8 +295,6 @@ func (e *specErrors) add(key, format string, args ...any) {
 	*e = append(*e, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 }
 
-var modelNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-
 // Validate checks the whole spec and reports every problem, one per line,
 // each naming its key.
 func (s *Spec) Validate() error {
@@ -374,8 +372,10 @@ func (s *Spec) Validate() error {
 	switch {
 	case s.Registry.Name == "":
 		errs.add("registry.name", "required: the name to register the model under")
-	case !modelNameRE.MatchString(s.Registry.Name):
-		errs.add("registry.name", "%q may hold only letters, digits, '.', '_' and '-', starting with a letter or digit", s.Registry.Name)
+	default:
+		if err := registry.ValidName(s.Registry.Name); err != nil {
+			errs.add("registry.name", "%s", strings.TrimPrefix(err.Error(), "registry: "))
+		}
 	}
 	if sc := s.Score; sc != nil {
 		sc.Source.validate("score.source", &errs)

@@ -94,7 +94,7 @@ func TestSpecErrors(t *testing.T) {
 		{"target: y\nregistry: {name: m}\n", []string{"source: required"}},
 		{"source: {path: a.csv}\nregistry: {name: m}\n", []string{"target: required"}},
 		{"source: {path: a.csv}\ntarget: y\n", []string{"registry.name: required"}},
-		{"source: {path: a.csv}\ntarget: y\nregistry: {name: 'a/b'}\n", []string{`registry.name: "a/b" may hold only`}},
+		{"source: {path: a.csv}\ntarget: y\nregistry: {name: 'a/b'}\n", []string{`registry.name: invalid model reference: model name "a/b": character '/' at 1`}},
 		{validSpec + "score:\n  source: {path: b.csv}\n", []string{"score.sink: required"}},
 		{validSpec + "score:\n  source: {path: b.csv}\n  sink: {db: x.duckdb}\n", []string{"score.sink.table: required with score.sink.db"}},
 		{validSpec + "score:\n  source: {path: b.csv}\n  sink: {db: x.duckdb, table: t, mode: upsert}\n", []string{`score.sink.mode: must be create, replace or append, got "upsert"`}},

@@ -1,0 +1,141 @@
+// Package pipeline trains and scores dense models over Arrow record-batch
+// streams: it fits the feature preprocessing into the model, trains with
+// early stopping, registers the model in a versioned registry
+// (pipeline/registry) and appends predictions to batches. It is what a
+// batch ETL job calls, by hand (Train, Score, stages) or through a
+// declarative YAML spec (Run).
+//
+// # Train
+//
+//	src, _ := arrowio.Open("customers.parquet", arrowio.Options{})
+//	res, err := pipeline.Train(ctx, src, pipeline.TrainConfig{
+//		Target: "churned", Exclude: []string{"customer_id"},
+//		Hidden: []int{32, 16}, Epochs: 30, Patience: 5, Seed: 42,
+//		Name: "churn", Models: "./models",
+//	})
+//	// res.Model, res.Entry.Ref() == "churn@1", res.Metrics["accuracy"], res.History
+//
+// Train reads the stream once. As the batches arrive it updates the
+// statistics of every feature (Welford mean and variance, min and max,
+// category counts) and collects the target; the batches, cut down to the
+// feature and target columns, are held in memory. It then fits the
+// preprocessing, detects the task, splits the rows, encodes them into one
+// float32 matrix (releasing each batch once encoded), trains, evaluates the
+// final model on the validation rows with nn.Evaluate, records the
+// provenance (source, rows, schema fingerprint, time, seed, epochs,
+// metrics) in the spec and, when TrainConfig.Name is set, registers it.
+//
+// Memory: the training matrix takes rows × width × 4 bytes (width is the
+// encoded width: one per numeric feature, plus one per missing indicator,
+// the vocabulary size plus one per categorical feature, the length of a
+// vector). While it is being filled the held Arrow columns coexist with it,
+// so the peak is about the raw column data plus the matrix. 1M rows × 50
+// features is 200 MB of matrix.
+//
+// # Preprocessing
+//
+// Each feature's transforms come from TrainConfig.Defaults, or
+// TrainConfig.Transforms[name] for that column (zero fields take the
+// built-in defaults). The fitted values are stored in the model's
+// nn.Spec.Inputs, and nn.Encoder applies them identically when training,
+// when scoring here and when scoring in SQL: there is no training/serving
+// skew.
+//
+//   - numeric columns (ints, floats, decimals, bools as 0/1): a NULL or
+//     NaN is imputed (mean by default; median, most_frequent, constant or
+//     none), optionally with a 0/1 missing-indicator feature; then an
+//     optional clip to [min, max], optional log1p, then scaling (standard by
+//     default, minmax or none). Scaling statistics are taken over the
+//     observed values after clip and log1p; mean imputation uses the mean of
+//     the raw observed values. Median and most-frequent imputation are exact:
+//     they take a second pass over the held columns. Standard scaling uses
+//     the population standard deviation (like scikit-learn).
+//   - string and dictionary columns are categorical: one-hot over the
+//     MaxCategories (default 100) most frequent values (ties in string
+//     order), with an unknown bucket (default on) for values outside it. A
+//     NULL is imputed with the most frequent value by default.
+//   - lists and fixed-size lists of numbers are vectors of a fixed length
+//     (checked on every row), scaled with one mean and std over all
+//     elements; a NULL list or element is an error (no imputation).
+//
+// Fitting errors name the feature and the row (0-based over the stream):
+// ±Inf values, a value outside log1p's domain, a column with no observed
+// value, a list of the wrong length.
+//
+// # Task detection
+//
+// Task "auto" decides from the target column: floats and decimals →
+// regression; bools → binary; integers with at most MaxAutoClasses (20)
+// distinct values → classification, with more → regression; strings →
+// classification. Classification with two classes is binary, with more
+// multiclass. A NULL target is an error naming the row.
+//
+// The label vocabulary goes into Spec.Labels, sorted (numerically for
+// numeric targets). For a binary target Labels[1] is the positive class,
+// the one the score is P(…) of: TrainConfig.PositiveLabel if set, else the
+// label named like a positive ("1", "true", "yes", "y", "t", "positive",
+// "pos", case-blind), else the second in sorted order.
+//
+// # Training
+//
+// The network is Dense(h, activation) for each hidden width, each followed
+// by BatchNorm and Dropout when asked (He initialisation for the ReLU
+// family, Glorot otherwise), then the task's output layer: Dense(1,
+// sigmoid) with binary cross-entropy, Dense(classes, softmax) with sparse
+// categorical cross-entropy, Dense(1, linear) with MSE. The validation rows
+// are a seeded random fraction (ValSplit, default 0.2), stratified by class
+// for classification so every class keeps its proportion. With Patience > 0
+// training stops after that many epochs without a better validation loss
+// and the best epoch's weights are restored.
+//
+// Regression targets are standardised for training and the scaling is
+// folded into the output layer's weights afterwards, so the model predicts
+// in the target's own units. (Losses in the History are in standardised
+// units; the final Metrics are in raw units.)
+//
+// Progress arrives through TrainConfig.OnEvent as Events: EventRead per
+// batch read, EventBatch per mini-batch, EventEpoch per epoch (with "loss",
+// "val_loss" and the metrics), EventEvaluated, EventRegistered. Train is
+// cancelled through ctx. Its errors start with "pipeline: train:".
+//
+// # Score
+//
+//	n, err := pipeline.Score(ctx, model, src, sink, pipeline.PredictionColumns{})
+//
+// Score encodes each batch with the model's inputs (arrowio.Featurizer),
+// predicts, appends the prediction columns (arrowio.AppendPredictions) and
+// writes the batch to any Writer; memory is one batch, its feature matrix
+// and its outputs. The default columns are "prediction" (float64: the
+// value, P(Labels[1]) for binary, the top probability for multiclass) and,
+// for classifiers, "predicted_label" (string) and "probabilities"
+// (fixed-size list of float32 in Labels order). A NULL is imputed as
+// fitted and an unseen category goes to the unknown bucket; a value the
+// model cannot encode (a NULL where the feature has no imputation, an
+// unseen category without an unknown bucket, a list of the wrong length) is
+// an error naming the column and the row over the whole stream — or, with
+// ScoreStage.NullOnError, gives that row NULL predictions.
+//
+// # Stages
+//
+// A Stage turns a record stream into another lazily (ScoreStage, MapStage
+// for a function over batches); Chain composes them and Drain pumps a
+// stream into a Writer. Train is the stage that ends a stream in a model.
+// Every arrowio.Reader is a Reader and every arrowio.Writer a Writer.
+//
+//	r, _ := pipeline.Chain(ctx, src, pipeline.MapStage{Fn: clean}, pipeline.ScoreStage{Model: m})
+//	w, _ := arrowio.Create("scored.parquet", r.Schema(), arrowio.WriterOptions{})
+//	n, err := pipeline.Drain(ctx, r, w)
+//	err = w.Close()
+//
+// # The declarative spec
+//
+// Run(ctx, spec) executes a YAML spec (LoadSpec): train on the source,
+// register, and optionally score a source into a sink. testdata/churn.yaml
+// is a commented example with every key. Decoding is strict (an unknown key
+// is an error listing the known ones), and Validate reports every problem
+// at once, each naming its key: "training.epochs: must be ≥ 1, got 0".
+// Relative paths are relative to the spec file's folder. A DuckDB source or
+// sink needs the DuckDB driver linked into the program (import _
+// "github.com/duckdb/duckdb-go/v2"; the dense CLI does). A partly written
+// sink file is removed when scoring fails.
+package pipeline

@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/dense-ml/dense/arrowio"
+)
+
+// RunResult is what Run did.
+type RunResult struct {
+	Train *TrainResult
+	// Scored is the number of rows the score step wrote (0 without one),
+	// and Sink where it wrote them.
+	Scored int64
+	Sink   string
+}
+
+// Run executes a spec: train on its source, register the model and, when
+// the spec has a score section, score that source with the new model into
+// the sink. Progress goes to spec.OnEvent. Errors name the step:
+// "pipeline: run: source: …", "pipeline: train: …", "pipeline: score: …".
+func Run(ctx context.Context, spec *Spec) (*RunResult, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("pipeline: spec: %w", err)
+	}
+	src, err := OpenSource(ctx, spec.resolveSource(spec.Source))
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: run: source: %w", err)
+	}
+	res, err := Train(ctx, src, spec.TrainConfig())
+	src.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := &RunResult{Train: res}
+	if spec.Score == nil {
+		return out, nil
+	}
+	out.Scored, out.Sink, err = spec.score(ctx, res)
+	return out, err
+}
+
+func (s *Spec) resolveSource(src SourceSpec) SourceSpec {
+	src.Path = s.resolve(src.Path)
+	src.DB = s.resolve(src.DB)
+	return src
+}
+
+func (s *Spec) score(ctx context.Context, res *TrainResult) (int64, string, error) {
+	sc := s.Score
+	src, err := OpenSource(ctx, s.resolveSource(sc.Source))
+	if err != nil {
+		return 0, "", fmt.Errorf("pipeline: run: score source: %w", err)
+	}
+	names := sc.Columns.withDefaults()
+	cols := PredictionColumns{Score: names.Score, Label: names.Label, Proba: names.Proba}
+	scored, err := ScoreStage{Model: res.Model, Columns: cols, OnEvent: s.OnEvent}.Apply(ctx, src)
+	if err != nil {
+		src.Close()
+		return 0, "", err
+	}
+	defer scored.Close()
+	sink := sc.Sink
+	sink.Path, sink.DB = s.resolve(sink.Path), s.resolve(sink.DB)
+	w, where, cleanup, err := openSink(ctx, sink, scored)
+	if err != nil {
+		return 0, "", fmt.Errorf("pipeline: run: sink: %w", err)
+	}
+	n, err := Drain(ctx, scored, w)
+	if cerr := w.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("pipeline: run: sink %s: %w", where, cerr)
+	}
+	if err != nil {
+		cleanup()
+		if !strings.HasPrefix(err.Error(), "pipeline: ") {
+			err = fmt.Errorf("pipeline: score: %w", err)
+		}
+		return n, where, err
+	}
+	return n, where, nil
+}
+
+// OpenSource opens a file source (arrowio.Open: Parquet, CSV, Arrow IPC by
+// extension, or a folder or glob of Parquet files) or a DuckDB query on a
+// database file opened read-only. A DuckDB source needs the DuckDB driver
+// linked into the program: import _ "github.com/duckdb/duckdb-go/v2" (the
+// dense CLI does).
+func OpenSource(ctx context.Context, src SourceSpec) (Reader, error) {
+	opts := arrowio.Options{BatchSize: src.BatchSize}
+	switch {
+	case src.Path != "":
+		return arrowio.Open(src.Path, opts)
+	case src.DB != "" && src.Query != "":
+		if _, err := os.Stat(src.DB); err != nil {
+			return nil, fmt.Errorf("DuckDB database: %w", err)
+		}
+		return arrowio.OpenDuckDBQuery(ctx, src.DB, src.Query, opts)
+	}
+	return nil, errors.New("no source: give a path, or a db and a query")
+}
+
+// openSink creates the sink for the scored stream: a file (format by
+// extension) or a DuckDB table. cleanup removes a partly written file.
+func openSink(ctx context.Context, sink SinkSpec, scored Reader) (w Writer, where string, cleanup func(), err error) {
+	if sink.Path != "" {
+		w, err := arrowio.Create(sink.Path, scored.Schema(), arrowio.WriterOptions{})
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return w, sink.Path, func() { os.Remove(sink.Path) }, nil
+	}
+	if !slices.Contains(sql.Drivers(), "duckdb") {
+		return nil, "", nil, errors.New(`the DuckDB driver is not linked into this program (import _ "github.com/duckdb/duckdb-go/v2")`)
+	}
+	mode := sink.Mode
+	if mode == "" {
+		mode = "create"
+	}
+	m, err := arrowio.ParseTableMode(mode)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	db, err := sql.Open("duckdb", sink.DB)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	dw, err := arrowio.NewDuckDBWriter(ctx, db, sink.Table, m)
+	if err != nil {
+		db.Close()
+		return nil, "", nil, err
+	}
+	where = sink.DB + ":" + sink.Table
+	return &closeDB{Writer: dw, db: db}, where, func() {}, nil
+}
+
+// closeDB closes the database after the writer commits.
+type closeDB struct {
+	Writer
+	db *sql.DB
+}
+
+func (c *closeDB) Close() error {
+	err := c.Writer.Close()
+	if cerr := c.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
