@@ -449,7 +449,7 @@ func readHeader(r io.Reader, size int64, where string) (*stHeader, error) {
 	}
 	var lenBuf [8]byte
 	if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
-		return nil, &FileError{Where: where, Msg: "reading the header length", Err: err}
+		return nil, &FileError{Where: where, Msg: "reading the header length", Err: eofIsUnexpected(err)}
 	}
 	n := binary.LittleEndian.Uint64(lenBuf[:])
 	if n > MaxHeaderBytes {
@@ -463,7 +463,7 @@ func readHeader(r io.Reader, size int64, where string) (*stHeader, error) {
 	}
 	hdr := make([]byte, n)
 	if _, err := io.ReadFull(r, hdr); err != nil {
-		return nil, &FileError{Where: where, Msg: "reading the header", Err: err}
+		return nil, &FileError{Where: where, Msg: "reading the header", Err: eofIsUnexpected(err)}
 	}
 	h, err := parseHeader(hdr, size-8-int64(n))
 	if err != nil {
@@ -652,7 +652,7 @@ func readTensors(r io.Reader, h *stHeader, dest map[string][]float32, where stri
 		out, ok := dest[e.name]
 		if !ok {
 			if _, err := io.CopyN(io.Discard, r, n); err != nil {
-				return &FileError{Where: where, Msg: "tensor " + e.name + ": reading the data", Err: err}
+				return &FileError{Where: where, Msg: "tensor " + e.name + ": reading the data", Err: eofIsUnexpected(err)}
 			}
 			continue
 		}
@@ -665,7 +665,7 @@ func readTensors(r io.Reader, h *stHeader, dest map[string][]float32, where stri
 			k := min(per, e.elems-i)
 			chunk := buf[:k*size]
 			if _, err := io.ReadFull(r, chunk); err != nil {
-				return &FileError{Where: where, Msg: "tensor " + e.name + ": reading the data", Err: err}
+				return &FileError{Where: where, Msg: "tensor " + e.name + ": reading the data", Err: eofIsUnexpected(err)}
 			}
 			convert(out[i:i+k], chunk, e.dtype)
 		}

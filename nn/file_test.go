@@ -495,6 +495,23 @@ func TestReadRefusals(t *testing.T) {
 	}
 }
 
+func TestDecodeSizes(t *testing.T) {
+	good := assemble(specMeta(tinySpec()), tinyParts())
+	if _, err := Decode(bytes.NewReader(good), MaxModelFileBytes+1); err == nil || !strings.Contains(err.Error(), "over the 17179869184-byte limit") {
+		t.Fatalf("size cap: %v", err)
+	}
+	// A reader that ends before the size it claims: the data is missing.
+	if _, err := Decode(bytes.NewReader(good[:len(good)-4]), int64(len(good))); err == nil ||
+		!strings.Contains(err.Error(), "tensor layers.1.bias: reading the data: unexpected EOF") {
+		t.Fatalf("short reader: %v", err)
+	}
+	// Decode consumes exactly size bytes, so a caller can hash what it read.
+	r := bytes.NewReader(append(slices.Clone(good), "next"...))
+	if _, err := Decode(r, int64(len(good))); err != nil || r.Len() != 4 {
+		t.Fatalf("decode left %d bytes, err %v", r.Len(), err)
+	}
+}
+
 func TestLoadErrorsNameTheFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "junk.safetensors")
