@@ -44,7 +44,10 @@
 // leaves a version folder without a model, which is skipped forever (its
 // number is not reused).
 //
-// Version numbers are never reused, even after Delete: a deleted version's
+// Delete("name@3") deletes one version; Delete("name") deletes every
+// published version of the model (a registration still in flight publishes
+// afterwards, under a higher number). Version numbers are never reused,
+// even after Delete: a deleted version's
 // folder stays, holding a DELETED marker, so "name@3" can never come to mean
 // a different model than it once did.
 //
