@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 )
 
@@ -46,6 +47,9 @@ func BenchmarkTrainStep(b *testing.B) {
 		tr := newTrainer(m, n, 1)
 		tr.loss, tr.fused = kind, kind.classification()
 		tr.opt, _ = newOptimizer(OptimizerConfig{}, len(m.params))
+		tr.par = newWorkers(runtime.GOMAXPROCS(0)) // as Fit does
+		defer tr.par.stop()
+		tr.opt.par = tr.par
 		x := randomInput(n, bn.inputs, 1)
 		y := make([]float32, n*m.targetWidth(kind))
 		for i := range y {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 )
 
@@ -112,6 +113,13 @@ func (m *Model) Fit(ctx context.Context, x, y []float32, rows int, cfg FitConfig
 	if t.opt, err = newOptimizer(optCfg, len(m.params)); err != nil {
 		return nil, err
 	}
+	threads := cfg.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	t.par = newWorkers(threads)
+	defer t.par.stop()
+	t.opt.par = t.par
 
 	metric := "accuracy"
 	if !kind.classification() {

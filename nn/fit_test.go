@@ -164,17 +164,22 @@ func TestFitDeterministic(t *testing.T) {
 
 func testFitDeterministic(t *testing.T) {
 	x, y := spiral(40, 2)
-	run := func() []float32 {
-		m, _ := NewModel(testSpec(2, TaskMulticlass, Dense(80, ReLU), BatchNorm(), Dropout(0.2), Dense(70, GELU), Dense(3, Softmax)), 5)
-		if _, err := m.Fit(context.Background(), x, y, 120, FitConfig{Epochs: 3, BatchSize: 100, Seed: 9, ValidationSplit: 0.2}); err != nil {
+	// Wide enough layers for the parallel element-wise paths (≥ parallelMin
+	// elements per loop) and gonum's parallel GEMM.
+	run := func(threads int) []float32 {
+		m, _ := NewModel(testSpec(2, TaskMulticlass, Dense(200, ReLU), BatchNorm(), Dropout(0.2), Dense(170, GELU), Dense(3, Softmax)), 5)
+		if _, err := m.Fit(context.Background(), x, y, 120, FitConfig{Epochs: 3, BatchSize: 96, Seed: 9, ValidationSplit: 0.2, Threads: threads}); err != nil {
 			t.Fatal(err)
 		}
 		return append(append([]float32(nil), m.params...), m.state...)
 	}
-	a, b := run(), run()
+	a, b, c := run(2), run(2), run(1)
 	for i := range a {
 		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
 			t.Fatalf("two runs with the same seeds differ at weight %d: %v vs %v", i, a[i], b[i])
+		}
+		if math.Float32bits(a[i]) != math.Float32bits(c[i]) {
+			t.Fatalf("1 and 2 threads differ at weight %d: %v vs %v", i, a[i], c[i])
 		}
 	}
 }
@@ -349,4 +354,33 @@ func TestTrainStepNoAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("a training step allocates %v times", allocs)
 	}
+}
+
+// TestTrainStepNoAllocsParallel: the same with the element-wise work split
+// across goroutines and layers big enough for it, under the sgemm kernel
+// (which, unlike gonum's parallel path, does not allocate).
+func TestTrainStepNoAllocsParallel(t *testing.T) {
+	withGemm(t, gemmImpls[1].impl, func() {
+		m, _ := NewModel(testSpec(100, TaskRegression, Dense(256, GELU), Dense(1, Linear)), 1)
+		const n = 128
+		tr := newTrainer(m, n, 1)
+		tr.loss = lossMSE
+		tr.opt, _ = newOptimizer(OptimizerConfig{Name: OptAdam}, len(m.params))
+		tr.par = newWorkers(2)
+		defer tr.par.stop()
+		tr.opt.par = tr.par
+		x := randomInput(n, 100, 4)
+		y := randomInput(n, 1, 5)
+		last := &tr.lay[len(tr.lay)-1]
+		step := func() {
+			out := tr.forward(x, n, true)
+			lossGrad(lossMSE, out, last.z, y, n, 1, nil, last.da[:n])
+			tr.backward(n)
+			tr.opt.step(m.params, tr.grads)
+		}
+		step()
+		if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
+			t.Fatalf("a parallel training step allocates %v times", allocs)
+		}
+	})
 }

@@ -20,6 +20,10 @@ type trainer struct {
 	cw    []float32 // class weights, nil = all 1
 	opt   *optimizer
 	train bool // mode of the last forward pass
+
+	par           *workers // nil: element-wise work runs inline
+	act           actArgs
+	actFn, gradFn func(lo, hi int)
 }
 
 // trainLayer is one layer's training buffers. For a linear dense layer z
@@ -41,6 +45,7 @@ type trainLayer struct {
 func newTrainer(m *Model, batch int, seed int64) *trainer {
 	t := &trainer{m: m, cap: batch, grads: make([]float32, len(m.params)), lay: make([]trainLayer, len(m.layers))}
 	t.rng = rand.New(rand.NewPCG(uint64(seed), 0x6e6e2d66697400)) // "nn-fit"
+	t.actFn, t.gradFn = t.act.activateRows, t.act.gradRows
 	for i := range m.layers {
 		l, tl := &m.layers[i], &t.lay[i]
 		n := batch * l.out
@@ -92,7 +97,8 @@ func (t *trainer) forward(x []float32, n int, train bool) []float32 {
 			z := tl.z[:n*l.out]
 			denseLinear(l, cur, z, n)
 			if l.act != actLinear {
-				activate(l.act, l.alpha, z, a, l.out)
+				t.act = actArgs{k: l.act, alpha: l.alpha, width: l.out, z: z, a: a}
+				t.par.runRows(n, l.out, t.actFn)
 			}
 		case kindDropout:
 			tl.masked = train && l.rate > 0
@@ -189,7 +195,8 @@ func (t *trainer) backward(n int) {
 			dz := da
 			if l.act != actLinear && !(i == last && t.fused) {
 				dz = tl.dz[:n*l.out]
-				activationGrad(l.act, l.alpha, tl.z[:n*l.out], tl.a[:n*l.out], da, dz, l.out)
+				t.act = actArgs{k: l.act, alpha: l.alpha, width: l.out, z: tl.z[:n*l.out], a: tl.a[:n*l.out], da: da, dz: dz}
+				t.par.runRows(n, l.out, t.gradFn)
 			}
 			// dW = dzᵀ·x, [out, in]
 			gemm(true, false, l.out, l.in, n, 1, dz, l.out, tl.x, l.in, 0, tl.gw, l.in)

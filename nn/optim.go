@@ -23,6 +23,13 @@ type optimizer struct {
 	nesterov                  bool
 	t                         int       // steps taken
 	buf, m, v                 []float32 // momentum / first moment, second moment
+
+	// The current step, shared with stepRange, which may run on several
+	// goroutines (par) over disjoint ranges.
+	par                      *workers
+	rangeFn                  func(lo, hi int) // o.stepRange, bound once
+	p, g                     []float32
+	stepSize, bc2Sqrt, decay float32
 }
 
 // withDefaults fills the zero fields of c with the documented defaults and
@@ -98,6 +105,7 @@ func newOptimizer(cfg OptimizerConfig, n int) (*optimizer, error) {
 	}
 	o := &optimizer{name: c.Name, lr: c.LR, mom: c.Momentum, b1: c.Beta1, b2: c.Beta2, eps: c.Epsilon,
 		rho: c.Rho, wd: c.WeightDecay, clip: c.ClipNorm, nesterov: c.Nesterov}
+	o.rangeFn = o.stepRange
 	switch o.name {
 	case OptSGD:
 		if o.mom > 0 {
@@ -137,15 +145,37 @@ func (o *optimizer) step(p, g []float32) {
 		clipGlobalNorm(g, o.clip)
 	}
 	o.t++
+	if o.name == OptAdam || o.name == OptAdamW {
+		bc1 := 1 - math.Pow(o.b1, float64(o.t))
+		bc2 := 1 - math.Pow(o.b2, float64(o.t))
+		o.stepSize = float32(o.lr / bc1)
+		o.bc2Sqrt = float32(math.Sqrt(bc2))
+		o.decay = 1
+		if o.name == OptAdamW {
+			o.decay = float32(1 - o.lr*o.wd)
+		}
+	}
+	o.p, o.g = p, g
+	o.par.run(len(g), o.rangeFn)
+	o.p, o.g = nil, nil
+}
+
+// stepRange updates parameters lo..hi-1 of the current step.
+func (o *optimizer) stepRange(lo, hi int) {
+	p, g := o.p[lo:hi], o.g[lo:hi]
 	lr, wd := float32(o.lr), float32(o.wd)
 	switch o.name {
 	case OptSGD:
 		mom := float32(o.mom)
+		var buf []float32
+		if o.buf != nil {
+			buf = o.buf[lo:hi]
+		}
 		for i, gi := range g {
 			d := gi + wd*p[i]
-			if o.buf != nil {
-				b := mom*o.buf[i] + d
-				o.buf[i] = b
+			if buf != nil {
+				b := mom*buf[i] + d
+				buf[i] = b
 				if o.nesterov {
 					d += mom * b
 				} else {
@@ -156,36 +186,37 @@ func (o *optimizer) step(p, g []float32) {
 		}
 	case OptAdam, OptAdamW:
 		b1, b2, eps := float32(o.b1), float32(o.b2), float32(o.eps)
-		bc1 := 1 - math.Pow(o.b1, float64(o.t))
-		bc2 := 1 - math.Pow(o.b2, float64(o.t))
-		stepSize := float32(o.lr / bc1)
-		bc2Sqrt := float32(math.Sqrt(bc2))
-		decay := float32(1)
-		if o.name == OptAdamW {
-			decay = float32(1 - o.lr*o.wd)
-		}
+		stepSize, bc2Sqrt, decay := o.stepSize, o.bc2Sqrt, o.decay
+		adamW := o.name == OptAdamW
+		mv, vv := o.m[lo:hi], o.v[lo:hi]
+		p, mv, vv = p[:len(g)], mv[:len(g)], vv[:len(g)]
 		for i, gi := range g {
-			if o.name == OptAdamW {
+			if adamW {
 				p[i] *= decay
 			} else {
 				gi += wd * p[i]
 			}
-			m := o.m[i] + (1-b1)*(gi-o.m[i])
-			v := b2*o.v[i] + (1-b2)*gi*gi
-			o.m[i], o.v[i] = m, v
+			m := mv[i] + (1-b1)*(gi-mv[i])
+			v := b2*vv[i] + (1-b2)*gi*gi
+			mv[i], vv[i] = m, v
 			denom := float32(math.Sqrt(float64(v)))/bc2Sqrt + eps
 			p[i] -= stepSize * m / denom
 		}
 	case OptRMSprop:
 		rho, eps, mom := float32(o.rho), float32(o.eps), float32(o.mom)
+		vv := o.v[lo:hi]
+		var buf []float32
+		if o.buf != nil {
+			buf = o.buf[lo:hi]
+		}
 		for i, gi := range g {
 			gi += wd * p[i]
-			v := rho*o.v[i] + (1-rho)*gi*gi
-			o.v[i] = v
+			v := rho*vv[i] + (1-rho)*gi*gi
+			vv[i] = v
 			d := gi / (float32(math.Sqrt(float64(v))) + eps)
-			if o.buf != nil {
-				d = mom*o.buf[i] + d
-				o.buf[i] = d
+			if buf != nil {
+				d = mom*buf[i] + d
+				buf[i] = d
 			}
 			p[i] -= lr * d
 		}
