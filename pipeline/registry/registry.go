@@ -103,9 +103,9 @@ func Open(dir string) (*Registry, error) {
 // Dir is the registry's folder.
 func (r *Registry) Dir() string { return r.dir }
 
-// CheckName returns an error (wrapping ErrBadRef) unless name can name a model: 1 to 128 letters,
+// ValidName returns an error (wrapping ErrBadRef) unless name can name a model: 1 to 128 letters,
 // digits, '_', '-' or '.', starting with a letter or digit.
-func CheckName(name string) error {
+func ValidName(name string) error {
 	if name == "" {
 		return fmt.Errorf("registry: %w: empty model name", ErrBadRef)
 	}
@@ -127,7 +127,7 @@ func CheckName(name string) error {
 // newest.
 func ParseRef(ref string) (name string, version int, err error) {
 	name, v, has := strings.Cut(ref, "@")
-	if err := CheckName(name); err != nil {
+	if err := ValidName(name); err != nil {
 		return "", 0, fmt.Errorf("registry: reference %q: %w", ref, unprefix(err))
 	}
 	if !has || v == "latest" {
@@ -151,7 +151,7 @@ func (t trimmed) Unwrap() error { return t.err }
 // model is written and synced before a version is claimed, so a model that
 // cannot be saved uses up no version number.
 func (r *Registry) Register(name string, m *nn.Model) (Entry, error) {
-	if err := CheckName(name); err != nil {
+	if err := ValidName(name); err != nil {
 		return Entry{}, err
 	}
 	fail := func(err error) (Entry, error) {
@@ -351,7 +351,7 @@ func (r *Registry) names() ([]string, error) {
 	}
 	var out []string
 	for _, de := range ents {
-		if !de.IsDir() || CheckName(de.Name()) != nil {
+		if !de.IsDir() || ValidName(de.Name()) != nil {
 			continue
 		}
 		vs, err := r.published(de.Name())

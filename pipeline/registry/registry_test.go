@@ -168,8 +168,8 @@ func TestBadNames(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"a", "Churn_v2", "m-1.0", "9lives", strings.Repeat("a", 128)} {
-		if err := CheckName(name); err != nil {
-			t.Errorf("CheckName(%q): %v", name, err)
+		if err := ValidName(name); err != nil {
+			t.Errorf("ValidName(%q): %v", name, err)
 		}
 	}
 	for _, ref := range []string{"a@0", "a@-1", "a@01", "a@x", "a@", "a@1@2", "@1", "../a"} {
