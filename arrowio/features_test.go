@@ -585,3 +585,56 @@ func TestAppendPredictions(t *testing.T) {
 		t.Error("short mask accepted")
 	}
 }
+
+// TestEncodeAcrossTiles uses a wide input so that a batch spans many tiles
+// of rows, with a bad value in a later tile.
+func TestEncodeAcrossTiles(t *testing.T) {
+	mem := checkedAlloc(t)
+	const rows, length, bad = 500, 1000, 300
+	xs := make([]float32, rows)
+	ys := make([]float64, rows)
+	yValid := make([]bool, rows)
+	fb := array.NewFixedSizeListBuilder(mem, length, arrow.PrimitiveTypes.Float32)
+	defer fb.Release()
+	fv := fb.ValueBuilder().(*array.Float32Builder)
+	for r := 0; r < rows; r++ {
+		xs[r] = float32(r)
+		ys[r] = float64(r) / 2
+		yValid[r] = r != bad
+		fb.Append(true)
+		for j := 0; j < length; j++ {
+			fv.Append(float32(r*length + j))
+		}
+	}
+	batch := buildBatch([]string{"x", "y", "emb"}, f32Col(mem, xs, nil), f64Col(mem, ys, yValid), fb.NewArray())
+	defer batch.Release()
+	inputs := []nn.Input{nn.NumericInput("x"), {Name: "y", Kind: nn.KindNumeric, Scale: &nn.Scale{Method: nn.ScaleStandard, Mean: 1, Std: 2}}, nn.VectorInput("emb", length)}
+	f, err := NewFeaturizer(inputs, batch.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tile := encodeTileBytes / (4 * f.Width()); tile >= bad {
+		t.Fatalf("tile of %d rows: the test needs the bad row in a later tile", tile)
+	}
+	var re *RowError
+	if _, err := f.Encode(batch, nil); !errors.As(err, &re) || re.Row != bad || re.Column != "y" {
+		t.Fatalf("err = %v", err)
+	}
+	x, valid, err := f.EncodeMasked(batch, nil, nil)
+	if !errors.As(err, &re) || re.Row != bad {
+		t.Fatalf("masked err = %v", err)
+	}
+	w := f.Width()
+	for r := 0; r < rows; r++ {
+		row := x[r*w : (r+1)*w]
+		if r == bad {
+			if valid[r] || row[0] != 0 || row[w-1] != 0 {
+				t.Errorf("bad row valid=%v features %v…", valid[r], row[:3])
+			}
+			continue
+		}
+		if !valid[r] || row[0] != float32(r) || row[1] != float32((float64(r)/2-1)/2) || row[2] != float32(r*length) || row[w-1] != float32(r*length+length-1) {
+			t.Fatalf("row %d: valid=%v %v … %v", r, valid[r], row[:3], row[w-1])
+		}
+	}
+}

@@ -503,3 +503,45 @@ func TestBothPathsAgree(t *testing.T) {
 		t.Errorf("struct on the rows path: %v", err)
 	}
 }
+
+// BenchmarkDuckDBToFeatures runs a 1M-row × 20-DOUBLE-column query and
+// converts the result into feature batches: DuckDB → Arrow → features.
+func BenchmarkDuckDBToFeatures(b *testing.B) {
+	db := openDB(b)
+	var cols []string
+	inputs := make([]nn.Input, 20)
+	for j := range inputs {
+		name := fmt.Sprintf("x%d", j)
+		cols = append(cols, fmt.Sprintf("((i * %d) %% 1000) / 7.0 AS %s", j+1, name))
+		inputs[j] = nn.NumericInput(name)
+	}
+	query := "SELECT " + strings.Join(cols, ", ") + " FROM range(1000000) t(i)"
+	var x []float32
+	var rows int64
+	for b.Loop() {
+		r, err := arrowio.QueryDuckDB(context.Background(), db, query, 64*1024)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := arrowio.NewFeaturizer(inputs, r.Schema())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			batch, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if x, err = f.Encode(batch, x); err != nil {
+				b.Fatal(err)
+			}
+			rows += batch.NumRows()
+			batch.Release()
+		}
+		r.Close()
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
