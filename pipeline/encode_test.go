@@ -1,0 +1,110 @@
+package pipeline
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/dense-ml/dense/arrowio"
+)
+
+// The training matrix (this package's column readers + nn.Encoder) and the
+// scoring matrix (arrowio.Featurizer) are the same, bit for bit, for every
+// column type a feature can have: no training/serving skew.
+func TestTrainingAndScoringEncodeAlike(t *testing.T) {
+	mem := checkedMem(t)
+	i32 := func() col {
+		b := array.NewInt32Builder(mem)
+		defer b.Release()
+		b.AppendValues([]int32{3, -7, 0, 12}, []bool{true, true, false, true})
+		return col{"i32", b.NewArray()}
+	}
+	u8 := func() col {
+		b := array.NewUint8Builder(mem)
+		defer b.Release()
+		b.AppendValues([]uint8{1, 200, 7, 9}, nil)
+		return col{"u8", b.NewArray()}
+	}
+	f32 := func() col {
+		b := array.NewFloat32Builder(mem)
+		defer b.Release()
+		b.AppendValues([]float32{0.25, -1.5, 3e3, 1e-3}, nil)
+		return col{"f32", b.NewArray()}
+	}
+	dec := func() col {
+		b := array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 10, Scale: 2})
+		defer b.Release()
+		for _, v := range []int64{12345, -99, 0, 100000} {
+			b.Append(decimal128.FromI64(v))
+		}
+		return col{"dec", b.NewArray()}
+	}
+	dict := func() col {
+		b := array.NewDictionaryBuilder(mem, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}).(*array.BinaryDictionaryBuilder)
+		defer b.Release()
+		for _, s := range []string{"red", "blue", "red", ""} {
+			if s == "" {
+				b.AppendNull()
+			} else if err := b.AppendString(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return col{"dict", b.NewArray()}
+	}
+	mk := func() arrow.RecordBatch {
+		return batch(i32(), u8(), f32(), dec(), dict(),
+			boolCol(mem, "flag", true, false, nil, true),
+			f64Col(mem, "f64", 1.5, nil, 2.5, 100),
+			strCol(mem, "s", "x", "y", nil, "x"),
+			vecCol(mem, "vec", 3, []float32{1, 2, 3}, []float32{0, 0, 1}, []float32{-1, 5, 2}, []float32{4, 4, 4}),
+			listCol(mem, "list", []float64{1, 2}, []float64{3, 4}, []float64{5, 6}, []float64{7, 8}))
+	}
+	features := []Feature{
+		{Name: "i32", FeatureOptions: FeatureOptions{Indicator: true}},
+		{Name: "u8", FeatureOptions: FeatureOptions{Scale: ScaleMinMax}},
+		{Name: "f32"}, {Name: "dec"},
+		{Name: "dict", FeatureOptions: FeatureOptions{Indicator: true}},
+		{Name: "flag", FeatureOptions: FeatureOptions{Impute: ImputeMostFrequent}},
+		{Name: "f64", FeatureOptions: FeatureOptions{Log1p: true, Indicator: true, Impute: ImputeMedian}},
+		{Name: "s", FeatureOptions: FeatureOptions{MaxCategories: 1}},
+		{Name: "vec"}, {Name: "list"},
+	}
+	fit := []arrow.RecordBatch{mk(), mk()}
+	inputs, err := fitBatches(t, features, fit...)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b := mk()
+	defer b.Release()
+	enc, err := newRowEncoder(inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := enc.enc.Width()
+	ours := make([]float32, 4*w)
+	if err := enc.encode(b, 0, func(i int) []float32 { return ours[i*w : (i+1)*w] }); err != nil {
+		t.Fatal(err)
+	}
+	f, err := arrowio.NewFeaturizer(inputs, b.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := f.Encode(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ours, theirs) {
+		for i := range ours {
+			if ours[i] != theirs[i] {
+				t.Errorf("row %d feature %d: training %v, scoring %v", i/w, i%w, ours[i], theirs[i])
+			}
+		}
+	}
+	if w != 2+1+1+1+(2+1+1)+1+2+(1+1)+3+2 {
+		t.Errorf("width %d", w)
+	}
+}
