@@ -73,8 +73,9 @@
 //     reduction="mean". ClassWeights (binary: [w0, w1]) weight each row (each
 //     output for binary cross-entropy) and the mean is taken over the
 //     weights: Σ wᵢ·lossᵢ / Σ wᵢ, like PyTorch's weighted CrossEntropyLoss.
-//   - BatchSize 32, Epochs 10, Seed 0 (shuffling and dropout), shuffled
-//     every epoch unless NoShuffle.
+//   - BatchSize 32 (capped at the number of training rows), Epochs 10,
+//     Seed 0 (shuffling and dropout), shuffled every epoch unless NoShuffle,
+//     Threads GOMAXPROCS.
 //   - Optimizer: adam. LR 0.001 (sgd 0.01), Beta1 0.9, Beta2 0.999, Epsilon
 //     1e-8 (PyTorch's; Keras uses 1e-7), Rho 0.9 (RMSprop's decay, PyTorch's
 //     alpha, whose default is 0.99), Momentum 0, WeightDecay 0 except adamw
@@ -117,8 +118,12 @@
 // run concurrently with anything else on the model.
 //
 // A training step (forward, loss, backward, optimiser) allocates nothing in
-// steady state; Fit allocates its buffers once. Parallelism comes from the
-// GEMM implementation; element-wise work runs on the calling goroutine.
+// steady state (gonum's GEMM allocates goroutines for large products; the
+// sgemm kernel does not); Fit allocates its buffers once. Parallelism comes
+// mostly from the GEMM implementation; Fit also splits the optimiser update
+// and activation loops of at least 16,384 elements across FitConfig.Threads
+// goroutines (default GOMAXPROCS). Those loops compute each element on its
+// own, so the weights do not depend on the thread count either.
 //
 // # Errors and panics
 //
