@@ -569,3 +569,36 @@ func TestStreamingMemoryIsFlat(t *testing.T) {
 		t.Errorf("memory grew while streaming: %d bytes in the first half, %d overall", firstHalfPeak, peak)
 	}
 }
+
+func TestEmptyStreams(t *testing.T) {
+	mem := checkedAlloc(t)
+	b := allTypesBatch(mem, 3)
+	defer b.Release()
+	small := projectByName(b, "i64", "s")
+	defer small.Release()
+	for _, ext := range []string{".parquet", ".csv", ".arrow", ".arrows"} {
+		path := filepath.Join(t.TempDir(), "empty"+ext)
+		w, err := Create(path, small.Schema(), WriterOptions{Allocator: mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		opts := Options{Allocator: mem}
+		if ext == ".csv" {
+			opts.Schema = small.Schema()
+		}
+		r, err := Open(path, opts)
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		if r.Schema().NumFields() != 2 || r.Schema().Field(1).Name != "s" {
+			t.Errorf("%s: schema %s", ext, r.Schema())
+		}
+		if _, err := r.Read(); err != io.EOF {
+			t.Errorf("%s: %v", ext, err)
+		}
+		r.Close()
+	}
+}

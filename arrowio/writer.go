@@ -291,13 +291,20 @@ func NewCSVWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (Writer
 	if opts.Delimiter != 0 {
 		copts = append(copts, csv.WithComma(opts.Delimiter))
 	}
-	return &csvWriter{w: csv.NewWriter(bw, schema, copts...), bw: bw, schema: schema}, nil
+	mem := opts.Allocator
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	return &csvWriter{w: csv.NewWriter(bw, schema, copts...), bw: bw, schema: schema, header: !opts.NoHeader, mem: mem}, nil
 }
 
 type csvWriter struct {
 	w      *csv.Writer
 	bw     *bufio.Writer
 	schema *arrow.Schema
+	header bool
+	wrote  bool
+	mem    memory.Allocator
 	closed bool
 }
 
@@ -311,6 +318,7 @@ func (w *csvWriter) Write(b arrow.RecordBatch) error {
 	if err := w.w.Write(b); err != nil {
 		return fmt.Errorf("arrowio: csv: %w", err)
 	}
+	w.wrote = true
 	return nil
 }
 
@@ -319,7 +327,23 @@ func (w *csvWriter) Close() error {
 		return nil
 	}
 	w.closed = true
-	// The header is written with the first batch; an empty file still gets one.
+	// arrow's CSV writer writes the header with the first batch; give an
+	// empty stream its header with an empty batch.
+	if w.header && !w.wrote {
+		cols := make([]arrow.Array, w.schema.NumFields())
+		for i, f := range w.schema.Fields() {
+			cols[i] = array.MakeArrayOfNull(w.mem, f.Type, 0)
+		}
+		empty := array.NewRecordBatch(w.schema, cols, 0)
+		for _, c := range cols {
+			c.Release()
+		}
+		err := w.w.Write(empty)
+		empty.Release()
+		if err != nil {
+			return fmt.Errorf("arrowio: csv: %w", err)
+		}
+	}
 	if err := w.w.Flush(); err != nil {
 		return fmt.Errorf("arrowio: csv: %w", err)
 	}
