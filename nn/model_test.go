@@ -131,6 +131,9 @@ func TestNewModelErrors(t *testing.T) {
 		{testSpec(3, TaskRegression, Dense(2, "swish")), `unknown activation "swish"`},
 		{testSpec(3, TaskBinary, Dense(2, Sigmoid)), "binary model has 1 output"},
 		{testSpec(3, TaskRegression, Dense(1<<24, ReLU), Dense(1<<24, ReLU)), "parameters"},
+		{testSpec(3, TaskRegression, Dense(2, LeakyReLU).WithAlpha(math.NaN())), "alpha NaN must be finite"},
+		{testSpec(3, TaskRegression, Dense(2, ReLU).WithL2(math.Inf(1))), "l2 +Inf must be finite"},
+		{testSpec(3, TaskRegression, Dense(2, ReLU), LayerSpec{Type: LayerBatchNorm, Momentum: 0.9, Epsilon: math.Inf(1)}), "epsilon +Inf"},
 	} {
 		_, err := NewModel(tc.spec, 0)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "nn: ") {

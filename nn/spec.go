@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -206,8 +207,11 @@ func (s *Spec) Validate() error {
 			default:
 				return bad("layer %d: unknown initialiser %q", i, l.Init)
 			}
-			if l.L2 < 0 || l.L2 != l.L2 {
-				return bad("layer %d: l2 %v must be ≥ 0", i, l.L2)
+			if !(l.L2 >= 0 && l.L2 <= math.MaxFloat64) {
+				return bad("layer %d: l2 %v must be finite and ≥ 0", i, l.L2)
+			}
+			if math.IsNaN(l.Alpha) || math.IsInf(l.Alpha, 0) {
+				return bad("layer %d: alpha %v must be finite", i, l.Alpha)
 			}
 		case LayerDropout:
 			if !(l.Rate >= 0 && l.Rate < 1) {
@@ -217,8 +221,8 @@ func (s *Spec) Validate() error {
 			if !(l.Momentum >= 0 && l.Momentum < 1) {
 				return bad("layer %d: batchnorm momentum %v must be in [0, 1)", i, l.Momentum)
 			}
-			if !(l.Epsilon > 0) {
-				return bad("layer %d: batchnorm epsilon %v must be > 0", i, l.Epsilon)
+			if !(l.Epsilon > 0 && l.Epsilon <= math.MaxFloat64) {
+				return bad("layer %d: batchnorm epsilon %v must be finite and > 0", i, l.Epsilon)
 			}
 		default:
 			return bad("layer %d: unknown layer type %q", i, l.Type)
