@@ -91,7 +91,9 @@ func NewCSVReader(r io.Reader, name string, opts Options) (*CSVReader, error) {
 			if err != nil {
 				return nil, fmt.Errorf("arrowio: %s: %w", name, err)
 			}
+			line, _ := cr.FieldPos(0)
 			c.sample = append(c.sample, append([]string(nil), rec...))
+			c.sampleLines = append(c.sampleLines, line)
 		}
 		types = make([]arrow.DataType, len(header))
 		for j := range header {
@@ -115,7 +117,6 @@ func NewCSVReader(r io.Reader, name string, opts Options) (*CSVReader, error) {
 	}
 	c.cols = idx
 	c.schema = projectSchema(c.full, idx)
-	c.line = 1
 	return c, nil
 }
 
@@ -130,10 +131,13 @@ type CSVReader struct {
 	schema *arrow.Schema
 	cols   []int // header positions of the output columns
 	sample [][]string
-	eof    bool
-	line   int // last line number read (the header is line 1)
-	closer io.Closer
-	err    error
+	// sampleLines are the file lines where the sampled rows start.
+	sampleLines []int
+	row         int // data rows read so far
+	eof         bool
+	line        int // the file line where the last row read starts (the header is line 1)
+	closer      io.Closer
+	err         error
 }
 
 func (c *CSVReader) isNull(s string) bool { return c.nulls[s] }
@@ -210,6 +214,7 @@ func (c *CSVReader) Read() (arrow.RecordBatch, error) {
 		if len(c.sample) > 0 {
 			rec, c.sample[0] = c.sample[0], nil
 			c.sample = c.sample[1:]
+			c.line, c.sampleLines = c.sampleLines[0], c.sampleLines[1:]
 		} else if c.eof {
 			break
 		} else {
@@ -223,11 +228,12 @@ func (c *CSVReader) Read() (arrow.RecordBatch, error) {
 				c.err = fmt.Errorf("arrowio: %s: %w", c.name, err)
 				return nil, c.err
 			}
+			c.line, _ = c.r.FieldPos(0)
 		}
-		c.line++
+		c.row++
 		for k, j := range c.cols {
 			if err := c.appendField(b.Field(k), rec[j]); err != nil {
-				c.err = fmt.Errorf("arrowio: %s line %d (data row %d) column %q: %q: %w: %v", c.name, c.line, c.line-1, c.header[j], rec[j], ErrCSVValue, err)
+				c.err = fmt.Errorf("arrowio: %s line %d (data row %d) column %q: %q: %w: %v", c.name, c.line, c.row, c.header[j], rec[j], ErrCSVValue, err)
 				if c.opts.Schema == nil {
 					c.err = fmt.Errorf("%w (type inferred from the first %d rows; pass an explicit schema or sample more rows)", c.err, c.opts.InferRows)
 				}

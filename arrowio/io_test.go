@@ -386,6 +386,7 @@ func TestCSVLateRowDoesNotFit(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		fmt.Fprintf(&sb, "%d,x\n", i)
 	}
+	sb.WriteString("51,\"two\nlines\"\n")
 	sb.WriteString("oops,y\n")
 	path := filepath.Join(t.TempDir(), "late.csv")
 	os.WriteFile(path, []byte(sb.String()), 0o644)
@@ -398,7 +399,7 @@ func TestCSVLateRowDoesNotFit(t *testing.T) {
 	if !errors.Is(err, ErrCSVValue) {
 		t.Fatalf("err = %v", err)
 	}
-	for _, part := range []string{"late.csv", "line 52", `column "a"`, `"oops"`, "int64", "first 10 rows"} {
+	for _, part := range []string{"late.csv", "line 54 (data row 52)", `column "a"`, `"oops"`, "int64", "first 10 rows"} {
 		if !strings.Contains(err.Error(), part) {
 			t.Errorf("error %q does not mention %q", err, part)
 		}
