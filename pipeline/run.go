@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -54,7 +55,24 @@ func (s *Spec) resolveSource(src SourceSpec) SourceSpec {
 
 func (s *Spec) score(ctx context.Context, res *TrainResult) (int64, string, error) {
 	sc := s.Score
-	src, err := OpenSource(ctx, s.resolveSource(sc.Source))
+	srcSpec := s.resolveSource(sc.Source)
+	sink := sc.Sink
+	sink.Path, sink.DB = s.resolve(sink.Path), s.resolve(sink.DB)
+
+	// Scoring a DuckDB table into the same database: DuckDB refuses a
+	// read-only and a read-write handle on one file in one process, so both
+	// sides share one read-write handle.
+	var shared *sql.DB
+	var src Reader
+	var err error
+	if sink.DB != "" && srcSpec.DB != "" && samePath(sink.DB, srcSpec.DB) {
+		if shared, err = openDuckDB(sink.DB); err == nil {
+			defer shared.Close()
+			src, err = arrowio.QueryDuckDB(ctx, shared, srcSpec.Query, srcSpec.BatchSize)
+		}
+	} else {
+		src, err = OpenSource(ctx, srcSpec)
+	}
 	if err != nil {
 		return 0, "", fmt.Errorf("pipeline: run: score source: %w", err)
 	}
@@ -66,9 +84,7 @@ func (s *Spec) score(ctx context.Context, res *TrainResult) (int64, string, erro
 		return 0, "", err
 	}
 	defer scored.Close()
-	sink := sc.Sink
-	sink.Path, sink.DB = s.resolve(sink.Path), s.resolve(sink.DB)
-	w, where, cleanup, err := openSink(ctx, sink, scored)
+	w, where, cleanup, err := openSink(ctx, sink, scored, shared)
 	if err != nil {
 		return 0, "", fmt.Errorf("pipeline: run: sink: %w", err)
 	}
@@ -84,6 +100,20 @@ func (s *Spec) score(ctx context.Context, res *TrainResult) (int64, string, erro
 		return n, where, err
 	}
 	return n, where, nil
+}
+
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}
+
+// openDuckDB opens a DuckDB database file read-write.
+func openDuckDB(path string) (*sql.DB, error) {
+	if !slices.Contains(sql.Drivers(), "duckdb") {
+		return nil, errors.New(`the DuckDB driver is not linked into this program (import _ "github.com/duckdb/duckdb-go/v2")`)
+	}
+	return sql.Open("duckdb", path)
 }
 
 // OpenSource opens a file source (arrowio.Open: Parquet, CSV, Arrow IPC by
@@ -107,16 +137,13 @@ func OpenSource(ctx context.Context, src SourceSpec) (Reader, error) {
 
 // openSink creates the sink for the scored stream: a file (format by
 // extension) or a DuckDB table. cleanup removes a partly written file.
-func openSink(ctx context.Context, sink SinkSpec, scored Reader) (w Writer, where string, cleanup func(), err error) {
+func openSink(ctx context.Context, sink SinkSpec, scored Reader, shared *sql.DB) (w Writer, where string, cleanup func(), err error) {
 	if sink.Path != "" {
 		w, err := arrowio.Create(sink.Path, scored.Schema(), arrowio.WriterOptions{})
 		if err != nil {
 			return nil, "", nil, err
 		}
 		return w, sink.Path, func() { os.Remove(sink.Path) }, nil
-	}
-	if !slices.Contains(sql.Drivers(), "duckdb") {
-		return nil, "", nil, errors.New(`the DuckDB driver is not linked into this program (import _ "github.com/duckdb/duckdb-go/v2")`)
 	}
 	mode := sink.Mode
 	if mode == "" {
@@ -126,7 +153,15 @@ func openSink(ctx context.Context, sink SinkSpec, scored Reader) (w Writer, wher
 	if err != nil {
 		return nil, "", nil, err
 	}
-	db, err := sql.Open("duckdb", sink.DB)
+	where = sink.DB + ":" + sink.Table
+	if shared != nil {
+		dw, err := arrowio.NewDuckDBWriter(ctx, shared, sink.Table, m)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return dw, where, func() {}, nil
+	}
+	db, err := openDuckDB(sink.DB)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -135,7 +170,6 @@ func openSink(ctx context.Context, sink SinkSpec, scored Reader) (w Writer, wher
 		db.Close()
 		return nil, "", nil, err
 	}
-	where = sink.DB + ":" + sink.Table
 	return &closeDB{Writer: dw, db: db}, where, func() {}, nil
 }
 
