@@ -10,8 +10,8 @@ so the fixture is the exact answer), runs the forward pass on a fixed batch
 with batch norm in training mode and in eval mode (dropout off), computes
 several losses, the gradient of every parameter, the updated batch-norm
 running statistics, and the weights after two steps of Adam, AdamW, SGD
-(Nesterov momentum, weight decay), RMSprop (momentum) and SGD with gradient
-clipping. TestTorchFixture in nn/torch_test.go matches all of it.
+(plain with gradient clipping, momentum, Nesterov momentum with weight decay)
+and RMSprop (with and without momentum). TestTorchFixture in nn/torch_test.go matches all of it.
 
 Layers are written in the nn package's LayerSpec JSON; tensors in PyTorch's
 state-dict naming (layers.{i}.weight [out, in], ...), i being the index in
@@ -128,6 +128,8 @@ OPTIMIZERS = [
     # so g + wd·p cancelling to a small value would amplify float32 rounding.
     {"name": "rmsprop", "lr": 0.01, "rho": 0.9, "momentum": 0.5},
     {"name": "sgd", "lr": 0.1, "clip_norm": 0.05},
+    {"name": "sgd", "lr": 0.05, "momentum": 0.8},
+    {"name": "rmsprop", "lr": 0.005, "rho": 0.95},
 ]
 
 
