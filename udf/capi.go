@@ -97,6 +97,11 @@ func bindCall(fn *function, info mapping.BindInfo) (*plan, error) {
 		args[i-1] = newColType(lt)
 		mapping.DestroyLogicalType(&lt)
 		mapping.DestroyExpression(&expr)
+		if args[i-1].id == mapping.TypeInvalid {
+			// A prepared-statement parameter: with ANY-typed arguments DuckDB
+			// cannot infer its type, and the C API cannot ask for a rebind.
+			return nil, fmt.Errorf("%s: argument %d has no type yet (a ? parameter?); give it one with a cast such as ?::DOUBLE", fn.name, i+1)
+		}
 	}
 	return bindPlan(fn, ref, args)
 }
@@ -109,8 +114,8 @@ func constantModel(fn *function, info mapping.BindInfo) (string, error) {
 	}
 	defer mapping.DestroyExpression(&expr)
 	if !mapping.ExpressionIsFoldable(expr) {
-		return "", fmt.Errorf("%s: the model argument must be a constant such as 'churn' or 'churn@3', "+
-			"not a column or an expression that changes from row to row", fn.name)
+		return "", fmt.Errorf("%s: the model argument must be a constant such as 'churn' or 'churn@3' in the SQL text, "+
+			"not a column, a ? parameter or an expression that changes from row to row", fn.name)
 	}
 	var ctx mapping.ClientContext
 	mapping.ScalarFunctionGetClientContext(info, &ctx)

@@ -22,12 +22,26 @@ import (
 // DuckDB keeps functions registered through the C API in the database's
 // system catalog, so registering once on one connection serves every
 // connection of the database, present and future, in-memory or file-backed.
-// Register a database once; a second Register on the same database fails.
+// Register a database once: a second Register on the same database (or on
+// another *sql.DB that duckdb-go's instance cache maps to the same file)
+// returns ErrRegistered. Functions are not stored in the database file; a
+// file database opened again in a new process needs Register again.
 func Register(db *sql.DB, models ModelSource) error {
 	if db == nil || models == nil {
 		return errors.New("udf: Register needs a database and a model source")
 	}
-	return withConn(context.Background(), db, func(c *sql.Conn) error {
+	ctx := context.Background()
+	return withConn(ctx, db, func(c *sql.Conn) error {
+		// DuckDB would let the scalar functions be replaced but add the
+		// table functions a second time, the first one winning: half the
+		// functions would see the new source. Refuse instead.
+		var n int
+		if err := c.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'dense_predict'").Scan(&n); err != nil {
+			return fmt.Errorf("udf: %w", err)
+		}
+		if n > 0 {
+			return ErrRegistered
+		}
 		for _, fn := range []*function{
 			{name: "dense_predict", kind: kindPredict, src: models},
 			{name: "dense_predict_label", kind: kindLabel, src: models},
@@ -45,6 +59,10 @@ func Register(db *sql.DB, models ModelSource) error {
 // arguments are variadic and of any type, and the bind callback sorts them
 // out. Special NULL handling keeps DuckDB from short-cutting NULL inputs to
 // NULL outputs: a model may impute a missing feature.
+// ErrRegistered is returned by Register for a database that has the dense
+// functions already.
+var ErrRegistered = errors.New("udf: the dense functions are already registered on this database")
+
 func registerScalar(c *sql.Conn, fn *function) error {
 	f := mapping.CreateScalarFunction()
 	defer mapping.DestroyScalarFunction(&f)

@@ -1,0 +1,212 @@
+package udf
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/dense-ml/dense/nn"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Benchmarks of the three ways to score a table (run with -bench; each
+// reports rows/s):
+//
+//	sql      SELECT sum(dense_predict(…)): vectors read directly, one forward pass per chunk
+//	rowexec  the same model as a duckdb-go RowExecutor UDF: values boxed into []driver.Value, one row per call
+//	nn       nn.Model.PredictInto on an in-memory float32 matrix, 2048 rows per call, one goroutine
+//
+// for 20→64→32→1 on 1M rows of 20 FLOAT columns and 784→128→10 on 100k rows
+// of FLOAT[784]. DuckDB runs with its default thread count (the cores) and
+// with threads=1, the fair comparison with the single-goroutine nn loop.
+
+// rowUDF is the same model through duckdb-go's public row-at-a-time executor.
+type rowUDF struct {
+	model   *nn.Model
+	inputs  []duckdb.TypeInfo
+	variant bool // one FLOAT[] argument instead of one FLOAT per input
+	pool    sync.Pool
+}
+
+func newRowUDF(t testing.TB, m *nn.Model, args int, list bool) *rowUDF {
+	f := &rowUDF{model: m}
+	float, err := duckdb.NewTypeInfo(duckdb.TYPE_FLOAT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list {
+		l, err := duckdb.NewListInfo(float)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.inputs, f.variant = []duckdb.TypeInfo{l}, true
+	} else {
+		for range args {
+			f.inputs = append(f.inputs, float)
+		}
+	}
+	f.pool.New = func() any { return &rowScratch{ws: m.NewWorkspace(), x: make([]float32, m.InputWidth()), out: make([]float32, m.OutputWidth())} }
+	return f
+}
+
+type rowScratch struct {
+	ws     *nn.Workspace
+	x, out []float32
+}
+
+func (f *rowUDF) Config() duckdb.ScalarFuncConfig {
+	double, _ := duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
+	return duckdb.ScalarFuncConfig{InputTypeInfos: f.inputs, ResultTypeInfo: double}
+}
+
+func (f *rowUDF) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
+		s := f.pool.Get().(*rowScratch)
+		defer f.pool.Put(s)
+		if f.variant {
+			for j, v := range values[0].([]any) {
+				s.x[j] = v.(float32)
+			}
+		} else {
+			for j, v := range values {
+				s.x[j] = v.(float32)
+			}
+		}
+		if err := f.model.PredictInto(s.out, s.x, 1, s.ws); err != nil {
+			return nil, err
+		}
+		return float64(s.out[0]), nil
+	}}
+}
+
+func benchDB(b *testing.B, src ModelSource) *sql.DB {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := Register(db, src); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+func registerRowUDF(b *testing.B, db *sql.DB, name string, f *rowUDF) {
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := duckdb.RegisterScalarUDF(c, name, f); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func benchQuery(b *testing.B, db *sql.DB, q string, rows int) {
+	var sum float64
+	for b.Loop() {
+		if err := db.QueryRow(q).Scan(&sum); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// benchNN runs PredictInto over an in-memory matrix, 2048 rows at a time.
+func benchNN(b *testing.B, m *nn.Model, x []float32, rows int) {
+	ws := m.NewWorkspace()
+	in, outW := m.InputWidth(), m.OutputWidth()
+	out := make([]float32, 2048*outW)
+	for b.Loop() {
+		for r := 0; r < rows; r += 2048 {
+			n := min(2048, rows-r)
+			if err := m.PredictInto(out[:n*outW], x[r*in:(r+n)*in], n, ws); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkMLP20(b *testing.B) {
+	const rows = 1_000_000
+	src := testModels(b)
+	m, _, _ := src.Load("mlp20")
+	db := benchDB(b, src)
+	var cols []string
+	for i := range 20 {
+		cols = append(cols, fmt.Sprintf("(((i * %d + 7) %% 201) / 10.0 - 10)::FLOAT AS f%c", 31+i*17, 'a'+i))
+	}
+	if _, err := db.Exec("CREATE TABLE t20 AS SELECT " + strings.Join(cols, ", ") + fmt.Sprintf(" FROM range(%d) r(i)", rows)); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE a20 AS SELECT [" + fcols("") + "]::FLOAT[20] AS v FROM t20"); err != nil {
+		b.Fatal(err)
+	}
+	registerRowUDF(b, db, "rows_mlp20", newRowUDF(b, m, 20, false))
+	for _, threads := range []int{0, 1} {
+		setThreads(b, db, threads)
+		suffix := fmt.Sprintf("/threads=%d", threads)
+		b.Run("sql-columns"+suffix, func(b *testing.B) {
+			benchQuery(b, db, "SELECT sum(dense_predict('mlp20', "+fcols("")+")) FROM t20", rows)
+		})
+		b.Run("sql-array"+suffix, func(b *testing.B) {
+			benchQuery(b, db, "SELECT sum(dense_predict('mlp20', v)) FROM a20", rows)
+		})
+		b.Run("rowexec"+suffix, func(b *testing.B) {
+			benchQuery(b, db, "SELECT sum(rows_mlp20("+fcols("")+")) FROM t20", rows)
+		})
+	}
+	x := make([]float32, rows*20)
+	for r := range rows {
+		for j := range 20 {
+			x[r*20+j] = float32(((r*(31+j*17)+7)%201))/10 - 10
+		}
+	}
+	b.Run("nn", func(b *testing.B) { benchNN(b, m, x, rows) })
+}
+
+func BenchmarkDigits784(b *testing.B) {
+	const rows = 100_000
+	src := testModels(b)
+	m, _, _ := src.Load("digits")
+	db := benchDB(b, src)
+	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE px AS SELECT
+		list_transform(range(784), j -> (((i * 31 + j * 17) %% 255) / 255.0)::FLOAT)::FLOAT[784] AS px
+		FROM range(%d) r(i)`, rows)); err != nil {
+		b.Fatal(err)
+	}
+	registerRowUDF(b, db, "rows_digits", newRowUDF(b, m, 1, true))
+	for _, threads := range []int{0, 1} {
+		setThreads(b, db, threads)
+		suffix := fmt.Sprintf("/threads=%d", threads)
+		b.Run("sql"+suffix, func(b *testing.B) {
+			benchQuery(b, db, "SELECT sum(dense_predict_proba('digits', px)[1]) FROM px", rows)
+		})
+		b.Run("rowexec"+suffix, func(b *testing.B) {
+			benchQuery(b, db, "SELECT sum(rows_digits(px::FLOAT[])) FROM px", rows)
+		})
+	}
+	x := make([]float32, rows*784)
+	for r := range rows {
+		for j := range 784 {
+			x[r*784+j] = float32((r*31+j*17)%255) / 255
+		}
+	}
+	b.Run("nn", func(b *testing.B) { benchNN(b, m, x, rows) })
+}
+
+// setThreads sets DuckDB's thread count; 0 restores the default (the cores).
+func setThreads(b *testing.B, db *sql.DB, threads int) {
+	q := fmt.Sprintf("SET threads = %d", threads)
+	if threads == 0 {
+		q = "RESET threads"
+	}
+	if _, err := db.Exec(q); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -1,0 +1,140 @@
+// Package udf makes dense models callable from DuckDB SQL.
+//
+// Register(db, models) adds six functions to a database opened with
+// duckdb-go (github.com/duckdb/duckdb-go/v2), available on every connection
+// of that database:
+//
+//	dense_predict(model, features…)        → DOUBLE   regression value; binary: P(second label)
+//	dense_predict_label(model, features…)  → VARCHAR  the predicted class label
+//	dense_predict_proba(model, features…)  → FLOAT[]  the output vector; binary: [P(label 0), P(label 1)]
+//	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256, error
+//	dense_layers(model)                    → layer, type, input_units, output_units, activation, weights, biases, params
+//	dense_params(inputs, units, bias := true) → layer, inputs, units, weights, biases, total, mb
+//
+// For example:
+//
+//	SELECT dense_predict_label('segment', c) FROM customers c;
+//	SELECT id, dense_predict('churn@3', age, income, plan) FROM customers;
+//	SELECT sum(total) FROM dense_params(784, [128, 10]);   -- 101770
+//
+// # The model argument
+//
+// The first argument names a model in the ModelSource (the pipeline's
+// registry, or a Memory): 'churn' is the newest version, 'churn@3' version
+// 3. It must be a constant in the SQL text; a column, a ? parameter or an
+// expression that varies by row is an error. It is resolved once per query,
+// when DuckDB binds the call, so a model that another process registers is
+// used by the next query, and a running query keeps the version it started
+// with. dense_predict on a multiclass model, or on a regression model with
+// several outputs, is an error that points to the other two functions;
+// dense_predict_label on a regression model is an error. A classifier
+// without labels in its spec gets "0", "1", … as labels.
+//
+// # Feature forms
+//
+// After the model come the features, in one of four forms, chosen from the
+// argument types when the query is bound:
+//
+//  1. one LIST or ARRAY of numbers holding the model's inputs in order (a
+//     numeric input takes one element, a vector input of length n takes n):
+//     dense_predict('m', [age, income, tenure]) or dense_predict('digits', pixels)
+//     with pixels a FLOAT[784] column;
+//  2. one argument per model input, in the model's input order: numbers for
+//     numeric inputs, a LIST/ARRAY for vector inputs, VARCHAR for categorical ones;
+//  3. one STRUCT whose fields are matched to the input names (exact name
+//     first, else the one field equal ignoring case): the row of a table,
+//     dense_predict('m', t) FROM t t, or {'age': age, …}; extra fields are
+//     ignored and missing ones are named in the error;
+//  4. VARCHAR values for categorical inputs, in forms 2 and 3, one-hot
+//     encoded with the vocabulary fitted into the model (a list of numbers
+//     cannot carry them).
+//
+// Numbers may be of any numeric type: TINYINT … BIGINT, the unsigned ones,
+// HUGEINT, FLOAT, DOUBLE, DECIMAL, BOOLEAN (0/1). The preprocessing fitted
+// into the model (imputation, clipping, log1p, scaling, one-hot) is applied
+// with nn.Encoder, the same code the training and Go scoring paths use.
+// A ? parameter used as a feature needs a cast (?::DOUBLE): DuckDB cannot
+// infer the type of a parameter passed to an ANY-typed argument.
+//
+// # NULL, NaN, ±Inf and bad input
+//
+//   - A NULL feature gives a NULL result, unless the model imputes that
+//     input (then the fitted fill value, and the missing indicator if the
+//     model has one, are used). NaN is a missing value exactly like NULL.
+//   - A NULL element inside a list, a NULL list, array or STRUCT gives NULL
+//     (an element that feeds an imputed numeric input is imputed).
+//   - ±Inf fails the query with an error naming the input, and so does a
+//     DOUBLE beyond FLOAT's range (the network computes in float32), a
+//     value outside log1p's domain, and a category outside the vocabulary
+//     of an input without an unknown bucket.
+//   - Errors found when the query is bound: unknown model (the error lists
+//     the available ones), unknown version (lists the versions), a model
+//     that fails to load (names the file and the reason), a non-constant
+//     model argument, the wrong feature count (expected and got, with the
+//     input names), a wrong type (which argument, which input, what was
+//     expected), STRUCT fields missing (named). Found while running: a LIST
+//     of the wrong length. In every case the query fails with the message,
+//     the process and the connection carry on, and the next query works.
+//
+// # How it runs
+//
+// The three scalar functions are registered through DuckDB's C API (via
+// duckdb-go's mapping package) as name(VARCHAR, ANY…) with a bind callback
+// and a chunk callback:
+//
+//   - bind (once per query and call site): folds the model argument,
+//     loads the model, reads the argument types with
+//     duckdb_expression_return_type and builds an immutable plan: for every
+//     model input, which argument (STRUCT field, list position) feeds it and
+//     whether it is a straight copy or goes through the encoder.
+//   - execute (once per DataChunk of up to 2048 rows, from any of DuckDB's
+//     threads): reads the vectors' data and validity masks in place —
+//     LIST entries, ARRAY children, STRUCT children, VARCHAR string_t's,
+//     DECIMALs at their scale — into a rows×inputs float32 matrix, runs ONE
+//     batched forward pass with nn.Model.PredictInto, and writes the results
+//     straight into the result vector (DOUBLEs, inlined or assigned
+//     VARCHARs, a FLOAT list child). No driver.Value, no per-row boxing.
+//
+// Threading: DuckDB calls the chunk callback from several threads at once.
+// The plan and the model are shared read-only; each call takes its scratch
+// (feature matrix, outputs, nn.Workspace) from a sync.Pool in the plan, so
+// calls never share memory and a long query stops allocating once the
+// buffers have grown. The functions are tested under -race with threads=4.
+//
+// Special NULL handling is switched on for the functions, so DuckDB never
+// replaces a call with NULL on its own: whether a NULL feature gives NULL is
+// the model's decision (imputation).
+//
+// dense_models and dense_layers return a handful of rows and use duckdb-go's
+// public row-at-a-time table functions; dense_params takes a LIST argument,
+// which those cannot receive, so it is a C API table function too.
+//
+// # Reaching the C API connection, and why
+//
+// Registering a function through the C API needs the duckdb_connection
+// behind a database/sql connection. duckdb-go keeps it in the unexported
+// field `conn mapping.Connection` of its *duckdb.Conn and has no accessor;
+// its public scalar UDFs (RowExecutor, ChunkContextExecutor) hand values
+// over one row at a time as driver.Value, boxing every list element, and
+// cannot see argument types at bind time. So Register takes a connection
+// with sql.DB.Conn, gets the *duckdb.Conn with sql.Conn.Raw, and reads that
+// field with reflection: the field is looked up by name and its type must
+// be exactly mapping.Connection before anything is read (conn.go). If a
+// duckdb-go release renames or retypes it, Register returns an error saying
+// so instead of reading garbage, and TestConnLayoutPinned fails. The
+// handle is only used inside Raw, while database/sql holds the connection.
+// A connector init callback (duckdb.NewConnector) was the alternative; it
+// would have needed the same unexported field and would force callers to
+// open the database through us. Because DuckDB keeps functions registered
+// through the C API in the database instance's system catalog, registering
+// once on one connection serves every connection, present and future.
+//
+// Register a database once; a second Register on the same database returns
+// ErrRegistered (DuckDB would replace the scalar functions but keep the old
+// table functions). Functions are not stored in a database file.
+//
+// # Performance
+//
+// Measured with go test -bench . ./udf/ on the 2-core development machine;
+// see bench_test.go and the project README for the figures.
+package udf

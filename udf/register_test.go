@@ -1,0 +1,209 @@
+package udf
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/dense-ml/dense/nn"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
+)
+
+// TestConnLayoutPinned pins the one thing this package takes from
+// duckdb-go's internals: *duckdb.Conn has a field `conn` of type
+// mapping.Connection holding the live C API connection. If a duckdb-go
+// upgrade changes that, this test fails and says what to fix (udf/conn.go).
+func TestConnLayoutPinned(t *testing.T) {
+	f, ok := reflect.TypeFor[duckdb.Conn]().FieldByName("conn")
+	if !ok {
+		t.Fatal("duckdb-go's Conn has no field `conn` any more: update udf/conn.go (rawConnection)")
+	}
+	if f.Type != reflect.TypeFor[mapping.Connection]() {
+		t.Fatalf("duckdb-go's Conn.conn is %v, not mapping.Connection: update udf/conn.go (rawConnection)", f.Type)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = withConn(context.Background(), db, func(c *sql.Conn) error {
+		return connHandle(c, func(h mapping.Connection) error {
+			if h.Ptr == nil {
+				t.Fatal("raw connection is nil")
+			}
+			// The handle is live: the C API can run a query on it.
+			var res mapping.Result
+			if mapping.Query(h, "SELECT 42", &res) == mapping.StateError {
+				t.Fatalf("query on the raw connection failed: %s", mapping.ResultError(&res))
+			}
+			defer mapping.DestroyResult(&res)
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRegisterNeedsDBAndSource(t *testing.T) {
+	if err := Register(nil, NewMemory()); err == nil {
+		t.Fatal("Register(nil, src) succeeded")
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := Register(db, nil); err == nil {
+		t.Fatal("Register(db, nil) succeeded")
+	}
+}
+
+// The functions are in the database's catalog: every connection sees them,
+// including ones opened after Register, in memory and in a file database.
+func TestRegisterEveryConnection(t *testing.T) {
+	for _, dsn := range []string{"", filepath.Join(t.TempDir(), "dense.duckdb")} {
+		t.Run(fmt.Sprintf("dsn=%q", dsn), func(t *testing.T) {
+			db, err := sql.Open("duckdb", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := Register(db, sqlFixture(t)); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			var conns []*sql.Conn
+			for range 4 { // four distinct connections open at once
+				c, err := db.Conn(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				conns = append(conns, c)
+			}
+			for i, c := range conns {
+				var got float64
+				if err := c.QueryRowContext(ctx, "SELECT dense_predict('lin3', ?::DOUBLE, 2, 3)", float64(i)).Scan(&got); err != nil {
+					t.Fatalf("connection %d: %v", i, err)
+				}
+				if got != float64(i+5) {
+					t.Fatalf("connection %d: got %v, want %v", i, got, i+5)
+				}
+				var n int
+				if err := c.QueryRowContext(ctx, "SELECT count(*) FROM dense_params(10, [5, 1])").Scan(&n); err != nil || n != 2 {
+					t.Fatalf("connection %d: dense_params: %d rows, %v", i, n, err)
+				}
+			}
+			if err := Register(db, NewMemory()); !errors.Is(err, ErrRegistered) {
+				t.Fatalf("registering the same database again: %v, want ErrRegistered", err)
+			}
+			// Parameters: a feature parameter needs a cast; the model cannot be one.
+			for q, want := range map[string]string{
+				"SELECT dense_predict('lin3', ?, 2, 3)": "argument 2 has no type yet (a ? parameter?); give it one with a cast such as ?::DOUBLE",
+				"SELECT dense_predict(?, 1, 2, 3)":      "the model argument must be a constant",
+			} {
+				arg := any(1.0)
+				if strings.Contains(q, "(?") {
+					arg = "lin3"
+				}
+				_, err := db.Exec(q, arg)
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("%s: error %v, want %q", q, err, want)
+				}
+			}
+			var got float64
+			if err := db.QueryRow("SELECT dense_predict('lin3', 1, 2, 3)").Scan(&got); err != nil || got != 6 {
+				t.Fatalf("after the errors: %v, %v", got, err)
+			}
+		})
+	}
+}
+
+// A model added to the source after the first query is seen by the next
+// query: the model argument is resolved at every query's bind.
+func TestNewVersionVisibleNextQuery(t *testing.T) {
+	src := NewMemory()
+	lin := func(w float32) *nn.Model {
+		return handModel(t, nn.Spec{Task: nn.TaskRegression, Inputs: []nn.Input{nn.NumericInput("a")},
+			Layers: []nn.LayerSpec{nn.Dense(1, nn.Linear)}}, []float32{w}, []float32{0})
+	}
+	src.Add("m", lin(1))
+	db := openDB(t, src)
+	get := func(q string) float64 {
+		t.Helper()
+		var v float64
+		if err := db.QueryRow(q).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := get("SELECT dense_predict('m', 3)"); v != 3 {
+		t.Fatalf("v1: %v", v)
+	}
+	if _, err := db.Exec("SELECT dense_predict('other', 3)"); err == nil {
+		t.Fatal("unknown model accepted")
+	}
+	src.Add("m", lin(10))
+	src.Add("other", lin(-1))
+	if v := get("SELECT dense_predict('m', 3)"); v != 30 {
+		t.Fatalf("after adding v2: %v, want 30", v)
+	}
+	if v := get("SELECT dense_predict('m@1', 3)"); v != 3 {
+		t.Fatalf("m@1: %v, want 3", v)
+	}
+	if v := get("SELECT dense_predict('other', 3)"); v != -3 {
+		t.Fatalf("other: %v, want -3", v)
+	}
+}
+
+// Many queries at once on several connections, each query itself running
+// on 4 threads over several row groups: results must equal the reference.
+// Run with -race to check the sharing (the plan) and the per-call scratch.
+func TestConcurrentQueries(t *testing.T) {
+	src := testModels(t)
+	db := openDB(t, src)
+	exec(t, db, "SET threads=4")
+	exec(t, db, `CREATE TABLE big AS SELECT i, (i % 101) / 7.0 - 5 AS a, (i % 89) / 3.0 - 10 AS b, (i % 97) / 5.0 AS c
+		FROM range(300000) t(i)`)
+	var want float64
+	if err := db.QueryRow("SELECT sum(a + 2 * b + 3 * c + 0.5) FROM big").Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{
+		"SELECT sum(dense_predict('lin3', a, b, c)) FROM big",
+		"SELECT sum(dense_predict('lin3', [a, b, c])) FROM big",
+		"SELECT sum(dense_predict('lin3', {'a': a, 'b': b, 'c': c})) FROM big",
+		"SELECT sum(dense_predict_proba('lin3', a::FLOAT, b::FLOAT, c::FLOAT)[1]) FROM big",
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := queries[g%len(queries)]
+			var got float64
+			if err := db.QueryRow(q).Scan(&got); err != nil {
+				errs <- fmt.Errorf("%s: %w", q, err)
+				return
+			}
+			if d := got - want; d > 1e-6*max(1, want) || d < -1e-6*max(1, want) {
+				// float32 rounding per row, summed: allow 1e-6 of the total
+				errs <- fmt.Errorf("%s: got %v, want %v", q, got, want)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
