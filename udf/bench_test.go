@@ -49,7 +49,9 @@ func newRowUDF(t testing.TB, m *nn.Model, args int, list bool) *rowUDF {
 			f.inputs = append(f.inputs, float)
 		}
 	}
-	f.pool.New = func() any { return &rowScratch{ws: m.NewWorkspace(), x: make([]float32, m.InputWidth()), out: make([]float32, m.OutputWidth())} }
+	f.pool.New = func() any {
+		return &rowScratch{ws: m.NewWorkspace(), x: make([]float32, m.InputWidth()), out: make([]float32, m.OutputWidth())}
+	}
 	return f
 }
 
