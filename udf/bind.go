@@ -247,7 +247,8 @@ func (p *plan) checkType(f *feed, t *colType, what string) error {
 	case nn.KindNumeric:
 		ok, want = t.numeric(), "a number (INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL …)"
 	case nn.KindCategorical:
-		ok, want = t.id == mapping.TypeVarchar || t.id == mapping.TypeSQLNull, "VARCHAR (cast other types with ::VARCHAR)"
+		ok, want = t.id == mapping.TypeVarchar || t.id == mapping.TypeEnum || t.id == mapping.TypeSQLNull,
+			"VARCHAR or ENUM (cast other types with ::VARCHAR)"
 	case nn.KindVector:
 		ok, want = t.listOfNumbers() || t.id == mapping.TypeSQLNull, fmt.Sprintf("a LIST or ARRAY of %d numbers", f.length)
 		if ok && t.id == mapping.TypeArray && t.size != f.length {

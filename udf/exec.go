@@ -234,7 +234,7 @@ func (p *plan) encodeCategories(f *feed, src *vec, s *scratch) error {
 		valid := src.valid(r)
 		str := ""
 		if valid {
-			str = src.str(r)
+			str = src.category(r)
 		}
 		if err := p.enc.Category(f.input, str, valid, s.x[r*w:(r+1)*w]); err != nil {
 			if err := p.encodeErr(err, &s.null[r]); err != nil {

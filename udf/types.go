@@ -13,11 +13,12 @@ import (
 type colType struct {
 	id     mapping.Type
 	name   string       // SQL spelling, for error messages
-	phys   mapping.Type // DECIMAL: the integer type it is stored as
+	phys   mapping.Type // DECIMAL, ENUM: the integer type it is stored as
 	scale  float64      // DECIMAL: 10^scale
 	size   int          // ARRAY: fixed length
 	elem   *colType     // LIST, ARRAY: element type
 	fields []colField   // STRUCT
+	enum   []string     // ENUM: the dictionary (phys is the index type)
 }
 
 type colField struct {
@@ -56,6 +57,13 @@ func newColType(lt mapping.LogicalType) *colType {
 			parts = append(parts, f.name+" "+f.typ.name)
 		}
 		t.name = "STRUCT(" + strings.Join(parts, ", ") + ")"
+	case mapping.TypeEnum:
+		t.phys = mapping.EnumInternalType(lt)
+		t.enum = make([]string, mapping.EnumDictionarySize(lt))
+		for i := range t.enum {
+			t.enum[i] = mapping.EnumDictionaryValue(lt, mapping.IdxT(i))
+		}
+		t.name = "ENUM"
 	default:
 		t.name = typeNames[t.id]
 		if t.name == "" {
@@ -72,7 +80,7 @@ var typeNames = map[mapping.Type]string{
 	mapping.TypeFloat: "FLOAT", mapping.TypeDouble: "DOUBLE", mapping.TypeHugeInt: "HUGEINT",
 	mapping.TypeUHugeInt: "UHUGEINT", mapping.TypeVarchar: "VARCHAR", mapping.TypeBlob: "BLOB",
 	mapping.TypeDate: "DATE", mapping.TypeTimestamp: "TIMESTAMP", mapping.TypeTimestampTZ: "TIMESTAMPTZ",
-	mapping.TypeTime: "TIME", mapping.TypeInterval: "INTERVAL", mapping.TypeEnum: "ENUM",
+	mapping.TypeTime: "TIME", mapping.TypeInterval: "INTERVAL",
 	mapping.TypeMap: "MAP", mapping.TypeUUID: "UUID", mapping.TypeUnion: "UNION",
 	mapping.TypeSQLNull: "NULL", mapping.TypeBit: "BIT",
 }

@@ -71,6 +71,15 @@ func (x *vec) str(i int) string {
 	return unsafe.String(*(**byte)(unsafe.Add(p, 8)), n)
 }
 
+// category returns VARCHAR or ENUM row i as a string. A VARCHAR aliases
+// DuckDB's memory: it is valid during the callback only and must not be kept.
+func (x *vec) category(i int) string {
+	if x.typ.id == mapping.TypeEnum {
+		return x.typ.enum[int(intAt(x.typ.phys, x.data, i))]
+	}
+	return x.str(i)
+}
+
 // num returns numeric row i as a float64 (ignoring validity).
 func (x *vec) num(i int) float64 {
 	t := x.typ
