@@ -35,7 +35,8 @@ func DefaultPredictionColumns(task string) PredictionColumns {
 // known before the first Read (create the sink from it).
 type ScoreStage struct {
 	Model *nn.Model
-	// Columns to append; zero → DefaultPredictionColumns.
+	// Columns to append; no names → DefaultPredictionColumns. Its
+	// Allocator allocates the new columns.
 	Columns PredictionColumns
 	// NullOnError gives a row that cannot be encoded (a NULL without
 	// imputation, an unseen category without an unknown bucket, a list of
@@ -54,8 +55,9 @@ func (s ScoreStage) Apply(ctx context.Context, in Reader) (Reader, error) {
 		return nil, errors.New("pipeline: score: no model")
 	}
 	spec := s.Model.Spec()
-	if s.Columns == (PredictionColumns{}) {
-		s.Columns = DefaultPredictionColumns(spec.Task)
+	if s.Columns.Score == "" && s.Columns.Label == "" && s.Columns.Proba == "" {
+		d := DefaultPredictionColumns(spec.Task)
+		s.Columns.Score, s.Columns.Label, s.Columns.Proba = d.Score, d.Label, d.Proba
 	}
 	if spec.Task == TaskRegression {
 		s.Columns.Label = "" // AppendPredictions adds no label for regression

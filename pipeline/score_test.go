@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -299,5 +300,86 @@ func TestChainAndMapStage(t *testing.T) {
 	}
 	if math.Abs(got.Value(0)-float64(plain[0])) < 1e-9 {
 		t.Errorf("score %v ignores the mapped input (same as unmapped %v)", got.Value(0), plain[0])
+	}
+}
+
+// peakAllocator tracks the most bytes outstanding at once.
+type peakAllocator struct {
+	memory.Allocator
+	cur, peak int64
+}
+
+func (a *peakAllocator) Allocate(n int) []byte {
+	a.cur += int64(n)
+	a.peak = max(a.peak, a.cur)
+	return a.Allocator.Allocate(n)
+}
+
+func (a *peakAllocator) Reallocate(n int, b []byte) []byte {
+	a.cur += int64(n - len(b))
+	a.peak = max(a.peak, a.cur)
+	return a.Allocator.Reallocate(n, b)
+}
+
+func (a *peakAllocator) Free(b []byte) {
+	a.cur -= int64(len(b))
+	a.Allocator.Free(b)
+}
+
+// genReader generates batches on demand, so the source holds one at a time.
+type genReader struct {
+	mem    memory.Allocator
+	left   int
+	seed   uint64
+	schema *arrow.Schema
+}
+
+func (g *genReader) Schema() *arrow.Schema {
+	if g.schema == nil {
+		b := genBatches(g.mem, 1, 0)[0]
+		g.schema = b.Schema()
+		b.Release()
+	}
+	return g.schema
+}
+
+func (g *genReader) Read() (arrow.RecordBatch, error) {
+	if g.left == 0 {
+		return nil, io.EOF
+	}
+	g.left--
+	g.seed++
+	return genBatches(g.mem, 100, g.seed)[0], nil
+}
+
+func (g *genReader) Close() error { return nil }
+
+type releaseWriter struct{ rows int64 }
+
+func (w *releaseWriter) Write(b arrow.RecordBatch) error { w.rows += b.NumRows(); return nil }
+func (w *releaseWriter) Close() error                    { return nil }
+
+// Scoring streams: the Arrow memory outstanding at the peak does not grow
+// with the number of batches.
+func TestScoreMemoryIsFlat(t *testing.T) {
+	model := trainOn(t, memory.NewGoAllocator(), quickConfig("tier"))
+	peak := func(batches int) int64 {
+		a := &peakAllocator{Allocator: memory.NewGoAllocator()}
+		cols := DefaultPredictionColumns(TaskMulticlass)
+		cols.Allocator = a
+		w := &releaseWriter{}
+		n, err := Score(context.Background(), model, &genReader{mem: a, left: batches}, w, cols)
+		if err != nil || n != int64(batches*100) {
+			t.Fatalf("scored %d rows: %v", n, err)
+		}
+		if a.cur != 0 {
+			t.Errorf("%d bytes still allocated after scoring %d batches", a.cur, batches)
+		}
+		return a.peak
+	}
+	small, large := peak(5), peak(100)
+	t.Logf("peak Arrow memory: %d bytes over 5 batches, %d over 100", small, large)
+	if large > small+small/4 {
+		t.Errorf("peak Arrow memory grows with the stream: %d bytes for 5 batches, %d for 100", small, large)
 	}
 }
