@@ -101,6 +101,9 @@ type ipcStreamReader struct {
 func (r *ipcStreamReader) Schema() *arrow.Schema { return r.r.Schema() }
 
 func (r *ipcStreamReader) Read() (arrow.RecordBatch, error) {
+	if r.r == nil {
+		return nil, fmt.Errorf("arrowio: %s: read after Close", r.name)
+	}
 	b, err := r.r.Read()
 	if err == io.EOF {
 		return nil, io.EOF

@@ -545,3 +545,40 @@ func BenchmarkDuckDBToFeatures(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestQueryStreamsFlat reads 1M rows in 8k-row batches: the live Arrow
+// memory while holding a batch stays at a batch's worth.
+func TestQueryStreamsFlat(t *testing.T) {
+	db := openDB(t)
+	mem := checkedAlloc(t)
+	const batch = 8192
+	r, err := arrowio.QueryDuckDBOptions(context.Background(), db,
+		"SELECT i, i / 2.0 AS half, 'v' || (i % 10) AS s FROM range(1000000) t(i)", arrowio.Options{BatchSize: batch, Allocator: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var peak, firstHalf, rows int64
+	for {
+		b, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows += b.NumRows()
+		peak = max(peak, int64(mem.CurrentAlloc()))
+		if rows <= 500000 {
+			firstHalf = peak
+		}
+		b.Release()
+	}
+	if rows != 1000000 {
+		t.Fatalf("%d rows", rows)
+	}
+	t.Logf("peak %d KB while holding an 8k-row batch (first half %d KB); the result is ~%d MB", peak>>10, firstHalf>>10, (rows*(8+8+2+4))>>20)
+	if peak > 1<<20 || peak > firstHalf+firstHalf/4 {
+		t.Errorf("memory peaked at %d bytes (first half %d)", peak, firstHalf)
+	}
+}
