@@ -48,7 +48,7 @@ func (e *env) demoCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "db", Usage: "DuckDB database file to create and keep (default: a temporary database, deleted at the end)"},
 			modelsFlag(),
-			&cli.IntFlag{Name: "customers", Usage: "number of customers to generate", Value: 10000},
+			&cli.IntFlag{Name: "customers", Usage: "number of customers to generate", Value: 20000},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed for the data and the training", Value: 42},
 			&cli.IntFlag{Name: "epochs", Usage: "training epochs per model (at most; early stopping may end sooner)", Value: 30},
 			quietFlag(),

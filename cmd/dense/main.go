@@ -74,8 +74,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	cmds := []*cli.Command{
 		e.trainCommand(),
+		e.scoreCommand(),
 		e.sqlCommand(),
+		e.modelsCommand(),
 		e.paramsCommand(),
+		e.evalCommand(),
+		e.pipelineCommand(),
 		e.demoCommand(),
 	}
 	for _, c := range cmds {
@@ -123,10 +127,14 @@ func usageError(c *cli.Context, err error, _ bool) error {
 
 // commandName is the full name of the running command, "models show" say.
 func commandName(c *cli.Context) string {
-	if c.Command != nil {
-		return c.Command.FullName()
+	var names []string
+	for _, ctx := range c.Lineage() {
+		// The app's own root command (named like the app) is in the lineage too.
+		if ctx.Command != nil && ctx.Command.Name != "" && ctx.Command.Name != c.App.Name {
+			names = append([]string{ctx.Command.Name}, names...)
+		}
 	}
-	return ""
+	return strings.Join(names, " ")
 }
 
 // checkArgs checks that the command got at most maxArgs positional

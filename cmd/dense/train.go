@@ -120,10 +120,9 @@ func (e *env) train(c *cli.Context) error {
 }
 
 // runTraining trains with progress bars on stderr (on a terminal, unless
-// quiet) and prints the model summary, the validation metrics and where the
-// model was registered to stdout.
+// bars is false), then reports like reportTraining.
 func (e *env) runTraining(ctx context.Context, src pipeline.Reader, cfg pipeline.TrainConfig, bars, plot bool) (*pipeline.TrainResult, error) {
-	prog := &trainProgress{w: e.stderr, enabled: bars && isTerminal(e.stderr)}
+	prog := e.newTrainProgress(bars)
 	cfg.OnEvent = prog.event
 	start := time.Now()
 	res, err := pipeline.Train(ctx, src, cfg)
@@ -131,10 +130,23 @@ func (e *env) runTraining(ctx context.Context, src pipeline.Reader, cfg pipeline
 	if err != nil {
 		return nil, err
 	}
-	elapsed := time.Since(start)
+	return res, e.reportTraining(res, time.Since(start), plot)
+}
+
+// reportTraining prints the model summary, the validation metrics and where
+// the model was registered to stdout, and draws history.png next to it.
+func (e *env) reportTraining(res *pipeline.TrainResult, elapsed time.Duration, plot bool) error {
 	out := e.stdout
 	spec := res.Model.Spec()
-	fmt.Fprintf(out, "Model %s: %s, %d inputs (%d features)", res.Entry.Ref(), spec.Task, len(spec.Inputs), spec.InputWidth())
+	ref := res.Entry.Ref()
+	if res.Entry.Name == "" {
+		ref = "the model"
+	}
+	fmt.Fprintf(out, "%s: %s", ref, spec.Task)
+	if spec.Target != "" {
+		fmt.Fprintf(out, " on %s", spec.Target)
+	}
+	fmt.Fprintf(out, ", %d inputs → %d features", len(spec.Inputs), spec.InputWidth())
 	if len(spec.Labels) > 0 {
 		fmt.Fprintf(out, ", labels %s", strings.Join(spec.Labels, ", "))
 	}
@@ -152,21 +164,22 @@ func (e *env) runTraining(ctx context.Context, src pipeline.Reader, cfg pipeline
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "Validation metrics:")
 	writeMetricTable(out, res.Metrics)
-	if cfg.Name != "" {
-		where := res.Entry.Ref()
-		if dir := entryDir(res.Entry); dir != "" {
-			where += " in " + dir
-			if plot && res.History != nil && len(res.History.Epochs) > 0 {
-				png := filepath.Join(dir, "history.png")
-				if err := writeHistoryPlot(png, res.Entry.Ref(), res.History); err != nil {
-					return nil, fmt.Errorf("train: %w", err)
-				}
-				where += " (training history: " + png + ")"
-			}
-		}
-		fmt.Fprintln(out, "Registered "+where)
+	if res.Entry.Name == "" {
+		return nil
 	}
-	return res, nil
+	where := res.Entry.Ref()
+	if dir := res.Entry.Dir(); dir != "" {
+		where += " in " + dir
+		if plot && res.History != nil && len(res.History.Epochs) > 0 {
+			png := filepath.Join(dir, "history.png")
+			if err := writeHistoryPlot(png, res.Entry.Ref(), res.History); err != nil {
+				return fmt.Errorf("train: %w", err)
+			}
+			where += " (training history: " + png + ")"
+		}
+	}
+	fmt.Fprintln(out, "Registered "+where)
+	return nil
 }
 
 // writeMetricTable prints metrics one per line, aligned, in a stable order.
@@ -194,6 +207,10 @@ type trainProgress struct {
 	epoch   *progress
 }
 
+func (e *env) newTrainProgress(bars bool) *trainProgress {
+	return &trainProgress{w: e.stderr, enabled: bars && isTerminal(e.stderr)}
+}
+
 func (p *trainProgress) clear() {
 	if p.read != nil {
 		p.read.Clear()
@@ -219,6 +236,11 @@ func (p *trainProgress) event(ev pipeline.Event) {
 			p.epoch = newProgress(p.w, p.enabled, fmt.Sprintf("epoch %*d/%d", digits(ev.Epochs), ev.Epoch, ev.Epochs), int64(ev.Batches))
 		}
 		p.epoch.Update(int64(ev.Batch), "loss "+formatMetric(ev.Loss))
+	case pipeline.EventScored:
+		if p.read == nil {
+			p.read = newProgress(p.w, p.enabled, "scoring", 0)
+		}
+		p.read.Update(ev.Rows, "rows")
 	case pipeline.EventEpoch:
 		bar := p.epoch
 		if bar == nil {
@@ -272,9 +294,4 @@ func formatMetric(v float64) string {
 		return strconv.FormatFloat(v, 'g', 4, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 4, 64)
-}
-
-// entryDir is the folder of a registered model version ("" if unknown).
-func entryDir(e pipeline.Entry) string {
-	return "" // wired to the registry's layout once pipeline/registry lands
 }

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/pipeline/registry"
+)
+
+func (e *env) modelsCommand() *cli.Command {
+	list := &cli.Command{
+		Name:      "list",
+		Usage:     "list every version of every model (the default)",
+		UsageText: "dense models list [--models DIR]",
+		Description: "One row per registered version: name, version, task, target, number of inputs,\n" +
+			"parameters, the main validation metric, training rows and when it was registered.\n\n" +
+			"Examples:\n" +
+			"   dense models list\n" +
+			"   dense models list --models /srv/models",
+		Flags: []cli.Flag{modelsFlag()},
+		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, 0); err != nil {
+				return err
+			}
+			return e.modelsList(c.String("models"))
+		},
+	}
+	show := &cli.Command{
+		Name:      "show",
+		Usage:     "describe one model version: file, inputs and their preprocessing, layers, metrics",
+		UsageText: "dense models show NAME[@VERSION] [--models DIR]",
+		Description: "Examples:\n" +
+			"   dense models show churn        # the newest version\n" +
+			"   dense models show churn@2",
+		Flags: []cli.Flag{modelsFlag()},
+		Action: func(c *cli.Context) error {
+			ref, err := oneRef(c)
+			if err != nil {
+				return err
+			}
+			return e.modelsShow(c.String("models"), ref)
+		},
+	}
+	rm := &cli.Command{
+		Name:      "rm",
+		Usage:     "delete a model version, or every version of a model",
+		UsageText: "dense models rm NAME[@VERSION] [--models DIR]",
+		Description: "A deleted version's number is never reused: NAME@3 always means the same model.\n\n" +
+			"Examples:\n" +
+			"   dense models rm churn@1        # one version\n" +
+			"   dense models rm churn          # every version",
+		Flags: []cli.Flag{modelsFlag()},
+		Action: func(c *cli.Context) error {
+			ref, err := oneRef(c)
+			if err != nil {
+				return err
+			}
+			reg, err := registry.Open(c.String("models"))
+			if err != nil {
+				return fmt.Errorf("models rm: %w", err)
+			}
+			if err := reg.Delete(ref); err != nil {
+				return fmt.Errorf("models rm: %w", err)
+			}
+			fmt.Fprintf(e.stdout, "Deleted %s from %s\n", ref, reg.Dir())
+			return nil
+		},
+	}
+	return &cli.Command{
+		Name:      "models",
+		Usage:     "list, show and delete registered models",
+		UsageText: "dense models [list | show NAME[@V] | rm NAME[@V]] [--models DIR]",
+		Description: "The models folder (./models unless --models DIR or $DENSE_MODELS) holds one folder per\n" +
+			"model name and one per version: NAME/VERSION/model.safetensors, entry.json and\n" +
+			"history.png. NAME means the newest version, NAME@3 version 3.\n\n" +
+			"Examples:\n" +
+			"   dense models\n" +
+			"   dense models show segment@1\n" +
+			"   dense models rm churn@1",
+		Flags:       []cli.Flag{modelsFlag()},
+		Subcommands: []*cli.Command{list, show, rm},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("models: unknown subcommand %q (want list, show or rm)", c.Args().First())
+			}
+			return e.modelsList(c.String("models"))
+		},
+	}
+}
+
+// oneRef returns the single NAME[@V] argument of show and rm.
+func oneRef(c *cli.Context) (string, error) {
+	name := commandName(c)
+	switch c.NArg() {
+	case 1:
+		return c.Args().First(), nil
+	case 0:
+		return "", fmt.Errorf("%s: which model? give NAME or NAME@VERSION (see 'dense %s --help')", name, name)
+	default:
+		return "", fmt.Errorf("%s: give one model, got %d arguments", name, c.NArg())
+	}
+}
+
+func (e *env) modelsList(dir string) error {
+	reg, err := registry.Open(dir)
+	if err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	entries, err := reg.List()
+	if err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(e.stdout, "No models in %s yet: train one with dense train, or run dense demo.\n", reg.Dir())
+		return nil
+	}
+	rs := &resultSet{Columns: []string{"name", "version", "task", "target", "inputs", "params", "metric", "rows", "registered"}}
+	for _, en := range entries {
+		metric := ""
+		if k, v, ok := mainMetric(en.Metrics); ok {
+			metric = k + " " + formatMetric(v)
+		}
+		rs.Rows = append(rs.Rows, []any{
+			en.Name, int64(en.Version), en.Task, en.Target, int64(len(en.Inputs)), int64(en.Params), metric,
+			int64(en.Rows), en.Created.UTC().Format("2006-01-02 15:04"),
+		})
+	}
+	return rs.writeTable(e.stdout)
+}
+
+// mainMetric picks the metric to show for a model in one column.
+func mainMetric(m map[string]float64) (string, float64, bool) {
+	for _, k := range []string{"accuracy", "r2", "roc_auc", "mae", "loss"} {
+		if v, ok := m[k]; ok {
+			return k, v, true
+		}
+	}
+	return "", 0, false
+}
+
+func (e *env) modelsShow(dir, ref string) error {
+	reg, err := registry.Open(dir)
+	if err != nil {
+		return fmt.Errorf("models show: %w", err)
+	}
+	m, en, err := reg.Load(ref)
+	if err != nil {
+		return fmt.Errorf("models show: %w", err)
+	}
+	w := e.stdout
+	spec := m.Spec()
+	fmt.Fprintf(w, "%s\n", en.Ref())
+	fmt.Fprintf(w, "  file        %s (%s bytes)\n", en.Path, thousands(int(en.Size)))
+	fmt.Fprintf(w, "  sha256      %s\n", en.SHA256)
+	fmt.Fprintf(w, "  registered  %s\n", en.Created.UTC().Format("2006-01-02 15:04:05 UTC"))
+	task := spec.Task
+	if spec.Target != "" {
+		task += ", target " + spec.Target
+	}
+	if len(spec.Labels) > 0 {
+		task += ", labels " + strings.Join(spec.Labels, ", ")
+	}
+	fmt.Fprintf(w, "  task        %s\n", task)
+	if p := spec.Provenance; p.Rows > 0 || p.Source != "" {
+		fmt.Fprintf(w, "  trained on  %s rows of %s (seed %d, %d epochs)\n", thousands(int(p.Rows)), p.Source, p.Seed, p.Epochs)
+	}
+	if png := filepath.Join(en.Dir(), "history.png"); fileExists(png) {
+		fmt.Fprintf(w, "  history     %s\n", png)
+	}
+	if vs, err := reg.Versions(en.Name); err == nil {
+		nums := make([]string, len(vs))
+		for i, v := range vs {
+			nums[i] = strconv.Itoa(v.Version)
+		}
+		fmt.Fprintf(w, "  versions    %s\n", strings.Join(nums, ", "))
+	}
+	fmt.Fprintf(w, "\nInputs (%d, encoded to %d features):\n", len(spec.Inputs), spec.InputWidth())
+	writeInputs(w, spec.Inputs)
+	if len(spec.Provenance.Metrics) > 0 {
+		fmt.Fprintln(w, "\nValidation metrics:")
+		writeMetricTable(w, spec.Provenance.Metrics)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, m.Summary())
+	return nil
+}
+
+// writeInputs describes each input and its fitted preprocessing.
+func writeInputs(w io.Writer, inputs []nn.Input) {
+	width := 0
+	for _, in := range inputs {
+		width = max(width, len(in.Name))
+	}
+	for _, in := range inputs {
+		var parts []string
+		switch in.Kind {
+		case nn.KindVector:
+			parts = append(parts, fmt.Sprintf("vector[%d]", in.Length))
+		default:
+			parts = append(parts, in.Kind)
+		}
+		if im := in.Impute; im != nil {
+			s := "impute " + im.Strategy
+			if in.Kind == nn.KindCategorical {
+				s += " " + strconv.Quote(im.Category)
+			} else {
+				s += " " + formatNumber(im.Value)
+			}
+			if im.Indicator {
+				s += " + missing indicator"
+			}
+			parts = append(parts, s)
+		}
+		if in.Clip != nil {
+			parts = append(parts, fmt.Sprintf("clip [%s, %s]", formatNumber(in.Clip.Min), formatNumber(in.Clip.Max)))
+		}
+		if in.Log1p {
+			parts = append(parts, "log1p")
+		}
+		if s := in.Scale; s != nil {
+			switch s.Method {
+			case nn.ScaleStandard:
+				parts = append(parts, fmt.Sprintf("standard (mean %s, std %s)", formatNumber(s.Mean), formatNumber(s.Std)))
+			case nn.ScaleMinMax:
+				parts = append(parts, fmt.Sprintf("min-max [%s, %s]", formatNumber(s.Min), formatNumber(s.Max)))
+			}
+		}
+		if in.Kind == nn.KindCategorical {
+			vocab := in.Vocabulary
+			more := ""
+			if len(vocab) > 8 {
+				vocab, more = vocab[:8], fmt.Sprintf(", … (%d in all)", len(in.Vocabulary))
+			}
+			s := "one-hot {" + strings.Join(vocab, ", ") + more + "}"
+			if in.UnknownBucket {
+				s += " + unknown"
+			}
+			parts = append(parts, s)
+		}
+		fmt.Fprintf(w, "  %-*s  %s\n", width, in.Name, strings.Join(parts, ", "))
+	}
+}
+
+func formatNumber(v float64) string { return strconv.FormatFloat(v, 'g', 5, 64) }
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
