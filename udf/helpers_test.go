@@ -101,7 +101,9 @@ func (b *brokenSource) List() ([]ModelInfo, error) {
 	infos, err := b.Memory.List()
 	for ref := range b.broken {
 		name, version, _ := ParseRef(ref)
-		infos = append(infos, ModelInfo{Name: name, Version: version, Path: "/models/" + name + "/v1.safetensors", SHA256: "00ff"})
+		infos = append(infos, ModelInfo{Name: name, Version: version, Path: "/models/" + name + "/1/model.safetensors",
+			SHA256: "00ff", Task: nn.TaskRegression, Inputs: []string{"x"}, Params: 2,
+			Metrics: map[string]float64{"r2": 0.5, "mse": 0.25}})
 	}
 	sortInfos(infos)
 	return infos, err
@@ -195,6 +197,6 @@ func sqlFixture(t testing.TB) ModelSource {
 	src.Add("bn", handModel(t, reg([]nn.Input{num("x")}, nn.BatchNorm(), nn.Dropout(0.5), nn.Dense(1, nn.Linear)),
 		[]float32{1}, []float32{0}, []float32{1}, []float32{4}, []float32{1}, []float32{0}))
 	return &brokenSource{Memory: src, broken: map[string]error{
-		"broken@1": errors.New("nn: model file: safetensors header: unexpected end of data"),
+		"broken@1": errors.New("registry: load broken@1: /models/broken/1/model.safetensors has SHA-256 1234, 00ff when registered: the file was changed or damaged"),
 	}}
 }

@@ -12,13 +12,20 @@ import (
 	"github.com/dense-ml/dense/nn"
 )
 
-// ModelInfo identifies one stored version of a model.
+// ModelInfo identifies one stored version of a model and summarises it, so
+// that listing models needs no model file.
 type ModelInfo struct {
 	Name    string
 	Version int
 	Path    string // model file; empty for in-memory models
 	SHA256  string // of the model file; empty for in-memory models
 	Created time.Time
+
+	Task    string
+	Inputs  []string // input names, in order
+	Labels  []string
+	Params  int
+	Metrics map[string]float64 // validation metrics
 }
 
 // Ref is the reference that names exactly this version: "name@version".
@@ -36,7 +43,8 @@ type ModelSource interface {
 	Load(ref string) (*nn.Model, ModelInfo, error)
 }
 
-// ParseRef splits "name" or "name@version"; version 0 means the newest.
+// ParseRef splits "name", "name@latest" or "name@version"; version 0 means
+// the newest.
 func ParseRef(ref string) (name string, version int, err error) {
 	name, version, err = parseRef(ref)
 	if err != nil {
@@ -50,7 +58,7 @@ func parseRef(ref string) (name string, version int, err error) {
 	if name == "" {
 		return "", 0, fmt.Errorf("model reference %q has no name", ref)
 	}
-	if !hasVersion {
+	if !hasVersion || v == "latest" {
 		return name, 0, nil
 	}
 	version, err = strconv.Atoi(v)
@@ -80,7 +88,8 @@ func NewMemory() *Memory { return &Memory{models: map[string][]memoryEntry{}} }
 func (m *Memory) Add(name string, model *nn.Model) ModelInfo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	info := ModelInfo{Name: name, Version: len(m.models[name]) + 1, Created: time.Now().UTC()}
+	info := summarize(model)
+	info.Name, info.Version, info.Created = name, len(m.models[name])+1, time.Now().UTC()
 	m.models[name] = append(m.models[name], memoryEntry{info, model})
 	return info
 }
@@ -121,6 +130,16 @@ func (m *Memory) Load(ref string) (*nn.Model, ModelInfo, error) {
 	return e.model, e.info, nil
 }
 
+// summarize fills in a ModelInfo's summary of the model's spec.
+func summarize(m *nn.Model) ModelInfo {
+	spec := m.Spec()
+	info := ModelInfo{Task: spec.Task, Labels: spec.Labels, Params: m.Params().Total, Metrics: spec.Provenance.Metrics}
+	for _, in := range spec.Inputs {
+		info.Inputs = append(info.Inputs, in.Name)
+	}
+	return info
+}
+
 func sortInfos(infos []ModelInfo) {
 	slices.SortFunc(infos, func(a, b ModelInfo) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
@@ -131,9 +150,10 @@ func sortInfos(infos []ModelInfo) {
 }
 
 // loadModel loads ref from src and, when that fails, explains why in the
-// terms a SQL user needs (the caller prefixes the function's name): an unknown name lists the models there are, an
-// unknown version lists that model's versions, anything else (a corrupt
-// file, say) is reported with the file.
+// terms a SQL user needs (the caller prefixes the function's name): an
+// unknown name lists the models there are, an unknown version lists that
+// model's versions, anything else (a corrupt file, say) passes on the
+// source's error, which names the file.
 func loadModel(src ModelSource, ref string) (*nn.Model, ModelInfo, error) {
 	name, version, err := parseRef(ref)
 	if err != nil {
@@ -153,16 +173,15 @@ func loadModel(src ModelSource, ref string) (*nn.Model, ModelInfo, error) {
 	sortInfos(infos)
 	var names []string
 	var versions []string
-	var found *ModelInfo
-	for i, in := range infos {
+	found := false
+	for _, in := range infos {
 		if len(names) == 0 || names[len(names)-1] != in.Name {
 			names = append(names, in.Name)
 		}
 		if in.Name == name {
 			versions = append(versions, strconv.Itoa(in.Version))
-			if in.Version == version || version == 0 { // 0: the newest, the last listed
-				found = &infos[i]
-			}
+			found = found || in.Version == version || version == 0
+
 		}
 	}
 	switch {
@@ -172,13 +191,9 @@ func loadModel(src ModelSource, ref string) (*nn.Model, ModelInfo, error) {
 			avail = "available models: " + strings.Join(names, ", ")
 		}
 		return nil, ModelInfo{}, fmt.Errorf("unknown model %q; %s", name, avail)
-	case version != 0 && found == nil:
+	case !found:
 		return nil, ModelInfo{}, fmt.Errorf("model %q has no version %d; available versions: %s",
 			name, version, strings.Join(versions, ", "))
 	}
-	where := ""
-	if found != nil && found.Path != "" {
-		where = " (" + found.Path + ")"
-	}
-	return nil, ModelInfo{}, fmt.Errorf("cannot load model %q%s: %w", ref, where, loadErr)
+	return nil, ModelInfo{}, fmt.Errorf("cannot load model %q: %w", ref, loadErr)
 }

@@ -75,7 +75,8 @@ func columns(spec ...any) []duckdb.ColumnInfo {
 	return cols
 }
 
-// dense_models(): one row per model version.
+// dense_models(): one row per model version, from the source's summaries
+// (no model file is read).
 func modelsFunction(models ModelSource) duckdb.RowTableFunction {
 	metrics, err := duckdb.NewMapInfo(typeInfo(duckdb.TYPE_VARCHAR), typeInfo(duckdb.TYPE_DOUBLE))
 	if err != nil {
@@ -92,7 +93,6 @@ func modelsFunction(models ModelSource) duckdb.RowTableFunction {
 		"metrics", metrics,
 		"path", typeInfo(duckdb.TYPE_VARCHAR),
 		"sha256", typeInfo(duckdb.TYPE_VARCHAR),
-		"error", typeInfo(duckdb.TYPE_VARCHAR),
 	)
 	return duckdb.RowTableFunction{
 		BindArguments: func(map[string]any, ...any) (duckdb.RowTableSource, error) {
@@ -103,17 +103,15 @@ func modelsFunction(models ModelSource) duckdb.RowTableFunction {
 			sortInfos(infos)
 			t := &rowsTable{columns: cols}
 			for _, in := range infos {
-				t.rows = append(t.rows, modelRow(models, in))
+				t.rows = append(t.rows, modelRow(in))
 			}
 			return t, nil
 		},
 	}
 }
 
-// modelRow describes one model version. A version that does not load (a
-// corrupt file, say) is still listed, with the reason in the error column.
-func modelRow(models ModelSource, in ModelInfo) []any {
-	nullIfEmpty := func(s string) any {
+func modelRow(in ModelInfo) []any {
+	orNull := func(s string) any {
 		if s == "" {
 			return nil
 		}
@@ -123,35 +121,24 @@ func modelRow(models ModelSource, in ModelInfo) []any {
 	if !in.Created.IsZero() {
 		created = in.Created
 	}
-	row := []any{in.Name, int32(in.Version), nil, nil, nil, nil, created, nil, nullIfEmpty(in.Path), nullIfEmpty(in.SHA256), nil}
-	m, _, err := models.Load(in.Ref())
-	if err != nil {
-		row[10] = err.Error()
-		return row
+	inputs, labels := in.Inputs, in.Labels
+	if inputs == nil {
+		inputs = []string{}
 	}
-	spec := m.Spec()
-	inputs := make([]string, len(spec.Inputs))
-	for i := range spec.Inputs {
-		inputs[i] = spec.Inputs[i].Name
-	}
-	labels := spec.Labels
 	if labels == nil {
 		labels = []string{}
 	}
 	metrics := duckdb.OrderedMap{}
-	keys := make([]string, 0, len(spec.Provenance.Metrics))
-	for k := range spec.Provenance.Metrics {
+	keys := make([]string, 0, len(in.Metrics))
+	for k := range in.Metrics {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		metrics.Set(k, spec.Provenance.Metrics[k])
+		metrics.Set(k, in.Metrics[k])
 	}
-	if created == nil && !spec.Provenance.Created.IsZero() {
-		row[6] = spec.Provenance.Created
-	}
-	row[2], row[3], row[4], row[5], row[7] = spec.Task, inputs, labels, int64(m.Params().Total), metrics
-	return row
+	return []any{in.Name, int32(in.Version), orNull(in.Task), inputs, labels, int64(in.Params), created, metrics,
+		orNull(in.Path), orNull(in.SHA256)}
 }
 
 // dense_layers(model): one row per layer of the model.

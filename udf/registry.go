@@ -1,0 +1,87 @@
+package udf
+
+import (
+	"sync"
+
+	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/pipeline/registry"
+)
+
+// FromRegistry serves models from a pipeline/registry folder. Every query
+// resolves its model reference against the folder afresh (reading the
+// version's small entry.json), so a version that another process registers
+// is used by the next query. Loaded models are cached by file and SHA-256:
+// versions never change once published, so a cached model is the file's
+// model, and a query on a known version does not read and hash the model
+// file again. The cache keeps the last few models used.
+func FromRegistry(r *registry.Registry) ModelSource {
+	return &registrySource{reg: r, cache: map[string]cachedModel{}}
+}
+
+const registryCacheSize = 16
+
+type registrySource struct {
+	reg   *registry.Registry
+	mu    sync.Mutex
+	cache map[string]cachedModel // Path + SHA256 → model
+	clock uint64
+}
+
+type cachedModel struct {
+	model *nn.Model
+	used  uint64
+}
+
+func infoFromEntry(e registry.Entry) ModelInfo {
+	return ModelInfo{Name: e.Name, Version: e.Version, Path: e.Path, SHA256: e.SHA256, Created: e.Created,
+		Task: e.Task, Inputs: e.Inputs, Labels: e.Labels, Params: e.Params, Metrics: e.Metrics}
+}
+
+// List implements ModelSource.
+func (s *registrySource) List() ([]ModelInfo, error) {
+	entries, err := s.reg.List()
+	if err != nil {
+		return nil, err
+	}
+	infos := make([]ModelInfo, len(entries))
+	for i, e := range entries {
+		infos[i] = infoFromEntry(e)
+	}
+	return infos, nil
+}
+
+// Load implements ModelSource.
+func (s *registrySource) Load(ref string) (*nn.Model, ModelInfo, error) {
+	e, err := s.reg.Resolve(ref)
+	if err != nil {
+		return nil, ModelInfo{}, err
+	}
+	key := e.Path + "\x00" + e.SHA256
+	s.mu.Lock()
+	s.clock++
+	if c, ok := s.cache[key]; ok {
+		c.used = s.clock
+		s.cache[key] = c
+		s.mu.Unlock()
+		return c.model, infoFromEntry(e), nil
+	}
+	s.mu.Unlock()
+
+	m, e, err := s.reg.Load(e.Ref()) // checks the file against the recorded SHA-256
+	if err != nil {
+		return nil, ModelInfo{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.cache) >= registryCacheSize {
+		oldest, first := "", true
+		for k, c := range s.cache {
+			if first || c.used < s.cache[oldest].used {
+				oldest, first = k, false
+			}
+		}
+		delete(s.cache, oldest)
+	}
+	s.cache[e.Path+"\x00"+e.SHA256] = cachedModel{model: m, used: s.clock}
+	return m, infoFromEntry(e), nil
+}
