@@ -72,9 +72,10 @@
 //
 // The label vocabulary goes into Spec.Labels, sorted (numerically for
 // numeric targets). For a binary target Labels[1] is the positive class,
-// the one the score is P(…) of: TrainConfig.PositiveLabel if set, else the
-// label named like a positive ("1", "true", "yes", "y", "t", "positive",
-// "pos", case-blind), else the second in sorted order.
+// the one the score is P(…) of: TrainConfig.PositiveLabel if set; else,
+// for a string target, the label named like a positive ("1", "true", "yes",
+// "y", "t", "positive", "pos", case-blind); else the second in sorted order
+// (for numbers the larger, for bools true).
 //
 // # Training
 //

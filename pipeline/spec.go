@@ -564,7 +564,11 @@ func (src SourceSpec) describe(dir string) string {
 		}
 		return src.Path
 	}
-	return "duckdb:" + src.DB + ": " + src.Query
+	db := src.DB
+	if dir != "" && !filepath.IsAbs(db) {
+		db = filepath.Join(dir, db)
+	}
+	return "duckdb:" + db + ": " + src.Query
 }
 
 func (p PredictionNames) withDefaults() PredictionNames {

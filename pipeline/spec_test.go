@@ -117,6 +117,27 @@ func TestSpecErrors(t *testing.T) {
 	}
 }
 
+func TestSpecHiddenDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		nilH bool
+		want []int
+	}{
+		{validSpec, true, nil},
+		{validSpec + "architecture: {hidden: []}\n", false, []int{}},
+		{validSpec + "architecture: {hidden: [4]}\n", false, []int{4}},
+	} {
+		s, err := ParseSpec([]byte(tc.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := s.TrainConfig().Hidden
+		if (h == nil) != tc.nilH || !slices.Equal(h, tc.want) {
+			t.Errorf("%q: hidden %#v, want %#v (nil: %v)", tc.yaml, h, tc.want, tc.nilH)
+		}
+	}
+}
+
 func TestSpecReportsEveryProblem(t *testing.T) {
 	_, err := ParseSpec([]byte("source: {path: a.csv}\ntraining: {epochs: 0, batch_size: 0}\n"))
 	if err == nil {

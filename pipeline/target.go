@@ -30,7 +30,8 @@ const MaxAutoClasses = 20
 const maxClasses = 1000
 
 // positiveNames are the labels taken as the positive class of a binary
-// target when one of the two labels is among them (compared case-blind).
+// string target when one of the two labels is among them (compared
+// case-blind). Numeric and bool targets take the larger value.
 var positiveNames = []string{"1", "true", "yes", "y", "t", "positive", "pos"}
 
 // targetColumn collects a target column during the streaming pass.
@@ -111,8 +112,9 @@ type resolvedTarget struct {
 // resolve detects the task (when task is auto), builds the label vocabulary
 // and encodes the targets. Labels are sorted (numerically for numeric
 // targets); for a binary task Labels[1] is the positive class: positive if
-// given, else the one of the two labels named like a positive ("1", "true",
-// "yes", …), else the second in sorted order.
+// given; else for a string target the one of the two labels named like a
+// positive ("yes", "true", "1", …); else the second in sorted order (the
+// larger number, true over false).
 func (t *targetColumn) resolve(task, positive string) (*resolvedTarget, error) {
 	numeric := t.kind == colNumeric
 	if task == "" || task == TaskAuto {
@@ -190,7 +192,7 @@ func (t *targetColumn) resolve(task, positive string) (*resolvedTarget, error) {
 			if pos < 0 {
 				return nil, fmt.Errorf("positive label %q is not one of the target's labels (%s)", positive, labelSample(labels))
 			}
-		} else {
+		} else if !numeric || t.isBool {
 			for i, l := range labels {
 				if slices.Contains(positiveNames, strings.ToLower(l)) {
 					if pos >= 0 { // both look positive: keep the sorted order

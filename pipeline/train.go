@@ -179,6 +179,11 @@ func (c TrainConfig) Validate() error {
 	if slices.Contains(c.Features, c.Target) {
 		return fmt.Errorf("the target %q is also listed as a feature", c.Target)
 	}
+	for _, f := range c.Features {
+		if slices.Contains(c.Exclude, f) {
+			return fmt.Errorf("column %q is both a feature and excluded", f)
+		}
+	}
 	return nil
 }
 

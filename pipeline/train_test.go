@@ -231,6 +231,7 @@ func TestTrainErrors(t *testing.T) {
 		{"missing exclude", func(c *TrainConfig) { c.Exclude = append(c.Exclude, "zz") }, `excluded column "zz"`},
 		{"target as feature", func(c *TrainConfig) { c.Features = []string{"a", "churn"} }, `target "churn" is also listed as a feature`},
 		{"transforms for a non-feature", func(c *TrainConfig) { c.Transforms = map[string]FeatureOptions{"tier": {}} }, `transforms for "tier"`},
+		{"feature and excluded", func(c *TrainConfig) { c.Features = []string{"a", "b"}; c.Exclude = []string{"b"} }, `column "b" is both a feature and excluded`},
 		{"epochs", func(c *TrainConfig) { c.Epochs = -1 }, "epochs must be ≥ 1, got -1"},
 		{"optimizer", func(c *TrainConfig) { c.Optimizer = "lbfgs" }, `unknown optimizer "lbfgs"`},
 		{"activation", func(c *TrainConfig) { c.Activation = "softmax" }, `unknown hidden activation "softmax"`},
