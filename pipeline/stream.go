@@ -34,6 +34,7 @@ type Stage interface {
 }
 
 // Chain applies stages in order: Chain(ctx, r, a, b) reads b(a(r)).
+// Closing the result closes in; so does a failing Chain.
 func Chain(ctx context.Context, in Reader, stages ...Stage) (Reader, error) {
 	r := in
 	for i, s := range stages {
@@ -108,6 +109,9 @@ func (m *mapReader) Schema() *arrow.Schema {
 		case errors.Is(m.err, io.EOF):
 			m.schema = m.in.Schema() // an empty stream: nothing to map
 		}
+	}
+	if m.schema == nil {
+		return m.in.Schema() // the first batch failed; Read reports why
 	}
 	return m.schema
 }
