@@ -18,13 +18,17 @@
 //
 // # How it is fast
 //
-// The classic Goto/BLIS structure. op(A) and op(B) are copied ("packed")
-// into contiguous micro-panels: A as groups of mr rows interleaved along k,
-// B as groups of nr columns, alpha folded into A. k is cut into equal
-// blocks of at most 128 so one A micro-panel stays in L1 while the kernel
-// sweeps over B micro-panels held in L2. A micro-kernel in Go assembly
-// keeps an mr×nr tile of C in vector registers and does one fused
-// multiply-add per register and k step:
+// The Goto/BLIS structure. op(B) is copied ("packed") into contiguous
+// micro-panels of nr columns interleaved along k, shared by all threads. k
+// is cut into equal blocks of at most 128 so a micro-panel of A stays in
+// L1 while the kernel sweeps over B micro-panels held in L2. A micro-kernel
+// in Go assembly keeps an mr×nr tile of C in vector registers and does one
+// fused multiply-add per register and k step, reading A through two
+// strides: in place for op(A) = A or Aᵀ (no copy of the batch matrix,
+// which for the tall-skinny products of training is most of the data),
+// packed when the row stride is a multiple of 2 KiB (rows would evict each
+// other from L1) and for the last partial row group. alpha is applied
+// when the tile is written. The kernels:
 //
 //   - avx512-12x32: 24 zmm accumulators, A broadcast from memory inside the FMA;
 //   - avx2-6x16: 12 ymm accumulators, for CPUs without AVX-512 and for
@@ -39,8 +43,8 @@
 // # Threads
 //
 // Products of at least 2^18 multiply-adds use up to GOMAXPROCS goroutines
-// (see SetMaxThreads): all of them pack the panels together, then each
-// computes a fixed share of the tiles, split along whichever of M and N
+// (see SetMaxThreads): all of them pack B together, then each computes a
+// fixed share of the tiles, split along whichever of M and N
 // balances better, so even a 128-row batch keeps both cores of a small
 // machine busy. Smaller products run on the calling goroutine, since
 // waking another core costs a few microseconds. The goroutines are started
@@ -51,7 +55,8 @@
 //
 // Every element of C is the same sequence of operations whatever the
 // thread count and whatever the number of rows m: for each k block, a
-// fused multiply-add chain in k order starting from zero, then added to C.
+// fused multiply-add chain in k order starting from zero, times alpha,
+// then stored to or added to C.
 // So a row of a product gives the same bits in a batch of 1 or of 2048,
 // and the AVX2 and AVX-512 kernels agree bit for bit. (The portable Go
 // kernel rounds each product separately and differs in the last bits.)

@@ -23,6 +23,10 @@ const (
 // maxPacked is a variable so tests can force chunking on small matrices.
 var maxPacked = defaultMaxPacked
 
+// A is packed when lda is a multiple of packAStride floats (2 KiB); a
+// variable so tests can force either path.
+var packAStride = 512
+
 var maxThreads atomic.Int64
 
 // SetMaxThreads sets how many goroutines one Gemm call may use (n ≤ 0
@@ -181,8 +185,8 @@ func scaleC(beta float32, c []float32, ldc, i0, i1, j0, j1 int) {
 	}
 }
 
-// call is the state of one packed product, recycled through callCache so
-// the steady state allocates nothing.
+// call is the state of one product, recycled through callCache so the
+// steady state allocates nothing.
 type call struct {
 	kern           *microKernel
 	transA, transB bool
@@ -192,18 +196,20 @@ type call struct {
 	lda, ldb, ldc  int
 
 	threads int
-	kc, nkb int // depth of a k block, number of k blocks
+	kc, nkb int  // depth of a k block, number of k blocks
+	mp      int  // A micro-panels (row groups of mr)
+	packA   bool // copy A into micro-panels instead of reading it in place
 
-	// The chunk being worked on: rows [i0, i1) and columns [j0, j1) of C.
-	i0, i1, j0, j1 int
-	mp, np         int  // A and B micro-panels in the chunk
-	packB          bool // the pack phase also packs B (first row chunk of a column chunk)
-	splitRows      bool // the compute phase splits A micro-panels (else B micro-panels)
-	phase          int
+	// The column chunk being worked on: columns [j0, j1) of C.
+	j0, j1    int
+	np        int  // B micro-panels in the chunk
+	splitRows bool // the compute phase splits A micro-panels (else B micro-panels)
+	phase     int
 
-	pa, pb []float32   // packed A and B of the chunk
-	tiles  [][]float32 // one scratch tile per worker for edge tiles
-	wg     sync.WaitGroup
+	pb      []float32   // packed B of the chunk
+	tiles   [][]float32 // per worker: scratch tile for edge tiles of C
+	aPanels [][]float32 // per worker: packed A micro-panels of the current row group
+	wg      sync.WaitGroup
 }
 
 const (
@@ -237,39 +243,40 @@ func (cl *call) setup(kern *microKernel, threads int, transA, transB bool, m, n,
 	cl.alpha, cl.beta = alpha, beta
 	cl.a, cl.b, cl.c = a, b, c
 	cl.lda, cl.ldb, cl.ldc = lda, ldb, ldc
-	// Equal k blocks: 784 = 4×196 rather than 3×256+16.
+	// Equal k blocks: 784 = 7×112 rather than 6×128+16.
 	cl.nkb = (k + kcMax - 1) / kcMax
 	cl.kc = (k + cl.nkb - 1) / cl.nkb
+	cl.mp = ceilDiv(m, kern.mr)
 	// Never more workers than there are micro-panels to share.
-	threads = max(1, min(threads, max((m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr)))
+	threads = max(1, min(threads, max(cl.mp, ceilDiv(n, kern.nr))))
 	cl.threads = threads
 	for len(cl.tiles) < threads {
 		cl.tiles = append(cl.tiles, make([]float32, 12*32))
 	}
+	for len(cl.aPanels) < threads {
+		cl.aPanels = append(cl.aPanels, nil)
+	}
+	// Reading A in place saves copying it, but rows 2 KiB apart (or a
+	// multiple) fall into a handful of L1 sets and evict each other; then
+	// the micro-panels are packed, one row group at a time.
+	cl.packA = lda%packAStride == 0
 }
 
-// run walks the column and row chunks; each chunk is packed by all
-// workers together, then computed by all workers together.
+// run walks the column chunks of B; each is packed by all workers
+// together, then computed by all workers together.
 func (cl *call) run() {
-	mr, nr := cl.kern.mr, cl.kern.nr
-	rowsPerChunk := max(mr, maxPacked/cl.k/mr*mr)
+	nr := cl.kern.nr
 	colsPerChunk := max(nr, maxPacked/cl.k/nr*nr)
 	for j0 := 0; j0 < cl.n; j0 += colsPerChunk {
 		cl.j0, cl.j1 = j0, min(j0+colsPerChunk, cl.n)
-		cl.np = (cl.j1 - cl.j0 + nr - 1) / nr
+		cl.np = ceilDiv(cl.j1-cl.j0, nr)
 		cl.pb = grow(cl.pb, cl.np*nr*cl.k)
-		for i0 := 0; i0 < cl.m; i0 += rowsPerChunk {
-			cl.i0, cl.i1 = i0, min(i0+rowsPerChunk, cl.m)
-			cl.mp = (cl.i1 - cl.i0 + mr - 1) / mr
-			cl.pa = grow(cl.pa, cl.mp*mr*cl.k)
-			cl.packB = i0 == 0
-			// Fewer, fatter tile rows per worker balance better when
-			// there are more A micro-panels than B micro-panels.
-			t := cl.threads
-			cl.splitRows = ceilDiv(cl.mp, t)*cl.np <= cl.mp*ceilDiv(cl.np, t)
-			cl.parallel(phasePack)
-			cl.parallel(phaseCompute)
-		}
+		// Fewer, fatter tile rows per worker balance better when there
+		// are more A micro-panels than B micro-panels.
+		t := cl.threads
+		cl.splitRows = ceilDiv(cl.mp, t)*cl.np <= cl.mp*ceilDiv(cl.np, t)
+		cl.parallel(phasePack)
+		cl.parallel(phaseCompute)
 	}
 }
 
@@ -304,28 +311,12 @@ func (cl *call) parallel(phase int) {
 
 func (cl *call) work(w int) {
 	if cl.phase == phasePack {
-		cl.pack(w)
-	} else {
-		cl.compute(w)
-	}
-}
-
-// pack packs worker w's share of the chunk's micro-panels: the A panels
-// (all k blocks), then the B panels when this chunk needs them.
-func (cl *call) pack(w int) {
-	na := cl.nkb * cl.mp
-	total := na
-	if cl.packB {
-		total += cl.nkb * cl.np
-	}
-	lo, hi := share(total, cl.threads, w)
-	for it := lo; it < hi; it++ {
-		if it < na {
-			cl.packAPanel(it/cl.mp, it%cl.mp)
-		} else {
-			it := it - na
+		lo, hi := share(cl.nkb*cl.np, cl.threads, w)
+		for it := lo; it < hi; it++ {
 			cl.packBPanel(it/cl.np, it%cl.np)
 		}
+	} else {
+		cl.compute(w)
 	}
 }
 
@@ -335,48 +326,13 @@ func (cl *call) kBlock(q int) (int, int) {
 	return k0, min(cl.kc, cl.k-k0)
 }
 
-// aPanel and bPanel locate a packed micro-panel: block q of the chunk
-// starts at k0·(panels·width), and panel ir of that block at ir·width·kb.
-func (cl *call) aPanel(q, ir int) []float32 {
-	k0, kb := cl.kBlock(q)
-	mr := cl.kern.mr
-	off := k0*cl.mp*mr + ir*mr*kb
-	return cl.pa[off : off+mr*kb]
-}
-
+// bPanel locates a packed B micro-panel: block q of the chunk starts at
+// k0·np·nr, and panel jr of that block at jr·nr·kb.
 func (cl *call) bPanel(q, jr int) []float32 {
 	k0, kb := cl.kBlock(q)
 	nr := cl.kern.nr
 	off := k0*cl.np*nr + jr*nr*kb
 	return cl.pb[off : off+nr*kb]
-}
-
-// packAPanel writes alpha·op(A)[rows of panel ir, k block q] as kb groups
-// of mr floats, zero-padding rows past the chunk's end.
-func (cl *call) packAPanel(q, ir int) {
-	k0, kb := cl.kBlock(q)
-	mr := cl.kern.mr
-	dst := cl.aPanel(q, ir)
-	r0 := cl.i0 + ir*mr
-	rows := min(mr, cl.i1-r0)
-	alpha, a, lda := cl.alpha, cl.a, cl.lda
-	if !cl.transA {
-		packTransposed(dst, a[r0*lda+k0:], lda, rows, kb, mr, alpha)
-	} else {
-		for p := 0; p < kb; p++ {
-			src := a[(k0+p)*lda+r0:]
-			src = src[:rows]
-			d := dst[p*mr : p*mr+rows]
-			for i, v := range src {
-				d[i] = alpha * v
-			}
-		}
-	}
-	if rows < mr {
-		for p := 0; p < kb; p++ {
-			clear(dst[p*mr+rows : (p+1)*mr])
-		}
-	}
 }
 
 // packBPanel writes op(B)[k block q, columns of panel jr] as kb groups of
@@ -403,6 +359,60 @@ func (cl *call) packBPanel(q, jr int) {
 	}
 }
 
+// packAPanel copies rows [r0, r0+rows) of op(A), k block q, into dst as
+// kb groups of mr floats, zero-padding rows past rows.
+func (cl *call) packAPanel(dst []float32, q, r0, rows int) {
+	k0, kb := cl.kBlock(q)
+	mr, lda := cl.kern.mr, cl.lda
+	if cl.transA {
+		for p := 0; p < kb; p++ {
+			copy(dst[p*mr:p*mr+rows], cl.a[(k0+p)*lda+r0:][:rows])
+		}
+	} else {
+		packTransposed(dst, cl.a[r0*lda+k0:], lda, rows, kb, mr, 1)
+	}
+	if rows < mr {
+		for p := 0; p < kb; p++ {
+			clear(dst[p*mr+rows : (p+1)*mr])
+		}
+	}
+}
+
+// aPanel returns A micro-panel ir of k block q and its strides: packed by
+// packAGroup (slot = ir - first panel of the group), read in place, or —
+// a last panel with fewer than mr rows — copied into the worker's scratch.
+func (cl *call) aPanel(w, q, ir, slot int) (a []float32, rsa, csa int) {
+	k0, kb := cl.kBlock(q)
+	mr := cl.kern.mr
+	r0 := ir * mr
+	rows := min(mr, cl.m-r0)
+	if cl.packA {
+		return cl.aPanels[w][slot*mr*kb : (slot+1)*mr*kb], 1, mr
+	}
+	if rows == mr {
+		if cl.transA {
+			return cl.a[k0*cl.lda+r0:], 1, cl.lda
+		}
+		return cl.a[r0*cl.lda+k0:], cl.lda, 1
+	}
+	dst := grow(cl.aPanels[w], mr*kb)
+	cl.aPanels[w] = dst
+	cl.packAPanel(dst, q, r0, rows)
+	return dst, 1, mr
+}
+
+// packAGroup packs A micro-panels [ic, icEnd) of k block q into worker w's buffer.
+func (cl *call) packAGroup(w, q, ic, icEnd int) {
+	_, kb := cl.kBlock(q)
+	mr := cl.kern.mr
+	buf := grow(cl.aPanels[w], (icEnd-ic)*mr*kb)
+	cl.aPanels[w] = buf
+	for ir := ic; ir < icEnd; ir++ {
+		r0 := ir * mr
+		cl.packAPanel(buf[(ir-ic)*mr*kb:], q, r0, min(mr, cl.m-r0))
+	}
+}
+
 // compute runs the kernel over worker w's tiles of the chunk.
 func (cl *call) compute(w int) {
 	mr, nr := cl.kern.mr, cl.kern.nr
@@ -415,9 +425,9 @@ func (cl *call) compute(w int) {
 	if ir0 >= ir1 || jr0 >= jr1 {
 		return
 	}
-	c, ldc := cl.c, cl.ldc
+	c, ldc, alpha := cl.c, cl.ldc, cl.alpha
 	if cl.beta != 0 {
-		scaleC(cl.beta, c, ldc, cl.i0+ir0*mr, min(cl.i0+ir1*mr, cl.i1), cl.j0+jr0*nr, min(cl.j0+jr1*nr, cl.j1))
+		scaleC(cl.beta, c, ldc, ir0*mr, min(ir1*mr, cl.m), cl.j0+jr0*nr, min(cl.j0+jr1*nr, cl.j1))
 	}
 	tile := cl.tiles[w][:mr*nr]
 	mcPanels, ncPanels := max(1, mcGroup/mr), max(1, ncGroup/nr)
@@ -426,21 +436,24 @@ func (cl *call) compute(w int) {
 		add := q > 0 || cl.beta != 0
 		for ic := ir0; ic < ir1; ic += mcPanels {
 			icEnd := min(ic+mcPanels, ir1)
+			if cl.packA {
+				cl.packAGroup(w, q, ic, icEnd)
+			}
 			for jg := jr0; jg < jr1; jg += ncPanels {
 				jgEnd := min(jg+ncPanels, jr1)
 				for ir := ic; ir < icEnd; ir++ {
-					ap := cl.aPanel(q, ir)
-					r := cl.i0 + ir*mr
-					rows := min(mr, cl.i1-r)
+					ap, rsa, csa := cl.aPanel(w, q, ir, ir-ic)
+					r := ir * mr
+					rows := min(mr, cl.m-r)
 					for jr := jg; jr < jgEnd; jr++ {
 						bp := cl.bPanel(q, jr)
 						col := cl.j0 + jr*nr
 						cols := min(nr, cl.j1-col)
 						if rows == mr && cols == nr {
-							cl.kern.tile(kb, ap, bp, c[r*ldc+col:], ldc, add)
+							cl.kern.tile(kb, ap, rsa, csa, bp, c[r*ldc+col:], ldc, alpha, add)
 							continue
 						}
-						cl.kern.tile(kb, ap, bp, tile, nr, false)
+						cl.kern.tile(kb, ap, rsa, csa, bp, tile, nr, alpha, false)
 						for i := 0; i < rows; i++ {
 							dst := c[(r+i)*ldc+col : (r+i)*ldc+col+cols]
 							src := tile[i*nr : i*nr+cols]

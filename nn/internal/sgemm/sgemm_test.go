@@ -223,6 +223,18 @@ func implementations() []impl {
 }
 
 func TestConformance(t *testing.T) {
+	testConformance(t)
+}
+
+// TestConformancePackedA runs the same suite with op(A) always packed
+// (normally only for strides that are a multiple of 2 KiB).
+func TestConformancePackedA(t *testing.T) {
+	defer func(old int) { packAStride = old }(packAStride)
+	packAStride = 1
+	testConformance(t)
+}
+
+func testConformance(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	impls := implementations()
 	for _, sh := range conformanceShapes(testing.Short()) {

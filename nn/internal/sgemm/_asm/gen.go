@@ -6,11 +6,12 @@
 //
 //	cd nn/internal/sgemm/_asm && go run gen.go > ../kernel_amd64.s
 //
-// Both kernels compute one MR×NR tile of C from packed panels:
+// Both kernels compute one MR×NR tile of C from A (any two strides) and a
+// packed B micro-panel:
 //
-//	acc[i][j] = Σ_p a[p*MR+i] · b[p*NR+j]      (p = 0 … k-1)
-//	C[i][j]   = acc[i][j]            if add == 0
-//	C[i][j]  += acc[i][j]            otherwise
+//	acc[i][j] = Σ_p a[i*rsa + p*csa] · b[p*NR+j]      (p = 0 … k-1, fused multiply-adds in p order)
+//	C[i][j]   = alpha·acc[i][j]            if add == 0
+//	C[i][j]  += alpha·acc[i][j]            otherwise
 //
 // with C addressed as c + (i*ldc + j) floats.
 package main
@@ -25,19 +26,64 @@ var out strings.Builder
 
 func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
 
+// rowAddr returns the address of A's row i (0…5 from SI, 6…11 from R13)
+// plus a byte displacement: rows are rsa bytes apart, R10 = rsa,
+// R11 = 3·rsa, R12 = 5·rsa.
+func rowAddr(i int) string {
+	base := "SI"
+	if i >= 6 {
+		base, i = "R13", i-6
+	}
+	switch i {
+	case 0:
+		return "(" + base + ")"
+	case 1:
+		return "(" + base + ")(R10*1)"
+	case 2:
+		return "(" + base + ")(R10*2)"
+	case 3:
+		return "(" + base + ")(R11*1)"
+	case 4:
+		return "(" + base + ")(R10*4)"
+	}
+	return "(" + base + ")(R12*1)"
+}
+
+// prologue loads the arguments shared by both kernels:
+//
+//	func kernel(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32, add int)
+//
+// A's element (i, p) is at a + i·rsa + p·csa floats, so the same kernel reads
+// a packed micro-panel (rsa = 1, csa = mr), A in place (rsa = lda, csa = 1)
+// or Aᵀ in place (rsa = 1, csa = lda).
+func prologue(name string, mr int) {
+	p("// func %s(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32, add int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ a+8(FP), SI")
+	p("\tMOVQ rsa+16(FP), R10")
+	p("\tMOVQ csa+24(FP), R14")
+	p("\tMOVQ b+32(FP), DI")
+	p("\tMOVQ c+40(FP), DX")
+	p("\tMOVQ ldc+48(FP), R8")
+	p("\tMOVQ add+64(FP), R9")
+	p("\tSHLQ $2, R10")
+	p("\tSHLQ $2, R14")
+	p("\tSHLQ $2, R8")
+	p("\tLEAQ (R10)(R10*2), R11")
+	p("\tLEAQ (R10)(R10*4), R12")
+	if mr > 6 {
+		p("\tLEAQ (R11)(R11*1), R13")
+		p("\tADDQ SI, R13")
+	}
+}
+
 // avx512 emits the 12×32 kernel: 24 zmm accumulators (Z0…Z23), two zmm B
 // rows (Z24, Z25), A elements broadcast from memory straight into the FMA.
 func avx512() {
 	const mr, nr, unroll = 12, 32, 4
-	p("// func kernel12x32AVX512(k int, a, b, c *float32, ldc int, add int)")
-	p("TEXT ·kernel12x32AVX512(SB), NOSPLIT, $0-48")
-	p("\tMOVQ k+0(FP), CX")
-	p("\tMOVQ a+8(FP), SI")
-	p("\tMOVQ b+16(FP), DI")
-	p("\tMOVQ c+24(FP), DX")
-	p("\tMOVQ ldc+32(FP), R8")
-	p("\tMOVQ add+40(FP), R9")
-	p("\tSHLQ $2, R8")
+	name := "kernel12x32AVX512"
+	prologue(name, mr)
 	for r := 0; r < 2*mr; r++ {
 		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
 	}
@@ -45,9 +91,11 @@ func avx512() {
 		p("\tVMOVUPS %d(DI), Z24", off*nr*4)
 		p("\tVMOVUPS %d(DI), Z25", off*nr*4+64)
 		for i := 0; i < mr; i++ {
-			p("\tVFMADD231PS.BCST %d(SI), Z24, Z%d", (off*mr+i)*4, 2*i)
-			p("\tVFMADD231PS.BCST %d(SI), Z25, Z%d", (off*mr+i)*4, 2*i+1)
+			p("\tVFMADD231PS.BCST %s, Z24, Z%d", rowAddr(i), 2*i)
+			p("\tVFMADD231PS.BCST %s, Z25, Z%d", rowAddr(i), 2*i+1)
 		}
+		p("\tADDQ R14, SI")
+		p("\tADDQ R14, R13")
 	}
 	p("\tCMPQ CX, $%d", unroll)
 	p("\tJL   tail512")
@@ -57,7 +105,6 @@ func avx512() {
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
-	p("\tADDQ $%d, SI", unroll*mr*4)
 	p("\tADDQ $%d, DI", unroll*nr*4)
 	p("\tSUBQ $%d, CX", unroll)
 	p("\tCMPQ CX, $%d", unroll)
@@ -67,11 +114,14 @@ func avx512() {
 	p("\tJE   store512")
 	p("tailloop512:")
 	step(0)
-	p("\tADDQ $%d, SI", mr*4)
 	p("\tADDQ $%d, DI", nr*4)
 	p("\tDECQ CX")
 	p("\tJNE  tailloop512")
 	p("store512:")
+	p("\tVBROADCASTSS alpha+56(FP), Z26")
+	for r := 0; r < 2*mr; r++ {
+		p("\tVMULPS Z26, Z%d, Z%d", r, r)
+	}
 	p("\tTESTQ R9, R9")
 	p("\tJE   overwrite512")
 	for i := 0; i < mr; i++ {
@@ -101,15 +151,8 @@ func avx512() {
 // (Y12, Y13) and two broadcast registers (Y14, Y15) used alternately.
 func avx2() {
 	const mr, nr, unroll = 6, 16, 4
-	p("// func kernel6x16AVX2(k int, a, b, c *float32, ldc int, add int)")
-	p("TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-48")
-	p("\tMOVQ k+0(FP), CX")
-	p("\tMOVQ a+8(FP), SI")
-	p("\tMOVQ b+16(FP), DI")
-	p("\tMOVQ c+24(FP), DX")
-	p("\tMOVQ ldc+32(FP), R8")
-	p("\tMOVQ add+40(FP), R9")
-	p("\tSHLQ $2, R8")
+	name := "kernel6x16AVX2"
+	prologue(name, mr)
 	for r := 0; r < 2*mr; r++ {
 		p("\tVXORPS Y%d, Y%d, Y%d", r, r, r)
 	}
@@ -118,10 +161,11 @@ func avx2() {
 		p("\tVMOVUPS %d(DI), Y13", off*nr*4+32)
 		for i := 0; i < mr; i++ {
 			bc := 14 + i%2
-			p("\tVBROADCASTSS %d(SI), Y%d", (off*mr+i)*4, bc)
+			p("\tVBROADCASTSS %s, Y%d", rowAddr(i), bc)
 			p("\tVFMADD231PS Y12, Y%d, Y%d", bc, 2*i)
 			p("\tVFMADD231PS Y13, Y%d, Y%d", bc, 2*i+1)
 		}
+		p("\tADDQ R14, SI")
 	}
 	p("\tCMPQ CX, $%d", unroll)
 	p("\tJL   tail256")
@@ -130,7 +174,6 @@ func avx2() {
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
-	p("\tADDQ $%d, SI", unroll*mr*4)
 	p("\tADDQ $%d, DI", unroll*nr*4)
 	p("\tSUBQ $%d, CX", unroll)
 	p("\tCMPQ CX, $%d", unroll)
@@ -140,11 +183,14 @@ func avx2() {
 	p("\tJE   store256")
 	p("tailloop256:")
 	step(0)
-	p("\tADDQ $%d, SI", mr*4)
 	p("\tADDQ $%d, DI", nr*4)
 	p("\tDECQ CX")
 	p("\tJNE  tailloop256")
 	p("store256:")
+	p("\tVBROADCASTSS alpha+56(FP), Y14")
+	for r := 0; r < 2*mr; r++ {
+		p("\tVMULPS Y14, Y%d, Y%d", r, r)
+	}
 	p("\tTESTQ R9, R9")
 	p("\tJE   overwrite256")
 	for i := 0; i < mr; i++ {
