@@ -55,8 +55,36 @@ func (parquetInserter) exec(ctx context.Context, conn *sql.Conn, prefix string, 
 		return err
 	}
 	lit := "'" + strings.ReplaceAll(path, "'", "''") + "'"
-	_, err = conn.ExecContext(ctx, prefix+" SELECT * FROM read_parquet("+lit+")")
+	_, err = conn.ExecContext(ctx, prefix+" SELECT *"+arrayCasts(b.Schema())+" FROM read_parquet("+lit+")")
 	return err
+}
+
+// arrayCasts turns the lists that Parquet makes of fixed-size lists back
+// into DuckDB ARRAY columns (T[n]), as the Arrow path creates them.
+func arrayCasts(s *arrow.Schema) string {
+	var casts []string
+	for _, f := range s.Fields() {
+		t, ok := f.Type.(*arrow.FixedSizeListType)
+		if !ok {
+			continue
+		}
+		elem, ok := duckdbTypeNames[t.Elem().ID()]
+		if !ok {
+			continue
+		}
+		q := `"` + strings.ReplaceAll(f.Name, `"`, `""`) + `"`
+		casts = append(casts, fmt.Sprintf("%s::%s[%d] AS %s", q, elem, t.Len(), q))
+	}
+	if casts == nil {
+		return ""
+	}
+	return " REPLACE (" + strings.Join(casts, ", ") + ")"
+}
+
+var duckdbTypeNames = map[arrow.Type]string{
+	arrow.BOOL: "BOOLEAN", arrow.INT8: "TINYINT", arrow.INT16: "SMALLINT", arrow.INT32: "INTEGER", arrow.INT64: "BIGINT",
+	arrow.UINT8: "UTINYINT", arrow.UINT16: "USMALLINT", arrow.UINT32: "UINTEGER", arrow.UINT64: "UBIGINT",
+	arrow.FLOAT32: "FLOAT", arrow.FLOAT64: "DOUBLE", arrow.STRING: "VARCHAR", arrow.LARGE_STRING: "VARCHAR",
 }
 
 func (parquetInserter) close() {}

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -44,6 +48,7 @@ type parquetReader struct {
 	cur    pqarrow.RecordReader
 	order  []int // cur's columns in the requested order
 	outSch *arrow.Schema
+	fixed  []int // output columns to turn back into fixed-size lists
 }
 
 func (r *parquetReader) openFile(i int) error {
@@ -99,14 +104,132 @@ func (r *parquetReader) openFile(i int) error {
 			order[i] = got.FieldIndices(name)[0]
 		}
 	}
-	outSch := stripFieldIDs(projectSchema(got, order))
+	outSch, fixed := restoreFixed(stripFieldIDs(projectSchema(got, order)))
 	if r.schema != nil && !r.schema.Equal(outSch) {
 		rr.Release()
 		pf.Close()
 		return fmt.Errorf("arrowio: %s: schema differs from %s's:\n%s\nwant:\n%s", path, r.files[0], outSch, r.schema)
 	}
-	r.f, r.pf, r.cur, r.order, r.outSch, r.next = f, pf, rr, order, outSch, i+1
+	r.f, r.pf, r.cur, r.order, r.outSch, r.fixed, r.next = f, pf, rr, order, outSch, fixed, i+1
 	return nil
+}
+
+// restoreFixed gives the list fields that NewParquetWriter wrote for
+// fixed-size lists their type back.
+func restoreFixed(s *arrow.Schema) (*arrow.Schema, []int) {
+	var fixed []int
+	fields := s.Fields()
+	for i, f := range fields {
+		k := f.Metadata.FindKey(fixedSizeKey)
+		lt, ok := f.Type.(*arrow.ListType)
+		if k < 0 || !ok {
+			continue
+		}
+		n, err := strconv.Atoi(f.Metadata.Values()[k])
+		if err != nil || n <= 0 {
+			continue
+		}
+		var keys, vals []string
+		for j, key := range f.Metadata.Keys() {
+			if key != fixedSizeKey {
+				keys = append(keys, key)
+				vals = append(vals, f.Metadata.Values()[j])
+			}
+		}
+		elem := lt.ElemField()
+		elem.Name = "item"
+		fields[i].Type = arrow.FixedSizeListOfField(int32(n), elem)
+		fields[i].Metadata = arrow.NewMetadata(keys, vals)
+		fixed = append(fixed, i)
+	}
+	if fixed == nil {
+		return s, nil
+	}
+	md := s.Metadata()
+	return arrow.NewSchema(fields, &md), fixed
+}
+
+func (r *parquetReader) restore(b arrow.RecordBatch) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, len(r.order))
+	for i, j := range r.order {
+		cols[i] = b.Column(j)
+	}
+	for _, i := range r.fixed {
+		f, err := listToFixed(cols[i].(*array.List), r.schema.Field(i).Type.(*arrow.FixedSizeListType), r.opts.Allocator)
+		if err != nil {
+			return nil, fmt.Errorf("arrowio: %s column %q: %w", r.files[r.next-1], r.schema.Field(i).Name, err)
+		}
+		defer f.Release()
+		cols[i] = f
+	}
+	return array.NewRecordBatch(r.schema, cols, b.NumRows()), nil
+}
+
+// listToFixed converts a list array whose entries all have typ's length
+// (NULL entries: none) into a fixed-size list array. Without NULLs it shares
+// the child.
+func listToFixed(a *array.List, typ *arrow.FixedSizeListType, mem memory.Allocator) (arrow.Array, error) {
+	rows := a.Len()
+	n := int64(typ.Len())
+	child := a.ListValues()
+	var pieces []arrow.Array
+	defer func() {
+		for _, p := range pieces {
+			p.Release()
+		}
+	}()
+	var bits []byte
+	if a.NullN() > 0 {
+		bits = make([]byte, bitutil.BytesForBits(int64(rows)))
+	}
+	runStart, runEnd := int64(-1), int64(-1) // the current run of child elements
+	flush := func() {
+		if runStart >= 0 && runEnd > runStart {
+			pieces = append(pieces, array.NewSlice(child, runStart, runEnd))
+		}
+		runStart, runEnd = -1, -1
+	}
+	for i := 0; i < rows; i++ {
+		if a.IsNull(i) {
+			flush()
+			pieces = append(pieces, array.MakeArrayOfNull(mem, typ.Elem(), int(n)))
+			continue
+		}
+		if bits != nil {
+			bitutil.SetBit(bits, i)
+		}
+		s, e := a.ValueOffsets(i)
+		if e-s != n {
+			return nil, fmt.Errorf("%w: row %d: expected %d elements, got %d", ErrListLength, i, n, e-s)
+		}
+		if s != runEnd {
+			flush()
+			runStart = s
+		}
+		runEnd = e
+	}
+	flush()
+	var values arrow.Array
+	switch len(pieces) {
+	case 0:
+		values = array.MakeArrayOfNull(mem, typ.Elem(), 0)
+	case 1:
+		values = pieces[0]
+		values.Retain()
+	default:
+		var err error
+		if values, err = array.Concatenate(pieces, mem); err != nil {
+			return nil, err
+		}
+	}
+	defer values.Release()
+	var validity *memory.Buffer
+	if bits != nil {
+		validity = memory.NewBufferBytes(bits)
+	}
+	data := array.NewData(typ, rows, []*memory.Buffer{validity}, []arrow.ArrayData{values.Data()}, a.NullN(), 0)
+	defer data.Release()
+	return array.MakeFromData(data), nil
 }
 
 // stripFieldIDs drops the "PARQUET:field_id" field metadata the reader
@@ -151,7 +274,10 @@ func (r *parquetReader) Read() (arrow.RecordBatch, error) {
 		if err == nil && b != nil && b.NumRows() > 0 {
 			// A new batch (the record reader releases b on the next Read)
 			// in the requested order, with the schema without field ids.
-			return project(b, r.schema, r.order), nil
+			if r.fixed == nil {
+				return project(b, r.schema, r.order), nil
+			}
+			return r.restore(b)
 		}
 		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("arrowio: %s: %w", r.files[r.next-1], err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -128,10 +129,10 @@ func parquetCodec(name string) (compress.Compression, error) {
 // NewParquetWriter writes Parquet to w, one row group per batch (a batch
 // over 1Mi rows is split), so memory follows the batch size. The Arrow
 // schema is stored in the file so types like float16, large_string or
-// dictionaries come back as written, with one exception: fixed_size_list
-// columns are stored as (and read back as) list columns, because arrow-go's
-// Parquet writer cannot write a fixed-size list with NULL entries. Closing
-// closes w if it is an io.Closer.
+// dictionaries come back as written. Fixed_size_list columns are written as
+// Parquet lists (arrow-go's Parquet writer cannot write a fixed-size list
+// with NULL entries) marked in the stored schema, and OpenParquet turns them
+// back into fixed-size lists. Closing closes w if it is an io.Closer.
 func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (Writer, error) {
 	if opts.Allocator == nil {
 		opts.Allocator = memory.DefaultAllocator
@@ -163,13 +164,21 @@ type parquetWriter struct {
 	closed bool
 }
 
-// listSchema replaces the top-level fixed_size_list fields by lists.
+// fixedSizeKey is the field metadata that marks a list column written for
+// a fixed_size_list, with the size, so that the reader restores the type.
+const fixedSizeKey = "arrowio.fixed_size_list"
+
+// listSchema replaces the top-level fixed_size_list fields by lists marked
+// with fixedSizeKey.
 func listSchema(schema *arrow.Schema) (*arrow.Schema, []int) {
 	var fsl []int
 	fields := schema.Fields()
 	for i, f := range fields {
 		if t, ok := f.Type.(*arrow.FixedSizeListType); ok {
 			fields[i].Type = arrow.ListOfField(t.ElemField())
+			keys := append(f.Metadata.Keys(), fixedSizeKey)
+			vals := append(f.Metadata.Values(), strconv.Itoa(int(t.Len())))
+			fields[i].Metadata = arrow.NewMetadata(keys, vals)
 			fsl = append(fsl, i)
 		}
 	}

@@ -357,6 +357,10 @@ func TestDuckDBWriterModes(t *testing.T) {
 	if n := readTable(t, db, "SELECT count(*), count(f64), count(lst) FROM copy")[0]; fmt.Sprint(n) != "[5000 4000 4286]" {
 		t.Errorf("counts %v", n)
 	}
+	types := readTable(t, db, "SELECT typeof(emb), typeof(lst), typeof(dec), typeof(s) FROM copy LIMIT 1")[0]
+	if fmt.Sprint(types) != "[FLOAT[3] DOUBLE[] DECIMAL(12,2) VARCHAR]" {
+		t.Errorf("column types %v", types)
+	}
 	if err := load("copy", arrowio.TableCreate); err == nil || !strings.Contains(err.Error(), "copy") {
 		t.Errorf("create over an existing table: %v", err)
 	}
