@@ -185,8 +185,9 @@ func (o *optimizer) stepRange(lo, hi int) {
 			p[i] -= lr * d
 		}
 	case OptAdam, OptAdamW:
-		b1, b2, eps := float32(o.b1), float32(o.b2), float32(o.eps)
-		stepSize, bc2Sqrt, decay := o.stepSize, o.bc2Sqrt, o.decay
+		b2, eps := float32(o.b2), float32(o.eps)
+		c1, c2 := float32(1-o.b1), float32(1-o.b2)
+		stepSize, invBc2Sqrt, decay := o.stepSize, 1/o.bc2Sqrt, o.decay
 		adamW := o.name == OptAdamW
 		mv, vv := o.m[lo:hi], o.v[lo:hi]
 		p, mv, vv = p[:len(g)], mv[:len(g)], vv[:len(g)]
@@ -196,10 +197,12 @@ func (o *optimizer) stepRange(lo, hi int) {
 			} else {
 				gi += wd * p[i]
 			}
-			m := mv[i] + (1-b1)*(gi-mv[i])
-			v := b2*vv[i] + (1-b2)*gi*gi
+			m := mv[i] + c1*(gi-mv[i])
+			v := b2*vv[i] + c2*gi*gi
 			mv[i], vv[i] = m, v
-			denom := float32(math.Sqrt(float64(v)))/bc2Sqrt + eps
+			// PyTorch divides by sqrt(bc2); multiplying by its inverse saves
+			// a division (the update is bound by division and square root).
+			denom := float32(math.Sqrt(float64(v)))*invBc2Sqrt + eps
 			p[i] -= stepSize * m / denom
 		}
 	case OptRMSprop:
