@@ -69,10 +69,11 @@
 // Create chooses by extension like Open. Parquet is zstd-compressed by
 // default (WriterOptions.Compression: zstd, snappy, gzip, lz4, none), one row
 // group per batch, with the Arrow schema stored so that types come back as
-// written, except that fixed_size_list columns are stored as, and read back
-// as, list columns: arrow-go's Parquet writer cannot write a fixed-size list
-// with NULL entries (a NULL probability vector, for one). CSV writes a header
-// and NULL as an empty field. IPC writes the file format (or the stream
+// written. Parquet has no fixed-size list, and arrow-go's writer cannot write
+// a fixed_size_list with NULL entries (a NULL probability vector, for one),
+// so such columns are written as lists marked in the stored schema, and
+// OpenParquet makes them fixed-size lists again; other readers (DuckDB,
+// pandas) see a list. CSV writes a header and NULL as an empty field. IPC writes the file format (or the stream
 // format for .arrows), optionally zstd or lz4 compressed.
 //
 // NewDuckDBWriter writes a DuckDB table in mode TableCreate (fail if it
