@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/csv"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dense-ml/dense/internal/demodata"
+)
+
+// writeCustomersCSV writes n generated customers to dir/customers.csv.
+func writeCustomersCSV(t *testing.T, dir string, n int) string {
+	t.Helper()
+	c, err := demodata.GenerateCustomers(n, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "customers.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteCSV(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// parseCSV parses dense sql --format csv output into header and rows.
+func parseCSV(t *testing.T, s string) ([]string, [][]string) {
+	t.Helper()
+	recs, err := csv.NewReader(strings.NewReader(s)).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("not CSV (%v):\n%s", err, s)
+	}
+	return recs[0], recs[1:]
+}
+
+func num(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("%q is not a number", s)
+	}
+	return v
+}
+
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("missing picture: %v", err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatalf("%s is not a PNG: %v", path, err)
+	}
+}
+
+// The whole user journey through the built binary: train two models on a
+// CSV file, score in SQL, score to a file, check Go and SQL scoring agree,
+// evaluate, list, delete.
+func TestEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	writeCustomersCSV(t, dir, 3000)
+	env := []string{"DENSE_MODELS=" + filepath.Join(dir, "models"), "HOME=" + dir}
+
+	r := mustRun(t, dir, env, "train", "--data", "customers.csv", "--target", "churned",
+		"--exclude", "customer_id,segment", "--name", "churn", "--epochs", "8", "--seed", "3")
+	for _, want := range []string{"churn@1: binary on churned", "Total params:", "roc_auc", "Registered churn@1 in "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("train output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r.stderr != "" {
+		t.Errorf("stderr is not a terminal, so no progress bars, but got:\n%s", r.stderr)
+	}
+	checkPNG(t, filepath.Join(dir, "models", "churn", "1", "history.png"))
+	mustRun(t, dir, env, "train", "--data", "customers.csv", "--target", "segment",
+		"--exclude", "customer_id,churned", "--epochs", "10", "--hidden", "32,16")
+
+	// Score in SQL, straight from the CSV file.
+	r = mustRun(t, dir, env, "sql", "--format", "csv", "-c", `
+		SELECT region, avg(dense_predict('churn', c)) AS p, count(*) AS n
+		FROM 'customers.csv' c GROUP BY region ORDER BY region`)
+	head, rows := parseCSV(t, r.stdout)
+	if strings.Join(head, ",") != "region,p,n" || len(rows) != 5 {
+		t.Fatalf("unexpected result:\n%s", r.stdout)
+	}
+	p := map[string]float64{}
+	total := 0.0
+	for _, row := range rows {
+		p[row[0]] = num(t, row[1])
+		total += num(t, row[2])
+		if v := p[row[0]]; !(v > 0 && v < 1) {
+			t.Errorf("region %s: mean churn probability %v outside (0, 1)", row[0], v)
+		}
+	}
+	if total != 3000 {
+		t.Errorf("scored %v rows, want 3000", total)
+	}
+	if p["south"] <= p["north"] {
+		t.Errorf("the south churns more than the north in the data, the model says %v", p)
+	}
+	r = mustRun(t, dir, env, "sql", "--format", "csv", "-c",
+		`SELECT avg((dense_predict_label('segment', c) = segment)::INT) AS acc FROM 'customers.csv' c`)
+	if _, rows := parseCSV(t, r.stdout); num(t, rows[0][0]) < 0.85 {
+		t.Errorf("segment accuracy in SQL %s, want ≥ 0.85", rows[0][0])
+	}
+
+	// Score to a Parquet file; the Go scores equal SQL's.
+	r = mustRun(t, dir, env, "score", "--model", "churn@1", "--data", "customers.csv", "--out", "scored.parquet")
+	if !strings.Contains(r.stdout, "Scored 3,000 rows with churn@1") {
+		t.Errorf("score output: %s", r.stdout)
+	}
+	r = mustRun(t, dir, env, "sql", "--format", "csv", "-c", `
+		SELECT count(*) AS n, max(abs(prediction - dense_predict('churn', s))) AS diff,
+		       count(*) FILTER (WHERE predicted_label = 'true') AS positives
+		FROM 'scored.parquet' s`)
+	_, rows = parseCSV(t, r.stdout)
+	if rows[0][0] != "3000" || num(t, rows[0][1]) > 1e-6 {
+		t.Errorf("Go scores and SQL scores differ: %v", rows)
+	}
+
+	// Evaluate, with the confusion matrix drawn.
+	r = mustRun(t, dir, env, "eval", "--model", "segment", "--data", "customers.csv", "--plot", "cm.png")
+	for _, want := range []string{"Evaluated segment@1 (multiclass) on 3,000 rows", "accuracy", "Confusion matrix", `true\pred`, "Scoring latency per 1,000 rows"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("eval output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	checkPNG(t, filepath.Join(dir, "cm.png"))
+	r = mustRun(t, dir, env, "eval", "--model", "churn", "--data", "customers.csv")
+	if m := regexp.MustCompile(`accuracy\s+([0-9.]+)`).FindStringSubmatch(r.stdout); m == nil || num(t, m[1]) < 0.7 {
+		t.Errorf("churn eval accuracy missing or low:\n%s", r.stdout)
+	}
+
+	// List, show, delete.
+	r = mustRun(t, dir, env, "models")
+	if !strings.Contains(r.stdout, "churn") || !strings.Contains(r.stdout, "segment") || !strings.Contains(r.stdout, "2 rows") {
+		t.Errorf("models list:\n%s", r.stdout)
+	}
+	r = mustRun(t, dir, env, "models", "show", "segment")
+	if !strings.Contains(r.stdout, "region") || !strings.Contains(r.stdout, "one-hot") {
+		t.Errorf("models show lacks the inputs:\n%s", r.stdout)
+	}
+	mustRun(t, dir, env, "models", "rm", "churn@1")
+	checkUserError(t, runBin(t, dir, "", env, "models", "show", "churn@1"), `unknown model "churn"`, "available: segment")
+	checkUserError(t, runBin(t, dir, "", env, "sql", "-c", "SELECT dense_predict('churn', c) FROM 'customers.csv' c"), "churn")
+}
+
+// dense demo runs end to end, under a minute, and its SQL finds what the
+// data holds.
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"HOME=" + dir}
+	start := time.Now()
+	r := mustRun(t, dir, env, "demo", "--customers", "5000", "--db", "shop.duckdb")
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("the demo took %v, want under a minute", d)
+	}
+	for _, want := range []string{
+		"1. Generated 5,000 customers", "2. Training the segment classifier", "3. Training the churn model",
+		"Registered segment@1 in models", "Registered churn@1 in models",
+		"-- Customers per predicted segment", "-- Average churn probability by region", "Done in",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	checkPNG(t, filepath.Join(dir, "models", "churn", "1", "history.png"))
+	// The kept database holds the table; the demo SQL runs again from the file.
+	r = mustRun(t, dir, env, "sql", "--db", "shop.duckdb", "--format", "csv", "-c", `
+		SELECT region, avg(dense_predict('churn', c)) AS p FROM customers c GROUP BY region ORDER BY p DESC`)
+	_, rows := parseCSV(t, r.stdout)
+	if len(rows) != 5 || rows[0][0] != "south" {
+		t.Errorf("the south should have the highest predicted churn:\n%s", r.stdout)
+	}
+	r = mustRun(t, dir, env, "sql", "--db", "shop.duckdb", filepath.Join(mustAbs(t, "."), "demo.sql"))
+	if strings.Count(r.stdout, "┌") != 3 {
+		t.Errorf("demo.sql should print three tables:\n%s", r.stdout)
+	}
+	if t.Failed() {
+		t.Log(r.stdout)
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// sql/demo.sql is a copy of the demo's embedded SQL for people browsing the
+// repository; -update rewrites it.
+func TestDemoSQLCopy(t *testing.T) {
+	path := filepath.Join("..", "..", "sql", "demo.sql")
+	if *update {
+		if err := os.WriteFile(path, []byte(demoSQL), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != demoSQL {
+		t.Errorf("sql/demo.sql differs from cmd/dense/demo.sql; run go test ./cmd/dense -update")
+	}
+}
