@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,9 @@ var ErrCSVValue = errors.New("value does not fit the column type")
 // column that is NULL in every sampled row is a string column. A later row
 // whose value does not fit the inferred type stops the stream with an error
 // naming the file, line, column and value (wrapping ErrCSVValue); pass an
-// explicit Schema or a larger InferRows then. Fields equal to one of
+// explicit Schema or a larger InferRows then. An explicit schema must name
+// every header column that is read (with Options.Columns, only those).
+// Fields equal to one of
 // Options.NullValues (default: the empty string) are NULL in every column.
 func OpenCSV(path string, opts Options) (Reader, error) {
 	f, err := os.Open(path)
@@ -72,6 +75,10 @@ func NewCSVReader(r io.Reader, name string, opts Options) (*CSVReader, error) {
 		for i, h := range header {
 			idx := opts.Schema.FieldIndices(h)
 			if len(idx) == 0 {
+				if len(opts.Columns) > 0 && !slices.Contains(opts.Columns, h) {
+					types[i] = arrow.BinaryTypes.String // projected away: never parsed
+					continue
+				}
 				return nil, fmt.Errorf("arrowio: %s: header column %q is not in the explicit schema (fields: %s)", name, h, columnList(opts.Schema))
 			}
 			t := opts.Schema.Field(idx[0]).Type

@@ -461,6 +461,17 @@ func TestCSVExplicitSchemaDelimiterNulls(t *testing.T) {
 	if _, err := Open(path, Options{Schema: arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int64}}, nil)}); err == nil || !strings.Contains(err.Error(), `"b"`) {
 		t.Errorf("schema lacking a column: %v", err)
 	}
+	// With a projection, the schema only needs the projected columns.
+	r, err = Open(path, Options{Allocator: mem, Columns: []string{"a"}, Schema: arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int32}}, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs2, err := ReadAll(r)
+	r.Close()
+	if err != nil || len(bs2) != 1 || bs2[0].NumCols() != 1 || bs2[0].Column(0).(*array.Int32).Value(1) != 40000 {
+		t.Errorf("projected explicit schema: %v %v", bs2, err)
+	}
+	releaseAll(bs2)
 	// A ragged row.
 	os.WriteFile(path, []byte("a\tb\tc\n1\t2\n"), 0o644)
 	r, err = Open(path, Options{Allocator: mem})
