@@ -1,6 +1,18 @@
 package nn
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
+
+// asBits views float32s as their IEEE-754 bit patterns, so the relu loops
+// work on integers without moving each value between register files.
+func asBits(f []float32) []uint32 {
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&f[0])), len(f))
+}
 
 // actKind is a compiled activation name.
 type actKind uint8
@@ -44,8 +56,9 @@ func activate(k actKind, alpha float32, z, a []float32, width int) {
 	case actLinear:
 		copy(a, z)
 	case actReLU:
-		for i, v := range z {
-			a[i] = max(v, 0)
+		ab := asBits(a)
+		for i, u := range asBits(z) {
+			ab[i] = u &^ uint32(int32(u)>>31) // max(v, 0) without a branch; -0 → +0
 		}
 	case actLeakyReLU:
 		for i, v := range z {
@@ -118,12 +131,13 @@ func activationGrad(k actKind, alpha float32, z, a, da, dz []float32, width int)
 	case actLinear:
 		copy(dz, da)
 	case actReLU:
-		for i, v := range z {
-			if v > 0 {
-				dz[i] = da[i]
-			} else {
-				dz[i] = 0
-			}
+		// Branch-free: on real data the sign of z is a coin toss, and a
+		// mispredicted branch per element costs more than the bit arithmetic.
+		// keep is all ones when z > 0 (as a signed integer, its bits are > 0).
+		zb, gb, db := asBits(z), asBits(da[:len(z)]), asBits(dz[:len(z)])
+		for i, u := range zb {
+			keep := uint32(-int64(int32(u)) >> 63)
+			db[i] = gb[i] & keep
 		}
 	case actLeakyReLU:
 		for i, v := range z {
