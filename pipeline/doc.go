@@ -36,7 +36,10 @@
 //
 // Each feature's transforms come from TrainConfig.Defaults, or
 // TrainConfig.Transforms[name] for that column (zero fields take the
-// built-in defaults). The fitted values are stored in the model's
+// built-in defaults). A default that does not fit a column's kind is
+// skipped for that column (a default scaling or log1p for a categorical
+// column, an imputation for a vector); set on the column itself it is an
+// error. The fitted values are stored in the model's
 // nn.Spec.Inputs, and nn.Encoder applies them identically when training,
 // when scoring here and when scoring in SQL: there is no training/serving
 // skew.

@@ -62,6 +62,58 @@ type FeatureOptions struct {
 type Feature struct {
 	Name string
 	FeatureOptions
+	// inherited marks the options that came from defaults for all features
+	// rather than from this column's own settings: those that do not apply
+	// to the column's kind (scaling a categorical, say) are dropped instead
+	// of being errors.
+	inherited inheritMask
+}
+
+// inheritMask flags FeatureOptions fields taken from defaults.
+type inheritMask uint16
+
+const (
+	inhScale inheritMask = 1 << iota
+	inhImpute
+	inhIndicator
+	inhLog1p
+	inhClip
+	inhAll inheritMask = 1<<iota - 1
+)
+
+// dropInapplicable removes inherited options that do not fit kind.
+func (o *FeatureOptions) dropInapplicable(kind string, inh inheritMask) {
+	switch kind {
+	case KindCategorical:
+		if inh&inhScale != 0 {
+			o.Scale = ""
+		}
+		if inh&inhImpute != 0 && (o.Impute == ImputeMean || o.Impute == ImputeMedian) {
+			o.Impute = ""
+		}
+		if inh&inhLog1p != 0 {
+			o.Log1p = false
+		}
+		if inh&inhClip != 0 {
+			o.Clip = nil
+		}
+	case KindVector:
+		if inh&inhImpute != 0 {
+			o.Impute = ImputeNone
+		}
+		if inh&inhIndicator != 0 {
+			o.Indicator = false
+		}
+		if inh&inhLog1p != 0 {
+			o.Log1p = false
+		}
+		if inh&inhClip != 0 {
+			o.Clip = nil
+		}
+	}
+	if inh&inhIndicator != 0 && o.Impute == ImputeNone {
+		o.Indicator = false
+	}
 }
 
 // welford accumulates a mean and a population variance in one pass.
@@ -152,6 +204,7 @@ func (ff *featureFit) resolve(typ arrow.DataType) error {
 	default:
 		return fmt.Errorf("unknown kind %q (want auto, numeric, categorical or vector)", o.Kind)
 	}
+	o.dropInapplicable(o.Kind, ff.inherited)
 	switch o.Scale {
 	case "":
 		if o.Kind != KindCategorical {

@@ -274,3 +274,33 @@ type writerFunc func(arrow.RecordBatch) error
 
 func (f writerFunc) Write(b arrow.RecordBatch) error { return f(b) }
 func (f writerFunc) Close() error                    { return nil }
+
+// The commented example spec runs as written on data of its shape.
+func TestExampleSpecRuns(t *testing.T) {
+	dir := t.TempDir()
+	example, err := os.ReadFile(filepath.Join("testdata", "churn.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "churn.yaml"), example, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeCustomersCSV(t, filepath.Join(dir, "customers.csv"), 1000, 3)
+	spec, err := LoadSpec(filepath.Join(dir, "churn.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Train.Entry.Ref() != "churn@1" || res.Scored != 1000 || res.Sink != filepath.Join(dir, "churn_scores.parquet") {
+		t.Errorf("entry %s, scored %d into %s", res.Train.Entry.Ref(), res.Scored, res.Sink)
+	}
+	if acc := res.Train.Metrics["accuracy"]; acc < 0.85 {
+		t.Errorf("example spec: validation accuracy %v", acc)
+	}
+	if l := res.Train.Model.Spec().Labels; l[1] != "yes" {
+		t.Errorf("labels %v", l)
+	}
+}

@@ -449,25 +449,27 @@ func (t *TransformSpec) validate(key string, errs *specErrors) {
 	}
 }
 
-// over fills the keys unset in t from d.
-func (t TransformSpec) over(d TransformSpec) TransformSpec {
+// over fills the keys unset in t from d and reports which it filled.
+func (t TransformSpec) over(d TransformSpec) (TransformSpec, inheritMask) {
+	var inh inheritMask
 	if t.Kind == "" {
 		t.Kind = d.Kind
 	}
 	if t.Scale == "" {
-		t.Scale = d.Scale
+		t.Scale, inh = d.Scale, inh|inhScale
 	}
 	if t.Impute == "" {
 		t.Impute, t.FillValue, t.FillCategory = d.Impute, d.FillValue, d.FillCategory
+		inh |= inhImpute
 	}
 	if t.Indicator == nil {
-		t.Indicator = d.Indicator
+		t.Indicator, inh = d.Indicator, inh|inhIndicator
 	}
 	if t.Log1p == nil {
-		t.Log1p = d.Log1p
+		t.Log1p, inh = d.Log1p, inh|inhLog1p
 	}
 	if t.Clip == nil {
-		t.Clip = d.Clip
+		t.Clip, inh = d.Clip, inh|inhClip
 	}
 	if t.MaxCategories == nil {
 		t.MaxCategories = d.MaxCategories
@@ -475,7 +477,7 @@ func (t TransformSpec) over(d TransformSpec) TransformSpec {
 	if t.UnknownBucket == nil {
 		t.UnknownBucket = d.UnknownBucket
 	}
-	return t
+	return t, inh
 }
 
 // options converts to FeatureOptions.
@@ -523,8 +525,10 @@ func (s *Spec) TrainConfig() TrainConfig {
 	}
 	if len(s.Features.Columns) > 0 {
 		c.Transforms = map[string]FeatureOptions{}
+		c.inherited = map[string]inheritMask{}
 		for name, t := range s.Features.Columns {
-			c.Transforms[name] = t.over(s.Features.Defaults).options()
+			merged, inh := t.over(s.Features.Defaults)
+			c.Transforms[name], c.inherited[name] = merged.options(), inh
 		}
 	}
 	if v := s.Architecture.Dropout; v != nil {

@@ -43,7 +43,9 @@ type TrainConfig struct {
 	Exclude  []string
 	// Defaults are the transforms of every feature not in Transforms;
 	// Transforms[name] replaces them for one column. Zero fields take the
-	// package defaults (see FeatureOptions).
+	// package defaults (see FeatureOptions). A default that does not fit a
+	// column's kind is skipped for it (Defaults.Scale does not apply to a
+	// categorical column); in Transforms it is an error.
 	Transforms map[string]FeatureOptions
 	Defaults   FeatureOptions
 
@@ -85,6 +87,10 @@ type TrainConfig struct {
 	// OnEvent, when set, receives progress events. It runs on the training
 	// goroutine: keep it quick.
 	OnEvent func(Event)
+
+	// inherited marks, per column of Transforms, the options a spec took
+	// from its defaults (see Feature).
+	inherited map[string]inheritMask
 }
 
 // Event kinds.
@@ -438,10 +444,11 @@ func (c *TrainConfig) features(schema *arrow.Schema) ([]Feature, error) {
 	out := make([]Feature, len(names))
 	for i, n := range names {
 		o, ok := c.Transforms[n]
+		inh := c.inherited[n]
 		if !ok {
-			o = c.Defaults
+			o, inh = c.Defaults, inhAll
 		}
-		out[i] = Feature{Name: n, FeatureOptions: o}
+		out[i] = Feature{Name: n, FeatureOptions: o, inherited: inh}
 	}
 	return out, nil
 }
