@@ -17,6 +17,7 @@ type scratch struct {
 	x    []float32 // rows × inW encoded features
 	out  []float32 // rows × outW predictions
 	null []bool    // row gives NULL
+	bad  []error   // row has a value that fails the query, unless the row gives NULL
 	base []int     // formList: where each row's elements start in the child vector; otherwise the row itself
 	f64  []float64 // one vector input's elements, for preprocessing
 	ws   *nn.Workspace
@@ -41,8 +42,10 @@ func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
 	s.x = growSlice(s.x, n*p.inW)
 	s.out = growSlice(s.out, n*p.outW)
 	s.null = growSlice(s.null, n)
+	s.bad = growSlice(s.bad, n)
 	s.base = growSlice(s.base, n)
 	clear(s.null)
+	clear(s.bad)
 
 	if err := p.encode(in, n, s); err != nil {
 		return err
@@ -124,25 +127,53 @@ func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
 			return err
 		}
 	}
+	// A bad value fails the query only if its row does not give NULL anyway,
+	// so the outcome does not depend on the order of the inputs.
+	for r, err := range s.bad {
+		if err != nil && !s.null[r] {
+			return err
+		}
+	}
 	return nil
 }
 
-// encodeErr turns an encoder error into the row's fate: missing values (NULL,
-// NaN) make the row NULL; anything else fails the query.
-func (p *plan) encodeErr(err error, null *bool) error {
-	if errors.Is(err, nn.ErrMissing) {
-		*null = true
-		return nil
+// rowErr records an encoder error for row r: a missing value (NULL, NaN)
+// makes the row NULL; anything else is the row's error.
+func (p *plan) rowErr(s *scratch, r int, err error) {
+	switch {
+	case errors.Is(err, nn.ErrMissing):
+		s.null[r] = true
+	case s.bad[r] == nil:
+		s.bad[r] = fmt.Errorf("%s: %s", p.prefix(), strings.TrimPrefix(err.Error(), "nn: "))
 	}
-	return fmt.Errorf("%s: %s", p.prefix(), strings.TrimPrefix(err.Error(), "nn: "))
 }
 
-func (p *plan) errInf(f *feed) error {
-	return p.encodeErr(fmt.Errorf("nn: input %q: %w (or beyond float32's range)", f.name, nn.ErrNotFinite), nil)
+func (p *plan) rowInf(s *scratch, r int, f *feed) {
+	p.rowErr(s, r, fmt.Errorf("nn: input %q: %w (or beyond float32's range)", f.name, nn.ErrNotFinite))
 }
 
 func (p *plan) encodeNumbers(f *feed, src *vec, s *scratch) error {
 	w, off := p.inW, p.enc.Offset(f.input)
+	if f.pass && p.form != formList && src.mask == nil {
+		// The common case: a column with no NULLs feeding an input without
+		// preprocessing; one tight loop per storage type.
+		n := len(s.null)
+		fail := func(r int) { p.rowInf(s, r, f) }
+		switch src.typ.id {
+		case mapping.TypeFloat:
+			copyColumn(s, unsafe.Slice((*float32)(src.data), n), w, off, fail)
+		case mapping.TypeDouble:
+			copyColumn(s, unsafe.Slice((*float64)(src.data), n), w, off, fail)
+		case mapping.TypeInteger:
+			copyColumn(s, unsafe.Slice((*int32)(src.data), n), w, off, fail)
+		case mapping.TypeBigInt:
+			copyColumn(s, unsafe.Slice((*int64)(src.data), n), w, off, fail)
+		default:
+			goto general
+		}
+		return nil
+	}
+general:
 	for r, b := range s.base[:len(s.null)] {
 		if s.null[r] {
 			continue
@@ -158,19 +189,39 @@ func (p *plan) encodeNumbers(f *feed, src *vec, s *scratch) error {
 			case !valid || v != v:
 				s.null[r] = true
 			case v-v != 0 || float32(v)-float32(v) != 0:
-				return p.errInf(f)
+				p.rowInf(s, r, f)
 			default:
 				s.x[r*w+off] = float32(v)
 			}
 			continue
 		}
 		if err := p.enc.Number(f.input, v, valid, s.x[r*w:(r+1)*w]); err != nil {
-			if err := p.encodeErr(err, &s.null[r]); err != nil {
-				return err
-			}
+			p.rowErr(s, r, err)
 		}
 	}
 	return nil
+}
+
+// copyColumn copies a NULL-free column into the feature matrix at column
+// off; NaN makes the row NULL, ±Inf (or a DOUBLE beyond float32's range)
+// calls fail.
+func copyColumn[T float32 | float64 | int32 | int64](s *scratch, col []T, w, off int, fail func(r int)) {
+	x, null := s.x, s.null
+	for r, v := range col {
+		if null[r] { // NULL already (another input, a NULL STRUCT): nothing to check
+			continue
+		}
+		f := float32(v)
+		if f-f != 0 { // NaN or ±Inf
+			if f != f {
+				null[r] = true
+			} else {
+				fail(r)
+			}
+			continue
+		}
+		x[r*w+off] = f
+	}
 }
 
 func (p *plan) encodeVectors(f *feed, src *vec, s *scratch) error {
@@ -211,15 +262,13 @@ func (p *plan) encodeVectors(f *feed, src *vec, s *scratch) error {
 			case runMissing:
 				s.null[r] = true
 			case runInf:
-				return p.errInf(f)
+				p.rowInf(s, r, f)
 			}
 			continue
 		}
 		elems.gather64(s.f64, start)
 		if err := p.enc.Vector(f.input, s.f64, row); err != nil {
-			if err := p.encodeErr(err, &s.null[r]); err != nil {
-				return err
-			}
+			p.rowErr(s, r, err)
 		}
 	}
 	return nil
@@ -237,9 +286,7 @@ func (p *plan) encodeCategories(f *feed, src *vec, s *scratch) error {
 			str = src.category(r)
 		}
 		if err := p.enc.Category(f.input, str, valid, s.x[r*w:(r+1)*w]); err != nil {
-			if err := p.encodeErr(err, &s.null[r]); err != nil {
-				return err
-			}
+			p.rowErr(s, r, err)
 		}
 	}
 	return nil
