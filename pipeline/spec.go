@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -145,7 +146,14 @@ func ParseSpec(data []byte) (*Spec, error) {
 	var s Spec
 	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
 	if err := dec.Decode(&s); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("pipeline: spec: the spec is empty")
+		}
 		return nil, fmt.Errorf("pipeline: spec: %w", yamlError(data, err))
+	}
+	var more any
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return nil, errors.New("pipeline: spec: more than one YAML document (---); a spec is one document")
 	}
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("pipeline: spec: %w", err)
@@ -443,6 +451,9 @@ func (t *TransformSpec) validate(key string, errs *specErrors) {
 		} else if !(t.Clip[0] <= t.Clip[1]) {
 			errs.add(key+".clip", "min %v is greater than max %v", t.Clip[0], t.Clip[1])
 		}
+	}
+	if t.Indicator != nil && *t.Indicator && t.Impute == ImputeNone {
+		errs.add(key+".indicator", "needs an imputation (impute is none)")
 	}
 	if t.MaxCategories != nil && *t.MaxCategories < 1 {
 		errs.add(key+".max_categories", "must be ≥ 1, got %d", *t.MaxCategories)

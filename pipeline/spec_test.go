@@ -65,6 +65,10 @@ func TestSpecErrors(t *testing.T) {
 		{validSpec + "training:\n  epochs: many\n", []string{"training.epochs: want a whole number", `"many"`}},
 		{validSpec + "architecture:\n  hidden: [8, wide]\n", []string{"architecture.hidden[1]: want a whole number"}},
 		{validSpec + "training: [1]\n", []string{"training:", "mapping"}},
+		{"", []string{"the spec is empty"}},
+		{"# only a comment\n", []string{"the spec is empty"}},
+		{validSpec + "---\ntarget: z\n", []string{"more than one YAML document"}},
+		{"target: [1\n", []string{"line 1"}},
 		// Validation: every kind of value mistake names its key.
 		{validSpec + "training:\n  epochs: 0\n", []string{"training.epochs: must be ≥ 1, got 0"}},
 		{validSpec + "training:\n  batch_size: -1\n", []string{"training.batch_size: must be ≥ 1, got -1"}},
@@ -82,6 +86,7 @@ func TestSpecErrors(t *testing.T) {
 		{validSpec + "features:\n  columns:\n    x: {kind: text}\n", []string{`features.columns.x.kind: must be auto, numeric`}},
 		{validSpec + "features:\n  columns:\n    x: {clip: [5, 1]}\n", []string{"features.columns.x.clip: min 5 is greater than max 1"}},
 		{validSpec + "features:\n  columns:\n    x: {clip: [5]}\n", []string{"features.columns.x.clip: must be [min, max], got 1 values"}},
+		{validSpec + "features:\n  columns:\n    x: {impute: none, indicator: true}\n", []string{"features.columns.x.indicator: needs an imputation (impute is none)"}},
 		{validSpec + "features:\n  columns:\n    x: {max_categories: 0}\n", []string{"features.columns.x.max_categories: must be ≥ 1, got 0"}},
 		{validSpec + "features:\n  columns:\n    x: {fill_value: 3}\n", []string{"features.columns.x: fill_value and fill_category go with impute: constant"}},
 		{validSpec + "features:\n  columns:\n    x: {impute: constant}\n", []string{"features.columns.x.impute: constant needs fill_value"}},
