@@ -384,3 +384,31 @@ func TestTrainStepNoAllocsParallel(t *testing.T) {
 		}
 	})
 }
+
+func TestFitMinDeltaAndValidationSplit(t *testing.T) {
+	x, y := regressionData(200, 6)
+	m, _ := NewSequential(3, Dense(8, Tanh), Dense(1, Linear))
+	// No later epoch can improve on the first by 1e9: stop after 1+patience.
+	hist, err := m.Fit(context.Background(), x, y, 200, FitConfig{Epochs: 50, NoShuffle: true, ValidationSplit: 0.25,
+		EarlyStopping: &EarlyStopping{Monitor: "val_mae", Patience: 2, MinDelta: 1e9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist.Epochs) != 3 || !hist.Stopped || hist.BestEpoch != 1 {
+		t.Fatalf("%d epochs, stopped %v, best %d; want 3, true, 1", len(hist.Epochs), hist.Stopped, hist.BestEpoch)
+	}
+	if m.Spec().Provenance.Rows != 150 {
+		t.Fatalf("trained on %d rows, want 150", m.Spec().Provenance.Rows)
+	}
+	// Without shuffling the validation rows are the last 50: val_mae of the
+	// last epoch is Predict's mean absolute error on them (no restore, so the
+	// weights are the last epoch's).
+	p, _ := m.Predict(x[150*3:], 50)
+	var mae float64
+	for i := range p {
+		mae += math.Abs(float64(p[i] - y[150+i]))
+	}
+	if got := hist.Epochs[2].Values["val_mae"]; math.Abs(got-mae/50) > 1e-6 {
+		t.Fatalf("val_mae %v, Predict on the last 50 rows gives %v", got, mae/50)
+	}
+}
