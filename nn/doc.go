@@ -102,7 +102,9 @@
 // losses include the L2 penalties. OnBatch and OnEpoch are called after each
 // batch and epoch; an OnEpoch error stops training. After training Spec.Loss
 // holds the loss used and Spec.Provenance the epochs run, the training rows
-// and the metrics of the best (early stopping) or last epoch.
+// and the metrics of the best (early stopping) or last epoch. Every Fit call
+// starts with a fresh optimiser state (moments, momentum buffers) and
+// continues from the model's current weights.
 //
 // Same model seed, Fit seed, data, configuration and GEMM implementation →
 // bit-identical weights: every reduction has a fixed order, and gonum's
@@ -126,7 +128,8 @@
 // mostly from the GEMM implementation; Fit also splits the optimiser update
 // and activation loops of at least 16,384 elements across FitConfig.Threads
 // goroutines (default GOMAXPROCS). Those loops compute each element on its
-// own, so the weights do not depend on the thread count either.
+// own, so the weights do not depend on the thread count either. The GEMM's
+// own goroutines are capped with SetGemmThreads.
 //
 // # Errors and panics
 //
