@@ -201,12 +201,13 @@ type call struct {
 	packA   bool // copy A into micro-panels instead of reading it in place
 
 	// The column chunk being worked on: columns [j0, j1) of C.
-	j0, j1    int
-	np        int  // B micro-panels in the chunk
-	splitRows bool // the compute phase splits A micro-panels (else B micro-panels)
-	phase     int
+	j0, j1 int
+	np     int // B micro-panels in the chunk
+	split  int // how the workers share the chunk: splitCols, splitRowsOwnB or splitRowsSharedB
+	phase  int
 
-	pb      []float32   // packed B of the chunk
+	pb      []float32   // packed B of the chunk (splitCols, splitRowsSharedB)
+	pbOwn   [][]float32 // per worker: a private packed B (splitRowsOwnB)
 	tiles   [][]float32 // per worker: scratch tile for edge tiles of C
 	aPanels [][]float32 // per worker: packed A micro-panels of the current row group
 	wg      sync.WaitGroup
@@ -216,6 +217,22 @@ const (
 	phasePack = iota
 	phaseCompute
 )
+
+// How a chunk's tiles are shared between workers. Splitting the columns
+// needs no synchronisation at all: each worker packs and uses only its own
+// B micro-panels and reads A in place. Splitting the rows means every
+// worker needs all of B: a small B is packed by each worker for itself,
+// a large one once by all of them together before a barrier.
+const (
+	splitCols = iota
+	splitRowsOwnB
+	splitRowsSharedB
+)
+
+// ownBLimit is the largest op(B) chunk (floats) each worker packs for
+// itself rather than sharing: packing it twice costs less than a barrier.
+// A variable so tests can force the shared path.
+var ownBLimit = 1 << 16
 
 var callCache = make(chan *call, 4)
 
@@ -256,6 +273,9 @@ func (cl *call) setup(kern *microKernel, threads int, transA, transB bool, m, n,
 	for len(cl.aPanels) < threads {
 		cl.aPanels = append(cl.aPanels, nil)
 	}
+	for len(cl.pbOwn) < threads {
+		cl.pbOwn = append(cl.pbOwn, nil)
+	}
 	// Reading A in place saves copying it, but rows 2 KiB apart (or a
 	// multiple) fall into a handful of L1 sets and evict each other; then
 	// the micro-panels are packed, one row group at a time.
@@ -270,14 +290,33 @@ func (cl *call) run() {
 	for j0 := 0; j0 < cl.n; j0 += colsPerChunk {
 		cl.j0, cl.j1 = j0, min(j0+colsPerChunk, cl.n)
 		cl.np = ceilDiv(cl.j1-cl.j0, nr)
-		cl.pb = grow(cl.pb, cl.np*nr*cl.k)
-		// Fewer, fatter tile rows per worker balance better when there
-		// are more A micro-panels than B micro-panels.
-		t := cl.threads
-		cl.splitRows = ceilDiv(cl.mp, t)*cl.np <= cl.mp*ceilDiv(cl.np, t)
-		cl.parallel(phasePack)
+		cl.split = chooseSplit(cl.threads, cl.mp, cl.np, cl.np*nr*cl.k)
+		switch cl.split {
+		case splitCols:
+			cl.pb = grow(cl.pb, cl.np*nr*cl.k)
+		case splitRowsOwnB:
+			for w := 0; w < cl.threads; w++ {
+				cl.pbOwn[w] = grow(cl.pbOwn[w], cl.np*nr*cl.k)
+			}
+		case splitRowsSharedB:
+			cl.pb = grow(cl.pb, cl.np*nr*cl.k)
+			cl.parallel(phasePack)
+		}
 		cl.parallel(phaseCompute)
 	}
+}
+
+// chooseSplit picks how t workers share mp×np tiles whose packed B holds
+// bFloats: by columns unless that leaves the busiest worker with a quarter
+// more tiles than splitting the rows would.
+func chooseSplit(t, mp, np, bFloats int) int {
+	switch {
+	case t == 1 || ceilDiv(np, t)*mp*4 <= ceilDiv(mp, t)*np*5:
+		return splitCols
+	case bFloats <= ownBLimit:
+		return splitRowsOwnB
+	}
+	return splitRowsSharedB
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -313,7 +352,7 @@ func (cl *call) work(w int) {
 	if cl.phase == phasePack {
 		lo, hi := share(cl.nkb*cl.np, cl.threads, w)
 		for it := lo; it < hi; it++ {
-			cl.packBPanel(it/cl.np, it%cl.np)
+			cl.packBPanel(cl.pb, it/cl.np, it%cl.np)
 		}
 	} else {
 		cl.compute(w)
@@ -328,19 +367,19 @@ func (cl *call) kBlock(q int) (int, int) {
 
 // bPanel locates a packed B micro-panel: block q of the chunk starts at
 // k0·np·nr, and panel jr of that block at jr·nr·kb.
-func (cl *call) bPanel(q, jr int) []float32 {
+func (cl *call) bPanel(pb []float32, q, jr int) []float32 {
 	k0, kb := cl.kBlock(q)
 	nr := cl.kern.nr
 	off := k0*cl.np*nr + jr*nr*kb
-	return cl.pb[off : off+nr*kb]
+	return pb[off : off+nr*kb]
 }
 
 // packBPanel writes op(B)[k block q, columns of panel jr] as kb groups of
 // nr floats, zero-padding columns past the chunk's end.
-func (cl *call) packBPanel(q, jr int) {
+func (cl *call) packBPanel(pb []float32, q, jr int) {
 	k0, kb := cl.kBlock(q)
 	nr := cl.kern.nr
-	dst := cl.bPanel(q, jr)
+	dst := cl.bPanel(pb, q, jr)
 	c0 := cl.j0 + jr*nr
 	cols := min(nr, cl.j1-c0)
 	b, ldb := cl.b, cl.ldb
@@ -417,13 +456,25 @@ func (cl *call) packAGroup(w, q, ic, icEnd int) {
 func (cl *call) compute(w int) {
 	mr, nr := cl.kern.mr, cl.kern.nr
 	ir0, ir1, jr0, jr1 := 0, cl.mp, 0, cl.np
-	if cl.splitRows {
-		ir0, ir1 = share(cl.mp, cl.threads, w)
-	} else {
+	pb := cl.pb
+	switch cl.split {
+	case splitCols:
 		jr0, jr1 = share(cl.np, cl.threads, w)
+	case splitRowsOwnB:
+		ir0, ir1 = share(cl.mp, cl.threads, w)
+		pb = cl.pbOwn[w]
+	case splitRowsSharedB:
+		ir0, ir1 = share(cl.mp, cl.threads, w)
 	}
 	if ir0 >= ir1 || jr0 >= jr1 {
 		return
+	}
+	if cl.split != splitRowsSharedB {
+		for q := 0; q < cl.nkb; q++ {
+			for jr := jr0; jr < jr1; jr++ {
+				cl.packBPanel(pb, q, jr)
+			}
+		}
 	}
 	c, ldc, alpha := cl.c, cl.ldc, cl.alpha
 	if cl.beta != 0 {
@@ -446,7 +497,7 @@ func (cl *call) compute(w int) {
 					r := ir * mr
 					rows := min(mr, cl.m-r)
 					for jr := jg; jr < jgEnd; jr++ {
-						bp := cl.bPanel(q, jr)
+						bp := cl.bPanel(pb, q, jr)
 						col := cl.j0 + jr*nr
 						cols := min(nr, cl.j1-col)
 						if rows == mr && cols == nr {

@@ -223,7 +223,7 @@ func implementations() []impl {
 }
 
 func TestConformance(t *testing.T) {
-	testConformance(t)
+	testConformance(t, testing.Short())
 }
 
 // TestConformancePackedA runs the same suite with op(A) always packed
@@ -231,13 +231,21 @@ func TestConformance(t *testing.T) {
 func TestConformancePackedA(t *testing.T) {
 	defer func(old int) { packAStride = old }(packAStride)
 	packAStride = 1
-	testConformance(t)
+	testConformance(t, true)
 }
 
-func testConformance(t *testing.T) {
+// TestConformanceSharedB: every row split packs B once, shared by all
+// workers behind a barrier (normally only for a large op(B)).
+func TestConformanceSharedB(t *testing.T) {
+	defer func(old int) { ownBLimit = old }(ownBLimit)
+	ownBLimit = 0
+	testConformance(t, true)
+}
+
+func testConformance(t *testing.T, short bool) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	impls := implementations()
-	for _, sh := range conformanceShapes(testing.Short()) {
+	for _, sh := range conformanceShapes(short) {
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
 			sc := scalars[rng.IntN(len(scalars))]
 			p := newProblem(rng, tr[0], tr[1], sh.m, sh.n, sh.k, sc[0], sc[1], rng.IntN(3))
@@ -407,6 +415,29 @@ func TestIndependentOfM(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestChooseSplit pins the work-sharing decisions the conformance shapes
+// rely on to reach every path.
+func TestChooseSplit(t *testing.T) {
+	for _, tc := range []struct {
+		t, mp, np, bFloats int
+		want               int
+	}{
+		{1, 100, 1, 1 << 20, splitCols},
+		{2, 11, 4, 100352, splitCols},    // 128×128·784 on AVX-512: 2 B panels each
+		{2, 171, 4, 100352, splitCols},   // 2048×128×784
+		{2, 22, 1, 2048, splitRowsOwnB},  // 128×10·128 on AVX2: one B panel
+		{3, 51, 1, 16960, splitRowsOwnB}, // 610×9·530
+		{2, 100, 1, 1 << 17, splitRowsSharedB},
+		{3, 4, 2, 1 << 10, splitCols},     // 4 tiles for the busiest worker either way
+		{3, 9, 2, 1 << 10, splitRowsOwnB}, // 9 tiles vs 6
+		{2, 3, 5, 1 << 10, splitCols},     // 3×5 tiles: 9 vs 10
+	} {
+		if got := chooseSplit(tc.t, tc.mp, tc.np, tc.bFloats); got != tc.want {
+			t.Errorf("chooseSplit(%d, %d, %d, %d) = %d, want %d", tc.t, tc.mp, tc.np, tc.bFloats, got, tc.want)
 		}
 	}
 }
