@@ -141,11 +141,21 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (Wr
 	if err != nil {
 		return nil, err
 	}
-	props := parquet.NewWriterProperties(
+	popts := []parquet.WriterProperty{
 		parquet.WithCompression(codec),
 		parquet.WithAllocator(opts.Allocator),
-		parquet.WithMaxRowGroupLength(1<<20),
-	)
+		parquet.WithMaxRowGroupLength(1 << 20),
+	}
+	// Float columns rarely repeat values: trying a dictionary for them (the
+	// default) hashes every value before falling back, which made writing
+	// measurements three times slower.
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64:
+			popts = append(popts, parquet.WithDictionaryFor(f.Name, false))
+		}
+	}
+	props := parquet.NewWriterProperties(popts...)
 	arrowProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(opts.Allocator))
 	stored, fsl := listSchema(schema)
 	fw, err := pqarrow.NewFileWriter(stored, w, props, arrowProps)
