@@ -149,17 +149,19 @@ func gemm(kern *microKernel, threads int, transA, transB bool, m, n, k int, alph
 	putCall(cl)
 }
 
-// pickKernel chooses, among the CPU's vector kernels, the one that pads
-// op(A)·op(B) the least (a 10-wide output wastes less in a 16-wide tile
-// than in a 32-wide one); ties go to the first (widest) kernel.
+// pickKernel chooses among the CPU's vector kernels: the widest one,
+// unless a narrower one pads op(A)·op(B) at least a quarter less (a
+// 10-wide output wastes less in a 16-wide tile than in a 32-wide one; a
+// 784-wide one hardly wastes anything in either, and the wide kernel runs
+// closer to peak).
 func pickKernel(m, n int) *microKernel {
-	best, bestWork := kernels[0], -1
-	for _, kn := range kernels {
-		if kn == goKernel && best != goKernel {
+	best := kernels[0]
+	bestWork := roundUp(m, best.mr) * roundUp(n, best.nr)
+	for _, kn := range kernels[1:] {
+		if kn == goKernel {
 			break
 		}
-		w := roundUp(m, kn.mr) * roundUp(n, kn.nr)
-		if bestWork < 0 || w < bestWork {
+		if w := roundUp(m, kn.mr) * roundUp(n, kn.nr); w*4 <= bestWork*3 {
 			best, bestWork = kn, w
 		}
 	}

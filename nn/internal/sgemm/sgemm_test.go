@@ -441,3 +441,24 @@ func TestChooseSplit(t *testing.T) {
 		}
 	}
 }
+
+func TestPickKernel(t *testing.T) {
+	if len(kernels) < 3 {
+		t.Skipf("kernels %v: no choice to make", Kernel())
+	}
+	wide, narrow := kernels[0], kernels[1]
+	for _, tc := range []struct {
+		m, n int
+		want *microKernel
+	}{
+		{128, 784, wide},  // 800 vs 784 columns: not worth the narrow kernel
+		{128, 128, wide},  // no padding either way
+		{128, 10, narrow}, // 32 vs 16 columns
+		{2048, 1, narrow}, // a column vector
+		{10, 128, wide},   // 12 rows either way
+	} {
+		if got := pickKernel(tc.m, tc.n); got != tc.want {
+			t.Errorf("pickKernel(%d, %d) = %s, want %s", tc.m, tc.n, got.name, tc.want.name)
+		}
+	}
+}
