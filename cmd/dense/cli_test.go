@@ -126,3 +126,21 @@ func TestSQLFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestFlagsFirst(t *testing.T) {
+	app := newApp(nil, nil, nil)
+	for _, tc := range []struct{ in, want string }{
+		{"dense models show churn --models /m", "dense models show --models /m churn"},
+		{"dense models show --models=/m churn", "dense models show --models=/m churn"},
+		{"dense sql q.sql --format csv --shell", "dense sql --format csv --shell q.sql"},
+		{"dense sql -c x -- --not-a-flag", "dense sql -c x -- --not-a-flag"},
+		{"dense params --inputs 3 --units 2", "dense params --inputs 3 --units 2"},
+		{"dense models", "dense models"},
+		{"dense nosuch a --b", "dense nosuch a --b"},
+	} {
+		got := strings.Join(flagsFirst(app, strings.Fields(tc.in)), " ")
+		if got != tc.want {
+			t.Errorf("flagsFirst(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

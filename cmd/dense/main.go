@@ -42,8 +42,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}()
 	app := newApp(stdin, stdout, stderr)
-	if err := app.RunContext(ctx, args); err != nil {
-		fmt.Fprintln(stderr, "dense: "+oneLine(err.Error()))
+	if err := app.RunContext(ctx, flagsFirst(app, args)); err != nil {
+		fmt.Fprintln(stderr, "dense: "+oneLine(trimLineMarker(err.Error())))
 		return exitUser
 	}
 	return exitOK
@@ -83,6 +83,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		e.demoCommand(),
 		benchCommand(),
 	}
+	cmds = append(cmds, testCommands...)
 	for _, c := range cmds {
 		setUsageErrors(c)
 		addExamples(c, "")
@@ -116,6 +117,69 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	}
 	return app
 }
+
+// flagsFirst lets flags follow positional arguments, as in
+// `dense models show churn --models /srv/models`: urfave/cli (like Go's
+// flag package) stops at the first positional argument, so the command's
+// flags and their values are moved in front of its positional arguments.
+// Everything after "--" stays as it is.
+func flagsFirst(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	cmds := app.Commands
+	i := 1
+	var cmd *cli.Command
+	for i < len(args) { // walk down to the (sub)command
+		var next *cli.Command
+		for _, c := range cmds {
+			if c.HasName(args[i]) {
+				next = c
+			}
+		}
+		if next == nil {
+			break
+		}
+		cmd, cmds = next, next.Subcommands
+		i++
+	}
+	if cmd == nil || len(cmd.Subcommands) > 0 && i < len(args) && !strings.HasPrefix(args[i], "-") {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, positional []string
+	rest := args[i:]
+	for j := 0; j < len(rest); j++ {
+		a := rest[j]
+		if a == "--" {
+			positional = append(positional, rest[j:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if !strings.Contains(name, "=") && takesValue[name] && j+1 < len(rest) {
+			flags = append(flags, rest[j+1])
+			j++
+		}
+	}
+	out := append([]string{}, args[:i]...)
+	out = append(out, flags...)
+	return append(out, positional...)
+}
+
+// testCommands are extra commands the tests add (one that panics, to check
+// the exit code of a bug).
+var testCommands []*cli.Command
 
 // usageError turns a flag parsing error into a one-line error instead of
 // urfave/cli's default "Incorrect Usage" followed by the whole help.

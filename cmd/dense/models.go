@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -169,7 +170,11 @@ func (e *env) modelsShow(dir, ref string) error {
 	}
 	fmt.Fprintf(w, "  task        %s\n", task)
 	if p := spec.Provenance; p.Rows > 0 || p.Source != "" {
-		fmt.Fprintf(w, "  trained on  %s rows of %s (seed %d, %d epochs)\n", thousands(int(p.Rows)), p.Source, p.Seed, p.Epochs)
+		how := fmt.Sprintf("seed %d", p.Seed)
+		if p.Epochs > 0 {
+			how += fmt.Sprintf(", %d epochs", p.Epochs)
+		}
+		fmt.Fprintf(w, "  trained on  %s rows of %s (%s)\n", thousands(int(p.Rows)), p.Source, how)
 	}
 	if png := filepath.Join(en.Dir(), "history.png"); fileExists(png) {
 		fmt.Fprintf(w, "  history     %s\n", png)
@@ -248,7 +253,14 @@ func writeInputs(w io.Writer, inputs []nn.Input) {
 	}
 }
 
-func formatNumber(v float64) string { return strconv.FormatFloat(v, 'g', 5, 64) }
+// formatNumber shows a fitted statistic: whole numbers in full, others with
+// five significant digits.
+func formatNumber(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 5, 64)
+}
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
