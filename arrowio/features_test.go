@@ -9,6 +9,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dense-ml/dense/nn"
@@ -634,5 +636,32 @@ func TestEncodeAcrossTiles(t *testing.T) {
 		if !valid[r] || row[0] != float32(r) || row[1] != float32((float64(r)/2-1)/2) || row[2] != float32(r*length) || row[w-1] != float32(r*length+length-1) {
 			t.Fatalf("row %d: valid=%v %v … %v", r, valid[r], row[:3], row[w-1])
 		}
+	}
+}
+
+// TestDecimalsDivide checks decimals are unscaled/10^scale (as the SQL
+// functions compute them), not unscaled·10^-scale: 7·0.1 is 0.7000000000000001.
+func TestDecimalsDivide(t *testing.T) {
+	mem := checkedAlloc(t)
+	b128 := array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 10, Scale: 1})
+	defer b128.Release()
+	b128.Append(decimal128.FromI64(7))
+	b128.Append(decimal128.FromI64(-7))
+	b256 := array.NewDecimal256Builder(mem, &arrow.Decimal256Type{Precision: 40, Scale: 1})
+	defer b256.Release()
+	b256.Append(decimal256.FromI64(7))
+	b256.Append(decimal256.FromI64(-7))
+	for _, col := range []arrow.Array{b128.NewArray(), b256.NewArray()} {
+		get, err := NumberGetter(col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := get(0); v != 0.7 {
+			t.Errorf("%s: 7 at scale 1 reads %v", col.DataType(), v)
+		}
+		if v, _ := get(1); v != -0.7 {
+			t.Errorf("%s: -7 at scale 1 reads %v", col.DataType(), v)
+		}
+		col.Release()
 	}
 }

@@ -2,6 +2,7 @@ package arrowio
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -10,7 +11,10 @@ import (
 
 // NumberGetter returns a function reading element i of a numeric column as
 // float64 (false for NULL): int8…int64, uint8…uint64, float16/32/64,
-// decimal32/64/128/256 (divided by 10^scale) and bool (0 or 1). It is how
+// decimal32/64/128/256 and bool (0 or 1). A decimal is its unscaled integer
+// as float64 divided by math.Pow10(scale), the arithmetic the SQL functions
+// use on DuckDB DECIMALs (arrow's own ToFloat64 multiplies by 10^-scale,
+// which can differ in the last bit). It is how
 // the Featurizer reads numbers, exported so that fitting (means, quantiles)
 // reads them the same way.
 func NumberGetter(col arrow.Array) (func(i int) (float64, bool), error) {
@@ -49,17 +53,32 @@ func NumberGetter(col arrow.Array) (func(i int) (float64, bool), error) {
 			return 0, valid(i)
 		}, nil
 	case *array.Decimal32:
-		scale := a.DataType().(*arrow.Decimal32Type).Scale
-		return func(i int) (float64, bool) { return a.Value(i).ToFloat64(scale), valid(i) }, nil
+		div := math.Pow10(int(a.DataType().(*arrow.Decimal32Type).Scale))
+		return func(i int) (float64, bool) { return float64(a.Value(i)) / div, valid(i) }, nil
 	case *array.Decimal64:
-		scale := a.DataType().(*arrow.Decimal64Type).Scale
-		return func(i int) (float64, bool) { return a.Value(i).ToFloat64(scale), valid(i) }, nil
+		div := math.Pow10(int(a.DataType().(*arrow.Decimal64Type).Scale))
+		return func(i int) (float64, bool) { return float64(a.Value(i)) / div, valid(i) }, nil
 	case *array.Decimal128:
 		scale := a.DataType().(*arrow.Decimal128Type).Scale
-		return func(i int) (float64, bool) { return a.Value(i).ToFloat64(scale), valid(i) }, nil
+		div := math.Pow10(int(scale))
+		return func(i int) (float64, bool) {
+			n := a.Value(i)
+			if lo, hi := n.LowBits(), n.HighBits(); hi == int64(lo)>>63 { // fits an int64
+				return float64(int64(lo)) / div, valid(i)
+			}
+			return n.ToFloat64(scale), valid(i)
+		}, nil
 	case *array.Decimal256:
 		scale := a.DataType().(*arrow.Decimal256Type).Scale
-		return func(i int) (float64, bool) { return a.Value(i).ToFloat64(scale), valid(i) }, nil
+		div := math.Pow10(int(scale))
+		return func(i int) (float64, bool) {
+			n := a.Value(i)
+			w := n.Array() // little-endian 64-bit words
+			if ext := uint64(int64(w[0]) >> 63); w[1] == ext && w[2] == ext && w[3] == ext {
+				return float64(int64(w[0])) / div, valid(i)
+			}
+			return n.ToFloat64(scale), valid(i)
+		}, nil
 	}
 	return nil, fmt.Errorf("%w: %s is not numeric", ErrColumnType, col.DataType())
 }
