@@ -220,3 +220,46 @@ func TestDemoSQLCopy(t *testing.T) {
 		t.Errorf("sql/demo.sql differs from cmd/dense/demo.sql; run go test ./cmd/dense -update")
 	}
 }
+
+// sql/macros.sql loads, and its macros compute what they promise.
+func TestMacros(t *testing.T) {
+	dir := t.TempDir()
+	models := filepath.Join(dir, "models")
+	fixtureModels(t, models)
+	macros, err := os.ReadFile(filepath.Join("..", "..", "sql", "macros.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const p = "dense_predict_proba('churn', {'age': 30, 'income': 50000, 'region': 'south'})"
+	script := string(macros) + `
+		SELECT dense_confidence(` + p + `) AS conf,
+		       list_max(` + p + `) AS want_conf,
+		       dense_margin(` + p + `) AS margin,
+		       abs(` + p + `[2] - ` + p + `[1]) AS want_margin,
+		       dense_uncertain(` + p + `, threshold := 1.01) AS always,
+		       dense_uncertain(` + p + `, threshold := 0.0) AS never,
+		       dense_argmax([0.1, 0.7, 0.2]) = 2 AS argmax;
+		SELECT name, version FROM dense_latest() ORDER BY name;`
+	r := runIn(t, script, "sql", "--models", models, "--format", "csv")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	parts := strings.SplitN(r.stdout, "name,version\n", 2)
+	if len(parts) != 2 {
+		t.Fatalf("unexpected output:\n%s", r.stdout)
+	}
+	_, rows := parseCSV(t, parts[0])
+	v := rows[0]
+	if d := num(t, v[0]) - num(t, v[1]); d > 1e-6 || d < -1e-6 {
+		t.Errorf("dense_confidence %s, want %s", v[0], v[1])
+	}
+	if d := num(t, v[2]) - num(t, v[3]); d > 1e-5 || d < -1e-5 {
+		t.Errorf("dense_margin %s, want %s (|p1 - p0| for a binary model)", v[2], v[3])
+	}
+	if v[4] != "true" || v[5] != "false" || v[6] != "true" {
+		t.Errorf("dense_uncertain / dense_argmax: %v", v[4:])
+	}
+	if parts[1] != "churn,2\nprice,1\n" {
+		t.Errorf("dense_latest():\n%s", parts[1])
+	}
+}

@@ -242,7 +242,13 @@ func trimLineMarker(msg string) string {
 }
 
 func abbreviate(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
+			lines = append(lines, l)
+		}
+	}
+	s = strings.Join(strings.Fields(strings.Join(lines, " ")), " ")
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}
