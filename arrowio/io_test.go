@@ -639,3 +639,52 @@ func TestEmptyStreams(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestCSVExplicitTypes parses every type an explicit CSV schema may use,
+// and refuses a value out of each type's range.
+func TestCSVExplicitTypes(t *testing.T) {
+	mem := checkedAlloc(t)
+	cases := []struct {
+		typ       arrow.DataType
+		good, bad string
+		want      string
+	}{
+		{arrow.PrimitiveTypes.Int8, "-128", "128", "[-128]"},
+		{arrow.PrimitiveTypes.Int16, "32767", "32768", "[32767]"},
+		{arrow.PrimitiveTypes.Int32, "-5", "1.5", "[-5]"},
+		{arrow.PrimitiveTypes.Int64, "9007199254740993", "x", "[9007199254740993]"},
+		{arrow.PrimitiveTypes.Uint8, "255", "-1", "[255]"},
+		{arrow.PrimitiveTypes.Uint16, "65535", "65536", "[65535]"},
+		{arrow.PrimitiveTypes.Uint32, "7", "-7", "[7]"},
+		{arrow.PrimitiveTypes.Uint64, "18446744073709551615", "18446744073709551616", "[18446744073709551615]"},
+		{arrow.PrimitiveTypes.Float32, "1.5", "abc", "[1.5]"},
+		{arrow.PrimitiveTypes.Float64, "-2.5e-3", "1,5", "[-0.0025]"},
+		{arrow.FixedWidthTypes.Boolean, "TRUE", "yes", "[true]"},
+	}
+	dir := t.TempDir()
+	for _, c := range cases {
+		schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: c.typ}}, nil)
+		path := filepath.Join(dir, "t.csv")
+		os.WriteFile(path, []byte("v\n\""+c.good+"\"\n\""+c.bad+"\"\n"), 0o644)
+		r, err := Open(path, Options{Allocator: mem, Schema: schema, BatchSize: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := r.Read()
+		if err != nil {
+			t.Fatalf("%s: %v", c.typ, err)
+		}
+		if got := fmt.Sprint(b.Column(0)); got != c.want {
+			t.Errorf("%s: %q read as %s, want %s", c.typ, c.good, got, c.want)
+		}
+		b.Release()
+		if _, err := r.Read(); !errors.Is(err, ErrCSVValue) || !strings.Contains(err.Error(), c.bad) || !strings.Contains(err.Error(), "line 3") {
+			t.Errorf("%s: %q: %v", c.typ, c.bad, err)
+		}
+		r.Close()
+	}
+	bad := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.FixedWidthTypes.Date32}}, nil)
+	if _, err := Open(filepath.Join(dir, "t.csv"), Options{Schema: bad}); err == nil || !strings.Contains(err.Error(), "date32") {
+		t.Errorf("date32 column: %v", err)
+	}
+}
