@@ -169,7 +169,8 @@ func benchSQLCommand() *cli.Command {
 		Usage: "score a generated DuckDB table with dense_predict and report rows per second",
 		UsageText: "dense bench sql [--layers 20,64,32,1] [--rows 1000000] [--repeat 3]\n\n" +
 			"Builds an untrained model with relu hidden layers and a table t(x FLOAT[inputs]) of random\n" +
-			"rows in an in-memory DuckDB, then times SELECT sum(dense_predict('bench', x)) FROM t.",
+			"rows in an in-memory DuckDB, then times SELECT sum(dense_predict('bench', x)) FROM t\n" +
+			"(a classifier: SELECT sum(list_max(dense_predict_proba('bench', x))) FROM t).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "layers", Value: "20,64,32,1", Usage: "inputs, hidden widths…, outputs"},
 			&cli.IntFlag{Name: "rows", Value: 1000000, Usage: "rows in the table"},
@@ -214,7 +215,12 @@ func benchSQLCommand() *cli.Command {
 			if _, err := db.ExecContext(ctx, create); err != nil {
 				return fmt.Errorf("bench sql: generating the table: %w", err)
 			}
+			// dense_predict returns one number, so a classifier is scored
+			// through its probabilities (PyTorch's side sums the same).
 			query := "SELECT sum(dense_predict('bench', x)) FROM t"
+			if widths[len(widths)-1] > 1 {
+				query = "SELECT sum(list_max(dense_predict_proba('bench', x))) FROM t"
+			}
 			best := math.Inf(1)
 			var sum float64
 			for range repeat {
