@@ -52,7 +52,8 @@ type plan struct {
 	labels  []string
 	args    []*colType // the feature arguments (chunk columns 1…)
 	form    form
-	listLen int // formList: elements per list
+	listLen int  // formList: elements per list
+	direct  bool // formList, every input without preprocessing: a list is exactly a feature row
 	feeds   []feed
 	scratch sync.Pool
 }
@@ -187,6 +188,12 @@ func (p *plan) bindList(inputs []nn.Input, t *colType) error {
 		}
 		f.pos = p.listLen
 		p.listLen += f.length
+	}
+	// Without preprocessing an input's features are its raw values, and the
+	// encoder lays the inputs out in order: the list is the feature row.
+	p.direct = p.listLen == p.inW
+	for i := range p.feeds {
+		p.direct = p.direct && p.feeds[i].pass
 	}
 	if t.id == mapping.TypeArray && t.size != p.listLen {
 		return fmt.Errorf("%s: wrong feature count: expected %d features (%s), got %s",

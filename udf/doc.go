@@ -7,7 +7,7 @@
 //	dense_predict(model, features…)        → DOUBLE   regression value; binary: P(second label)
 //	dense_predict_label(model, features…)  → VARCHAR  the predicted class label
 //	dense_predict_proba(model, features…)  → FLOAT[]  the output vector; binary: [P(label 0), P(label 1)]
-//	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256, error
+//	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256
 //	dense_layers(model)                    → layer, type, input_units, output_units, activation, weights, biases, params
 //	dense_params(inputs, units, bias := true) → layer, inputs, units, weights, biases, total, mb
 //
@@ -17,11 +17,17 @@
 //	SELECT id, dense_predict('churn@3', age, income, plan) FROM customers;
 //	SELECT sum(total) FROM dense_params(784, [128, 10]);   -- 101770
 //
-// # The model argument
+// # Models
 //
-// The first argument names a model in the ModelSource (the pipeline's
-// registry, or a Memory): 'churn' is the newest version, 'churn@3' version
-// 3. It must be a constant in the SQL text; a column, a ? parameter or an
+// The functions find models in a ModelSource: FromRegistry(reg) serves a
+// pipeline/registry folder, NewMemory an in-memory set (tests, embedding).
+// dense_models() lists the source's summaries without reading model files.
+// FromRegistry resolves every reference against the folder afresh and
+// caches verified models by file and SHA-256 (versions never change).
+//
+// The first argument of the scalar functions and of dense_layers names a
+// model: 'churn' (or 'churn@latest') is the newest version, 'churn@3'
+// version 3. It must be a constant in the SQL text; a column, a ? parameter or an
 // expression that varies by row is an error. It is resolved once per query,
 // when DuckDB binds the call, so a model that another process registers is
 // used by the next query, and a running query keeps the version it started
@@ -66,7 +72,8 @@
 //   - ±Inf fails the query with an error naming the input, and so does a
 //     DOUBLE beyond FLOAT's range (the network computes in float32), a
 //     value outside log1p's domain, and a category outside the vocabulary
-//     of an input without an unknown bucket.
+//     of an input without an unknown bucket — unless another input makes
+//     that row NULL: NULL wins, whatever the order of the inputs.
 //   - Errors found when the query is bound: unknown model (the error lists
 //     the available ones), unknown version (lists the versions), a model
 //     that fails to load (names the file and the reason), a non-constant

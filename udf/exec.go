@@ -90,6 +90,21 @@ func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
 			s.base[r] = off
 		}
 		list = list.child()
+		if p.direct {
+			w := p.inW
+			for r := range n {
+				if s.null[r] {
+					continue
+				}
+				switch list.gather32(s.x[r*w:(r+1)*w], s.base[r]) {
+				case runMissing:
+					s.null[r] = true
+				case runInf:
+					p.rowInf(s, r, p.infFeed(s.x[r*w:(r+1)*w]))
+				}
+			}
+			return p.checkBad(s)
+		}
 	case formStruct:
 		strct = argVec(0)
 		for r := range n {
@@ -127,14 +142,33 @@ func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
 			return err
 		}
 	}
-	// A bad value fails the query only if its row does not give NULL anyway,
-	// so the outcome does not depend on the order of the inputs.
+	return p.checkBad(s)
+}
+
+// checkBad returns the first bad row's error. A bad value fails the query
+// only if its row does not give NULL anyway, so the outcome does not depend
+// on the order of the inputs.
+func (p *plan) checkBad(s *scratch) error {
 	for r, err := range s.bad {
 		if err != nil && !s.null[r] {
 			return err
 		}
 	}
 	return nil
+}
+
+// infFeed finds the input whose feature in row is ±Inf (direct list form).
+func (p *plan) infFeed(row []float32) *feed {
+	for i := range p.feeds {
+		f := &p.feeds[i]
+		off := p.enc.Offset(f.input)
+		for _, v := range row[off : off+f.length] {
+			if v-v != 0 {
+				return f
+			}
+		}
+	}
+	return &p.feeds[0]
 }
 
 // rowErr records an encoder error for row r: a missing value (NULL, NaN)
