@@ -23,7 +23,6 @@ import (
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/internal/demodata"
-	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/pipeline"
 	"github.com/dense-ml/dense/pipeline/registry"
 	"github.com/dense-ml/dense/udf"
@@ -44,29 +43,6 @@ func main() {
 	if _, err := run(context.Background(), os.Stdout, *dir, *customers); err != nil {
 		log.Fatal(err)
 	}
-}
-
-// registrySource lets the SQL functions load models from a registry.
-type registrySource struct{ reg *registry.Registry }
-
-func (s registrySource) List() ([]udf.ModelInfo, error) {
-	entries, err := s.reg.List()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]udf.ModelInfo, len(entries))
-	for i, e := range entries {
-		out[i] = udf.ModelInfo{Name: e.Name, Version: e.Version, Path: e.Path, SHA256: e.SHA256, Created: e.Created}
-	}
-	return out, nil
-}
-
-func (s registrySource) Load(ref string) (*nn.Model, udf.ModelInfo, error) {
-	m, e, err := s.reg.Load(ref)
-	if err != nil {
-		return nil, udf.ModelInfo{}, err
-	}
-	return m, udf.ModelInfo{Name: e.Name, Version: e.Version, Path: e.Path, SHA256: e.SHA256, Created: e.Created}, nil
 }
 
 // run returns the share of customers whose predicted segment agrees with
@@ -121,7 +97,7 @@ func run(ctx context.Context, w io.Writer, dir string, n int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := udf.Register(db, registrySource{reg}); err != nil {
+	if err := udf.Register(db, udf.FromRegistry(reg)); err != nil {
 		return 0, err
 	}
 
