@@ -212,7 +212,6 @@ type call struct {
 	pbOwn   [][]float32 // per worker: a private packed B (splitRowsOwnB)
 	tiles   [][]float32 // per worker: scratch tile for edge tiles of C
 	aPanels [][]float32 // per worker: packed A micro-panels of the current row group
-	wg      sync.WaitGroup
 }
 
 const (
@@ -335,29 +334,84 @@ func share(total, parts, w int) (int, int) {
 	return total * w / parts, total * (w + 1) / parts
 }
 
+// parallel runs shares 0…threads-1 of a phase. The shares are claimed
+// from a counter by the caller and by helper goroutines alike, so a helper
+// that the scheduler does not run in time (a busy machine, or DuckDB's
+// threads holding every P) costs nothing: the caller takes its share
+// itself. A share is a fixed region computed the same way by whoever
+// claims it, so the results stay deterministic.
 func (cl *call) parallel(phase int) {
-	cl.phase = phase
 	if cl.threads == 1 {
-		cl.work(0)
+		cl.work(phase, 0)
 		return
 	}
+	tk := getTask()
+	tk.cl, tk.phase, tk.shares = cl, phase, int32(cl.threads)
+	tk.next.Store(0)
+	tk.refs.Store(int32(cl.threads))
+	tk.wg.Add(cl.threads)
 	startWorkers(cl.threads - 1)
-	cl.wg.Add(cl.threads - 1)
 	for w := 1; w < cl.threads; w++ {
-		workQueue <- workItem{cl, w}
+		workQueue <- tk
 	}
-	cl.work(0)
-	cl.wg.Wait()
+	tk.run()
+	tk.wg.Wait()
+	tk.release()
 }
 
-func (cl *call) work(w int) {
-	if cl.phase == phasePack {
+func (cl *call) work(phase, w int) {
+	if phase == phasePack {
 		lo, hi := share(cl.nkb*cl.np, cl.threads, w)
 		for it := lo; it < hi; it++ {
 			cl.packBPanel(cl.pb, it/cl.np, it%cl.np)
 		}
 	} else {
 		cl.compute(w)
+	}
+}
+
+// A task is one parallel phase as the helpers see it. It outlives the
+// phase until every helper it was sent to has looked at it (refs), so a
+// helper arriving late only finds no share left.
+type task struct {
+	cl     *call
+	phase  int
+	shares int32
+	next   atomic.Int32 // next unclaimed share
+	refs   atomic.Int32 // the caller and helpers still holding the task
+	wg     sync.WaitGroup
+}
+
+// run claims and computes shares until none is left.
+func (tk *task) run() {
+	for {
+		w := tk.next.Add(1) - 1
+		if w >= tk.shares {
+			return
+		}
+		tk.cl.work(tk.phase, int(w))
+		tk.wg.Done()
+	}
+}
+
+func (tk *task) release() {
+	if tk.refs.Add(-1) == 0 {
+		tk.cl = nil
+		select {
+		case taskCache <- tk:
+		default:
+		}
+	}
+}
+
+var taskCache = make(chan *task, 16)
+
+func getTask() *task {
+	select {
+	case tk := <-taskCache:
+		return tk
+	default:
+		return new(task)
 	}
 }
 
@@ -525,15 +579,10 @@ func (cl *call) compute(w int) {
 	}
 }
 
-// The worker goroutines, started on first need and kept for the life of
-// the process; a parallel phase hands each one a (call, worker index) pair.
-type workItem struct {
-	cl *call
-	w  int
-}
-
+// The helper goroutines, started on first need and kept for the life of
+// the process; each parallel phase sends its task to threads-1 of them.
 var (
-	workQueue      = make(chan workItem, 256)
+	workQueue      = make(chan *task, 256)
 	workersMu      sync.Mutex
 	workersStarted atomic.Int64
 )
@@ -551,8 +600,8 @@ func startWorkers(n int) {
 }
 
 func worker() {
-	for it := range workQueue {
-		it.cl.work(it.w)
-		it.cl.wg.Done()
+	for tk := range workQueue {
+		tk.run()
+		tk.release()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -460,5 +461,43 @@ func TestPickKernel(t *testing.T) {
 		if got := pickKernel(tc.m, tc.n); got != tc.want {
 			t.Errorf("pickKernel(%d, %d) = %s, want %s", tc.m, tc.n, got.name, tc.want.name)
 		}
+	}
+}
+
+// TestConcurrentCallers: many goroutines multiplying at once (DuckDB calls
+// a scalar function from several threads) get the same bits as one alone.
+func TestConcurrentCallers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	var probs []*problem
+	var wants [][]float32
+	for _, sh := range []shape{{128, 128, 784}, {2048, 1, 20}, {300, 64, 20}, {7, 300, 33}} {
+		p := newProblem(rng, false, true, sh.m, sh.n, sh.k, 1, 0, 0)
+		want := append([]float32(nil), p.c...)
+		viaGemm(p, want)
+		probs, wants = append(probs, p), append(wants, want)
+	}
+	errs := make(chan string, 64)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := 0; it < 10; it++ {
+				i := (g + it) % len(probs)
+				c := append([]float32(nil), probs[i].c...)
+				viaGemm(probs[i], c)
+				for j := range c {
+					if math.Float32bits(c[j]) != math.Float32bits(wants[i][j]) {
+						errs <- fmt.Sprintf("goroutine %d, problem %d: element %d = %v, want %v", g, i, j, c[j], wants[i][j])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
