@@ -192,7 +192,7 @@ func (ff *featureFit) resolve(typ arrow.DataType) error {
 	o := &ff.FeatureOptions
 	auto := map[int]string{colNumeric: KindNumeric, colString: KindCategorical, colList: KindVector}[ff.colKind]
 	if ff.colKind == 0 {
-		return fmt.Errorf("column type %s can't be a feature (numbers, bools, strings and lists of numbers can)", typ)
+		return fmt.Errorf("column type %s can't be a feature (numbers, bools, strings and lists of numbers can); exclude the column or convert it", typ)
 	}
 	switch o.Kind {
 	case "", KindAuto:
