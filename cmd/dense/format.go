@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
 // Output formats of dense sql.
@@ -119,6 +121,22 @@ func (rs *resultSet) writeJSON(w io.Writer) error {
 
 // jsonValue encodes a scanned value; NaN and ±Inf, which JSON cannot hold, become null.
 func jsonValue(v any) []byte {
+	if m, ok := v.(duckdb.OrderedMap); ok { // an object in key order
+		keys, vals := m.Keys(), m.Values()
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range keys {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			k, _ := json.Marshal(formatValue(keys[i], false))
+			b.Write(k)
+			b.WriteString(":")
+			b.Write(jsonValue(vals[i]))
+		}
+		b.WriteString("}")
+		return []byte(b.String())
+	}
 	v = jsonable(v)
 	out, err := json.Marshal(v)
 	if err != nil {
@@ -154,6 +172,8 @@ func jsonable(v any) any {
 		}
 		return out
 	case *big.Int:
+		return json.Number(x.String())
+	case duckdb.Decimal:
 		return json.Number(x.String())
 	case []byte:
 		return fmt.Sprintf("%x", x)
@@ -280,6 +300,13 @@ func formatValue(v any, table bool) string {
 			parts[i] = formatNested(e, table)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
+	case duckdb.OrderedMap: // a DuckDB MAP: {key=value, …} as DuckDB prints it
+		keys, vals := x.Keys(), x.Values()
+		parts := make([]string, len(keys))
+		for i := range keys {
+			parts[i] = formatValue(keys[i], table) + "=" + formatValue(vals[i], table)
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
