@@ -212,6 +212,11 @@ func (r *rowsReader) Read() (arrow.RecordBatch, error) {
 	}
 	b := array.NewRecordBuilder(r.mem, r.schema)
 	defer b.Release()
+	b.Reserve(r.batchSize)
+	appenders := make([]func(any) error, len(r.vals))
+	for j := range appenders {
+		appenders[j] = appenderFor(b.Field(j))
+	}
 	n := 0
 	for n < r.batchSize {
 		if !r.rows.Next() {
@@ -225,7 +230,7 @@ func (r *rowsReader) Read() (arrow.RecordBatch, error) {
 			return nil, fmt.Errorf("arrowio: query row %d: %w", r.row, err)
 		}
 		for j, v := range r.vals {
-			if err := appendAny(b.Field(j), v); err != nil {
+			if err := appenders[j](v); err != nil {
 				return nil, fmt.Errorf("arrowio: query row %d column %q: %w", r.row, r.schema.Field(j).Name, err)
 			}
 		}
@@ -242,6 +247,45 @@ func (r *rowsReader) Read() (arrow.RecordBatch, error) {
 func (r *rowsReader) Close() error {
 	r.done = true
 	return r.rows.Close()
+}
+
+// appenderFor returns appendAny for b, specialised for the common types.
+func appenderFor(b array.Builder) func(any) error {
+	switch b := b.(type) {
+	case *array.Float64Builder:
+		return func(v any) error {
+			if x, ok := v.(float64); ok {
+				b.UnsafeAppend(x) // Read reserved batchSize rows
+				return nil
+			}
+			return appendAny(b, v)
+		}
+	case *array.Int64Builder:
+		return func(v any) error {
+			if x, ok := v.(int64); ok {
+				b.UnsafeAppend(x) // Read reserved batchSize rows
+				return nil
+			}
+			return appendAny(b, v)
+		}
+	case *array.Int32Builder:
+		return func(v any) error {
+			if x, ok := v.(int32); ok {
+				b.UnsafeAppend(x) // Read reserved batchSize rows
+				return nil
+			}
+			return appendAny(b, v)
+		}
+	case *array.StringBuilder:
+		return func(v any) error {
+			if x, ok := v.(string); ok {
+				b.Append(x)
+				return nil
+			}
+			return appendAny(b, v)
+		}
+	}
+	return func(v any) error { return appendAny(b, v) }
 }
 
 // appendAny appends a database/sql value as DuckDB's driver returns it.
