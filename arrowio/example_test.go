@@ -1,0 +1,63 @@
+package arrowio_test
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/nn"
+)
+
+// Read a CSV file batch by batch and turn each batch into the feature
+// matrix of a model with a scaled numeric input and a categorical input.
+func ExampleFeaturizer() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "customers.csv")
+	os.WriteFile(path, []byte("age,plan,churned\n30,basic,false\n45,pro,true\n,basic,false\n"), 0o644)
+
+	inputs := []nn.Input{
+		{Name: "age", Kind: nn.KindNumeric,
+			Impute: &nn.Impute{Strategy: nn.ImputeMean, Value: 37.5},
+			Scale:  &nn.Scale{Method: nn.ScaleStandard, Mean: 37.5, Std: 7.5}},
+		{Name: "plan", Kind: nn.KindCategorical, Vocabulary: []string{"basic", "pro"}},
+	}
+	r, err := arrowio.Open(path, arrowio.Options{Columns: []string{"age", "plan"}, BatchSize: 2})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Close()
+	f, err := arrowio.NewFeaturizer(inputs, r.Schema())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var x []float32
+	for {
+		batch, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		x, err = f.Encode(batch, x)
+		rows := int(batch.NumRows())
+		batch.Release()
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		for i := 0; i < rows; i++ {
+			fmt.Println(x[i*f.Width() : (i+1)*f.Width()])
+		}
+	}
+	// Output:
+	// [-1 1 0]
+	// [1 0 1]
+	// [0 1 0]
+}
