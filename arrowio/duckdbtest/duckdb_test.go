@@ -586,3 +586,56 @@ func TestQueryStreamsFlat(t *testing.T) {
 		t.Errorf("memory peaked at %d bytes (first half %d)", peak, firstHalf)
 	}
 }
+
+// TestReadParquetWrittenByDuckDB reads a Parquet file DuckDB wrote (a
+// foreign writer: no stored Arrow schema) and featurizes it.
+func TestReadParquetWrittenByDuckDB(t *testing.T) {
+	db := openDB(t)
+	mem := checkedAlloc(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "duck.parquet")
+	if _, err := db.Exec(`COPY (SELECT * FROM (` + typesQuery + `) WHERE i32 < 1000) TO '` + path + `' (FORMAT parquet, ROW_GROUP_SIZE 300)`); err != nil {
+		t.Fatal(err)
+	}
+	r, err := arrowio.Open(path, arrowio.Options{Allocator: mem, BatchSize: 256, Columns: []string{"f32", "dec", "s", "emb", "lst"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	f, err := arrowio.NewFeaturizer([]nn.Input{
+		nn.NumericInput("f32"), nn.NumericInput("dec"),
+		{Name: "s", Kind: nn.KindCategorical, Vocabulary: []string{"name-0", "name-1", "name-2"}},
+		nn.VectorInput("emb", 3),
+	}, r.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Schema().Field(3).Type.ID() != arrow.LIST {
+		t.Errorf("DuckDB's FLOAT[3] in Parquet reads as %s, want a list", r.Schema().Field(3).Type)
+	}
+	var x []float32
+	i := 0
+	for {
+		b, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x, err = f.Encode(b, x); err != nil {
+			t.Fatal(err)
+		}
+		for row := 0; row < int(b.NumRows()); row, i = row+1, i+1 {
+			want := []float32{float32(i) / 4, float32(float64(i) * 1.25), 0, 0, 0, float32(i), float32(i + 1), float32(i + 2)}
+			want[2+i%3] = 1
+			if got := x[row*8 : row*8+8]; fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("row %d: %v, want %v", i, got, want)
+			}
+		}
+		b.Release()
+	}
+	if i != 1000 {
+		t.Errorf("%d rows", i)
+	}
+}
