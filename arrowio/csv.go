@@ -27,8 +27,8 @@ var ErrCSVValue = errors.New("value does not fit the column type")
 // naming the file, line, column and value (wrapping ErrCSVValue); pass an
 // explicit Schema or a larger InferRows then. An explicit schema must name
 // every header column that is read (with Options.Columns, only those).
-// Fields equal to one of
-// Options.NullValues (default: the empty string) are NULL in every column.
+// Empty fields, and fields equal to one of Options.NullValues (say "NA"),
+// are NULL in every column, strings included.
 func OpenCSV(path string, opts Options) (Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -65,6 +65,7 @@ func NewCSVReader(r io.Reader, name string, opts Options) (*CSVReader, error) {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff") // a UTF-8 byte order mark
 	}
 	c := &CSVReader{name: name, r: cr, opts: opts, nulls: map[string]bool{}, header: header}
+	c.nulls[""] = true
 	for _, v := range opts.NullValues {
 		c.nulls[v] = true
 	}

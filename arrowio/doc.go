@@ -53,8 +53,8 @@
 // from the first Options.InferRows (default 1000) data rows: int64 if every
 // non-NULL value is an integer, else float64 if every one is a number, else
 // bool if every one is true/false (any case), else string; a column NULL in
-// every sampled row is a string column. Fields equal to one of
-// Options.NullValues (default: the empty string) are NULL. A later value that
+// every sampled row is a string column. Empty fields, and fields equal to
+// one of Options.NullValues (say "NA"), are NULL. A later value that
 // does not fit the inferred (or explicit) type stops the stream with an error
 // naming file, line, column, value and type, wrapping ErrCSVValue; the fix
 // is an explicit Options.Schema or a larger InferRows. Options.Delimiter

@@ -431,7 +431,7 @@ func TestCSVLateRowDoesNotFit(t *testing.T) {
 func TestCSVExplicitSchemaDelimiterNulls(t *testing.T) {
 	mem := checkedAlloc(t)
 	path := filepath.Join(t.TempDir(), "in.tsv")
-	os.WriteFile(path, []byte("a\tb\tc\n1\tNA\tx\n300\t2.5\tNA\n"), 0o644)
+	os.WriteFile(path, []byte("a\tb\tc\n1\tNA\tx\n300\t2.5\tNA\n\t\t\n"), 0o644)
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "c", Type: arrow.BinaryTypes.LargeString},
 		{Name: "a", Type: arrow.PrimitiveTypes.Int16},
@@ -443,7 +443,8 @@ func TestCSVExplicitSchemaDelimiterNulls(t *testing.T) {
 		t.Fatalf("schema %s", got)
 	}
 	b := bs[0]
-	if b.Column(0).(*array.Int16).Value(1) != 300 || b.Column(1).IsValid(0) || b.Column(1).(*array.Float32).Value(1) != 2.5 || b.Column(2).IsValid(1) {
+	if b.NumRows() != 3 || b.Column(0).(*array.Int16).Value(1) != 300 || b.Column(1).IsValid(0) || b.Column(1).(*array.Float32).Value(1) != 2.5 || b.Column(2).IsValid(1) ||
+		b.Column(0).NullN() != 1 || b.Column(1).NullN() != 2 || b.Column(2).NullN() != 2 {
 		t.Errorf("batch %v", b)
 	}
 	// A value that overflows the explicit type names line and column.

@@ -48,7 +48,7 @@ type Options struct {
 	// CSV only.
 	Delimiter  rune          // field delimiter; default ',' (and '\t' for .tsv)
 	Schema     *arrow.Schema // explicit column types instead of inference; matched by header name
-	NullValues []string      // strings read as NULL (default: only the empty string)
+	NullValues []string      // strings read as NULL besides the empty field (say "NA")
 	InferRows  int           // data rows sampled for type inference (default DefaultInferRows)
 }
 
@@ -61,9 +61,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.InferRows <= 0 {
 		o.InferRows = DefaultInferRows
-	}
-	if o.NullValues == nil {
-		o.NullValues = []string{""}
 	}
 	return o
 }
