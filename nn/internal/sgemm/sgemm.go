@@ -197,7 +197,8 @@ type call struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 
-	threads int
+	threads int  // goroutines taking part
+	shares  int  // pieces a phase is cut into (≥ threads, so a late helper can still take some)
 	kc, nkb int  // depth of a k block, number of k blocks
 	mp      int  // A micro-panels (row groups of mr)
 	packA   bool // copy A into micro-panels instead of reading it in place
@@ -229,6 +230,9 @@ const (
 	splitRowsOwnB
 	splitRowsSharedB
 )
+
+// sharesPerThread: how many pieces per goroutine a parallel phase is cut into.
+const sharesPerThread = 4
 
 // ownBLimit is the largest op(B) chunk (floats) each worker packs for
 // itself rather than sharing: packing it twice costs less than a barrier.
@@ -268,13 +272,9 @@ func (cl *call) setup(kern *microKernel, threads int, transA, transB bool, m, n,
 	// Never more workers than there are micro-panels to share.
 	threads = max(1, min(threads, max(cl.mp, ceilDiv(n, kern.nr))))
 	cl.threads = threads
-	for len(cl.tiles) < threads {
+	for len(cl.tiles) < sharesPerThread*threads {
 		cl.tiles = append(cl.tiles, make([]float32, 12*32))
-	}
-	for len(cl.aPanels) < threads {
 		cl.aPanels = append(cl.aPanels, nil)
-	}
-	for len(cl.pbOwn) < threads {
 		cl.pbOwn = append(cl.pbOwn, nil)
 	}
 	// Reading A in place saves copying it, but rows 2 KiB apart (or a
@@ -291,15 +291,25 @@ func (cl *call) run() {
 	for j0 := 0; j0 < cl.n; j0 += colsPerChunk {
 		cl.j0, cl.j1 = j0, min(j0+colsPerChunk, cl.n)
 		cl.np = ceilDiv(cl.j1-cl.j0, nr)
-		cl.split = chooseSplit(cl.threads, cl.mp, cl.np, cl.np*nr*cl.k)
+		cl.split = chooseSplit(cl.threads, cl.mp, cl.np, cl.np*nr*cl.k, cl.packA)
+		// Each share of a split by columns or of a shared B is
+		// independent, so a phase is cut finer than the thread count: a
+		// helper that starts late still finds shares to take. With
+		// private copies of B, every share would pack B again.
 		switch cl.split {
 		case splitCols:
+			cl.shares = min(cl.np, sharesPerThread*cl.threads)
+			if cl.threads == 1 {
+				cl.shares = 1
+			}
 			cl.pb = grow(cl.pb, cl.np*nr*cl.k)
 		case splitRowsOwnB:
-			for w := 0; w < cl.threads; w++ {
+			cl.shares = cl.threads
+			for w := 0; w < cl.shares; w++ {
 				cl.pbOwn[w] = grow(cl.pbOwn[w], cl.np*nr*cl.k)
 			}
 		case splitRowsSharedB:
+			cl.shares = min(cl.mp, sharesPerThread*cl.threads)
 			cl.pb = grow(cl.pb, cl.np*nr*cl.k)
 			cl.parallel(phasePack)
 		}
@@ -309,12 +319,17 @@ func (cl *call) run() {
 
 // chooseSplit picks how t workers share mp×np tiles whose packed B holds
 // bFloats: by columns unless that leaves the busiest worker with a quarter
-// more tiles than splitting the rows would.
-func chooseSplit(t, mp, np, bFloats int) int {
+// more tiles than splitting the rows would, or unless A is packed (every
+// column share would pack all of A again).
+func chooseSplit(t, mp, np, bFloats int, packA bool) int {
 	switch {
-	case t == 1 || ceilDiv(np, t)*mp*4 <= ceilDiv(mp, t)*np*5:
+	case t == 1:
 		return splitCols
-	case bFloats <= ownBLimit:
+	case packA && mp >= 2*t:
+	case ceilDiv(np, t)*mp*4 <= ceilDiv(mp, t)*np*5:
+		return splitCols
+	}
+	if bFloats <= ownBLimit {
 		return splitRowsOwnB
 	}
 	return splitRowsSharedB
@@ -342,14 +357,16 @@ func share(total, parts, w int) (int, int) {
 // claims it, so the results stay deterministic.
 func (cl *call) parallel(phase int) {
 	if cl.threads == 1 {
-		cl.work(phase, 0)
+		for w := 0; w < cl.shares; w++ {
+			cl.work(phase, w)
+		}
 		return
 	}
 	tk := getTask()
-	tk.cl, tk.phase, tk.shares = cl, phase, int32(cl.threads)
+	tk.cl, tk.phase, tk.shares = cl, phase, int32(cl.shares)
 	tk.next.Store(0)
 	tk.refs.Store(int32(cl.threads))
-	tk.wg.Add(cl.threads)
+	tk.wg.Add(cl.shares)
 	startWorkers(cl.threads - 1)
 	for w := 1; w < cl.threads; w++ {
 		workQueue <- tk
@@ -361,7 +378,7 @@ func (cl *call) parallel(phase int) {
 
 func (cl *call) work(phase, w int) {
 	if phase == phasePack {
-		lo, hi := share(cl.nkb*cl.np, cl.threads, w)
+		lo, hi := share(cl.nkb*cl.np, cl.shares, w)
 		for it := lo; it < hi; it++ {
 			cl.packBPanel(cl.pb, it/cl.np, it%cl.np)
 		}
@@ -515,12 +532,12 @@ func (cl *call) compute(w int) {
 	pb := cl.pb
 	switch cl.split {
 	case splitCols:
-		jr0, jr1 = share(cl.np, cl.threads, w)
+		jr0, jr1 = share(cl.np, cl.shares, w)
 	case splitRowsOwnB:
-		ir0, ir1 = share(cl.mp, cl.threads, w)
+		ir0, ir1 = share(cl.mp, cl.shares, w)
 		pb = cl.pbOwn[w]
 	case splitRowsSharedB:
-		ir0, ir1 = share(cl.mp, cl.threads, w)
+		ir0, ir1 = share(cl.mp, cl.shares, w)
 	}
 	if ir0 >= ir1 || jr0 >= jr1 {
 		return

@@ -437,9 +437,16 @@ func TestChooseSplit(t *testing.T) {
 		{3, 9, 2, 1 << 10, splitRowsOwnB}, // 9 tiles vs 6
 		{2, 3, 5, 1 << 10, splitCols},     // 3×5 tiles: 9 vs 10
 	} {
-		if got := chooseSplit(tc.t, tc.mp, tc.np, tc.bFloats); got != tc.want {
+		if got := chooseSplit(tc.t, tc.mp, tc.np, tc.bFloats, false); got != tc.want {
 			t.Errorf("chooseSplit(%d, %d, %d, %d) = %d, want %d", tc.t, tc.mp, tc.np, tc.bFloats, got, tc.want)
 		}
+	}
+	// A packed A is split by rows so no share packs all of it.
+	if got := chooseSplit(2, 86, 32, 1<<20, true); got != splitRowsSharedB {
+		t.Errorf("1024³ with packed A: split %d, want rows with a shared B", got)
+	}
+	if got := chooseSplit(2, 3, 32, 1<<20, true); got != splitCols {
+		t.Errorf("3 row panels with packed A: split %d, want columns", got)
 	}
 }
 
