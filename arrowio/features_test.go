@@ -2,6 +2,7 @@ package arrowio
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -708,5 +709,47 @@ func TestEncodeSlicedBatch(t *testing.T) {
 			}
 		}
 		part.Release()
+	}
+}
+
+// TestFeaturizerConcurrent encodes from several goroutines at once (run
+// with -race): the featurizer keeps no per-call state.
+func TestFeaturizerConcurrent(t *testing.T) {
+	mem := checkedAlloc(t)
+	batch := allTypesBatch(mem, 6)
+	defer batch.Release()
+	f, err := NewFeaturizer([]nn.Input{nn.NumericInput("f32"), nn.VectorInput("vec", 3),
+		{Name: "s", Kind: nn.KindCategorical, Vocabulary: []string{"red", "green", "blue"}}}, batch.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := f.Encode(batch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var x []float32
+			for i := 0; i < 50; i++ {
+				var err error
+				if x, err = f.Encode(batch, x); err != nil {
+					errs <- err
+					return
+				}
+				for j := range want {
+					if x[j] != want[j] {
+						errs <- fmt.Errorf("feature %d: %v, want %v", j, x[j], want[j])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
