@@ -43,13 +43,17 @@
 // # Threads
 //
 // Products of at least 2^18 multiply-adds use up to GOMAXPROCS goroutines
-// (see SetMaxThreads): all of them pack B together, then each computes a
-// fixed share of the tiles, split along whichever of M and N
-// balances better, so even a 128-row batch keeps both cores of a small
-// machine busy. Smaller products run on the calling goroutine, since
-// waking another core costs a few microseconds. The goroutines are started
-// once and reused, and the packing buffers are recycled, so the steady
-// state allocates nothing.
+// (see SetMaxThreads), so even a 128-row batch keeps both cores of a small
+// machine busy; smaller ones run on the calling goroutine, since waking
+// another core costs microseconds. The tiles are cut into fixed shares —
+// by columns of C when that balances (each share packs its own B panels
+// and reads A in place: no barrier at all), else by rows (a small B packed
+// by each share, a large one packed once by all before a barrier). Shares
+// are claimed from a counter by the caller and by helper goroutines, so a
+// helper the scheduler runs late (a busy machine, or DuckDB's threads
+// holding every P) never stalls the caller: it takes the shares itself.
+// The helpers are started once and reused, and the packing buffers are
+// recycled, so the steady state allocates nothing.
 //
 // # Determinism
 //
