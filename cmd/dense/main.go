@@ -1,5 +1,3 @@
-// Command dense trains dense neural networks on tabular data and scores them
-// in SQL. Run `dense --help` for the commands and `dense demo` for a tour.
 package main
 
 import (

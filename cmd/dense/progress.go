@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chzyer/readline"
+
+	"github.com/dense-ml/dense/nn"
 )
 
 // isTerminal reports whether f is an *os.File attached to a terminal.
@@ -56,11 +58,14 @@ func (p *progress) draw(done int64, suffix string) {
 		filled := int(frac * barWidth)
 		bar := strings.Repeat("█", filled) + strings.Repeat("░", barWidth-filled)
 		line = fmt.Sprintf("%s %s %3.0f%%", p.label, bar, 100*frac)
+		if suffix != "" {
+			line += "  " + suffix
+		}
 	} else {
-		line = fmt.Sprintf("%s %d", p.label, done)
-	}
-	if suffix != "" {
-		line += "  " + suffix
+		line = p.label + " " + nn.Thousands(int(done))
+		if suffix != "" {
+			line += " " + suffix
+		}
 	}
 	n := len([]rune(line))
 	pad := ""

@@ -1,0 +1,58 @@
+// Command dense trains dense neural networks on tables and scores them in
+// SQL. It is a thin layer over the packages: flags are parsed here and the
+// work is done by pipeline (training, scoring, the YAML pipelines),
+// pipeline/registry (the models folder), arrowio (files and DuckDB
+// queries), udf (the SQL functions) and nn (the networks).
+//
+// # Commands
+//
+//	dense train     (--data FILE | [--db FILE] --query SQL) --target COL [architecture and training flags]
+//	dense score     --model NAME[@V] (--data FILE | [--db FILE] --query SQL) --out FILE
+//	dense sql       [--db FILE] [--models DIR] [-c SQL | FILE.sql] [--format table|csv|json]
+//	dense models    [list | show NAME[@V] | rm NAME[@V]]
+//	dense eval      --model NAME[@V] (--data … | --db … --query …) [--target COL] [--plot FILE.png]
+//	dense params    --inputs N --units U1,U2,… [--no-bias]
+//	dense pipeline  run SPEC.yaml | validate SPEC.yaml
+//	dense demo      [--db FILE] [--models DIR] [--customers N] [--seed N]
+//	dense bench     gemm | train | sql
+//
+// Every command has --help with examples. The models folder is ./models
+// unless --models DIR or $DENSE_MODELS says otherwise. Flags may follow the
+// positional arguments (dense models show churn --models /srv/models).
+//
+// # Output and exit codes
+//
+// Results go to standard output; progress bars go to standard error, only
+// when it is a terminal and --quiet is not given. A user error (missing
+// file, unknown column or model, bad flag, failing SQL in batch mode) prints
+// one line, "dense: …", naming the problem, and exits with 1. A panic is a
+// bug: it is caught at the top, reported in one line and exits with 2
+// (DENSE_DEBUG=1 adds the stack trace).
+//
+// # dense sql
+//
+// One DuckDB connection runs all the statements, so SET, temporary tables
+// and USE carry from one statement to the next. Statements come from -c,
+// from a file, or from standard input when it is not a terminal; scripts
+// are split at semicolons outside quotes, dollar quotes and comments. On a
+// terminal dense sql is a shell (github.com/chzyer/readline: line editing,
+// history in ~/.dense_history or $DENSE_HISTORY, dot commands .help,
+// .tables, .models, .format, .timer, .read, .quit); an error is printed and
+// the shell carries on. DDL and DML results (DuckDB's "Count") are not
+// printed in scripts.
+//
+// # dense demo
+//
+// The demo's data comes from internal/demodata (seeded, no network); its
+// SQL is demo.sql in this folder, embedded in the binary; sql/demo.sql is a
+// copy kept identical by a test (go test ./cmd/dense -update rewrites it,
+// and the golden files in testdata/).
+//
+// # Tests
+//
+// TestMain builds the binary once; the end-to-end tests run it as a user
+// would (train on a CSV file, score in SQL, compare with the Go scores,
+// evaluate, the demo), the other tests call run() in-process. Golden files
+// in testdata/ pin the help texts, dense params, the model summary and
+// dense models list/show.
+package main
