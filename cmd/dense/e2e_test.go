@@ -263,3 +263,51 @@ func TestMacros(t *testing.T) {
 		t.Errorf("dense_latest():\n%s", parts[1])
 	}
 }
+
+// A regression model trained from a DuckDB query, evaluated from another;
+// and a YAML pipeline run from the command line.
+func TestEndToEndDuckDBAndPipeline(t *testing.T) {
+	dir := t.TempDir()
+	writeCustomersCSV(t, dir, 3000)
+	env := []string{"DENSE_MODELS=" + filepath.Join(dir, "models"), "HOME=" + dir}
+	mustRun(t, dir, env, "sql", "--db", "shop.duckdb", "-c", "CREATE TABLE customers AS SELECT * FROM 'customers.csv'")
+	r := mustRun(t, dir, env, "train", "--db", "shop.duckdb", "--query",
+		"SELECT * EXCLUDE (customer_id, segment, churned) FROM customers", "--target", "monthly_spend",
+		"--name", "spend", "--epochs", "40", "--patience", "5", "--lr", "0.003")
+	if !strings.Contains(r.stdout, "spend@1: regression on monthly_spend") || !strings.Contains(r.stdout, "r2") {
+		t.Errorf("train output:\n%s", r.stdout)
+	}
+	r = mustRun(t, dir, env, "eval", "--model", "spend", "--db", "shop.duckdb", "--query", "SELECT * FROM customers")
+	m := regexp.MustCompile(`(?m)^\s+r2\s+([-0-9.]+)$`).FindStringSubmatch(r.stdout)
+	if m == nil || num(t, m[1]) < 0.8 {
+		t.Errorf("eval of the regression model: R² missing or below 0.8:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "Confusion") || !strings.Contains(r.stdout, "mae") {
+		t.Errorf("a regression eval shows MSE/MAE/R² and no confusion matrix:\n%s", r.stdout)
+	}
+	checkUserError(t, runBin(t, dir, "", env, "eval", "--model", "spend", "--db", "shop.duckdb", "--query", "SELECT * FROM customers", "--plot", "x.png"), "regression")
+
+	// The churn example's spec, run by the CLI.
+	spec, err := os.ReadFile(filepath.Join("..", "..", "examples", "churn", "churn.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "churn.yaml"), spec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "customers.csv"), filepath.Join(dir, "new_customers.csv")); err != nil {
+		t.Fatal(err)
+	}
+	writeCustomersCSV(t, dir, 3000)
+	mustRun(t, dir, env, "pipeline", "validate", "churn.yaml")
+	r = mustRun(t, dir, env, "pipeline", "run", "churn.yaml")
+	for _, want := range []string{"churn@1: binary on churned", "Registered churn@1 in models", "Scored 3,000 rows → "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("pipeline run output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = mustRun(t, dir, env, "sql", "--format", "csv", "-c", "SELECT count(*) AS n, avg(churn_probability) AS p FROM 'churn_scores.parquet'")
+	if _, rows := parseCSV(t, r.stdout); rows[0][0] != "3000" || num(t, rows[0][1]) <= 0 || num(t, rows[0][1]) >= 1 {
+		t.Errorf("churn_scores.parquet: %v", rows)
+	}
+}
