@@ -518,8 +518,8 @@ func quoteTable(table string) (string, error) {
 
 // DuckDBWriter writes batches into a DuckDB table inside one transaction on
 // one connection: the table appears (or is replaced, or grows) only when
-// Close commits. The table is created from the first batch's schema, so a
-// stream with no batches creates nothing.
+// Close commits. The table is created from the first batch's schema; a
+// stream with no batches creates nothing unless SetSchema was called.
 type DuckDBWriter struct {
 	ctx     context.Context
 	conn    *sql.Conn
@@ -564,6 +564,29 @@ func NewDuckDBWriter(ctx context.Context, db *sql.DB, table string, mode TableMo
 		return nil, fmt.Errorf("arrowio: DuckDB: %w", err)
 	}
 	return &DuckDBWriter{ctx: ctx, conn: conn, table: q, name: table, mode: mode, insert: ins}, nil
+}
+
+// SetSchema declares the schema of the batches before the first Write, so
+// that Close creates an empty table (create and replace modes; append
+// creates a missing table) when no batch came. Batches must then have this
+// schema.
+func (w *DuckDBWriter) SetSchema(schema *arrow.Schema) {
+	if !w.started {
+		w.schema = schema
+	}
+}
+
+// emptyBatch is a batch of schema with no rows.
+func emptyBatch(schema *arrow.Schema) arrow.RecordBatch {
+	cols := make([]arrow.Array, schema.NumFields())
+	for i, f := range schema.Fields() {
+		cols[i] = array.MakeArrayOfNull(memory.DefaultAllocator, f.Type, 0)
+	}
+	b := array.NewRecordBatch(schema, cols, 0)
+	for _, c := range cols {
+		c.Release()
+	}
+	return b
 }
 
 // Write inserts the batch's rows.
@@ -642,6 +665,15 @@ func (w *DuckDBWriter) Close() error {
 	}()
 	if w.err != nil {
 		return w.err
+	}
+	if !w.started && w.schema != nil {
+		// No batch came: create (or replace with) an empty table.
+		empty := emptyBatch(w.schema)
+		err := w.Write(empty)
+		empty.Release()
+		if err != nil {
+			return err
+		}
 	}
 	if _, err := w.conn.ExecContext(w.ctx, "COMMIT"); err != nil {
 		w.err = fmt.Errorf("arrowio: table %s: commit: %w", w.name, err)

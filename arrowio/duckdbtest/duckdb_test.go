@@ -639,3 +639,49 @@ func TestReadParquetWrittenByDuckDB(t *testing.T) {
 		t.Errorf("%d rows", i)
 	}
 }
+
+// TestDuckDBWriterEmptyStream: with SetSchema, an empty stream still
+// creates (or replaces with) an empty table; without it, nothing happens.
+func TestDuckDBWriterEmptyStream(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "score", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "label", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "proba", Type: arrow.FixedSizeListOf(2, arrow.PrimitiveTypes.Float32), Nullable: true},
+	}, nil)
+	if _, err := db.Exec("CREATE TABLE old AS SELECT 1 AS x"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		table string
+		mode  arrowio.TableMode
+	}{{"fresh", arrowio.TableCreate}, {"old", arrowio.TableReplace}} {
+		w, err := arrowio.NewDuckDBWriter(ctx, db, c.table, c.mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.SetSchema(schema)
+		if err := w.Close(); err != nil {
+			t.Fatalf("%s: %v", c.table, err)
+		}
+		cols := readTable(t, db, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '"+c.table+"' ORDER BY ordinal_position")
+		if fmt.Sprint(cols) != "[[id BIGINT] [score DOUBLE] [label VARCHAR] [proba FLOAT[2]]]" {
+			t.Errorf("%s: columns %v", c.table, cols)
+		}
+		if n := readTable(t, db, "SELECT count(*) FROM "+c.table)[0][0]; n.(int64) != 0 {
+			t.Errorf("%s: %v rows", c.table, n)
+		}
+	}
+	w, err := arrowio.NewDuckDBWriter(ctx, db, "never", arrowio.TableCreate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := readTable(t, db, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'never'")[0][0]; n.(int64) != 0 {
+		t.Error("a table without a schema was created")
+	}
+}
