@@ -81,7 +81,7 @@
 // table if missing). All batches go in one transaction on one connection,
 // committed by Close, so readers never see half a table and a failed write
 // leaves the database as it was. The table is created from the first
-// batch's schema.
+// batch's schema, or from the one given to SetSchema when no batch came.
 //
 // # The duckdb_arrow build tag
 //
