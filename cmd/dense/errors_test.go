@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -190,5 +192,30 @@ func TestPanicExitCode(t *testing.T) {
 	if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "internal error: boom") ||
 		strings.Contains(r.stderr, "goroutine") {
 		t.Errorf("stderr %q: want one line naming the panic, no trace", r.stderr)
+	}
+}
+
+// Ctrl-C stops a long statement: one line and exit code 130.
+func TestInterrupt(t *testing.T) {
+	cmd := exec.Command(denseBin, "sql", "-c", "SELECT sum(a.range * b.range) FROM range(200000) a, range(200000) b")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("dense sql did not stop within 20 s of Ctrl-C")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 || strings.TrimSpace(stderr.String()) != "dense: interrupted" {
+		t.Errorf("exit %d, stderr %q; want 130 and \"dense: interrupted\"", code, stderr.String())
 	}
 }

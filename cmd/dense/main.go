@@ -14,9 +14,10 @@ import (
 
 // Exit codes.
 const (
-	exitOK    = 0
-	exitUser  = 1 // bad input: a missing file, an unknown column or model, a bad flag
-	exitPanic = 2 // a bug in dense: reported as one line, with the stack only if DENSE_DEBUG is set
+	exitOK          = 0
+	exitUser        = 1   // bad input: a missing file, an unknown column or model, a bad flag
+	exitPanic       = 2   // a bug in dense: reported as one line, with the stack only if DENSE_DEBUG is set
+	exitInterrupted = 130 // Ctrl-C, as shells report a SIGINT
 )
 
 func main() {
@@ -41,6 +42,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}()
 	app := newApp(stdin, stdout, stderr)
 	if err := app.RunContext(ctx, flagsFirst(app, args)); err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "dense: interrupted")
+			return exitInterrupted
+		}
 		fmt.Fprintln(stderr, "dense: "+oneLine(trimLineMarker(err.Error())))
 		return exitUser
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
@@ -335,11 +336,22 @@ func (e *env) shell(ctx context.Context, s *session) error {
 	}
 }
 
+// shellRun runs one statement of the shell. Ctrl-C cancels that statement
+// only: the shell's context ignores the interrupt that ends batch commands.
 func (e *env) shellRun(ctx context.Context, s *session, q string) {
-	if ctx.Err() != nil {
-		return
-	}
-	if err := s.exec(ctx, e.stdout, q); err != nil {
+	stmtCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+			cancel()
+		case <-stmtCtx.Done():
+		}
+	}()
+	if err := s.exec(stmtCtx, e.stdout, q); err != nil {
 		fmt.Fprintln(e.stderr, "Error: "+strings.TrimSpace(err.Error()))
 	}
 }
