@@ -27,7 +27,9 @@
 // file, unknown column or model, bad flag, failing SQL in batch mode) prints
 // one line, "dense: …", naming the problem, and exits with 1. A panic is a
 // bug: it is caught at the top, reported in one line and exits with 2
-// (DENSE_DEBUG=1 adds the stack trace).
+// (DENSE_DEBUG=1 adds the stack trace). Ctrl-C cancels the work through the
+// context and exits with 130; in the SQL shell it cancels only the running
+// statement.
 //
 // # dense sql
 //
