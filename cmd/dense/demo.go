@@ -88,7 +88,7 @@ func (e *env) demo(c *cli.Context) error {
 		dbPath = filepath.Join(dir, "demo.duckdb")
 		dbNote = "temporary; --db FILE keeps it"
 	}
-	db, err := openDuckDB(ctx, dbPath, models)
+	db, err := openDuckDB(ctx, dbPath, models, false)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -64,7 +64,8 @@ func openSource(ctx context.Context, c *cli.Context, models string, batchSize in
 				return nil, fmt.Errorf("database %s does not exist", dbPath)
 			}
 		}
-		db, err := openDuckDB(ctx, dbPath, models)
+		// Reading only: other readers may share the file.
+		db, err := openDuckDB(ctx, dbPath, models, true)
 		if err != nil {
 			return nil, err
 		}

@@ -114,7 +114,7 @@ func (s *session) Close() {
 // openSession opens (or creates) the database and registers the dense
 // functions over the models folder.
 func openSession(ctx context.Context, dbPath, models string) (*session, error) {
-	db, err := openDuckDB(ctx, dbPath, models)
+	db, err := openDuckDB(ctx, dbPath, models, false)
 	if err != nil {
 		return nil, err
 	}
@@ -126,9 +126,10 @@ func openSession(ctx context.Context, dbPath, models string) (*session, error) {
 	return &session{db: db, conn: conn, format: formatTable}, nil
 }
 
-// openDuckDB opens the DuckDB database at path ("" = in memory) with the
-// dense functions registered over the models folder.
-func openDuckDB(ctx context.Context, path, models string) (*sql.DB, error) {
+// openDuckDB opens the DuckDB database at path ("" = in memory, created if
+// missing unless readOnly) with the dense functions registered over the
+// models folder.
+func openDuckDB(ctx context.Context, path, models string, readOnly bool) (*sql.DB, error) {
 	if path != "" {
 		if dir := filepath.Dir(path); dir != "" {
 			if _, err := os.Stat(dir); err != nil {
@@ -136,7 +137,11 @@ func openDuckDB(ctx context.Context, path, models string) (*sql.DB, error) {
 			}
 		}
 	}
-	db, err := sql.Open("duckdb", path)
+	dsn := path
+	if readOnly && path != "" {
+		dsn += "?access_mode=read_only"
+	}
+	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening database %q: %w", path, err)
 	}
