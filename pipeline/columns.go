@@ -5,6 +5,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/dense-ml/dense/arrowio"
 )
 
 // Column kinds as the fitter sees an Arrow type.
@@ -47,73 +49,12 @@ func isIntegerType(t arrow.DataType) bool {
 	return false
 }
 
-// numberAt returns an accessor for a numeric column: value and validity of
-// row i. Bool is 0/1 and decimals are scaled, the same as arrowio's featurizer.
-func numberAt(a arrow.Array) (func(i int) (float64, bool), error) {
-	valid := func(i int) bool { return a.IsValid(i) }
-	switch c := a.(type) {
-	case *array.Int8:
-		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
-	case *array.Int16:
-		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
-	case *array.Int32:
-		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
-	case *array.Int64:
-		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
-	case *array.Uint8:
-		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
-	case *array.Uint16:
-		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
-	case *array.Uint32:
-		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
-	case *array.Uint64:
-		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
-	case *array.Float16:
-		return func(i int) (float64, bool) { return float64(c.Value(i).Float32()), valid(i) }, nil
-	case *array.Float32:
-		return func(i int) (float64, bool) { return float64(c.Value(i)), valid(i) }, nil
-	case *array.Float64:
-		return func(i int) (float64, bool) { return c.Value(i), valid(i) }, nil
-	case *array.Boolean:
-		return func(i int) (float64, bool) {
-			if c.Value(i) {
-				return 1, valid(i)
-			}
-			return 0, valid(i)
-		}, nil
-	case *array.Decimal128:
-		scale := c.DataType().(*arrow.Decimal128Type).Scale
-		return func(i int) (float64, bool) { return c.Value(i).ToFloat64(scale), valid(i) }, nil
-	case *array.Decimal256:
-		scale := c.DataType().(*arrow.Decimal256Type).Scale
-		return func(i int) (float64, bool) { return c.Value(i).ToFloat64(scale), valid(i) }, nil
-	}
-	return nil, fmt.Errorf("type %s is not numeric", a.DataType())
-}
-
-// stringAt returns an accessor for a string or dictionary-of-strings column.
-func stringAt(a arrow.Array) (func(i int) (string, bool), error) {
-	switch c := a.(type) {
-	case *array.String:
-		return func(i int) (string, bool) { return c.Value(i), c.IsValid(i) }, nil
-	case *array.LargeString:
-		return func(i int) (string, bool) { return c.Value(i), c.IsValid(i) }, nil
-	case *array.StringView:
-		return func(i int) (string, bool) { return c.Value(i), c.IsValid(i) }, nil
-	case *array.Dictionary:
-		dict, err := stringAt(c.Dictionary())
-		if err != nil {
-			return nil, err
-		}
-		return func(i int) (string, bool) {
-			if c.IsNull(i) {
-				return "", false
-			}
-			return dict(c.GetValueIndex(i))
-		}, nil
-	}
-	return nil, fmt.Errorf("type %s is not a string type", a.DataType())
-}
+// numberAt and stringAt are arrowio's column readers, so that training reads
+// a value with exactly the arithmetic scoring uses (decimals, float16, bool).
+var (
+	numberAt = arrowio.NumberGetter
+	stringAt = arrowio.CategoryGetter
+)
 
 // listAt returns an accessor for a list of numbers: it appends row i's
 // elements to dst (a NULL element becomes NaN) and reports the row's validity.
