@@ -15,6 +15,7 @@ import (
 // allocates nothing per chunk once the buffers have grown.
 type scratch struct {
 	x    []float32 // rows × inW encoded features
+	view []float32 // instead of x: the features in place in DuckDB's vector (read only)
 	out  []float32 // rows × outW predictions
 	null []bool    // row gives NULL
 	bad  []error   // row has a value that fails the query, unless the row gives NULL
@@ -40,6 +41,7 @@ func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
 	s := p.scratch.Get().(*scratch)
 	defer p.scratch.Put(s)
 	s.x = growSlice(s.x, n*p.inW)
+	s.view = nil
 	s.out = growSlice(s.out, n*p.outW)
 	s.null = growSlice(s.null, n)
 	s.bad = growSlice(s.bad, n)
@@ -50,12 +52,19 @@ func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
 	if err := p.encode(in, n, s); err != nil {
 		return err
 	}
-	for r := range n {
-		if s.null[r] { // whatever was half-written must not reach the network
-			clear(s.x[r*p.inW : (r+1)*p.inW])
+	x := s.x
+	if s.view != nil {
+		// NULL rows hold whatever DuckDB left there; each output row depends
+		// on its own input row only, and NULL rows' outputs are not used.
+		x = s.view
+	} else {
+		for r := range n {
+			if s.null[r] { // whatever was half-written must not reach the network
+				clear(s.x[r*p.inW : (r+1)*p.inW])
+			}
 		}
 	}
-	if err := p.model.PredictInto(s.out, s.x, n, s.ws); err != nil {
+	if err := p.model.PredictInto(s.out, x, n, s.ws); err != nil {
 		return fmt.Errorf("%s: %w", p.prefix(), err)
 	}
 	switch p.fn.kind {
@@ -78,18 +87,21 @@ func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
 	case formList:
 		list = argVec(0)
 		for r := range n {
+			off, length := list.listEntry(r)
+			s.base[r] = off // also for a NULL row: an ARRAY's rows stay in place (zeroCopy)
 			if !list.valid(r) {
 				s.null[r] = true
 				continue
 			}
-			off, length := list.listEntry(r)
 			if length != p.listLen {
 				return fmt.Errorf("%s: wrong feature count: expected %d features (%s), got a list of %d",
 					p.prefix(), p.listLen, inputNames(p.model.Spec().Inputs), length)
 			}
-			s.base[r] = off
 		}
 		list = list.child()
+		if p.direct && p.zeroCopy(&list, n, s) {
+			return p.checkBad(s)
+		}
 		if p.direct {
 			w := p.inW
 			for r := range n {
@@ -143,6 +155,51 @@ func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
 		}
 	}
 	return p.checkBad(s)
+}
+
+// zeroCopy handles the list form's best case: FLOAT elements without NULLs,
+// every row's list right after the previous one (always so for an ARRAY,
+// for a LIST when no row is NULL). The child vector then is the feature
+// matrix: it is only checked for NaN and ±Inf, not copied.
+func (p *plan) zeroCopy(child *vec, n int, s *scratch) bool {
+	if child.typ.id != mapping.TypeFloat || child.mask != nil {
+		return false
+	}
+	w := p.inW
+	first := s.base[0]
+	for r := range n {
+		if s.base[r] != first+r*w {
+			return false
+		}
+	}
+	if p.args[0].id != mapping.TypeArray {
+		for r := range n {
+			if s.null[r] { // a NULL LIST row's entry says nothing about the child's layout
+				return false
+			}
+		}
+	}
+	s.view = unsafe.Slice((*float32)(unsafe.Add(child.data, first*4)), n*w)
+	for r := range n {
+		if s.null[r] {
+			continue
+		}
+		row := s.view[r*w : (r+1)*w]
+		for _, v := range row {
+			if v-v != 0 { // NaN or ±Inf: rare, so sort it out slowly
+				for _, u := range row {
+					if u != u {
+						s.null[r] = true
+					}
+				}
+				if !s.null[r] {
+					p.rowInf(s, r, p.infFeed(row))
+				}
+				break
+			}
+		}
+	}
+	return true
 }
 
 // checkBad returns the first bad row's error. A bad value fails the query
