@@ -91,6 +91,10 @@ func TestModelsGolden(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	golden(t, "models_list", normalise(r.stdout, dir))
+	r = runIn(t, "", "models", "list", "--models", dir, "--format", "csv")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "name,version,task,target,inputs,params,metric,rows,registered\nchurn,1,binary,churned,3,257,accuracy 0.8125,1000,") {
+		t.Errorf("models list --format csv: exit %d\n%s", r.code, r.stdout)
+	}
 	r = runIn(t, "", "models", "show", "churn@2", "--models", dir)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)

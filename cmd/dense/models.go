@@ -24,13 +24,14 @@ func (e *env) modelsCommand() *cli.Command {
 			"parameters, the main validation metric, training rows and when it was registered.\n\n" +
 			"Examples:\n" +
 			"   dense models list\n" +
-			"   dense models list --models /srv/models",
-		Flags: []cli.Flag{modelsFlag()},
+			"   dense models list --models /srv/models --format json",
+		Flags: []cli.Flag{modelsFlag(),
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output format: table, csv or json", Value: formatTable}},
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, 0); err != nil {
 				return err
 			}
-			return e.modelsList(c.String("models"))
+			return e.modelsList(c.String("models"), c.String("format"))
 		},
 	}
 	show := &cli.Command{
@@ -91,7 +92,7 @@ func (e *env) modelsCommand() *cli.Command {
 			if c.NArg() > 0 {
 				return fmt.Errorf("models: unknown subcommand %q (want list, show or rm)", c.Args().First())
 			}
-			return e.modelsList(c.String("models"))
+			return e.modelsList(c.String("models"), formatTable)
 		},
 	}
 }
@@ -109,7 +110,10 @@ func oneRef(c *cli.Context) (string, error) {
 	}
 }
 
-func (e *env) modelsList(dir string) error {
+func (e *env) modelsList(dir, format string) error {
+	if err := checkFormat(format); err != nil {
+		return fmt.Errorf("models list: %w", err)
+	}
 	reg, err := registry.Open(dir)
 	if err != nil {
 		return fmt.Errorf("models: %w", err)
@@ -118,7 +122,7 @@ func (e *env) modelsList(dir string) error {
 	if err != nil {
 		return fmt.Errorf("models: %w", err)
 	}
-	if len(entries) == 0 {
+	if len(entries) == 0 && format == formatTable {
 		fmt.Fprintf(e.stdout, "No models in %s yet: train one with dense train, or run dense demo.\n", reg.Dir())
 		return nil
 	}
@@ -133,7 +137,7 @@ func (e *env) modelsList(dir string) error {
 			int64(en.Rows), en.Created.UTC().Format("2006-01-02 15:04"),
 		})
 	}
-	return rs.writeTable(e.stdout)
+	return rs.write(e.stdout, format)
 }
 
 // mainMetric picks the metric to show for a model in one column.
