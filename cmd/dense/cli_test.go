@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -84,6 +86,8 @@ func TestUsageErrors(t *testing.T) {
 // may span lines.
 func TestSQLShellCarriesOn(t *testing.T) {
 	in := "CREATE TABLE t AS SELECT 1 AS a;\nSELECT * FROM nope;\n.format csv\nSELECT a + 1\n  AS b FROM t;\n.bogus\nSELECT 'still here' AS s;\n"
+	history := filepath.Join(t.TempDir(), "history")
+	t.Setenv("DENSE_HISTORY", history)
 	r := runIn(t, in, "sql", "--shell")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -96,6 +100,9 @@ func TestSQLShellCarriesOn(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "b\n2\n") || !strings.Contains(r.stdout, "s\nstill here\n") {
 		t.Errorf("results missing after the error:\n%s", r.stdout)
+	}
+	if h, err := os.ReadFile(history); err != nil || !strings.Contains(string(h), "SELECT 'still here' AS s;") {
+		t.Errorf("history file %s: %v\n%s", history, err, h)
 	}
 }
 
