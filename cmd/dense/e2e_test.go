@@ -189,6 +189,13 @@ func TestDemo(t *testing.T) {
 	if strings.Count(r.stdout, "┌") != 3 {
 		t.Errorf("demo.sql should print three tables:\n%s", r.stdout)
 	}
+	// The SQL examples run against the demo's database.
+	for script, tables := range map[string]int{"churn_campaign.sql": 2, "segment_report.sql": 3} {
+		r := mustRun(t, dir, env, "sql", "--db", "shop.duckdb", filepath.Join(mustAbs(t, "../../examples/sql"), script))
+		if n := strings.Count(r.stdout, "┌"); n != tables {
+			t.Errorf("examples/sql/%s printed %d tables, want %d:\n%s", script, n, tables, r.stdout)
+		}
+	}
 	if t.Failed() {
 		t.Log(r.stdout)
 	}
