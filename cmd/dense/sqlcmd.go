@@ -288,6 +288,7 @@ func (e *env) shell(ctx context.Context, s *session) error {
 		EOFPrompt:       "",
 		Stdout:          e.stdout,
 		Stderr:          e.stderr,
+		AutoComplete:    newSQLCompleter(ctx, s),
 	}
 	if rc, ok := e.stdin.(io.ReadCloser); ok {
 		cfg.Stdin = rc
