@@ -38,7 +38,8 @@
 // from a file, or from standard input when it is not a terminal; scripts
 // are split at semicolons outside quotes, dollar quotes and comments. On a
 // terminal dense sql is a shell (github.com/chzyer/readline: line editing,
-// history in ~/.dense_history or $DENSE_HISTORY, dot commands .help,
+// Tab completion of keywords, dense functions, tables and columns, history
+// in ~/.dense_history or $DENSE_HISTORY, dot commands .help,
 // .tables, .models, .format, .timer, .read, .quit); an error is printed and
 // the shell carries on. DDL and DML results (DuckDB's "Count") are not
 // printed in scripts.
