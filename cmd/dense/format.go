@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
@@ -61,6 +62,86 @@ func readRows(rows *sql.Rows) (*resultSet, error) {
 	return rs, rows.Err()
 }
 
+// streamRows writes rows as CSV or JSON as they arrive, so that memory
+// stays flat however large the result; it closes rows.
+func streamRows(rows *sql.Rows, w io.Writer, format string) error {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var cw *csv.Writer
+	if format == formatCSV {
+		cw = csv.NewWriter(bw)
+		if err := cw.Write(cols); err != nil {
+			return err
+		}
+	} else {
+		bw.WriteString("[")
+	}
+	rec := make([]string, len(cols))
+	n := 0
+	for rows.Next() {
+		clear(vals)
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if cw != nil {
+			for i, v := range vals {
+				rec[i] = formatValue(v, false)
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		} else {
+			if n > 0 {
+				bw.WriteString(",")
+			}
+			writeJSONRow(bw, cols, vals)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if cw != nil {
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+	} else {
+		if n > 0 {
+			bw.WriteString("\n")
+		}
+		bw.WriteString("]\n")
+	}
+	return bw.Flush()
+}
+
+// writeJSONRow writes one row as an object, keys in column order.
+func writeJSONRow(b interface {
+	WriteString(string) (int, error)
+	Write([]byte) (int, error)
+}, cols []string, row []any) {
+	b.WriteString("\n  {")
+	for i, v := range row {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		k, _ := json.Marshal(cols[i])
+		b.Write(k)
+		b.WriteString(": ")
+		b.Write(jsonValue(v))
+	}
+	b.WriteString("}")
+}
+
 // write prints the result in the given format.
 func (rs *resultSet) write(w io.Writer, format string) error {
 	switch format {
@@ -99,17 +180,7 @@ func (rs *resultSet) writeJSON(w io.Writer) error {
 		if r > 0 {
 			b.WriteString(",")
 		}
-		b.WriteString("\n  {")
-		for i, v := range row {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			k, _ := json.Marshal(rs.Columns[i])
-			b.Write(k)
-			b.WriteString(": ")
-			b.Write(jsonValue(v))
-		}
-		b.WriteString("}")
+		writeJSONRow(&b, rs.Columns, row)
 	}
 	if len(rs.Rows) > 0 {
 		b.WriteString("\n")

@@ -185,12 +185,26 @@ func (s *session) exec(ctx context.Context, w io.Writer, q string) error {
 	if err != nil {
 		return err
 	}
-	rs, err := readRows(rows)
+	cols, err := rows.Columns()
 	if err != nil {
+		rows.Close()
 		return err
 	}
-	if len(rs.Columns) > 0 && !isCountOnly(q, rs) {
+	switch {
+	case len(cols) == 0 || isCountOnly(q, cols):
+		if _, err := readRows(rows); err != nil { // run it to the end
+			return err
+		}
+	case s.format == formatTable: // the widths need every row first
+		rs, err := readRows(rows)
+		if err != nil {
+			return err
+		}
 		if err := rs.write(w, s.format); err != nil {
+			return err
+		}
+	default: // CSV and JSON stream, however many rows
+		if err := streamRows(rows, w, s.format); err != nil {
 			return err
 		}
 	}
@@ -202,8 +216,8 @@ func (s *session) exec(ctx context.Context, w io.Writer, q string) error {
 
 // isCountOnly reports whether a statement is DDL/DML whose only result is
 // DuckDB's affected-row "Count" column, which a script does not need to see.
-func isCountOnly(q string, rs *resultSet) bool {
-	if len(rs.Columns) != 1 || rs.Columns[0] != "Count" {
+func isCountOnly(q string, cols []string) bool {
+	if len(cols) != 1 || cols[0] != "Count" {
 		return false
 	}
 	word := strings.ToUpper(firstWord(q))
