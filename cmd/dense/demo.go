@@ -153,8 +153,22 @@ func (e *env) demo(c *cli.Context) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
-	fmt.Fprintf(out, "\nDone in %.1fs. Next: dense models list --models %s; dense sql --db FILE; see README.md.\n",
-		time.Since(start).Seconds(), models)
+	fmt.Fprintf(out, "\nDone in %.1fs. Next:\n", time.Since(start).Seconds())
+	next := [][2]string{
+		{"dense demo --db shop.duckdb", "keeps the database, for dense sql --db shop.duckdb"},
+		{"dense models list --models " + models, "the registered models"},
+		{"README.md", "the tour: train from files, score in SQL, the Go API"},
+	}
+	if c.String("db") != "" {
+		next[0] = [2]string{"dense sql --db " + dbPath + " --models " + models, "the SQL shell on this data, with the models"}
+	}
+	width := 0
+	for _, n := range next {
+		width = max(width, len(n[0]))
+	}
+	for _, n := range next {
+		fmt.Fprintf(out, "  %-*s  %s\n", width, n[0], n[1])
+	}
 	return nil
 }
 
