@@ -15,9 +15,10 @@ const (
 	ncGroup          = 512     // columns of B micro-panels visited per sweep (multiple of 32 and 16 and 4)
 	defaultMaxPacked = 1 << 21 // floats per packed operand chunk (8 MiB); larger operands are chunked
 
-	// Below parallelWork (m·n·k) one goroutine does everything: waking
-	// another core costs a few microseconds.
-	parallelWork = 1 << 18
+	// Below parallelWork (m·n·k, about 40 µs of one core) one goroutine
+	// does everything: handing work to another core costs several
+	// microseconds, more on a busy machine.
+	parallelWork = 1 << 21
 )
 
 // maxPacked is a variable so tests can force chunking on small matrices.
@@ -28,6 +29,9 @@ var maxPacked = defaultMaxPacked
 var packAStride = 512
 
 var maxThreads atomic.Int64
+
+// inFlight counts the parallel-sized products running right now.
+var inFlight atomic.Int64
 
 // SetMaxThreads sets how many goroutines one Gemm call may use (n ≤ 0
 // means runtime.GOMAXPROCS(0), the default) and returns the previous
@@ -127,8 +131,8 @@ const (
 	shortC       = "blas: insufficient length of c"
 )
 
-// gemm runs a checked product. kern == nil picks the kernel with the least
-// padding among those the CPU supports; threads ≥ 1 caps the goroutines.
+// gemm runs a checked product. kern == nil picks the kernel (pickKernel)
+// and runs small products on one goroutine; threads ≥ 1 caps the goroutines.
 func gemm(kern *microKernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
@@ -139,9 +143,19 @@ func gemm(kern *microKernel, threads int, transA, transB bool, m, n, k int, alph
 	}
 	if kern == nil {
 		kern = pickKernel(m, n)
+		if m*n*k < parallelWork {
+			threads = 1
+		}
 	}
-	if m*n*k < parallelWork {
-		threads = 1
+	// (Tests force a kernel and get exactly the threads they ask for, so
+	// the parallel paths are exercised on small shapes too.)
+	if threads > 1 {
+		// Callers multiplying at the same time (DuckDB runs a scalar
+		// function on all its threads) already keep the cores busy:
+		// share the thread budget instead of stacking helpers on top.
+		n := int(inFlight.Add(1))
+		defer inFlight.Add(-1)
+		threads = max(1, threads/n)
 	}
 	cl := getCall()
 	cl.setup(kern, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
