@@ -154,3 +154,42 @@ func TestFlagsFirst(t *testing.T) {
 		}
 	}
 }
+
+// The README's command reference names every command and every flag of
+// train, score, sql and eval, so it cannot silently fall behind.
+func TestREADMECoversCommands(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	i := strings.Index(readme, "## Command reference")
+	if i < 0 {
+		t.Fatal("README.md has no \"## Command reference\" section")
+	}
+	ref := readme[i:]
+	if j := strings.Index(ref[3:], "\n## "); j >= 0 {
+		ref = ref[:j+3]
+	}
+	for _, c := range newApp(nil, nil, nil).Commands {
+		if !strings.Contains(ref, "`dense "+c.Name) {
+			t.Errorf("the command reference does not show dense %s", c.Name)
+		}
+		switch c.Name {
+		case "train", "score", "sql", "eval":
+			for _, f := range c.Flags {
+				name := f.Names()[0]
+				if name == "help" || name == "shell" || name == "quiet" && c.Name != "train" {
+					continue
+				}
+				found := false
+				for _, n := range f.Names() { // the flag or one of its aliases (-c)
+					found = found || strings.Contains(ref, "--"+n) || strings.Contains(ref, "`-"+n+" ") || strings.Contains(ref, " -"+n+" ")
+				}
+				if !found {
+					t.Errorf("the command reference does not mention dense %s --%s", c.Name, name)
+				}
+			}
+		}
+	}
+}
