@@ -162,7 +162,7 @@ func TestEndToEnd(t *testing.T) {
 // data holds.
 func TestDemo(t *testing.T) {
 	dir := t.TempDir()
-	env := []string{"HOME=" + dir}
+	env := []string{"HOME=" + dir, "DENSE_MODELS=models"} // relative to dir, whatever the caller has set
 	start := time.Now()
 	r := mustRun(t, dir, env, "demo", "--customers", "5000", "--db", "shop.duckdb")
 	if d := time.Since(start); d > time.Minute {
