@@ -12,6 +12,15 @@ func kernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc int, 
 //go:noescape
 func kernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32, add int)
 
+//go:noescape
+func transpose16x16AVX512(dst *float32, lddst int, src *float32, ldsrc int)
+
+func transpose16AVX512(dst []float32, lddst int, src []float32, ldsrc int) {
+	_ = dst[15*lddst+15]
+	_ = src[15*ldsrc+15]
+	transpose16x16AVX512(&dst[0], lddst, &src[0], ldsrc)
+}
+
 var avx512Kernel = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, tile: tileAVX512}
 
 var avx2Kernel = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, tile: tileAVX2}
@@ -39,6 +48,14 @@ func b2i(v bool) int {
 	}
 	return 0
 }
+
+// transpose16 is the 16×16 register transpose where the CPU has AVX-512.
+var transpose16 = func() func(dst []float32, lddst int, src []float32, ldsrc int) {
+	if cpu.X86.HasAVX512F {
+		return transpose16AVX512
+	}
+	return nil
+}()
 
 // availableKernels lists the kernels this CPU can run, fastest first.
 func availableKernels() []*microKernel {

@@ -4,3 +4,6 @@ package sgemm
 
 // availableKernels: only the portable Go kernel without amd64 assembly.
 func availableKernels() []*microKernel { return []*microKernel{goKernel} }
+
+// transpose16: none without amd64 assembly.
+var transpose16 func(dst []float32, lddst int, src []float32, ldsrc int)

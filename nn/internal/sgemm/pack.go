@@ -2,9 +2,30 @@ package sgemm
 
 // packTransposed writes dst[p*width+i] = alpha·src[i*ld+p] for i < rows,
 // p < kb: rows contiguous source rows become interleaved columns of a
-// micro-panel. Rows are taken four at a time so each step writes 16
-// contiguous bytes and reads four sequential streams.
+// micro-panel. Blocks of 16×16 go through the register transpose where
+// there is one; the rest is done in Go.
 func packTransposed(dst, src []float32, ld, rows, kb, width int, alpha float32) {
+	i := 0
+	if transpose16 != nil && alpha == 1 && kb >= 16 {
+		p16 := kb &^ 15
+		for ; i+16 <= rows; i += 16 {
+			for p := 0; p < p16; p += 16 {
+				transpose16(dst[p*width+i:], width, src[i*ld+p:], ld)
+			}
+			if p16 < kb {
+				packTransposedGo(dst[p16*width+i:], src[i*ld+p16:], ld, 16, kb-p16, width, 1)
+			}
+		}
+	}
+	if i < rows {
+		packTransposedGo(dst[i:], src[i*ld:], ld, rows-i, kb, width, alpha)
+	}
+}
+
+// packTransposedGo is packTransposed in Go. Rows are taken eight, then
+// four at a time, so each step writes contiguous bytes and reads a few
+// sequential streams.
+func packTransposedGo(dst, src []float32, ld, rows, kb, width int, alpha float32) {
 	i := 0
 	for ; i+8 <= rows; i += 8 {
 		r0 := src[i*ld:][:kb]
