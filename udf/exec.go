@@ -39,9 +39,11 @@ func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
 		return nil
 	}
 	s := p.scratch.Get().(*scratch)
-	defer p.scratch.Put(s)
+	defer func() {
+		s.view = nil // DuckDB's memory: not to be kept beyond the call
+		p.scratch.Put(s)
+	}()
 	s.x = growSlice(s.x, n*p.inW)
-	s.view = nil
 	s.out = growSlice(s.out, n*p.outW)
 	s.null = growSlice(s.null, n)
 	s.bad = growSlice(s.bad, n)
