@@ -168,11 +168,20 @@
 //	  row at a time                     8.1k (5.1k–8.1k)
 //	  nn                                747k (209k–747k)
 //
-// The vectorised path is 30–60× the row-at-a-time one. Against nn on one
-// thread it is 16–30% slower for the small network (the scan of 20 columns
-// and the copy into the feature matrix) and, for the 784-wide input,
-// between level and 37% slower depending on the run: there the features are
-// used in place, without a copy, and what remains is DuckDB's own scan of
-// 313 MB of arrays plus one pass to check them for NaN/±Inf. With DuckDB's
-// default threads SQL is faster than the single nn loop.
+// Interleaving the runs (SQL, nn, SQL, nn, … seven times, best of each,
+// at a quieter moment) removes most of the noise:
+//
+//	                                 nn        SQL threads=1           SQL threads=2
+//	20→64→32→1, FLOAT[20]           155 ms     172 ms (+11% time)       84 ms
+//	20→64→32→1, 20 FLOAT columns    155 ms     195 ms (+26% time)       96 ms
+//	784→128→10, FLOAT[784]          129 ms     172 ms (+33% time, −25% rows/s)   182 ms
+//
+// The vectorised path is 30–60× the row-at-a-time one. On one DuckDB thread
+// it costs 11–26% more time than nn alone for the small network (the scan
+// of 20 columns and the copy into the feature matrix; scanning alone takes
+// 3 ms) and 33% more for the 784-wide input, where the features are used in
+// place without a copy: DuckDB's own scan of the 313 MB of arrays takes
+// 27 ms of the 43 ms difference, the NaN/±Inf check about 10 ms. With two
+// DuckDB threads the small network runs twice as fast as the single nn
+// loop; the 784-wide one does not gain, its products already use both cores.
 package udf
