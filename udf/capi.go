@@ -62,6 +62,14 @@ var (
 	paramsExecCallback = unsafe.Pointer(C.dense_table_exec_t(C.dense_params_exec))
 )
 
+// recoverInto turns a panic in a callback into an error message for
+// DuckDB. Deferred directly by every exported callback.
+func recoverInto(what string, setError func(string)) {
+	if r := recover(); r != nil {
+		setError(fmt.Sprintf("%s: internal error (a bug in dense, please report it): %v", what, r))
+	}
+}
+
 // dense_scalar_bind runs once per query and call site: it resolves the
 // model, checks the argument types and stores the plan as bind data.
 //
@@ -69,6 +77,9 @@ var (
 func dense_scalar_bind(infoPtr unsafe.Pointer) {
 	info := mapping.BindInfo{Ptr: infoPtr}
 	fn := handleValue(mapping.ScalarFunctionBindGetExtraInfo(info)).(*function)
+	// A panic must not unwind into DuckDB's C++ frames (it would kill the
+	// process): it becomes the query's error.
+	defer recoverInto(fn.name, func(msg string) { mapping.ScalarFunctionBindSetError(info, msg) })
 	p, err := bindCall(fn, info)
 	if err != nil {
 		mapping.ScalarFunctionBindSetError(info, err.Error())
@@ -147,6 +158,7 @@ func constantModel(fn *function, info mapping.BindInfo) (string, error) {
 func dense_scalar_exec(infoPtr, inPtr, outPtr unsafe.Pointer) {
 	info := mapping.FunctionInfo{Ptr: infoPtr}
 	p := handleValue(mapping.ScalarFunctionGetBindData(info)).(*plan)
+	defer recoverInto(p.prefix(), func(msg string) { mapping.ScalarFunctionSetError(info, msg) })
 	if err := p.run(mapping.DataChunk{Ptr: inPtr}, mapping.Vector{Ptr: outPtr}); err != nil {
 		mapping.ScalarFunctionSetError(info, err.Error())
 	}

@@ -59,6 +59,7 @@ func registerParams(c *sql.Conn) error {
 //export dense_params_bind
 func dense_params_bind(infoPtr unsafe.Pointer) {
 	info := mapping.BindInfo{Ptr: infoPtr}
+	defer recoverInto("dense_params", func(msg string) { mapping.BindSetError(info, msg) })
 	scan, err := bindParams(info)
 	if err != nil {
 		mapping.BindSetError(info, err.Error())
@@ -117,6 +118,7 @@ func dense_params_init(unsafe.Pointer) {}
 func dense_params_exec(infoPtr, outPtr unsafe.Pointer) {
 	info := mapping.FunctionInfo{Ptr: infoPtr}
 	out := mapping.DataChunk{Ptr: outPtr}
+	defer recoverInto("dense_params", func(msg string) { mapping.FunctionSetError(info, msg) })
 	scan := handleValue(mapping.FunctionGetBindData(info)).(*paramsScan)
 	n := min(len(scan.rows)-scan.next, int(mapping.VectorSize()))
 	col := func(i int) unsafe.Pointer {

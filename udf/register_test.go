@@ -207,3 +207,24 @@ func TestConcurrentQueries(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// panicSource is a broken ModelSource: its Load panics.
+type panicSource struct{ *Memory }
+
+func (panicSource) Load(string) (*nn.Model, ModelInfo, error) { panic("model source exploded") }
+
+// A panic inside a callback (here: in the model source, during bind) fails
+// the query instead of the process, and the next query works.
+func TestPanicBecomesQueryError(t *testing.T) {
+	db := openDB(t, panicSource{NewMemory()})
+	for range 2 {
+		_, err := db.Exec("SELECT dense_predict('m', 1)")
+		if err == nil || !strings.Contains(err.Error(), "dense_predict: internal error (a bug in dense, please report it): model source exploded") {
+			t.Fatalf("got %v", err)
+		}
+	}
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM dense_params(3, [2])").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("next query: %d, %v", n, err)
+	}
+}
