@@ -56,6 +56,8 @@ type plan struct {
 	direct  bool // formList, every input without preprocessing: a list is exactly a feature row
 	feeds   []feed
 	scratch sync.Pool
+
+	unresolved bool // bound while preparing a statement, with ? parameters of unknown type
 }
 
 // feed says where model input `input` gets its values.
@@ -72,6 +74,9 @@ type feed struct {
 
 // prefix is how errors name the call: dense_predict(churn@3).
 func (p *plan) prefix() string {
+	if p.unresolved {
+		return fmt.Sprintf("%s(%s)", p.fn.name, p.ref)
+	}
 	return fmt.Sprintf("%s(%s)", p.fn.name, p.info.Ref())
 }
 

@@ -109,9 +109,11 @@ func bindCall(fn *function, info mapping.BindInfo) (*plan, error) {
 		mapping.DestroyLogicalType(&lt)
 		mapping.DestroyExpression(&expr)
 		if args[i-1].id == mapping.TypeInvalid {
-			// A prepared-statement parameter: with ANY-typed arguments DuckDB
-			// cannot infer its type, and the C API cannot ask for a rebind.
-			return nil, fmt.Errorf("%s: argument %d has no type yet (a ? parameter?); give it one with a cast such as ?::DOUBLE", fn.name, i+1)
+			// A ? parameter passed to an ANY argument has no type while the
+			// statement is prepared. DuckDB binds the call again when the
+			// statement runs with values, with their types; until then a
+			// placeholder plan stands in.
+			return &plan{fn: fn, ref: ref, unresolved: true}, nil
 		}
 	}
 	return bindPlan(fn, ref, args)

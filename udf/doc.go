@@ -59,8 +59,8 @@
 // HUGEINT, FLOAT, DOUBLE, DECIMAL, BOOLEAN (0/1). The preprocessing fitted
 // into the model (imputation, clipping, log1p, scaling, one-hot) is applied
 // with nn.Encoder, the same code the training and Go scoring paths use.
-// A ? parameter used as a feature needs a cast (?::DOUBLE): DuckDB cannot
-// infer the type of a parameter passed to an ANY-typed argument.
+// Features may be ? parameters of a prepared statement: DuckDB binds the
+// call again when the statement runs, with the parameters' types.
 //
 // # NULL, NaN, ±Inf and bad input
 //

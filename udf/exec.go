@@ -34,6 +34,9 @@ func growSlice[T any](s []T, n int) []T {
 // run executes the plan on one chunk: read the feature vectors into the
 // scratch feature matrix, one batched forward pass, write the result vector.
 func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
+	if p.unresolved { // DuckDB binds again with the parameters' types before running
+		return fmt.Errorf("%s: the types of the ? parameters are not known; cast them, as in ?::DOUBLE", p.prefix())
+	}
 	n := int(mapping.DataChunkGetSize(in))
 	if n == 0 {
 		return nil
