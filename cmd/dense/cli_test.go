@@ -101,7 +101,8 @@ func TestSQLShellCarriesOn(t *testing.T) {
 	if !strings.Contains(r.stdout, "b\n2\n") || !strings.Contains(r.stdout, "s\nstill here\n") {
 		t.Errorf("results missing after the error:\n%s", r.stdout)
 	}
-	if h, err := os.ReadFile(history); err != nil || !strings.Contains(string(h), "SELECT 'still here' AS s;") {
+	if h, err := os.ReadFile(history); err != nil || !strings.Contains(string(h), "SELECT 'still here' AS s;") ||
+		!strings.Contains(string(h), "SELECT a + 1 AS b FROM t;\n") || !strings.Contains(string(h), ".format csv\n") {
 		t.Errorf("history file %s: %v\n%s", history, err, h)
 	}
 }

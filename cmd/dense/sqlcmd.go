@@ -296,13 +296,16 @@ func (e *env) shell(ctx context.Context, s *session) error {
 		}
 	}
 	cfg := &readline.Config{
-		Prompt:          "dense> ",
-		HistoryFile:     history,
-		InterruptPrompt: "^C",
-		EOFPrompt:       "",
-		Stdout:          e.stdout,
-		Stderr:          e.stderr,
-		AutoComplete:    newSQLCompleter(ctx, s),
+		Prompt:      "dense> ",
+		HistoryFile: history,
+		// A statement typed over several lines is saved as one entry, so
+		// that ↑ brings back the whole statement.
+		DisableAutoSaveHistory: true,
+		InterruptPrompt:        "^C",
+		EOFPrompt:              "",
+		Stdout:                 e.stdout,
+		Stderr:                 e.stderr,
+		AutoComplete:           newSQLCompleter(ctx, s),
 	}
 	if rc, ok := e.stdin.(io.ReadCloser); ok {
 		cfg.Stdin = rc
@@ -335,6 +338,7 @@ func (e *env) shell(ctx context.Context, s *session) error {
 			return nil
 		}
 		if buf.Len() == 0 && strings.HasPrefix(strings.TrimSpace(line), ".") {
+			rl.SaveHistory(strings.TrimSpace(line))
 			if quit := e.dotCommand(ctx, s, strings.TrimSpace(line)); quit {
 				return nil
 			}
@@ -343,6 +347,9 @@ func (e *env) shell(ctx context.Context, s *session) error {
 		buf.WriteString(line)
 		buf.WriteString("\n")
 		stmts, rest := splitStatements(buf.String())
+		if len(stmts) > 0 {
+			rl.SaveHistory(strings.Join(strings.Fields(strings.TrimSuffix(buf.String(), rest)), " "))
+		}
 		for _, q := range stmts {
 			e.shellRun(ctx, s, q)
 		}
