@@ -220,13 +220,12 @@ type call struct {
 	// The column chunk being worked on: columns [j0, j1) of C.
 	j0, j1 int
 	np     int // B micro-panels in the chunk
-	split  int // how the workers share the chunk: splitCols, splitRowsOwnB or splitRowsSharedB
-	phase  int
+	split  int // how the shares divide the chunk: splitCols, splitRowsOwnB or splitRowsSharedB
 
 	pb      []float32   // packed B of the chunk (splitCols, splitRowsSharedB)
-	pbOwn   [][]float32 // per worker: a private packed B (splitRowsOwnB)
-	tiles   [][]float32 // per worker: scratch tile for edge tiles of C
-	aPanels [][]float32 // per worker: packed A micro-panels of the current row group
+	pbOwn   [][]float32 // per share: a private packed B (splitRowsOwnB)
+	tiles   [][]float32 // per share: scratch tile for edge tiles of C
+	aPanels [][]float32 // per share: packed A micro-panels of the current row group
 }
 
 const (
@@ -234,11 +233,11 @@ const (
 	phaseCompute
 )
 
-// How a chunk's tiles are shared between workers. Splitting the columns
-// needs no synchronisation at all: each worker packs and uses only its own
-// B micro-panels and reads A in place. Splitting the rows means every
-// worker needs all of B: a small B is packed by each worker for itself,
-// a large one once by all of them together before a barrier.
+// How a chunk's tiles are cut into shares. Splitting the columns needs no
+// synchronisation at all: each share packs and uses only its own B
+// micro-panels and reads A in place. Splitting the rows means every share
+// needs all of B: a small B is packed by each share for itself, a large
+// one once by all goroutines together before a barrier.
 const (
 	splitCols = iota
 	splitRowsOwnB
@@ -248,7 +247,7 @@ const (
 // sharesPerThread: how many pieces per goroutine a parallel phase is cut into.
 const sharesPerThread = 4
 
-// ownBLimit is the largest op(B) chunk (floats) each worker packs for
+// ownBLimit is the largest op(B) chunk (floats) each share packs for
 // itself rather than sharing: packing it twice costs less than a barrier.
 // A variable so tests can force the shared path.
 var ownBLimit = 1 << 16
@@ -297,8 +296,8 @@ func (cl *call) setup(kern *microKernel, threads int, transA, transB bool, m, n,
 	cl.packA = lda%packAStride == 0
 }
 
-// run walks the column chunks of B; each is packed by all workers
-// together, then computed by all workers together.
+// run walks the column chunks of B (one unless B is huge), packing and
+// computing each in parallel shares.
 func (cl *call) run() {
 	nr := cl.kern.nr
 	colsPerChunk := max(nr, maxPacked/cl.k/nr*nr)
@@ -358,7 +357,7 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-// share returns worker w's half-open part of [0, total) split into parts.
+// share returns part w's half-open range of [0, total) cut into parts.
 func share(total, parts, w int) (int, int) {
 	return total * w / parts, total * (w + 1) / parts
 }
@@ -506,7 +505,7 @@ func (cl *call) packAPanel(dst []float32, q, r0, rows int) {
 
 // aPanel returns A micro-panel ir of k block q and its strides: packed by
 // packAGroup (slot = ir - first panel of the group), read in place, or —
-// a last panel with fewer than mr rows — copied into the worker's scratch.
+// a last panel with fewer than mr rows — copied into share w's scratch.
 func (cl *call) aPanel(w, q, ir, slot int) (a []float32, rsa, csa int) {
 	k0, kb := cl.kBlock(q)
 	mr := cl.kern.mr
@@ -527,7 +526,7 @@ func (cl *call) aPanel(w, q, ir, slot int) (a []float32, rsa, csa int) {
 	return dst, 1, mr
 }
 
-// packAGroup packs A micro-panels [ic, icEnd) of k block q into worker w's buffer.
+// packAGroup packs A micro-panels [ic, icEnd) of k block q into share w's buffer.
 func (cl *call) packAGroup(w, q, ic, icEnd int) {
 	_, kb := cl.kBlock(q)
 	mr := cl.kern.mr
@@ -539,7 +538,7 @@ func (cl *call) packAGroup(w, q, ic, icEnd int) {
 	}
 }
 
-// compute runs the kernel over worker w's tiles of the chunk.
+// compute runs the kernel over share w's tiles of the chunk.
 func (cl *call) compute(w int) {
 	mr, nr := cl.kern.mr, cl.kern.nr
 	ir0, ir1, jr0, jr1 := 0, cl.mp, 0, cl.np
