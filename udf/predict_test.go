@@ -29,6 +29,7 @@ var predictCases = []predictCase{
 	{"lin3/struct", "lin3", "dense_predict('lin3', {'c': c, 'b': b, 'a': a, 'extra': s})", []string{"a", "b", "c"}, kindPredict},
 	{"lin3/mixed-types", "lin3", "dense_predict('lin3', k::INTEGER, b::FLOAT, d)", []string{"k::INTEGER", "b::FLOAT", "d"}, kindPredict},
 	{"mlp20/columns", "mlp20", "dense_predict('mlp20', " + fcols("") + ")", strings.Split(fcols(""), ", "), kindPredict},
+	{"mlp20/float-columns", "mlp20", "dense_predict('mlp20', " + fcols("::FLOAT") + ")", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
 	{"mlp20/list", "mlp20", "dense_predict('mlp20', [" + fcols("") + "])", strings.Split(fcols(""), ", "), kindPredict},
 	{"mlp20/float-array", "mlp20", "dense_predict('mlp20', [" + fcols("") + "]::FLOAT[20])", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
 	{"churn/columns", "churn", "dense_predict('churn', age, income, plan, region)", []string{"age", "income", "plan", "region"}, kindPredict},
