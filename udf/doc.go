@@ -27,8 +27,8 @@
 //
 // The first argument of the scalar functions and of dense_layers names a
 // model: 'churn' (or 'churn@latest') is the newest version, 'churn@3'
-// version 3. It must be a constant in the SQL text; a column, a ? parameter or an
-// expression that varies by row is an error. It is resolved once per query,
+// version 3. It must be a constant in the SQL text; a column, a ?
+// parameter or an expression that varies by row is an error. It is resolved once per query,
 // when DuckDB binds the call, so a model that another process registers is
 // used by the next query, and a running query keeps the version it started
 // with. dense_predict on a multiclass model, or on a regression model with
@@ -46,12 +46,13 @@
 //     dense_predict('m', [age, income, tenure]) or dense_predict('digits', pixels)
 //     with pixels a FLOAT[784] column;
 //  2. one argument per model input, in the model's input order: numbers for
-//     numeric inputs, a LIST/ARRAY for vector inputs, VARCHAR for categorical ones;
+//     numeric inputs, a LIST/ARRAY for vector inputs, VARCHAR (or ENUM) for
+//     categorical ones;
 //  3. one STRUCT whose fields are matched to the input names (exact name
 //     first, else the one field equal ignoring case): the row of a table,
 //     dense_predict('m', t) FROM t t, or {'age': age, …}; extra fields are
 //     ignored and missing ones are named in the error;
-//  4. VARCHAR values for categorical inputs, in forms 2 and 3, one-hot
+//  4. VARCHAR (or ENUM) values for categorical inputs, in forms 2 and 3, one-hot
 //     encoded with the vocabulary fitted into the model (a list of numbers
 //     cannot carry them).
 //
@@ -82,6 +83,8 @@
 //     expected), STRUCT fields missing (named). Found while running: a LIST
 //     of the wrong length. In every case the query fails with the message,
 //     the process and the connection carry on, and the next query works.
+//     Even a panic inside a callback (a bug) becomes the query's error
+//     rather than unwinding into DuckDB's C++ frames.
 //
 // # How it runs
 //
