@@ -162,13 +162,13 @@
 //	  SQL, one FLOAT[20] column        11.8M (3.5M–11.8M)
 //	  SQL, 20 FLOAT columns, threads=1  4.4M (2.0M–4.4M)
 //	  SQL, FLOAT[20], threads=1         5.3M (4.1M–5.3M)
-//	  row at a time                     0.31M (0.10M–0.31M)
+//	  row at a time                     0.48M (0.10M–0.48M)
 //	  nn                                6.3M (5.0M–6.3M)
 //
 //	784→128→10, 100k rows of FLOAT[784]
 //	  SQL (dense_predict_proba)         464k (180k–464k)    threads=2
 //	  SQL, threads=1                    471k (226k–471k)
-//	  row at a time                     8.1k (5.1k–8.1k)
+//	  row at a time                     18k (5.1k–18k)
 //	  nn                                747k (209k–747k)
 //
 // Interleaving the runs (SQL, nn, SQL, nn, … seven times, best of each,
@@ -179,7 +179,8 @@
 //	20→64→32→1, 20 FLOAT columns    155 ms     195 ms (+26% time)       96 ms
 //	784→128→10, FLOAT[784]          129 ms     172 ms (+33% time, −25% rows/s)   182 ms
 //
-// The vectorised path is 30–60× the row-at-a-time one. On one DuckDB thread
+// Measured in the same run, the vectorised path is 11–33× the
+// row-at-a-time one for the small network and 22–57× for the 784-wide one. On one DuckDB thread
 // it costs 11–26% more time than nn alone for the small network (the scan
 // of 20 columns and the copy into the feature matrix; scanning alone takes
 // 3 ms) and 33% more for the 784-wide input, where the features are used in
