@@ -179,13 +179,14 @@
 //	20→64→32→1, 20 FLOAT columns    155 ms     195 ms (+26% time)       96 ms
 //	784→128→10, FLOAT[784]          129 ms     172 ms (+33% time, −25% rows/s)   182 ms
 //
-// Measured in the same run, the vectorised path is 11–33× the
-// row-at-a-time one for the small network and 22–57× for the 784-wide one. On one DuckDB thread
-// it costs 11–26% more time than nn alone for the small network (the scan
-// of 20 columns and the copy into the feature matrix; scanning alone takes
+// Measured in the same run, the vectorised path is 11–33× the row-at-a-time
+// one for the small network and 22–57× for the 784-wide one. On one DuckDB
+// thread it costs 11–26% more time than nn alone for the small network
+// (the copy of 20 columns into the feature matrix; scanning them takes
 // 3 ms) and 33% more for the 784-wide input, where the features are used in
 // place without a copy: DuckDB's own scan of the 313 MB of arrays takes
 // 27 ms of the 43 ms difference, the NaN/±Inf check about 10 ms. With two
-// DuckDB threads the small network runs twice as fast as the single nn
-// loop; the 784-wide one does not gain, its products already use both cores.
+// DuckDB threads the small network runs up to twice as fast as the single
+// nn loop; the 784-wide one does not gain (100k rows are one row group, one
+// scan task, and its products already use both cores).
 package udf
