@@ -160,13 +160,13 @@
 //	20→64→32→1, 1M rows                 rows/s
 //	  SQL, 20 FLOAT columns            10.2M (4.4M–10.2M)   DuckDB threads=2 (default)
 //	  SQL, one FLOAT[20] column        11.8M (3.5M–11.8M)
-//	  SQL, 20 FLOAT columns, threads=1  4.4M (2.0M–4.4M)
-//	  SQL, FLOAT[20], threads=1         5.3M (4.1M–5.3M)
+//	  SQL, 20 FLOAT columns, threads=1  5.2M (2.0M–5.2M)
+//	  SQL, FLOAT[20], threads=1         5.7M (4.1M–5.7M)
 //	  row at a time                     0.48M (0.10M–0.48M)
-//	  nn                                6.3M (5.0M–6.3M)
+//	  nn                                6.4M (5.0M–6.4M)
 //
 //	784→128→10, 100k rows of FLOAT[784]
-//	  SQL (dense_predict_proba)         464k (180k–464k)    threads=2
+//	  SQL (dense_predict_proba)         477k (180k–477k)    threads=2
 //	  SQL, threads=1                    471k (226k–471k)
 //	  row at a time                     18k (5.1k–18k)
 //	  nn                                747k (209k–747k)
