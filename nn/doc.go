@@ -131,6 +131,25 @@
 // own, so the weights do not depend on the thread count either. The GEMM's
 // own goroutines are capped with SetGemmThreads.
 //
+// # Model files
+//
+// Save, Load, Read and Decode write and read one safetensors file: an 8-byte
+// little-endian header length, a JSON header giving each tensor's dtype,
+// shape and byte offsets, then the raw little-endian float32 tensors in
+// Tensors() naming. The header's "__metadata__" holds the Spec as a JSON
+// string under "dense_spec". Save is atomic (temporary file in the same
+// folder, fsync, rename, fsync of the folder) and refuses NaN/±Inf weights.
+// Loading refuses, with a *FileError wrapping ErrModelFile that says what is
+// wrong: a header longer than 100 MB, offsets that are not contiguous or
+// leave the file, dtype × shape that does not match the byte span
+// (overflow-checked), missing, extra or misshapen tensors, layer shapes that
+// do not chain, activations off the allow list, NaN/±Inf weights and spec
+// versions it does not know. F16, BF16 and F64 tensors are converted to
+// float32. LoadStateDict imports the state dict of a PyTorch nn.Sequential
+// MLP ("0.weight", "net.4.bias", …), matching its parameterised modules to
+// the spec's layers in index order. FuzzRead (go test -fuzz=FuzzRead ./nn/)
+// fuzzes the loader from a committed seed corpus.
+//
 // # Errors and panics
 //
 // Problems with the caller's data or configuration return errors starting
