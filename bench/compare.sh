@@ -65,16 +65,16 @@ echo "== PyTorch, 1 thread" >&2
 while read -r k v; do P1[$k]=$v; done < <(python_side 1 --gemm "" "${WORK[@]}")
 
 echo
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores, kernel $("$DENSE" bench gemm --m 64 --n 64 --k 64 --seconds 0.01 | head -1 | cut -d, -f1)"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores, $(grep -o 'avx512f\|avx2\|fma' /proc/cpuinfo | sort -u | xargs), dense $("$DENSE" bench gemm --m 64 --n 64 --k 64 --seconds 0.01 | head -1 | cut -d, -f1)"
 echo "load average before the run may distort the figures: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '| %-44s | %14s | %16s | %14s | %6s |\n' workload dense "Python $THREADS thr" "PyTorch 1 thr" ratio
-printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..18})" "$(printf -- '-%.0s' {1..16})" "--------"
+printf '| %s | %s | %s | %s | %s |\n' workload dense "numpy / PyTorch, $THREADS threads" "PyTorch, 1 thread" "ratio"
+printf '|---|---:|---:|---:|---:|\n'
 row() { # key label unit
 	local d=${D[$1]} p=${P[$1]:-} p1=${P1[$1]:-}
 	local best
 	best=$(awk -v a="$p" -v b="$p1" 'BEGIN{print (b!="" && b+0>a+0) ? b : a}')
-	printf '| %-44s | %14s | %16s | %14s | %5.2f× |\n' "$2" "$d $3" "${p:-–} $3" "${p1:-–}${p1:+ $3}" \
+	printf '| %s | %s | %s | %s | %.2f× |\n' "$2" "$d $3" "${p:-–} $3" "${p1:-–}${p1:+ $3}" \
 		"$(awk -v d="$d" -v b="$best" 'BEGIN{print d/b}')"
 }
 row gemm1 "sgemm 2048×128×784 (vs numpy/OpenBLAS)" GFLOP/s
