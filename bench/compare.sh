@@ -21,6 +21,7 @@ else
 	MNIST_ROWS=60000 SMALL_ROWS=200000 SQL_BIG_ROWS=100000 SQL_SMALL_ROWS=1000000 EPOCHS=2 GEMM_SECONDS=3
 fi
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ -z "${DENSE:-}" ]; then
 	DENSE=$(mktemp -d)/dense
 	echo "building dense → $DENSE" >&2
@@ -46,9 +47,9 @@ unset GOMAXPROCS
 
 # Python: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines for old
 # OpenBLAS builds) slow a current one down, so they are unset here only.
-python_side() { # $1 = torch threads; prints "key value" lines
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$1" OMP_NUM_THREADS="$1" \
-		"$PY" bench/torch_bench.py --threads "$1" --gemm-seconds "$GEMM_SECONDS" "${@:2}" | tee -a /dev/stderr |
+python_side() { # $1 = torch threads, $2 = OpenBLAS threads; prints "key value" lines
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$1" OPENBLAS_NUM_THREADS="$2" \
+		"$PY" bench/torch_bench.py --threads "$1" --gemm-seconds "$GEMM_SECONDS" "${@:3}" | tee -a /dev/stderr |
 		awk '$1=="gemm"{k="gemm" ($2=="2048x128x784"?1:2); print k, $3}
 		     $1=="train"{k="train" ($2=="784,128,10"?1:2); print k, $4}
 		     $1=="infer"{k="sql" ($2=="784,128,10"?1:2); print k, $4}'
@@ -56,17 +57,21 @@ python_side() { # $1 = torch threads; prints "key value" lines
 WORK=(--train "784,128,10:128:$MNIST_ROWS:$EPOCHS;20,64,32,1:256:$SMALL_ROWS:$EPOCHS"
 	--infer "784,128,10:2048:$SQL_BIG_ROWS;20,64,32,1:2048:$SQL_SMALL_ROWS")
 declare -A P P1
-echo "== numpy / PyTorch, $THREADS threads" >&2
-while read -r k v; do P[$k]=$v; done < <(python_side "$THREADS" --gemm 2048x128x784,1024x1024x1024 "${WORK[@]}")
-# PyTorch's OpenMP threads spin while waiting, which can make 2 threads far
-# slower than 1 on a busy machine: measure 1 thread too and compare with
-# the better of the two.
+echo "== numpy, OpenBLAS with $THREADS threads" >&2
+while read -r k v; do P[$k]=$v; done < <(python_side "$THREADS" "$THREADS" --gemm 2048x128x784,1024x1024x1024 --train "" --infer "")
+# PyTorch parallelises with its own OpenMP threads; OpenBLAS threads on top
+# of them oversubscribe the cores and spin (many times slower), so its BLAS
+# calls run single-threaded. One PyTorch thread is measured as well, since
+# on a busy machine spinning OpenMP threads can lose to one: the ratio is
+# taken against the faster of the two.
+echo "== PyTorch, $THREADS threads" >&2
+while read -r k v; do P[$k]=$v; done < <(python_side "$THREADS" 1 --gemm "" "${WORK[@]}")
 echo "== PyTorch, 1 thread" >&2
-while read -r k v; do P1[$k]=$v; done < <(python_side 1 --gemm "" "${WORK[@]}")
+while read -r k v; do P1[$k]=$v; done < <(python_side 1 1 --gemm "" "${WORK[@]}")
 
 echo
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores, $(grep -o 'avx512f\|avx2\|fma' /proc/cpuinfo | sort -u | xargs), dense $("$DENSE" bench gemm --m 64 --n 64 --k 64 --seconds 0.01 | head -1 | cut -d, -f1)"
-echo "load average before the run may distort the figures: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average at the start: $LOAD0 (other programs running distort the figures)"
 echo
 printf '| %s | %s | %s | %s | %s |\n' workload dense "numpy / PyTorch, $THREADS threads" "PyTorch, 1 thread" "ratio"
 printf '|---|---:|---:|---:|---:|\n'
