@@ -47,7 +47,9 @@
 // Products of at least 2^21 multiply-adds use up to GOMAXPROCS goroutines
 // (see SetMaxThreads), so even a 128-row batch keeps both cores of a small
 // machine busy; smaller ones run on the calling goroutine, since waking
-// another core costs microseconds. The tiles are cut into fixed shares —
+// another core costs microseconds. Callers multiplying at the same time
+// (DuckDB runs a scalar function on all its threads) split that budget
+// between them rather than each adding helpers. The tiles are cut into fixed shares —
 // by columns of C when that balances (each share packs its own B panels
 // and reads A in place: no barrier at all), else by rows (a small B packed
 // by each share, a large one packed once by all before a barrier). Shares
