@@ -33,7 +33,7 @@
 //
 //   - avx512-12x32: 24 zmm accumulators, A broadcast from memory inside the FMA;
 //   - avx2-6x16: 12 ymm accumulators, for CPUs without AVX-512 and for
-//     products at most 16 wide, where a 32-wide tile would be mostly padding;
+//     products it pads a quarter less (a 10-wide output layer);
 //   - go-4x4: portable Go, used on other architectures and under the noasm
 //     build tag.
 //
