@@ -56,8 +56,12 @@
 // are claimed from a counter by the caller and by helper goroutines, so a
 // helper the scheduler runs late (a busy machine, or DuckDB's threads
 // holding every P) never stalls the caller: it takes the shares itself.
-// The helpers are started once and reused, and the packing buffers are
-// recycled, so the steady state allocates nothing.
+// The helpers are started once and reused; between products they and the
+// caller poll for up to 50 µs before parking, because products come in
+// bursts and waking a parked goroutine costs tens of microseconds on a
+// virtual machine (a 128-row product runs 1.8× faster on two cores than on
+// one with the polling, 1.4× without). The packing buffers are recycled,
+// so the steady state allocates nothing.
 //
 // # Determinism
 //

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Blocking parameters, in floats. kcMax bounds the depth of one packed
@@ -378,6 +379,7 @@ func (cl *call) parallel(phase int) {
 	tk := getTask()
 	tk.cl, tk.phase, tk.shares = cl, phase, int32(cl.shares)
 	tk.next.Store(0)
+	tk.done.Store(0)
 	tk.refs.Store(int32(cl.threads))
 	tk.wg.Add(cl.shares)
 	startWorkers(cl.threads - 1)
@@ -385,7 +387,7 @@ func (cl *call) parallel(phase int) {
 		workQueue <- tk
 	}
 	tk.run()
-	tk.wg.Wait()
+	tk.wait()
 	tk.release()
 }
 
@@ -408,6 +410,7 @@ type task struct {
 	phase  int
 	shares int32
 	next   atomic.Int32 // next unclaimed share
+	done   atomic.Int32 // shares finished
 	refs   atomic.Int32 // the caller and helpers still holding the task
 	wg     sync.WaitGroup
 }
@@ -420,8 +423,24 @@ func (tk *task) run() {
 			return
 		}
 		tk.cl.work(tk.phase, int(w))
+		tk.done.Add(1)
 		tk.wg.Done()
 	}
+}
+
+// wait returns when every share is done. Parking on the WaitGroup and
+// being woken costs tens of microseconds on a virtual machine, as much as
+// a small product, so the caller first polls for a short while: a helper
+// that already holds a share usually finishes within it.
+func (tk *task) wait() {
+	start := time.Now()
+	for tk.done.Load() < tk.shares {
+		if time.Since(start) > spinWait {
+			break
+		}
+		runtime.Gosched()
+	}
+	tk.wg.Wait()
 }
 
 func (tk *task) release() {
@@ -629,9 +648,36 @@ func startWorkers(n int) {
 	}
 }
 
+// spinWait is how long an idle helper keeps polling for the next task,
+// and a caller for its helpers' shares, before parking: products come in
+// bursts (a forward pass, a backward pass), and a parked goroutine takes
+// tens of microseconds to wake on a virtual machine.
+const spinWait = 50 * time.Microsecond
+
 func worker() {
-	for tk := range workQueue {
+	for {
+		tk := pollTask()
+		if tk == nil {
+			tk = <-workQueue
+		}
 		tk.run()
 		tk.release()
+	}
+}
+
+// pollTask waits up to spinWait for a task without parking, yielding the
+// processor to other goroutines between polls.
+func pollTask() *task {
+	start := time.Now()
+	for {
+		select {
+		case tk := <-workQueue:
+			return tk
+		default:
+		}
+		if time.Since(start) > spinWait {
+			return nil
+		}
+		runtime.Gosched()
 	}
 }
