@@ -44,7 +44,7 @@
 //
 // # Threads
 //
-// Products of at least 2^21 multiply-adds use up to GOMAXPROCS goroutines
+// Products of at least 2^18 multiply-adds use up to GOMAXPROCS goroutines
 // (see SetMaxThreads), so even a 128-row batch keeps both cores of a small
 // machine busy; smaller ones run on the calling goroutine, since waking
 // another core costs microseconds. Callers multiplying at the same time
