@@ -435,11 +435,13 @@ func (tk *task) run() {
 // that already holds a share usually finishes within it.
 func (tk *task) wait() {
 	start := time.Now()
-	for tk.done.Load() < tk.shares {
-		if time.Since(start) > spinWait {
-			break
+	for i := 1; tk.done.Load() < tk.shares; i++ {
+		if i%64 == 0 {
+			if time.Since(start) > spinWait {
+				break
+			}
+			runtime.Gosched()
 		}
-		runtime.Gosched()
 	}
 	tk.wg.Wait()
 }
@@ -666,19 +668,22 @@ func worker() {
 	}
 }
 
-// pollTask waits up to spinWait for a task without parking, yielding the
-// processor to other goroutines between polls.
+// pollTask waits up to spinWait for a task without parking. The clock is
+// read, and the processor offered to other goroutines, only every 64
+// polls: both cost far more than a look at an empty channel.
 func pollTask() *task {
 	start := time.Now()
-	for {
+	for i := 1; ; i++ {
 		select {
 		case tk := <-workQueue:
 			return tk
 		default:
 		}
-		if time.Since(start) > spinWait {
-			return nil
+		if i%64 == 0 {
+			if time.Since(start) > spinWait {
+				return nil
+			}
+			runtime.Gosched()
 		}
-		runtime.Gosched()
 	}
 }
