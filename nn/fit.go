@@ -293,17 +293,18 @@ func (m *Model) checkData(what string, x, y []float32, rows int, k lossKind) err
 	if len(y) != rows*yw {
 		return fmt.Errorf("nn: %s targets have %d values, want %d (%d rows × %d)", what, len(y), rows*yw, rows, yw)
 	}
-	for i, v := range x {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("nn: %s input row %d feature %d is %v", what, i/m.inW, i%m.inW, v)
-		}
+	if i := firstNonFinite(x); i >= 0 {
+		return fmt.Errorf("nn: %s input row %d feature %d is %v", what, i/m.inW, i%m.inW, x[i])
+	}
+	if i := firstNonFinite(y); i >= 0 {
+		return fmt.Errorf("nn: %s target row %d is %v", what, i/yw, y[i])
+	}
+	if k != lossSCE && k != lossBCE && k != lossCCE {
+		return nil
 	}
 	out := m.OutputWidth()
 	for i, v := range y {
 		f := float64(v)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return fmt.Errorf("nn: %s target row %d is %v", what, i/yw, v)
-		}
 		switch k {
 		case lossSCE:
 			if f != math.Trunc(f) || f < 0 || int(f) >= out {
@@ -320,6 +321,38 @@ func (m *Model) checkData(what string, x, y []float32, rows int, k lossKind) err
 		}
 	}
 	return nil
+}
+
+// firstNonFinite is the index of the first NaN or ±Inf in v, or -1. It
+// scans blocks of 64 with a branch-free test (v-v is 0 for finite v and NaN
+// for NaN and ±Inf) and looks for the index only in a block that has one:
+// Fit checks every training value, which took a sixth of a short Fit's time
+// through math.IsNaN and math.IsInf on float64s.
+func firstNonFinite(v []float32) int {
+	const block = 64
+	for lo := 0; lo < len(v); lo += block {
+		b := v[lo:min(lo+block, len(v))]
+		var a0, a1, a2, a3 float32 // four chains, so the additions overlap
+		i := 0
+		for ; i+4 <= len(b); i += 4 {
+			q := b[i : i+4 : i+4]
+			a0 += q[0] - q[0]
+			a1 += q[1] - q[1]
+			a2 += q[2] - q[2]
+			a3 += q[3] - q[3]
+		}
+		for _, x := range b[i:] {
+			a0 += x - x
+		}
+		if a0+a1+a2+a3 != 0 { // NaN != 0 too
+			for i, x := range b {
+				if x-x != 0 {
+					return lo + i
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // classWeights checks and converts FitConfig.ClassWeights.

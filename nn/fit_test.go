@@ -412,3 +412,36 @@ func TestFitMinDeltaAndValidationSplit(t *testing.T) {
 		t.Fatalf("val_mae %v, Predict on the last 50 rows gives %v", got, mae/50)
 	}
 }
+
+// TestFirstNonFinite checks the block scan Fit's data check uses against
+// the obvious loop, for every bad value at every position of slices around
+// the block size, next to extreme finite values.
+func TestFirstNonFinite(t *testing.T) {
+	bad := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+	for _, n := range []int{0, 1, 3, 4, 63, 64, 65, 130} {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = [...]float32{math.MaxFloat32, -math.MaxFloat32, 1e-45, 0, -1}[i%5]
+		}
+		if got := firstNonFinite(v); got != -1 {
+			t.Fatalf("n=%d all finite: got %d", n, got)
+		}
+		for pos := range n {
+			for _, b := range bad {
+				old := v[pos]
+				v[pos] = b
+				if got := firstNonFinite(v); got != pos {
+					t.Fatalf("n=%d %v at %d: got %d", n, b, pos, got)
+				}
+				if pos+1 < n { // a second bad value later does not matter
+					v[n-1] = b
+					if got := firstNonFinite(v); got != pos {
+						t.Fatalf("n=%d %v at %d and %d: got %d", n, b, pos, n-1, got)
+					}
+					v[n-1] = [...]float32{math.MaxFloat32, -math.MaxFloat32, 1e-45, 0, -1}[(n-1)%5]
+				}
+				v[pos] = old
+			}
+		}
+	}
+}
