@@ -185,26 +185,17 @@ func (o *optimizer) stepRange(lo, hi int) {
 			p[i] -= lr * d
 		}
 	case OptAdam, OptAdamW:
-		b2, eps := float32(o.b2), float32(o.eps)
-		c1, c2 := float32(1-o.b1), float32(1-o.b2)
-		stepSize, invBc2Sqrt, decay := o.stepSize, 1/o.bc2Sqrt, o.decay
-		adamW := o.name == OptAdamW
+		k := adamConsts{c1: float32(1 - o.b1), c2: float32(1 - o.b2), b2: float32(o.b2), wd: wd,
+			stepSize: o.stepSize, invBc2Sqrt: 1 / o.bc2Sqrt, eps: float32(o.eps), decay: o.decay}
+		if o.name == OptAdamW {
+			k.wd = 0 // decoupled: the decay factor applies it
+		}
 		mv, vv := o.m[lo:hi], o.v[lo:hi]
 		p, mv, vv = p[:len(g)], mv[:len(g)], vv[:len(g)]
-		for i, gi := range g {
-			if adamW {
-				p[i] *= decay
-			} else {
-				gi += wd * p[i]
-			}
-			m := mv[i] + c1*(gi-mv[i])
-			v := b2*vv[i] + c2*gi*gi
-			mv[i], vv[i] = m, v
-			// PyTorch divides by sqrt(bc2); multiplying by its inverse saves
-			// a division (the update is bound by division and square root).
-			denom := float32(math.Sqrt(float64(v)))*invBc2Sqrt + eps
-			p[i] -= stepSize * m / denom
-		}
+		// The AVX2 loop takes the multiples of 8 (bit-identical to the Go
+		// loop below, which does the rest or everything without AVX2).
+		done := adamBlocks(p, g, mv, vv, &k)
+		adamGo(p[done:], g[done:], mv[done:], vv[done:], &k)
 	case OptRMSprop:
 		rho, eps, mom := float32(o.rho), float32(o.eps), float32(o.mom)
 		vv := o.v[lo:hi]
@@ -223,5 +214,23 @@ func (o *optimizer) stepRange(lo, hi int) {
 			}
 			p[i] -= lr * d
 		}
+	}
+}
+
+// adamGo is the Adam/AdamW update of each element (decay is 1 for Adam, wd
+// is 0 for AdamW). PyTorch divides by sqrt(bc2); multiplying by its inverse
+// saves a division (the update is bound by division and square root).
+// optim_amd64.s does the same operations in the same order.
+func adamGo(p, g, mv, vv []float32, k *adamConsts) {
+	c1, c2, b2, wd, stepSize, invBc2Sqrt, eps, decay := k.c1, k.c2, k.b2, k.wd, k.stepSize, k.invBc2Sqrt, k.eps, k.decay
+	p, mv, vv = p[:len(g)], mv[:len(g)], vv[:len(g)]
+	for i, gi := range g {
+		pi := p[i] * decay
+		gi += wd * pi
+		m := mv[i] + c1*(gi-mv[i])
+		v := b2*vv[i] + c2*gi*gi
+		mv[i], vv[i] = m, v
+		denom := float32(math.Sqrt(float64(v)))*invBc2Sqrt + eps
+		p[i] = pi - stepSize*m/denom
 	}
 }

@@ -1,0 +1,32 @@
+//go:build amd64 && !noasm
+
+package nn
+
+import "golang.org/x/sys/cpu"
+
+// adamConsts are the per-step constants of adamAVX2, in its order.
+type adamConsts struct {
+	c1, c2, b2, wd, stepSize, invBc2Sqrt, eps, decay float32
+}
+
+// adamAVX2 is in optim_amd64.s; n must be a multiple of 8.
+//
+//go:noescape
+func adamAVX2(params, grads, moment1, moment2 *float32, n int, k *adamConsts)
+
+// haveAdamSIMD is whether adamBlocks runs the AVX2 loop. Tests switch it
+// off to compare with the Go loop.
+var haveAdamSIMD = cpu.X86.HasAVX2
+
+// adamBlocks updates the longest prefix of p whose length is a multiple of
+// 8 with the AVX2 loop and returns its length (0 without AVX2). The
+// element-wise result is bit-identical to stepRange's Go loop.
+func adamBlocks(p, g, m, v []float32, k *adamConsts) int {
+	n := len(g) &^ 7
+	if !haveAdamSIMD || n == 0 {
+		return 0
+	}
+	_, _, _ = p[n-1], m[n-1], v[n-1]
+	adamAVX2(&p[0], &g[0], &m[0], &v[0], n, k)
+	return n
+}

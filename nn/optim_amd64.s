@@ -1,0 +1,65 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// func adamAVX2(params, grads, moment1, moment2 *float32, n int, k *adamConsts)
+//
+// One Adam/AdamW update of n (a multiple of 8) parameters, 8 per iteration,
+// with the same operations in the same order as optimizer.stepRange's Go
+// loop (no fused multiply-add), so both give identical bits:
+//
+//	p *= decay; g += wd*p
+//	m += c1*(g-m); v = b2*v + (c2*g)*g
+//	p -= (stepSize*m) / (sqrt(v)*invBc2Sqrt + eps)
+//
+// adamConsts: c1, c2, b2, wd, stepSize, invBc2Sqrt, eps, decay (float32).
+TEXT ·adamAVX2(SB), NOSPLIT, $0-48
+	MOVQ params+0(FP), DI
+	MOVQ grads+8(FP), SI
+	MOVQ moment1+16(FP), R8
+	MOVQ moment2+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ k+40(FP), AX
+	VBROADCASTSS 0(AX), Y0  // c1
+	VBROADCASTSS 4(AX), Y1  // c2
+	VBROADCASTSS 8(AX), Y2  // b2
+	VBROADCASTSS 12(AX), Y3 // wd
+	VBROADCASTSS 16(AX), Y4 // stepSize
+	VBROADCASTSS 20(AX), Y5 // invBc2Sqrt
+	VBROADCASTSS 24(AX), Y6 // eps
+	VBROADCASTSS 28(AX), Y7 // decay
+	XORQ BX, BX
+	SHLQ $2, CX // bytes
+
+loop:
+	CMPQ BX, CX
+	JAE  done
+	VMOVUPS (DI)(BX*1), Y8  // p
+	VMOVUPS (SI)(BX*1), Y9  // g
+	VMULPS  Y7, Y8, Y8      // p *= decay
+	VMULPS  Y3, Y8, Y10     // wd*p
+	VADDPS  Y10, Y9, Y9     // g += wd*p
+	VMOVUPS (R8)(BX*1), Y11 // m
+	VSUBPS  Y11, Y9, Y12    // g - m
+	VMULPS  Y0, Y12, Y12    // c1*(g-m)
+	VADDPS  Y12, Y11, Y11   // m + c1*(g-m)
+	VMOVUPS Y11, (R8)(BX*1)
+	VMOVUPS (R9)(BX*1), Y13 // v
+	VMULPS  Y2, Y13, Y13    // b2*v
+	VMULPS  Y1, Y9, Y14     // c2*g
+	VMULPS  Y9, Y14, Y14    // (c2*g)*g
+	VADDPS  Y14, Y13, Y13   // v
+	VMOVUPS Y13, (R9)(BX*1)
+	VSQRTPS Y13, Y13
+	VMULPS  Y5, Y13, Y13    // sqrt(v)*invBc2Sqrt
+	VADDPS  Y6, Y13, Y13    // + eps
+	VMULPS  Y4, Y11, Y11    // stepSize*m
+	VDIVPS  Y13, Y11, Y11   // / denom
+	VSUBPS  Y11, Y8, Y8     // p - update
+	VMOVUPS Y8, (DI)(BX*1)
+	ADDQ    $32, BX
+	JMP     loop
+
+done:
+	VZEROUPPER
+	RET
