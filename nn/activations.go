@@ -56,8 +56,9 @@ func activate(k actKind, alpha float32, z, a []float32, width int) {
 	case actLinear:
 		copy(a, z)
 	case actReLU:
-		ab := asBits(a)
-		for i, u := range asBits(z) {
+		done := reluVec(z, a)
+		ab := asBits(a[done:])
+		for i, u := range asBits(z[done:]) {
 			ab[i] = u &^ uint32(int32(u)>>31) // max(v, 0) without a branch; -0 → +0
 		}
 	case actLeakyReLU:
@@ -92,6 +93,48 @@ func activate(k actKind, alpha float32, z, a []float32, width int) {
 		for r := 0; r+width <= len(z); r += width {
 			softmaxRow(z[r:r+width], a[r:r+width])
 		}
+	}
+}
+
+// biasActivate computes z += b on every row (b nil: no bias) and a = f(z),
+// the second half of a dense layer after its matrix product. relu does both
+// in one pass. a and z may be the same slice.
+func biasActivate(k actKind, alpha float32, b, z, a []float32, width int) {
+	if b == nil {
+		activate(k, alpha, z, a, width)
+		return
+	}
+	if len(z) == 0 {
+		return
+	}
+	a = a[:len(z)]
+	if k == actReLU {
+		done := biasReLUVec(b, z, a, width)
+		if done == width {
+			return
+		}
+		bt := b[done:width]
+		for r := 0; r+width <= len(z); r += width {
+			zr, ar := z[r+done:r+width], a[r+done:r+width]
+			ar = ar[:len(zr)]
+			for j, bj := range bt[:len(zr)] {
+				v := zr[j] + bj
+				zr[j] = v
+				u := math.Float32bits(v)
+				ar[j] = math.Float32frombits(u &^ uint32(int32(u)>>31))
+			}
+		}
+		return
+	}
+	b = b[:width]
+	for r := 0; r+width <= len(z); r += width {
+		zr := z[r : r+width]
+		for j, bj := range b {
+			zr[j] += bj
+		}
+	}
+	if k != actLinear || &a[0] != &z[0] {
+		activate(k, alpha, z, a, width)
 	}
 }
 
@@ -134,7 +177,8 @@ func activationGrad(k actKind, alpha float32, z, a, da, dz []float32, width int)
 		// Branch-free: on real data the sign of z is a coin toss, and a
 		// mispredicted branch per element costs more than the bit arithmetic.
 		// keep is all ones when z > 0 (as a signed integer, its bits are > 0).
-		zb, gb, db := asBits(z), asBits(da[:len(z)]), asBits(dz[:len(z)])
+		done := reluGradVec(z, da[:len(z)], dz[:len(z)])
+		zb, gb, db := asBits(z[done:]), asBits(da[done:len(z)]), asBits(dz[done:len(z)])
 		for i, u := range zb {
 			keep := uint32(-int64(int32(u)) >> 63)
 			db[i] = gb[i] & keep

@@ -96,8 +96,8 @@ func (t *trainer) forward(x []float32, n int, train bool) []float32 {
 		case kindDense:
 			z := tl.z[:n*l.out]
 			denseLinear(l, cur, z, n)
-			if l.act != actLinear {
-				t.act = actArgs{k: l.act, alpha: l.alpha, width: l.out, z: z, a: a}
+			if l.act != actLinear || l.b != nil {
+				t.act = actArgs{k: l.act, alpha: l.alpha, width: l.out, b: l.b, z: z, a: a}
 				t.par.runRows(n, l.out, t.actFn)
 			}
 		case kindDropout:
@@ -275,9 +275,22 @@ func bnBackward(l *layer, tl *trainLayer, dy, dx []float32, n int, train bool) {
 // row order (so the result does not depend on how the work is split).
 func columnSums(a []float32, width int, sums []float64) {
 	clear(sums)
+	done := columnSumsVec(a, width, sums)
+	if done == width {
+		return
+	}
+	rest := sums[done:width]
+	if width == 1 {
+		var s float64
+		for _, v := range a {
+			s += float64(v)
+		}
+		rest[0] = s
+		return
+	}
 	for r := 0; r < len(a); r += width {
-		for j, v := range a[r : r+width] {
-			sums[j] += float64(v)
+		for j, v := range a[r+done : r+width] {
+			rest[j] += float64(v)
 		}
 	}
 }

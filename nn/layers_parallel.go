@@ -75,12 +75,13 @@ type actArgs struct {
 	k            actKind
 	alpha        float32
 	width        int
+	b            []float32 // bias added before the activation, nil = none
 	z, a, da, dz []float32
 }
 
 func (c *actArgs) activateRows(lo, hi int) {
 	w := c.width
-	activate(c.k, c.alpha, c.z[lo*w:hi*w], c.a[lo*w:hi*w], w)
+	biasActivate(c.k, c.alpha, c.b, c.z[lo*w:hi*w], c.a[lo*w:hi*w], w)
 }
 
 func (c *actArgs) gradRows(lo, hi int) {

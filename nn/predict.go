@@ -93,7 +93,7 @@ func (m *Model) forwardInfer(out, logits, x []float32, rows int, ws *Workspace) 
 				z = logits[:rows*l.out]
 			}
 			denseLinear(l, cur, z, rows)
-			activate(l.act, l.alpha, z, dst, l.out)
+			biasActivate(l.act, l.alpha, l.b, z, dst, l.out)
 		case kindDropout:
 			if i == last {
 				copy(dst, cur)
@@ -114,17 +114,11 @@ func (m *Model) forwardInfer(out, logits, x []float32, rows int, ws *Workspace) 
 	}
 }
 
-// denseLinear computes z = x·Wᵀ + b for rows rows.
+// denseLinear computes z = x·Wᵀ for rows rows; biasActivate adds the bias
+// (in the same pass as the activation).
 func denseLinear(l *layer, x, z []float32, rows int) {
 	z = z[:rows*l.out]
-	beta := float32(0)
-	if l.b != nil {
-		for r := 0; r < len(z); r += l.out {
-			copy(z[r:r+l.out], l.b)
-		}
-		beta = 1
-	}
-	gemm(false, true, rows, l.out, l.in, 1, x, l.in, l.w, l.in, beta, z, l.out)
+	gemm(false, true, rows, l.out, l.in, 1, x, l.in, l.w, l.in, 0, z, l.out)
 }
 
 // affineRows computes dst[r,j] = src[r,j]·scale[j] + shift[j].
