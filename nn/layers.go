@@ -19,7 +19,8 @@ type trainer struct {
 	fused bool      // the loss takes the last dense layer's logits
 	cw    []float32 // class weights, nil = all 1
 	opt   *optimizer
-	train bool // mode of the last forward pass
+	train bool    // mode of the last forward pass
+	sink  float32 // see gatherBatch
 
 	par           *workers // nil: element-wise work runs inline
 	act           actArgs
