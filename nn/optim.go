@@ -217,20 +217,28 @@ func (o *optimizer) stepRange(lo, hi int) {
 	}
 }
 
+// adamConsts are one Adam step's constants, in the order optim_amd64.s
+// reads them.
+type adamConsts struct {
+	c1, c2, b2, wd, stepSize, invBc2Sqrt, eps, decay float32
+}
+
 // adamGo is the Adam/AdamW update of each element (decay is 1 for Adam, wd
 // is 0 for AdamW). PyTorch divides by sqrt(bc2); multiplying by its inverse
 // saves a division (the update is bound by division and square root).
-// optim_amd64.s does the same operations in the same order.
+// optim_amd64.s does the same operations in the same order; the float32
+// conversions of products keep the compiler from fusing them into a
+// multiply-add (which it may do for GOAMD64=v3), so both round alike.
 func adamGo(p, g, mv, vv []float32, k *adamConsts) {
 	c1, c2, b2, wd, stepSize, invBc2Sqrt, eps, decay := k.c1, k.c2, k.b2, k.wd, k.stepSize, k.invBc2Sqrt, k.eps, k.decay
 	p, mv, vv = p[:len(g)], mv[:len(g)], vv[:len(g)]
 	for i, gi := range g {
 		pi := p[i] * decay
-		gi += wd * pi
-		m := mv[i] + c1*(gi-mv[i])
-		v := b2*vv[i] + c2*gi*gi
+		gi += float32(wd * pi)
+		m := mv[i] + float32(c1*(gi-mv[i]))
+		v := float32(b2*vv[i]) + float32(c2*gi*gi)
 		mv[i], vv[i] = m, v
-		denom := float32(math.Sqrt(float64(v)))*invBc2Sqrt + eps
+		denom := float32(float32(math.Sqrt(float64(v)))*invBc2Sqrt) + eps
 		p[i] = pi - stepSize*m/denom
 	}
 }

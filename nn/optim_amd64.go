@@ -4,11 +4,6 @@ package nn
 
 import "golang.org/x/sys/cpu"
 
-// adamConsts are the per-step constants of adamAVX2, in its order.
-type adamConsts struct {
-	c1, c2, b2, wd, stepSize, invBc2Sqrt, eps, decay float32
-}
-
 // adamAVX2 is in optim_amd64.s; n must be a multiple of 8.
 //
 //go:noescape

@@ -2,11 +2,6 @@
 
 package nn
 
-// adamConsts are the per-step constants of the vector Adam loop.
-type adamConsts struct {
-	c1, c2, b2, wd, stepSize, invBc2Sqrt, eps, decay float32
-}
-
 // haveAdamSIMD is false: there is no vector loop on this build.
 var haveAdamSIMD = false
 
