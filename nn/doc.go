@@ -127,8 +127,10 @@
 // sgemm kernel does not); Fit allocates its buffers once. Parallelism comes
 // mostly from the GEMM implementation; Fit also splits the optimiser update
 // and activation loops of at least 16,384 elements across FitConfig.Threads
-// goroutines (default GOMAXPROCS). Those loops compute each element on its
-// own, so the weights do not depend on the thread count either. The GEMM's
+// goroutines (default GOMAXPROCS), and with more than one thread it copies
+// the next shuffled mini-batch on a goroutine of its own while the current
+// step runs. Those loops compute each element on its own, so the weights do
+// not depend on the thread count either. The GEMM's
 // own goroutines are capped with SetGemmThreads.
 //
 // # Model files
@@ -170,6 +172,19 @@
 // 1e-5 relative (nn/tools/torch_fixture.py writes the fixture).
 //
 // # Performance
+//
+// Besides the GEMM, a training step spends its time in a few element-wise
+// loops; on amd64 with AVX2 the hottest have assembly versions, 8 values at
+// a time: the Adam/AdamW update (optim_amd64.s), a dense layer's bias plus
+// relu (the bias is added after the product, in the activation's pass),
+// the relu gradient and the bias gradient's float64 column sums
+// (activations_amd64.s). Each does the same IEEE operations in the same
+// order as the Go loop it replaces (no fused multiply-add), so results are
+// bit-identical with and without them; the Go loops run under the noasm tag
+// and on other architectures, and the tests compare the two. Fit checks
+// its data for NaN/±Inf with a branch-free float32 scan; it gathers each
+// shuffled mini-batch while the previous step runs, touching all its rows
+// before copying them so that their cache misses overlap.
 //
 // bench_test.go measures a training step (forward, loss, backward, Adam) and
 // PredictInto, under both GEMM implementations:

@@ -445,3 +445,42 @@ func TestFirstNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestFitPrefetchSameWeights trains with the goroutine that gathers the
+// next mini-batch (two threads) and without it (one thread): the weights
+// must be bit-identical, over several epochs with a smaller last batch, and
+// with batches wide enough for the parallel element-wise loops. Cancelling
+// in the middle of an epoch, with a gather in flight, returns cleanly.
+func TestFitPrefetchSameWeights(t *testing.T) {
+	const inW, rows, batch = 128, 300, 128
+	x := randomInput(rows, inW, 7)
+	y := make([]float32, rows)
+	for r := range rows {
+		y[r] = x[r*inW] - 0.5*x[r*inW+inW-1]
+	}
+	run := func(threads int) []float32 {
+		m, _ := NewSequential(inW, Dense(8, ReLU), Dense(1, Linear))
+		if _, err := m.Fit(context.Background(), x, y, rows, FitConfig{Epochs: 3, BatchSize: batch, Seed: 4, Threads: threads, ValidationSplit: 0.1}); err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), m.params...)
+	}
+	a, b := run(2), run(1)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("weight %d: %v with prefetching, %v without", i, a[i], b[i])
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m, _ := NewSequential(inW, Dense(8, ReLU), Dense(1, Linear))
+	_, err := m.Fit(ctx, x, y, rows, FitConfig{Epochs: 3, BatchSize: batch, Threads: 2,
+		OnBatch: func(l BatchLog) {
+			if l.Epoch == 2 && l.Batch == 1 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled fit returned %v", err)
+	}
+}
