@@ -195,14 +195,23 @@
 // jobs were running, best of three), in samples per second:
 //
 //	                                     sgemm (default)   gonum blas32
-//	train 784→128 relu→10 softmax, b128        96,000           34,000
-//	train 20→64→32→1, batch 256             1,270,000          460,000
-//	predict 784→128→10, batch 128             360,000           30,000
-//	predict 20→64→32→1, batch 256           2,270,000        1,230,000
+//	train 784→128 relu→10 softmax, b128       270,000           56,000
+//	train 20→64→32→1, batch 256             3,000,000          570,000
+//	predict 784→128→10, batch 128             630,000           85,000
+//	predict 20→64→32→1, batch 256          11,600,000        1,800,000
 //
-// For comparison, PyTorch 1.13 on the same machine with 2 threads trains
-// them at about 49,000 and 220,000 samples/s. A training step allocates
-// nothing with sgemm; gonum's parallel GEMM allocates its goroutines. With
-// gonum, Predict is slow on wide inputs because nn feeds gonum's GEMM in
-// 64-wide blocks of k to keep its results batch-size invariant.
+// Whole Fit calls (dense bench train: generated data, shuffling, 2 epochs,
+// Adam) run at about 250,000 samples/s for 784→128→10 at batch 128 and
+// 3,000,000 for 20→64→32→1 at batch 256; PyTorch 1.13 on the same machine
+// (bench/compare.sh, the faster of 1 and 2 threads) trains them at about
+// 100,000-130,000 and 600,000-630,000: bench/compare.sh on a quiet machine
+// measured 259,000 against 123,000 (2.10×) and 3,090,000 against 620,000
+// (4.99×). The machine is shared and dense's figures drop by up to half in
+// some runs (1.2× and 2.3× in one full run under load): compare ratios
+// measured side by side (bench/README.md).
+//
+// A training step allocates nothing with sgemm; gonum's parallel GEMM
+// allocates its goroutines. With gonum, Predict is slow on wide inputs
+// because nn feeds gonum's GEMM in 64-wide blocks of k to keep its results
+// batch-size invariant.
 package nn
