@@ -92,8 +92,9 @@ func Dropout(rate float64) LayerSpec { return LayerSpec{Type: LayerDropout, Rate
 
 // BatchNorm normalises each feature over the batch while training and with the
 // running mean and variance at inference, then applies trainable gamma/beta.
-// Momentum follows Keras (0.99 keeps 99% of the running value each step; PyTorch's
-// momentum is 1 minus this); epsilon defaults to 1e-5 like PyTorch.
+// Momentum follows Keras: the default 0.9 keeps 90% of the running value each
+// step, which is PyTorch's momentum=0.1 (PyTorch's momentum is 1 minus ours);
+// epsilon defaults to 1e-5 like PyTorch.
 func BatchNorm() LayerSpec { return LayerSpec{Type: LayerBatchNorm, Momentum: 0.9, Epsilon: 1e-5} }
 
 // WithoutBias returns the layer without a bias vector.
