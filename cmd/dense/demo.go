@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	_ "embed"
 	"errors"
 	"fmt"
 	"os"
@@ -18,14 +17,8 @@ import (
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/internal/demodata"
 	"github.com/dense-ml/dense/pipeline"
+	densesql "github.com/dense-ml/dense/sql"
 )
-
-// demoSQL is the demo's scoring SQL. This file is the one source of truth;
-// sql/demo.sql is a copy for people browsing the repository, kept identical
-// by TestDemoSQLCopy (go test ./cmd/dense -update rewrites it).
-//
-//go:embed demo.sql
-var demoSQL string
 
 func (e *env) demoCommand() *cli.Command {
 	return &cli.Command{
@@ -145,7 +138,7 @@ func (e *env) demo(c *cli.Context) error {
 
 	// 4. Scoring in SQL.
 	fmt.Fprintf(out, "\n4. Scoring every customer in SQL (the queries are in sql/demo.sql):\n")
-	stmts, _ := splitStatements(demoSQL)
+	stmts, _ := splitStatements(densesql.Demo)
 	for _, q := range stmts {
 		title, body := splitTitle(q)
 		fmt.Fprintf(out, "\n-- %s\n%s\n", title, body)

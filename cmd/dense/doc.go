@@ -47,15 +47,14 @@
 // # dense demo
 //
 // The demo's data comes from internal/demodata (seeded, no network); its
-// SQL is demo.sql in this folder, embedded in the binary; sql/demo.sql is a
-// copy kept identical by a test (go test ./cmd/dense -update rewrites it,
-// and the golden files in testdata/).
+// SQL is sql/demo.sql, embedded in the binary by package
+// github.com/dense-ml/dense/sql.
 //
 // # Tests
 //
 // TestMain builds the binary once; the end-to-end tests run it as a user
 // would (train on a CSV file, score in SQL, compare with the Go scores,
 // evaluate, the demo), the other tests call run() in-process. Golden files
-// in testdata/ pin the help texts, dense params, the model summary and
-// dense models list/show.
+// in testdata/ (go test ./cmd/dense -update rewrites them) pin the help
+// texts, dense params, the model summary and dense models list/show.
 package main

@@ -185,7 +185,7 @@ func TestDemo(t *testing.T) {
 	if len(rows) != 5 || rows[0][0] != "south" {
 		t.Errorf("the south should have the highest predicted churn:\n%s", r.stdout)
 	}
-	r = mustRun(t, dir, env, "sql", "--db", "shop.duckdb", filepath.Join(mustAbs(t, "."), "demo.sql"))
+	r = mustRun(t, dir, env, "sql", "--db", "shop.duckdb", filepath.Join(mustAbs(t, "../../sql"), "demo.sql"))
 	if strings.Count(r.stdout, "┌") != 3 {
 		t.Errorf("demo.sql should print three tables:\n%s", r.stdout)
 	}
@@ -208,24 +208,6 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return a
-}
-
-// sql/demo.sql is a copy of the demo's embedded SQL for people browsing the
-// repository; -update rewrites it.
-func TestDemoSQLCopy(t *testing.T) {
-	path := filepath.Join("..", "..", "sql", "demo.sql")
-	if *update {
-		if err := os.WriteFile(path, []byte(demoSQL), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != demoSQL {
-		t.Errorf("sql/demo.sql differs from cmd/dense/demo.sql; run go test ./cmd/dense -update")
-	}
 }
 
 // sql/macros.sql loads, and its macros compute what they promise.
