@@ -499,14 +499,14 @@ func Evaluate(m *Model, x, y []float32, rows int) (map[string]float64, error) {
 			}
 		case rows * out:
 			for i := range rows {
-				truth[i] = argmaxRow(y[i*out : (i+1)*out])
+				truth[i] = argmax32(y[i*out : (i+1)*out])
 			}
 		default:
 			return nil, fmt.Errorf("nn: evaluate: multiclass task: y has %d values, want %d (a class index per row) or %d (one-hot rows)", len(y), rows, rows*out)
 		}
 		guess := make([]int, rows)
 		for i := range rows {
-			guess[i] = argmaxRow(pred[i*out : (i+1)*out])
+			guess[i] = argmax32(pred[i*out : (i+1)*out])
 		}
 		c, err := NewConfusionMatrix(truth, guess, out)
 		if err != nil {
@@ -546,15 +546,4 @@ func Evaluate(m *Model, x, y []float32, rows int) (map[string]float64, error) {
 		return nil, fmt.Errorf("nn: evaluate: unknown task %q", task)
 	}
 	return res, nil
-}
-
-// argmaxRow is the index of the largest value (the first one on ties).
-func argmaxRow(v []float32) int {
-	best := 0
-	for i := 1; i < len(v); i++ {
-		if v[i] > v[best] {
-			best = i
-		}
-	}
-	return best
 }
