@@ -26,10 +26,10 @@ type optimizer struct {
 
 	// The current step, shared with stepRange, which may run on several
 	// goroutines (par) over disjoint ranges.
-	par                      *workers
-	rangeFn                  func(lo, hi int) // o.stepRange, bound once
-	p, g                     []float32
-	stepSize, bc2Sqrt, decay float32
+	par     *workers
+	rangeFn func(lo, hi int) // o.stepRange, bound once
+	p, g    []float32
+	adam    adamConsts // Adam/AdamW: this step's constants
 }
 
 // withDefaults fills the zero fields of c with the documented defaults and
@@ -148,11 +148,11 @@ func (o *optimizer) step(p, g []float32) {
 	if o.name == OptAdam || o.name == OptAdamW {
 		bc1 := 1 - math.Pow(o.b1, float64(o.t))
 		bc2 := 1 - math.Pow(o.b2, float64(o.t))
-		o.stepSize = float32(o.lr / bc1)
-		o.bc2Sqrt = float32(math.Sqrt(bc2))
-		o.decay = 1
+		o.adam = adamConsts{c1: float32(1 - o.b1), c2: float32(1 - o.b2), b2: float32(o.b2), wd: float32(o.wd),
+			stepSize: float32(o.lr / bc1), invBc2Sqrt: 1 / float32(math.Sqrt(bc2)), eps: float32(o.eps), decay: 1}
 		if o.name == OptAdamW {
-			o.decay = float32(1 - o.lr*o.wd)
+			o.adam.wd = 0 // decoupled: the decay factor applies it
+			o.adam.decay = float32(1 - o.lr*o.wd)
 		}
 	}
 	o.p, o.g = p, g
@@ -185,17 +185,12 @@ func (o *optimizer) stepRange(lo, hi int) {
 			p[i] -= lr * d
 		}
 	case OptAdam, OptAdamW:
-		k := adamConsts{c1: float32(1 - o.b1), c2: float32(1 - o.b2), b2: float32(o.b2), wd: wd,
-			stepSize: o.stepSize, invBc2Sqrt: 1 / o.bc2Sqrt, eps: float32(o.eps), decay: o.decay}
-		if o.name == OptAdamW {
-			k.wd = 0 // decoupled: the decay factor applies it
-		}
 		mv, vv := o.m[lo:hi], o.v[lo:hi]
 		p, mv, vv = p[:len(g)], mv[:len(g)], vv[:len(g)]
 		// The AVX2 loop takes the multiples of 8 (bit-identical to the Go
 		// loop below, which does the rest or everything without AVX2).
-		done := adamBlocks(p, g, mv, vv, &k)
-		adamGo(p[done:], g[done:], mv[done:], vv[done:], &k)
+		done := adamBlocks(p, g, mv, vv, &o.adam)
+		adamGo(p[done:], g[done:], mv[done:], vv[done:], &o.adam)
 	case OptRMSprop:
 		rho, eps, mom := float32(o.rho), float32(o.eps), float32(o.mom)
 		vv := o.v[lo:hi]
