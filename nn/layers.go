@@ -11,7 +11,6 @@ import (
 // the random source for dropout. Once built, a step allocates nothing.
 type trainer struct {
 	m     *Model
-	cap   int // largest batch the buffers hold
 	grads []float32
 	lay   []trainLayer
 	rng   *rand.Rand
@@ -44,7 +43,7 @@ type trainLayer struct {
 }
 
 func newTrainer(m *Model, batch int, seed int64) *trainer {
-	t := &trainer{m: m, cap: batch, grads: make([]float32, len(m.params)), lay: make([]trainLayer, len(m.layers))}
+	t := &trainer{m: m, grads: make([]float32, len(m.params)), lay: make([]trainLayer, len(m.layers))}
 	t.rng = rand.New(rand.NewPCG(uint64(seed), 0x6e6e2d66697400)) // "nn-fit"
 	t.actFn, t.gradFn = t.act.activateRows, t.act.gradRows
 	for i := range m.layers {
