@@ -183,7 +183,10 @@ func (m *Model) Fit(ctx context.Context, x, y []float32, rows int, cfg FitConfig
 	if valRows > 0 {
 		ws = m.NewWorkspace()
 		c := min(evalChunk, valRows)
-		valOut, valLogits = make([]float32, c*outW), make([]float32, c*outW)
+		valOut = make([]float32, c*outW)
+		if kind.classification() { // only the cross-entropies read the logits
+			valLogits = make([]float32, c*outW)
+		}
 	}
 	swap := func(i, j int) { order[i], order[j] = order[j], order[i] }
 	hist := &History{}
@@ -487,22 +490,19 @@ func (k lossKind) name() string {
 }
 
 // evaluate runs the inference pass over a data set in chunks and returns
-// the mean loss (without the L2 penalty) and the metric.
+// the mean loss (without the L2 penalty) and the metric. logits is nil for
+// the losses that do not read them.
 func (m *Model) evaluate(k lossKind, cw, x, y []float32, rows int, ws *Workspace, out, logits []float32) (loss, metric float64) {
 	var sum, wsum float64
 	var acc metricAcc
-	chunk := len(out) / m.OutputWidth()
-	yw := m.targetWidth(k)
 	outW := m.OutputWidth()
+	chunk := len(out) / outW
+	yw := m.targetWidth(k)
 	for r := 0; r < rows; r += chunk {
 		n := min(chunk, rows-r)
 		xs, ys := x[r*m.inW:(r+n)*m.inW], y[r*yw:(r+n)*yw]
 		m.forwardInfer(out, logits, xs, n, ws)
-		lg := logits
-		if !k.classification() {
-			lg = nil
-		}
-		s, w := lossGrad(k, out, lg, ys, n, outW, cw, nil)
+		s, w := lossGrad(k, out, logits, ys, n, outW, cw, nil)
 		sum += s
 		wsum += w
 		acc.add(k, out, ys, n, outW)
