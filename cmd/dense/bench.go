@@ -32,7 +32,11 @@ func benchCommand() *cli.Command {
 		Usage: "measure GEMM, training and SQL scoring speed on generated data",
 		Description: "Each sub-command prints details first and its figure on the last line\n" +
 			"(gemm: … GFLOP/s, train: … samples/s, sql: … rows/s), on generated data.\n" +
-			"bench/compare.sh runs the same workloads in numpy and PyTorch and prints the ratios.",
+			"bench/compare.sh runs the same workloads in numpy and PyTorch and prints the ratios.\n\n" +
+			"Examples:\n" +
+			"   dense bench gemm --m 2048 --n 128 --k 784\n" +
+			"   dense bench train --layers 784,128,10 --batch-size 128 --rows 60000 --epochs 2\n" +
+			"   dense bench sql --layers 20,64,32,1 --rows 1000000",
 		Subcommands: []*cli.Command{benchGemmCommand(), benchTrainCommand(), benchSQLCommand()},
 	}
 }
@@ -42,6 +46,9 @@ func benchGemmCommand() *cli.Command {
 		Name:      "gemm",
 		Usage:     "float32 matrix product C = A·B, A m×k, B k×n",
 		UsageText: "dense bench gemm [--m 2048] [--n 128] [--k 784] [--trans-a] [--trans-b] [--threads 0] [--seconds 2]",
+		Description: "Examples:\n" +
+			"   dense bench gemm --m 2048 --n 128 --k 784\n" +
+			"   dense bench gemm --m 1024 --n 1024 --k 1024 --threads 1",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "m", Value: 2048, Usage: "rows of A and C"},
 			&cli.IntFlag{Name: "n", Value: 128, Usage: "columns of B and C"},
@@ -103,6 +110,9 @@ func benchTrainCommand() *cli.Command {
 		UsageText: "dense bench train [--layers 784,128,10] [--batch-size 128] [--rows 60000] [--epochs 2] [--optimizer adam]\n\n" +
 			"Hidden layers use relu. More than one output: softmax with sparse categorical cross-entropy\n" +
 			"on labels from a random linear teacher; one output: linear with mean squared error.",
+		Description: "Examples:\n" +
+			"   dense bench train --layers 784,128,10 --batch-size 128 --rows 60000 --epochs 2\n" +
+			"   dense bench train --layers 20,64,32,1 --batch-size 256 --optimizer adam",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "layers", Value: "784,128,10", Usage: "inputs, hidden widths…, outputs"},
 			&cli.IntFlag{Name: "batch-size", Value: 128, Usage: "rows per mini-batch"},
@@ -169,6 +179,9 @@ func benchSQLCommand() *cli.Command {
 			"Builds an untrained model with relu hidden layers and a table t(x FLOAT[inputs]) of random\n" +
 			"rows in an in-memory DuckDB, then times SELECT sum(dense_predict('bench', x)) FROM t\n" +
 			"(a classifier: SELECT sum(list_max(dense_predict_proba('bench', x))) FROM t).",
+		Description: "Examples:\n" +
+			"   dense bench sql --layers 20,64,32,1 --rows 1000000\n" +
+			"   dense bench sql --layers 784,128,10 --rows 100000",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "layers", Value: "20,64,32,1", Usage: "inputs, hidden widths…, outputs"},
 			&cli.IntFlag{Name: "rows", Value: 1000000, Usage: "rows in the table"},

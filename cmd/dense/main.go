@@ -89,7 +89,6 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	cmds = append(cmds, testCommands...)
 	for _, c := range cmds {
 		setUsageErrors(c)
-		addExamples(c, "")
 	}
 	app := &cli.App{
 		Name:  "dense",
@@ -224,28 +223,6 @@ func checkArgs(c *cli.Context, maxArgs int, required ...string) error {
 		return fmt.Errorf("%s: unexpected argument %q (see 'dense %s --help')", name, c.Args().Get(maxArgs), name)
 	}
 	return nil
-}
-
-// fallbackExamples are examples for commands defined outside this file set
-// (bench.go) whose help has none of its own: every --help shows examples.
-var fallbackExamples = map[string]string{
-	"bench":       "dense bench gemm --m 2048 --n 128 --k 784\ndense bench train --layers 784,128,10 --batch-size 128 --rows 60000 --epochs 2\ndense bench sql --layers 20,64,32,1 --rows 1000000",
-	"bench gemm":  "dense bench gemm --m 2048 --n 128 --k 784\ndense bench gemm --m 1024 --n 1024 --k 1024 --threads 1",
-	"bench train": "dense bench train --layers 784,128,10 --batch-size 128 --rows 60000 --epochs 2\ndense bench train --layers 20,64,32,1 --batch-size 256 --optimizer adam",
-	"bench sql":   "dense bench sql --layers 20,64,32,1 --rows 1000000\ndense bench sql --layers 784,128,10 --rows 100000",
-}
-
-func addExamples(c *cli.Command, parent string) {
-	name := strings.TrimSpace(parent + " " + c.Name)
-	if ex, ok := fallbackExamples[name]; ok && !strings.Contains(c.Description, "Examples:") {
-		if c.Description != "" {
-			c.Description += "\n\n"
-		}
-		c.Description += "Examples:\n   " + strings.ReplaceAll(ex, "\n", "\n   ")
-	}
-	for _, s := range c.Subcommands {
-		addExamples(s, name)
-	}
 }
 
 func setUsageErrors(c *cli.Command) {
