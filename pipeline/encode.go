@@ -1,81 +1,54 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
 )
 
-// rowEncoder encodes the training batches with the fitted inputs through
-// nn.Encoder, the arithmetic every scoring path shares.
-type rowEncoder struct {
-	enc    *nn.Encoder
+// batchEncoder encodes the training batches with arrowio.Featurizer, the
+// encoder the score stage uses, so the training and the scoring matrices
+// come from one code path.
+type batchEncoder struct {
 	inputs []nn.Input
-	elems  []float64
+	feat   *arrowio.Featurizer
+	x      []float32
 }
 
-func newRowEncoder(inputs []nn.Input) (*rowEncoder, error) {
-	enc, err := nn.NewEncoder(inputs)
+func newBatchEncoder(inputs []nn.Input, schema *arrow.Schema) (*batchEncoder, error) {
+	f, err := arrowio.NewFeaturizer(inputs, schema)
 	if err != nil {
 		return nil, err
 	}
-	return &rowEncoder{enc: enc, inputs: inputs}, nil
+	return &batchEncoder{inputs: inputs, feat: f}, nil
 }
 
-// encode writes batch row i's features into rowOf(i). offset is the row
-// number of the batch's first row, for error messages.
-func (e *rowEncoder) encode(b arrow.RecordBatch, offset int64, rowOf func(i int) []float32) error {
-	n := int(b.NumRows())
-	for k := range e.inputs {
-		in := &e.inputs[k]
-		col, err := batchColumn(b, in.Name)
-		if err != nil {
-			return err
+// Width is the number of features per row.
+func (e *batchEncoder) Width() int { return e.feat.Width() }
+
+// encode returns b's rows×Width row-major features, valid until the next
+// call. offset is the row number of the batch's first row, for errors.
+func (e *batchEncoder) encode(b arrow.RecordBatch, offset int64) ([]float32, error) {
+	x, err := e.feat.Encode(b, e.x)
+	if errors.Is(err, arrowio.ErrSchema) {
+		// A batch whose columns have other types than the first batch's.
+		f, ferr := arrowio.NewFeaturizer(e.inputs, b.Schema())
+		if ferr != nil {
+			return nil, ferr
 		}
-		fail := func(i int, err error) error {
-			return fmt.Errorf("column %q row %d: %w", in.Name, offset+int64(i), err)
-		}
-		switch in.Kind {
-		case nn.KindNumeric:
-			at, err := numberAt(col)
-			if err != nil {
-				return fmt.Errorf("column %q: %w", in.Name, err)
-			}
-			for i := range n {
-				v, ok := at(i)
-				if err := e.enc.Number(k, v, ok, rowOf(i)); err != nil {
-					return fail(i, err)
-				}
-			}
-		case nn.KindCategorical:
-			at, err := stringAt(col)
-			if err != nil {
-				return fmt.Errorf("column %q: %w", in.Name, err)
-			}
-			for i := range n {
-				s, ok := at(i)
-				if err := e.enc.Category(k, s, ok, rowOf(i)); err != nil {
-					return fail(i, err)
-				}
-			}
-		case nn.KindVector:
-			at, err := listAt(col)
-			if err != nil {
-				return fmt.Errorf("column %q: %w", in.Name, err)
-			}
-			for i := range n {
-				var ok bool
-				e.elems, ok = at(i, e.elems[:0])
-				if !ok {
-					return fail(i, nn.ErrMissing)
-				}
-				if err := e.enc.Vector(k, e.elems, rowOf(i)); err != nil {
-					return fail(i, err)
-				}
-			}
-		}
+		e.feat = f
+		x, err = f.Encode(b, e.x)
 	}
-	return nil
+	if x != nil {
+		e.x = x
+	}
+	var re *arrowio.RowError
+	if errors.As(err, &re) {
+		return nil, fmt.Errorf("column %q row %d: %w", re.Column, offset+int64(re.Row), re.Err)
+	}
+	return x, err
 }

@@ -288,11 +288,11 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 	}
 
 	// Encode into one matrix, training rows first, then validation rows.
-	enc, err := newRowEncoder(inputs)
+	enc, err := newBatchEncoder(inputs, held[0].Schema())
 	if err != nil {
 		return nil, err
 	}
-	width := enc.enc.Width()
+	width := enc.Width()
 	dest := make([]int, rows)
 	for pos, i := range trainIdx {
 		dest[i] = pos
@@ -307,16 +307,14 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		base := offset
-		err := enc.encode(b, int64(offset), func(i int) []float32 {
-			d := dest[base+i]
-			return x[d*width : (d+1)*width]
-		})
+		bx, err := enc.encode(b, int64(offset))
 		if err != nil {
 			return nil, err
 		}
 		for i := range int(b.NumRows()) {
-			y[dest[base+i]] = tgt.y[base+i]
+			d := dest[offset+i]
+			copy(x[d*width:(d+1)*width], bx[i*width:(i+1)*width])
+			y[d] = tgt.y[offset+i]
 		}
 		offset += int(b.NumRows())
 		b.Release() // the matrix has it now
