@@ -17,19 +17,8 @@ import (
 // writeCustomersCSV writes n generated customers to dir/customers.csv.
 func writeCustomersCSV(t *testing.T, dir string, n int) string {
 	t.Helper()
-	c, err := demodata.GenerateCustomers(n, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(dir, "customers.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.WriteCSV(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := demodata.WriteCustomersCSV(path, n, 5); err != nil {
 		t.Fatal(err)
 	}
 	return path

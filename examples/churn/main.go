@@ -58,10 +58,10 @@ type result struct {
 
 func run(ctx context.Context, w io.Writer, dir string, n int) (*result, error) {
 	// 1. The data: customers to learn from and new customers to score.
-	if err := writeCustomers(filepath.Join(dir, "customers.csv"), n, 1); err != nil {
+	if err := demodata.WriteCustomersCSV(filepath.Join(dir, "customers.csv"), n, 1); err != nil {
 		return nil, err
 	}
-	if err := writeCustomers(filepath.Join(dir, "new_customers.csv"), max(n/4, 100), 2); err != nil {
+	if err := demodata.WriteCustomersCSV(filepath.Join(dir, "new_customers.csv"), max(n/4, 100), 2); err != nil {
 		return nil, err
 	}
 	specPath := filepath.Join(dir, "churn.yaml")
@@ -98,22 +98,6 @@ func run(ctx context.Context, w io.Writer, dir string, n int) (*result, error) {
 		fmt.Fprintf(w, "  %-8s %.3f\n", r, byRegion[r])
 	}
 	return &result{AUC: tr.Metrics["roc_auc"], ChurnByRegion: byRegion, Scored: res.Scored}, nil
-}
-
-func writeCustomers(path string, n int, seed uint64) error {
-	c, err := demodata.GenerateCustomers(n, seed)
-	if err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := c.WriteCSV(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // churnByRegion streams the scored Parquet file and averages

@@ -74,19 +74,10 @@ func TestQuickstartRuns(t *testing.T) {
 // writeParquet writes n generated customers as Parquet (CSV → Arrow → Parquet).
 func writeParquet(t *testing.T, path string, n int) {
 	t.Helper()
-	c, err := demodata.GenerateCustomers(n, 9)
-	if err != nil {
-		t.Fatal(err)
-	}
 	csvPath := path + ".csv"
-	f, err := os.Create(csvPath)
-	if err != nil {
+	if err := demodata.WriteCustomersCSV(csvPath, n, 9); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.WriteCSV(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	in, err := arrowio.Open(csvPath, arrowio.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -49,20 +49,8 @@ func main() {
 // the recorded one.
 func run(ctx context.Context, w io.Writer, dir string, n int) (float64, error) {
 	// 1. Data: a CSV export from "the CRM", loaded into DuckDB.
-	c, err := demodata.GenerateCustomers(n, 11)
-	if err != nil {
-		return 0, err
-	}
 	csvPath := filepath.Join(dir, "crm_export.csv")
-	f, err := os.Create(csvPath)
-	if err != nil {
-		return 0, err
-	}
-	if err := c.WriteCSV(f); err != nil {
-		f.Close()
-		return 0, err
-	}
-	if err := f.Close(); err != nil {
+	if err := demodata.WriteCustomersCSV(csvPath, n, 11); err != nil {
 		return 0, err
 	}
 	db, err := sql.Open("duckdb", filepath.Join(dir, "shop.duckdb"))

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strconv"
 )
 
@@ -210,6 +211,28 @@ func (c *Customers) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
+		return fmt.Errorf("demodata: %w", err)
+	}
+	return nil
+}
+
+// WriteCustomersCSV generates n customers from seed and writes them to the
+// CSV file path, the file every example and test that trains on CSV starts
+// from.
+func WriteCustomersCSV(path string, n int, seed uint64) error {
+	c, err := GenerateCustomers(n, seed)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("demodata: %w", err)
+	}
+	if err := c.WriteCSV(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("demodata: %w", err)
 	}
 	return nil

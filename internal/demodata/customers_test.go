@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -166,5 +168,27 @@ func TestWriteCSV(t *testing.T) {
 	}
 	if recs[1][0] != "100001" || (recs[1][12] != "true" && recs[1][12] != "false") {
 		t.Fatalf("row 1: %v", recs[1])
+	}
+}
+
+func TestWriteCustomersCSV(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.csv")
+	if err := WriteCustomersCSV(path, 50, 3); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := GenerateCustomers(50, 3)
+	var want bytes.Buffer
+	if err := c.WriteCSV(&want); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Error("the file differs from WriteCSV of the same customers")
+	}
+	if err := WriteCustomersCSV(filepath.Join(t.TempDir(), "no", "such", "folder.csv"), 5, 1); err == nil {
+		t.Error("writing into a missing folder should fail")
 	}
 }
