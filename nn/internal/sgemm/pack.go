@@ -1,31 +1,31 @@
 package sgemm
 
-// packTransposed writes dst[p*width+i] = alpha·src[i*ld+p] for i < rows,
+// packTransposed writes dst[p*width+i] = src[i*ld+p] for i < rows,
 // p < kb: rows contiguous source rows become interleaved columns of a
 // micro-panel. Blocks of 16×16 go through the register transpose where
 // there is one; the rest is done in Go.
-func packTransposed(dst, src []float32, ld, rows, kb, width int, alpha float32) {
+func packTransposed(dst, src []float32, ld, rows, kb, width int) {
 	i := 0
-	if transpose16 != nil && alpha == 1 && kb >= 16 {
+	if transpose16 != nil && kb >= 16 {
 		p16 := kb &^ 15
 		for ; i+16 <= rows; i += 16 {
 			for p := 0; p < p16; p += 16 {
 				transpose16(dst[p*width+i:], width, src[i*ld+p:], ld)
 			}
 			if p16 < kb {
-				packTransposedGo(dst[p16*width+i:], src[i*ld+p16:], ld, 16, kb-p16, width, 1)
+				packTransposedGo(dst[p16*width+i:], src[i*ld+p16:], ld, 16, kb-p16, width)
 			}
 		}
 	}
 	if i < rows {
-		packTransposedGo(dst[i:], src[i*ld:], ld, rows-i, kb, width, alpha)
+		packTransposedGo(dst[i:], src[i*ld:], ld, rows-i, kb, width)
 	}
 }
 
 // packTransposedGo is packTransposed in Go. Rows are taken eight, then
 // four at a time, so each step writes contiguous bytes and reads a few
 // sequential streams.
-func packTransposedGo(dst, src []float32, ld, rows, kb, width int, alpha float32) {
+func packTransposedGo(dst, src []float32, ld, rows, kb, width int) {
 	i := 0
 	for ; i+8 <= rows; i += 8 {
 		r0 := src[i*ld:][:kb]
@@ -39,8 +39,8 @@ func packTransposedGo(dst, src []float32, ld, rows, kb, width int, alpha float32
 		d := dst[i:]
 		for p := range r0 {
 			q := d[p*width : p*width+8 : p*width+8]
-			q[0], q[1], q[2], q[3] = alpha*r0[p], alpha*r1[p], alpha*r2[p], alpha*r3[p]
-			q[4], q[5], q[6], q[7] = alpha*r4[p], alpha*r5[p], alpha*r6[p], alpha*r7[p]
+			q[0], q[1], q[2], q[3] = r0[p], r1[p], r2[p], r3[p]
+			q[4], q[5], q[6], q[7] = r4[p], r5[p], r6[p], r7[p]
 		}
 	}
 	for ; i+4 <= rows; i += 4 {
@@ -49,23 +49,16 @@ func packTransposedGo(dst, src []float32, ld, rows, kb, width int, alpha float32
 		r2 := src[(i+2)*ld:][:kb]
 		r3 := src[(i+3)*ld:][:kb]
 		d := dst[i:]
-		if alpha == 1 {
-			for p := range r0 {
-				q := d[p*width : p*width+4 : p*width+4]
-				q[0], q[1], q[2], q[3] = r0[p], r1[p], r2[p], r3[p]
-			}
-		} else {
-			for p := range r0 {
-				q := d[p*width : p*width+4 : p*width+4]
-				q[0], q[1], q[2], q[3] = alpha*r0[p], alpha*r1[p], alpha*r2[p], alpha*r3[p]
-			}
+		for p := range r0 {
+			q := d[p*width : p*width+4 : p*width+4]
+			q[0], q[1], q[2], q[3] = r0[p], r1[p], r2[p], r3[p]
 		}
 	}
 	for ; i < rows; i++ {
 		r := src[i*ld:][:kb]
 		d := dst[i:]
 		for p, v := range r {
-			d[p*width] = alpha * v
+			d[p*width] = v
 		}
 	}
 }

@@ -497,7 +497,7 @@ func (cl *call) packBPanel(pb []float32, q, jr int) {
 			copy(dst[p*nr:p*nr+cols], src[:cols])
 		}
 	} else {
-		packTransposed(dst, b[c0*ldb+k0:], ldb, cols, kb, nr, 1)
+		packTransposed(dst, b[c0*ldb+k0:], ldb, cols, kb, nr)
 	}
 	if cols < nr {
 		for p := 0; p < kb; p++ {
@@ -516,7 +516,7 @@ func (cl *call) packAPanel(dst []float32, q, r0, rows int) {
 			copy(dst[p*mr:p*mr+rows], cl.a[(k0+p)*lda+r0:][:rows])
 		}
 	} else {
-		packTransposed(dst, cl.a[r0*lda+k0:], lda, rows, kb, mr, 1)
+		packTransposed(dst, cl.a[r0*lda+k0:], lda, rows, kb, mr)
 	}
 	if rows < mr {
 		for p := 0; p < kb; p++ {
