@@ -42,7 +42,7 @@ const (
 // from scratch.
 type plan struct {
 	fn      *function
-	ref     string // the reference as written in the query
+	call    string // how errors name the call, dense_predict(churn@3): formatted once at bind, not per chunk
 	info    ModelInfo
 	model   *nn.Model
 	enc     *nn.Encoder
@@ -72,14 +72,6 @@ type feed struct {
 	pos    int  // formList: position of the input's first element in the list
 }
 
-// prefix is how errors name the call: dense_predict(churn@3).
-func (p *plan) prefix() string {
-	if p.unresolved {
-		return fmt.Sprintf("%s(%s)", p.fn.name, p.ref)
-	}
-	return fmt.Sprintf("%s(%s)", p.fn.name, p.info.Ref())
-}
-
 // bindPlan resolves the model and checks the feature arguments' types.
 func bindPlan(fn *function, ref string, args []*colType) (*plan, error) {
 	model, info, err := loadModel(fn.src, ref)
@@ -92,12 +84,12 @@ func bindPlan(fn *function, ref string, args []*colType) (*plan, error) {
 		return nil, fmt.Errorf("%s: model %s: %w", fn.name, info.Ref(), err)
 	}
 	p := &plan{
-		fn: fn, ref: ref, info: info, model: model, enc: enc,
+		fn: fn, call: fmt.Sprintf("%s(%s)", fn.name, info.Ref()), info: info, model: model, enc: enc,
 		inW: model.InputWidth(), outW: model.OutputWidth(),
 		binary: spec.Task == nn.TaskBinary, args: args,
 	}
 	if p.inW != enc.Width() {
-		return nil, fmt.Errorf("%s: model's input width %d does not match its inputs' encoded width %d", p.prefix(), p.inW, enc.Width())
+		return nil, fmt.Errorf("%s: model's input width %d does not match its inputs' encoded width %d", p.call, p.inW, enc.Width())
 	}
 	if err := p.checkTask(spec); err != nil {
 		return nil, err
@@ -115,15 +107,15 @@ func (p *plan) checkTask(spec *nn.Spec) error {
 	case nn.TaskMulticlass:
 		if p.fn.kind == kindPredict {
 			return fmt.Errorf("%s: the model is a multiclass classifier (%d classes) and dense_predict returns one number; "+
-				"use dense_predict_label for the class or dense_predict_proba for the class probabilities", p.prefix(), p.outW)
+				"use dense_predict_label for the class or dense_predict_proba for the class probabilities", p.call, p.outW)
 		}
 	case nn.TaskBinary:
 	default: // regression
 		if p.fn.kind == kindLabel {
-			return fmt.Errorf("%s: the model is a regression model and has no class labels; use dense_predict (or dense_predict_proba for several outputs)", p.prefix())
+			return fmt.Errorf("%s: the model is a regression model and has no class labels; use dense_predict (or dense_predict_proba for several outputs)", p.call)
 		}
 		if p.fn.kind == kindPredict && p.outW != 1 {
-			return fmt.Errorf("%s: the model has %d outputs and dense_predict returns one number; use dense_predict_proba for the whole output vector", p.prefix(), p.outW)
+			return fmt.Errorf("%s: the model has %d outputs and dense_predict returns one number; use dense_predict_proba for the whole output vector", p.call, p.outW)
 		}
 	}
 	if p.fn.kind == kindLabel {
@@ -152,7 +144,7 @@ func inputNames(inputs []nn.Input) string {
 func (p *plan) bindFeatures(inputs []nn.Input) error {
 	args := p.args
 	if len(args) == 0 {
-		return fmt.Errorf("%s: no features given; the model takes %d inputs (%s)", p.prefix(), len(inputs), inputNames(inputs))
+		return fmt.Errorf("%s: no features given; the model takes %d inputs (%s)", p.call, len(inputs), inputNames(inputs))
 	}
 	p.feeds = make([]feed, len(inputs))
 	for i := range inputs {
@@ -171,7 +163,7 @@ func (p *plan) bindFeatures(inputs []nn.Input) error {
 	if len(args) != len(inputs) {
 		return fmt.Errorf("%s: wrong feature count: expected %d feature arguments (%s), got %d; "+
 			"pass one value per input in this order, one LIST of numbers, or one STRUCT with these fields",
-			p.prefix(), len(inputs), inputNames(inputs), len(args))
+			p.call, len(inputs), inputNames(inputs), len(args))
 	}
 	p.form = formColumns
 	for i := range p.feeds {
@@ -189,7 +181,7 @@ func (p *plan) bindList(inputs []nn.Input, t *colType) error {
 		f := &p.feeds[i]
 		if f.kind == nn.KindCategorical {
 			return fmt.Errorf("%s: input %q is categorical (VARCHAR) and cannot be part of a LIST of numbers; "+
-				"pass the features as separate arguments or as a STRUCT", p.prefix(), f.name)
+				"pass the features as separate arguments or as a STRUCT", p.call, f.name)
 		}
 		f.pos = p.listLen
 		p.listLen += f.length
@@ -202,7 +194,7 @@ func (p *plan) bindList(inputs []nn.Input, t *colType) error {
 	}
 	if t.id == mapping.TypeArray && t.size != p.listLen {
 		return fmt.Errorf("%s: wrong feature count: expected %d features (%s), got %s",
-			p.prefix(), p.listLen, inputNames(inputs), t.name)
+			p.call, p.listLen, inputNames(inputs), t.name)
 	}
 	return nil
 }
@@ -228,7 +220,7 @@ func (p *plan) bindStruct(inputs []nn.Input, t *colType) error {
 			have[i] = f.name
 		}
 		return fmt.Errorf("%s: the STRUCT is missing field(s) %s needed by the model (it has: %s)",
-			p.prefix(), strings.Join(missing, ", "), strings.Join(have, ", "))
+			p.call, strings.Join(missing, ", "), strings.Join(have, ", "))
 	}
 	return nil
 }
@@ -264,11 +256,11 @@ func (p *plan) checkType(f *feed, t *colType, what string) error {
 	case nn.KindVector:
 		ok, want = t.listOfNumbers() || t.id == mapping.TypeSQLNull, fmt.Sprintf("a LIST or ARRAY of %d numbers", f.length)
 		if ok && t.id == mapping.TypeArray && t.size != f.length {
-			return fmt.Errorf("%s: wrong feature count for input %q: expected %d elements, got %s", p.prefix(), f.name, f.length, t.name)
+			return fmt.Errorf("%s: wrong feature count for input %q: expected %d elements, got %s", p.call, f.name, f.length, t.name)
 		}
 	}
 	if !ok {
-		return fmt.Errorf("%s: wrong type: %s for input %q (%s) is %s; want %s", p.prefix(), what, f.name, f.kind, t.name, want)
+		return fmt.Errorf("%s: wrong type: %s for input %q (%s) is %s; want %s", p.call, what, f.name, f.kind, t.name, want)
 	}
 	return nil
 }

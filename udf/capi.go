@@ -113,7 +113,7 @@ func bindCall(fn *function, info mapping.BindInfo) (*plan, error) {
 			// statement is prepared. DuckDB binds the call again when the
 			// statement runs with values, with their types; until then a
 			// placeholder plan stands in.
-			return &plan{fn: fn, ref: ref, unresolved: true}, nil
+			return &plan{fn: fn, call: fmt.Sprintf("%s(%s)", fn.name, ref), unresolved: true}, nil
 		}
 	}
 	return bindPlan(fn, ref, args)
@@ -160,7 +160,7 @@ func constantModel(fn *function, info mapping.BindInfo) (string, error) {
 func dense_scalar_exec(infoPtr, inPtr, outPtr unsafe.Pointer) {
 	info := mapping.FunctionInfo{Ptr: infoPtr}
 	p := handleValue(mapping.ScalarFunctionGetBindData(info)).(*plan)
-	defer recoverInto(p.prefix(), func(msg string) { mapping.ScalarFunctionSetError(info, msg) })
+	defer recoverInto(p.call, func(msg string) { mapping.ScalarFunctionSetError(info, msg) })
 	if err := p.run(mapping.DataChunk{Ptr: inPtr}, mapping.Vector{Ptr: outPtr}); err != nil {
 		mapping.ScalarFunctionSetError(info, err.Error())
 	}

@@ -36,7 +36,7 @@ func growSlice[T any](s []T, n int) []T {
 // scratch feature matrix, one batched forward pass, write the result vector.
 func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
 	if p.unresolved { // DuckDB binds again with the parameters' types before running
-		return fmt.Errorf("%s: the types of the ? parameters are not known; cast them, as in ?::DOUBLE", p.prefix())
+		return fmt.Errorf("%s: the types of the ? parameters are not known; cast them, as in ?::DOUBLE", p.call)
 	}
 	n := int(mapping.DataChunkGetSize(in))
 	if n == 0 {
@@ -71,7 +71,7 @@ func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
 		}
 	}
 	if err := p.model.PredictInto(s.out, x, n, s.ws); err != nil {
-		return fmt.Errorf("%s: %w", p.prefix(), err)
+		return fmt.Errorf("%s: %w", p.call, err)
 	}
 	switch p.fn.kind {
 	case kindPredict:
@@ -101,7 +101,7 @@ func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
 			}
 			if length != p.listLen {
 				return fmt.Errorf("%s: wrong feature count: expected %d features (%s), got a list of %d",
-					p.prefix(), p.listLen, inputNames(p.model.Spec().Inputs), length)
+					p.call, p.listLen, inputNames(p.model.Spec().Inputs), length)
 			}
 		}
 		list = list.child()
@@ -282,7 +282,7 @@ func (p *plan) rowErr(s *scratch, r int, err error) {
 	case errors.Is(err, nn.ErrMissing):
 		s.null[r] = true
 	case s.bad[r] == nil:
-		s.bad[r] = fmt.Errorf("%s: %s", p.prefix(), strings.TrimPrefix(err.Error(), "nn: "))
+		s.bad[r] = fmt.Errorf("%s: %s", p.call, strings.TrimPrefix(err.Error(), "nn: "))
 	}
 }
 
@@ -413,7 +413,7 @@ func (p *plan) encodeVectors(f *feed, src *vec, s *scratch) error {
 			o, length := src.listEntry(r)
 			if length != f.length {
 				return fmt.Errorf("%s: wrong feature count for input %q: expected %d elements, got a list of %d",
-					p.prefix(), f.name, f.length, length)
+					p.call, f.name, f.length, length)
 			}
 			start = o
 		}
