@@ -373,6 +373,12 @@ func TestNoAllocs(t *testing.T) {
 // with each other bit for bit.
 func TestIndependentOfM(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
+	var vecKernels []*microKernel
+	for _, kn := range kernels {
+		if kn != goKernel {
+			vecKernels = append(vecKernels, kn)
+		}
+	}
 	for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
 		for _, sh := range []shape{{200, 10, 784}, {150, 130, 20}, {70, 33, 3}} {
 			full := newProblem(rng, tr[0], tr[1], sh.m, sh.n, sh.k, 1, 0, 0)
@@ -383,21 +389,11 @@ func TestIndependentOfM(t *testing.T) {
 				sub := *full
 				sub.m = m
 				sub.c = make([]float32, m*full.ldc)
-				if tr[0] {
-					// op(A) = Aᵀ: keep all k rows of A, only the first m columns matter.
-				} else {
+				if !tr[0] { // (op(A) = Aᵀ keeps all k rows of A; only the first m columns matter)
 					sub.a = full.a[:m*full.lda]
 				}
 				got := append([]float32(nil), sub.c...)
-				for _, fn := range []func(p *problem, c []float32){viaGemm} {
-					fn(&sub, got)
-				}
-				var vecKernels []*microKernel
-				for _, kn := range kernels {
-					if kn != goKernel {
-						vecKernels = append(vecKernels, kn)
-					}
-				}
+				viaGemm(&sub, got)
 				outs := [][]float32{got}
 				for _, kn := range vecKernels {
 					c := make([]float32, len(sub.c))
