@@ -70,65 +70,84 @@ func streamRows(rows *sql.Rows, w io.Writer, format string) error {
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
+	rw, err := newRowWriter(w, cols, format)
+	if err != nil {
+		return err
+	}
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	var cw *csv.Writer
-	if format == formatCSV {
-		cw = csv.NewWriter(bw)
-		if err := cw.Write(cols); err != nil {
-			return err
-		}
-	} else {
-		bw.WriteString("[")
-	}
-	rec := make([]string, len(cols))
-	n := 0
 	for rows.Next() {
 		clear(vals)
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		if cw != nil {
-			for i, v := range vals {
-				rec[i] = formatValue(v, false)
-			}
-			if err := cw.Write(rec); err != nil {
-				return err
-			}
-		} else {
-			if n > 0 {
-				bw.WriteString(",")
-			}
-			writeJSONRow(bw, cols, vals)
+		if err := rw.write(vals); err != nil {
+			return err
 		}
-		n++
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if cw != nil {
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+	return rw.close()
+}
+
+// rowWriter writes rows one at a time as CSV (a header row first) or as a
+// JSON array of objects; streamRows and resultSet.write share it.
+type rowWriter struct {
+	bw   *bufio.Writer
+	cw   *csv.Writer // nil for JSON
+	cols []string
+	rec  []string
+	n    int
+}
+
+func newRowWriter(w io.Writer, cols []string, format string) (*rowWriter, error) {
+	rw := &rowWriter{bw: bufio.NewWriterSize(w, 64<<10), cols: cols}
+	if format == formatCSV {
+		rw.cw = csv.NewWriter(rw.bw)
+		rw.rec = make([]string, len(cols))
+		return rw, rw.cw.Write(cols)
+	}
+	rw.bw.WriteString("[")
+	return rw, nil
+}
+
+func (rw *rowWriter) write(row []any) error {
+	rw.n++
+	if rw.cw != nil {
+		for i, v := range row {
+			rw.rec[i] = formatValue(v, false)
+		}
+		return rw.cw.Write(rw.rec)
+	}
+	if rw.n > 1 {
+		rw.bw.WriteString(",")
+	}
+	writeJSONRow(rw.bw, rw.cols, row)
+	return nil
+}
+
+// close ends the output (the JSON array's bracket) and flushes it.
+func (rw *rowWriter) close() error {
+	if rw.cw != nil {
+		rw.cw.Flush()
+		if err := rw.cw.Error(); err != nil {
 			return err
 		}
 	} else {
-		if n > 0 {
-			bw.WriteString("\n")
+		if rw.n > 0 {
+			rw.bw.WriteString("\n")
 		}
-		bw.WriteString("]\n")
+		rw.bw.WriteString("]\n")
 	}
-	return bw.Flush()
+	return rw.bw.Flush()
 }
 
 // writeJSONRow writes one row as an object, keys in column order.
-func writeJSONRow(b interface {
-	WriteString(string) (int, error)
-	Write([]byte) (int, error)
-}, cols []string, row []any) {
+func writeJSONRow(b *bufio.Writer, cols []string, row []any) {
 	b.WriteString("\n  {")
 	for i, v := range row {
 		if i > 0 {
@@ -144,50 +163,19 @@ func writeJSONRow(b interface {
 
 // write prints the result in the given format.
 func (rs *resultSet) write(w io.Writer, format string) error {
-	switch format {
-	case formatCSV:
-		return rs.writeCSV(w)
-	case formatJSON:
-		return rs.writeJSON(w)
-	default:
+	if format != formatCSV && format != formatJSON {
 		return rs.writeTable(w)
 	}
-}
-
-func (rs *resultSet) writeCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(rs.Columns); err != nil {
+	rw, err := newRowWriter(w, rs.Columns, format)
+	if err != nil {
 		return err
 	}
-	rec := make([]string, len(rs.Columns))
 	for _, row := range rs.Rows {
-		for i, v := range row {
-			rec[i] = formatValue(v, false)
-		}
-		if err := cw.Write(rec); err != nil {
+		if err := rw.write(row); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// writeJSON writes an array of objects, one per row, keys in column order.
-func (rs *resultSet) writeJSON(w io.Writer) error {
-	var b strings.Builder
-	b.WriteString("[")
-	for r, row := range rs.Rows {
-		if r > 0 {
-			b.WriteString(",")
-		}
-		writeJSONRow(&b, rs.Columns, row)
-	}
-	if len(rs.Rows) > 0 {
-		b.WriteString("\n")
-	}
-	b.WriteString("]\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	return rw.close()
 }
 
 // jsonValue encodes a scanned value; NaN and ±Inf, which JSON cannot hold, become null.
