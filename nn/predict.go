@@ -8,10 +8,9 @@ import (
 // Workspace is scratch memory for PredictInto; one per goroutine. It grows
 // to the largest batch it has seen and is then reused without allocating.
 type Workspace struct {
-	bufs   [2][]float32 // ping-pong layer outputs
-	logits []float32    // the last dense layer's pre-activation, when kept
-	scale  []float32    // batch norm: per-feature scale and shift at inference
-	shift  []float32
+	bufs  [2][]float32 // ping-pong layer outputs
+	scale []float32    // batch norm: per-feature scale and shift at inference
+	shift []float32
 }
 
 // NewWorkspace returns an empty workspace; it grows on demand.
