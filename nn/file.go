@@ -99,7 +99,6 @@ type stEntry struct {
 type stHeader struct {
 	metadata map[string]string
 	entries  []stEntry // sorted by offset
-	dataLen  int64
 }
 
 // --- writing --------------------------------------------------------------
@@ -482,7 +481,7 @@ func parseHeader(hdr []byte, dataLen int64) (*stHeader, error) {
 	if _, err := dec.Token(); err != nil { // the '{'
 		return nil, fmt.Errorf("header JSON: %w", err)
 	}
-	h := &stHeader{dataLen: dataLen}
+	h := &stHeader{}
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
