@@ -575,6 +575,19 @@ func TestAppendPredictions(t *testing.T) {
 	releaseAll(back)
 	out.Release()
 
+	// The multiclass score is the probability of the predicted label; a
+	// NaN output never wins the argmax.
+	nan := float32(math.NaN())
+	out, err = AppendPredictions(batch, []float32{nan, 0.3, 0.6, 0.5, 0.3, 0.2, 0.1, 0.1, 0.8}, multi, PredictionColumns{Score: "s", Label: "c", Allocator: mem}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc, lab := out.Column(1).(*array.Float64), out.Column(2).(*array.String); float32(sc.Value(0)) != 0.6 || float32(sc.Value(1)) != 0.5 || float32(sc.Value(2)) != 0.8 ||
+		lab.Value(0) != "2" || lab.Value(1) != "0" || lab.Value(2) != "2" {
+		t.Errorf("multiclass scores %v, labels %v", sc, lab)
+	}
+	out.Release()
+
 	// Errors.
 	if _, err := AppendPredictions(batch, probs[:5], multi, cols, nil); err == nil {
 		t.Error("short outputs accepted")

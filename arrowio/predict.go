@@ -97,23 +97,16 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 		arrays = append(arrays, a)
 		return nil
 	}
-	// argmax and score of row r for a classifier.
-	predicted := func(r int) (int, float64) {
-		out := outputs[r*width : (r+1)*width]
-		if spec.Task == nn.TaskBinary {
-			p := float64(out[0])
-			if p >= 0.5 {
-				return 1, p
-			}
-			return 0, p
-		}
-		best := 0
-		for j, v := range out {
-			if v > out[best] || (math.IsNaN(float64(out[best])) && !math.IsNaN(float64(v))) {
-				best = j
+	// A classifier's predicted label of every valid row, found once for
+	// the score and the label columns.
+	var label []int
+	if classifier && (cols.Score != "" || cols.Label != "") {
+		label = make([]int, rows)
+		for r := range label {
+			if ok(r) {
+				label[r] = predictedLabel(spec.Task, outputs[r*width:(r+1)*width])
 			}
 		}
-		return best, float64(out[best])
 	}
 
 	if cols.Score != "" {
@@ -123,10 +116,9 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 			switch {
 			case !ok(r):
 				b.AppendNull()
-			case classifier:
-				_, s := predicted(r)
-				b.UnsafeAppend(s)
-			default:
+			case spec.Task == nn.TaskMulticlass:
+				b.UnsafeAppend(float64(outputs[r*width+label[r]]))
+			default: // regression: the first output; binary: P(Labels[1])
 				b.UnsafeAppend(float64(outputs[r*width]))
 			}
 		}
@@ -144,8 +136,7 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 				b.AppendNull()
 				continue
 			}
-			k, _ := predicted(r)
-			b.Append(labels[k])
+			b.Append(labels[label[r]])
 		}
 		a := b.NewArray()
 		b.Release()
@@ -183,4 +174,23 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 	}
 	md := batch.Schema().Metadata()
 	return array.NewRecordBatch(arrow.NewSchema(fields, &md), arrays, int64(rows)), nil
+}
+
+// predictedLabel is the index of the label a classifier's outputs for one
+// row predict: binary, 1 when P ≥ 0.5; multiclass, the argmax (a NaN loses
+// to any number).
+func predictedLabel(task string, out []float32) int {
+	if task == nn.TaskBinary {
+		if out[0] >= 0.5 {
+			return 1
+		}
+		return 0
+	}
+	best := 0
+	for j, v := range out {
+		if v > out[best] || (math.IsNaN(float64(out[best])) && !math.IsNaN(float64(v))) {
+			best = j
+		}
+	}
+	return best
 }
