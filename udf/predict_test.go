@@ -252,3 +252,25 @@ func TestPredictMatchesNN(t *testing.T) {
 		}
 	}
 }
+
+// A value outside log1p's domain fails the query naming the input, unless
+// another input makes the row NULL; inside the domain the model sees
+// log1p(v).
+func TestLog1pDomain(t *testing.T) {
+	src := NewMemory()
+	src.Add("logv", handModel(t, nn.Spec{Task: nn.TaskRegression,
+		Inputs: []nn.Input{{Name: "v", Kind: nn.KindNumeric, Log1p: true}, nn.NumericInput("w")},
+		Layers: []nn.LayerSpec{nn.Dense(1, nn.Linear)}}, []float32{1, 1}, []float32{0}))
+	db := openDB(t, src)
+	var got sql.NullFloat64
+	if err := db.QueryRow("SELECT dense_predict('logv', 0, 2)").Scan(&got); err != nil || got.Float64 != 2 {
+		t.Fatalf("log1p(0) + 2: %v, %v", got, err)
+	}
+	_, err := db.Exec("SELECT dense_predict('logv', -2, 1)")
+	if err == nil || !strings.Contains(err.Error(), `dense_predict(logv@1): input "v": value outside log1p's domain`) {
+		t.Fatalf("v = -2: %v", err)
+	}
+	if err := db.QueryRow("SELECT dense_predict('logv', -2, NULL::DOUBLE)").Scan(&got); err != nil || got.Valid {
+		t.Fatalf("v = -2 with a NULL w: %v, %v (want NULL)", got, err)
+	}
+}
