@@ -99,14 +99,20 @@ func (e *env) modelsCommand() *cli.Command {
 
 // oneRef returns the single NAME[@V] argument of show and rm.
 func oneRef(c *cli.Context) (string, error) {
+	return oneArg(c, "model", "which model? give NAME or NAME@VERSION (see 'dense %s --help')")
+}
+
+// oneArg returns a command's single positional argument, a what; missing
+// is the error when there is none, with %s standing for the command.
+func oneArg(c *cli.Context, what, missing string) (string, error) {
 	name := commandName(c)
 	switch c.NArg() {
 	case 1:
 		return c.Args().First(), nil
 	case 0:
-		return "", fmt.Errorf("%s: which model? give NAME or NAME@VERSION (see 'dense %s --help')", name, name)
+		return "", fmt.Errorf("%s: "+missing, name, name)
 	default:
-		return "", fmt.Errorf("%s: give one model, got %d arguments", name, c.NArg())
+		return "", fmt.Errorf("%s: give one %s, got %d arguments", name, what, c.NArg())
 	}
 }
 

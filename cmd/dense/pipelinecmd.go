@@ -27,11 +27,7 @@ func (e *env) pipelineCommand() *cli.Command {
 			quietFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			path, err := specArg(c)
-			if err != nil {
-				return err
-			}
-			spec, err := pipeline.LoadSpec(path)
+			_, spec, err := loadSpecArg(c)
 			if err != nil {
 				return err
 			}
@@ -59,11 +55,7 @@ func (e *env) pipelineCommand() *cli.Command {
 		Description: "Examples:\n" +
 			"   dense pipeline validate examples/pipeline/churn.yaml",
 		Action: func(c *cli.Context) error {
-			path, err := specArg(c)
-			if err != nil {
-				return err
-			}
-			spec, err := pipeline.LoadSpec(path)
+			path, spec, err := loadSpecArg(c)
 			if err != nil {
 				return err
 			}
@@ -84,14 +76,12 @@ func (e *env) pipelineCommand() *cli.Command {
 	}
 }
 
-func specArg(c *cli.Context) (string, error) {
-	name := commandName(c)
-	switch c.NArg() {
-	case 1:
-		return c.Args().First(), nil
-	case 0:
-		return "", fmt.Errorf("%s: give the spec file: dense %s SPEC.yaml", name, name)
-	default:
-		return "", fmt.Errorf("%s: give one spec file, got %d arguments", name, c.NArg())
+// loadSpecArg loads the spec file named by the command's one argument.
+func loadSpecArg(c *cli.Context) (string, *pipeline.Spec, error) {
+	path, err := oneArg(c, "spec file", "give the spec file: dense %s SPEC.yaml")
+	if err != nil {
+		return "", nil, err
 	}
+	spec, err := pipeline.LoadSpec(path)
+	return path, spec, err
 }
