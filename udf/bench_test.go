@@ -87,18 +87,6 @@ func (f *rowUDF) Executor() duckdb.ScalarFuncExecutor {
 	}}
 }
 
-func benchDB(b *testing.B, src ModelSource) *sql.DB {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := Register(db, src); err != nil {
-		b.Fatal(err)
-	}
-	return db
-}
-
 func registerRowUDF(b *testing.B, db *sql.DB, name string, f *rowUDF) {
 	c, err := db.Conn(context.Background())
 	if err != nil {
@@ -140,7 +128,7 @@ func BenchmarkMLP20(b *testing.B) {
 	const rows = 1_000_000
 	src := testModels(b)
 	m, _, _ := src.Load("mlp20")
-	db := benchDB(b, src)
+	db := openDB(b, src)
 	var cols []string
 	for i := range 20 {
 		cols = append(cols, fmt.Sprintf("(((i * %d + 7) %% 201) / 10.0 - 10)::FLOAT AS f%c", 31+i*17, 'a'+i))
@@ -180,7 +168,7 @@ func BenchmarkDigits784(b *testing.B) {
 	const rows = 100_000
 	src := testModels(b)
 	m, _, _ := src.Load("digits")
-	db := benchDB(b, src)
+	db := openDB(b, src)
 	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE px AS SELECT
 		list_transform(range(784), j -> (((i * 31 + j * 17) %% 255) / 255.0)::FLOAT)::FLOAT[784] AS px
 		FROM range(%d) r(i)`, rows)); err != nil {

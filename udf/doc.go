@@ -106,8 +106,8 @@
 //     VARCHARs, a FLOAT list child). No driver.Value, no per-row boxing.
 //     When every input is a number without preprocessing fed by a
 //     NULL-free FLOAT, DOUBLE, INTEGER or BIGINT column, the columns are
-//     copied block by block of rows, one tight loop per type (other types,
-//     NULLs and preprocessing go value by value through the encoder); a
+//     copied block by block of rows, one tight loop per type (otherwise
+//     value by value, through the encoder where there is preprocessing); a
 //     FLOAT ARRAY (or a contiguous FLOAT LIST) whose inputs need no
 //     preprocessing is not copied at all: DuckDB's child vector is the
 //     feature matrix, only checked for NaN/±Inf.
