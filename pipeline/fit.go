@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -145,7 +146,7 @@ type featureFit struct {
 	raw      welford // raw observed values: the mean imputation value
 	pre      welford // observed values after clip and log1p: the scaling statistics
 	min, max float64 // of the values after clip and log1p
-	counts   map[string]int64
+	counts   map[string]*int64
 	length   int // vector length
 	scratch  []float64
 }
@@ -257,7 +258,7 @@ func (ff *featureFit) resolve(typ arrow.DataType) error {
 		o.MaxCategories = DefaultMaxCategories
 	}
 	if o.Kind == KindCategorical {
-		ff.counts = map[string]int64{}
+		ff.counts = map[string]*int64{}
 	}
 	ff.length = fixedListLen(typ)
 	return nil
@@ -377,7 +378,14 @@ func (ff *featureFit) observe(col arrow.Array, offset int64) error {
 				continue
 			}
 			ff.observed++
-			ff.counts[s]++
+			if c := ff.counts[s]; c != nil {
+				*c++
+			} else {
+				// The key must not be a view of the batch, which is
+				// released before the model is built (an assignment to
+				// an existing key would store s again, hence pointers).
+				ff.counts[strings.Clone(s)] = new(int64(1))
+			}
 		}
 	case KindVector:
 		at, err := listAt(col)
@@ -469,7 +477,7 @@ func (ff *featureFit) finish(held []arrow.RecordBatch) (nn.Input, error) {
 		}
 		all := make([]kv, 0, len(ff.counts))
 		for k, n := range ff.counts {
-			all = append(all, kv{k, n})
+			all = append(all, kv{k, *n})
 		}
 		// Most frequent first; ties in string order, so the fit is deterministic.
 		slices.SortFunc(all, func(a, b kv) int {

@@ -164,7 +164,7 @@ func (t *targetColumn) resolve(task, positive string) (*resolvedTarget, error) {
 	for _, s := range labelOf {
 		if !set[s] {
 			set[s] = true
-			labels = append(labels, s)
+			labels = append(labels, strings.Clone(s)) // t.strs are views of the batches
 		}
 	}
 	if numeric {

@@ -268,3 +268,39 @@ func TestFoldTargetScaling(t *testing.T) {
 		}
 	}
 }
+
+// poisonAlloc overwrites memory when it is freed, as memory from C (a DuckDB
+// Arrow stream, memory.Mallocator) stops being readable.
+type poisonAlloc struct{ memory.GoAllocator }
+
+func (a *poisonAlloc) Free(b []byte) {
+	for i := range b {
+		b[i] = '#'
+	}
+	a.GoAllocator.Free(b)
+}
+
+// The model's labels and vocabularies are its own strings, not views of the
+// training batches, which Train releases.
+func TestTrainOwnsItsStrings(t *testing.T) {
+	r := newMemReader(genBatches(&poisonAlloc{}, 600, 5)...)
+	defer r.Close()
+	res, err := Train(context.Background(), r, quickConfig("tier"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := []string{"bronze", "silver", "gold", "north", "south", "east", "west"}
+	spec := res.Model.Spec()
+	words := slices.Clone(spec.Labels)
+	for _, in := range spec.Inputs {
+		words = append(words, in.Vocabulary...)
+	}
+	if len(words) != 3+4 {
+		t.Fatalf("labels and vocabulary %q", words)
+	}
+	for _, w := range words {
+		if !slices.Contains(known, w) {
+			t.Errorf("label or category %q: the model kept a view of a released batch", w)
+		}
+	}
+}
