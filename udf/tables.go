@@ -67,14 +67,6 @@ func (t *rowsTable) FillRow(row duckdb.Row) (bool, error) {
 	return true, nil
 }
 
-func columns(spec ...any) []duckdb.ColumnInfo {
-	var cols []duckdb.ColumnInfo
-	for i := 0; i < len(spec); i += 2 {
-		cols = append(cols, duckdb.ColumnInfo{Name: spec[i].(string), T: spec[i+1].(duckdb.TypeInfo)})
-	}
-	return cols
-}
-
 // dense_models(): one row per model version, from the source's summaries
 // (no model file is read).
 func modelsFunction(models ModelSource) duckdb.RowTableFunction {
@@ -82,18 +74,18 @@ func modelsFunction(models ModelSource) duckdb.RowTableFunction {
 	if err != nil {
 		panic(err)
 	}
-	cols := columns(
-		"name", typeInfo(duckdb.TYPE_VARCHAR),
-		"version", typeInfo(duckdb.TYPE_INTEGER),
-		"task", typeInfo(duckdb.TYPE_VARCHAR),
-		"inputs", listInfo(duckdb.TYPE_VARCHAR),
-		"labels", listInfo(duckdb.TYPE_VARCHAR),
-		"params", typeInfo(duckdb.TYPE_BIGINT),
-		"created", typeInfo(duckdb.TYPE_TIMESTAMP_TZ),
-		"metrics", metrics,
-		"path", typeInfo(duckdb.TYPE_VARCHAR),
-		"sha256", typeInfo(duckdb.TYPE_VARCHAR),
-	)
+	cols := []duckdb.ColumnInfo{
+		{Name: "name", T: typeInfo(duckdb.TYPE_VARCHAR)},
+		{Name: "version", T: typeInfo(duckdb.TYPE_INTEGER)},
+		{Name: "task", T: typeInfo(duckdb.TYPE_VARCHAR)},
+		{Name: "inputs", T: listInfo(duckdb.TYPE_VARCHAR)},
+		{Name: "labels", T: listInfo(duckdb.TYPE_VARCHAR)},
+		{Name: "params", T: typeInfo(duckdb.TYPE_BIGINT)},
+		{Name: "created", T: typeInfo(duckdb.TYPE_TIMESTAMP_TZ)},
+		{Name: "metrics", T: metrics},
+		{Name: "path", T: typeInfo(duckdb.TYPE_VARCHAR)},
+		{Name: "sha256", T: typeInfo(duckdb.TYPE_VARCHAR)},
+	}
 	return duckdb.RowTableFunction{
 		BindArguments: func(map[string]any, ...any) (duckdb.RowTableSource, error) {
 			infos, err := models.List()
@@ -143,16 +135,16 @@ func modelRow(in ModelInfo) []any {
 
 // dense_layers(model): one row per layer of the model.
 func layersFunction(models ModelSource) duckdb.RowTableFunction {
-	cols := columns(
-		"layer", typeInfo(duckdb.TYPE_INTEGER),
-		"type", typeInfo(duckdb.TYPE_VARCHAR),
-		"input_units", typeInfo(duckdb.TYPE_INTEGER),
-		"output_units", typeInfo(duckdb.TYPE_INTEGER),
-		"activation", typeInfo(duckdb.TYPE_VARCHAR),
-		"weights", typeInfo(duckdb.TYPE_BIGINT),
-		"biases", typeInfo(duckdb.TYPE_BIGINT),
-		"params", typeInfo(duckdb.TYPE_BIGINT),
-	)
+	cols := []duckdb.ColumnInfo{
+		{Name: "layer", T: typeInfo(duckdb.TYPE_INTEGER)},
+		{Name: "type", T: typeInfo(duckdb.TYPE_VARCHAR)},
+		{Name: "input_units", T: typeInfo(duckdb.TYPE_INTEGER)},
+		{Name: "output_units", T: typeInfo(duckdb.TYPE_INTEGER)},
+		{Name: "activation", T: typeInfo(duckdb.TYPE_VARCHAR)},
+		{Name: "weights", T: typeInfo(duckdb.TYPE_BIGINT)},
+		{Name: "biases", T: typeInfo(duckdb.TYPE_BIGINT)},
+		{Name: "params", T: typeInfo(duckdb.TYPE_BIGINT)},
+	}
 	return duckdb.RowTableFunction{
 		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{typeInfo(duckdb.TYPE_VARCHAR)}},
 		BindArguments: func(_ map[string]any, args ...any) (duckdb.RowTableSource, error) {
