@@ -456,7 +456,11 @@ func (tk *task) release() {
 	}
 }
 
-var taskCache = make(chan *task, 16)
+// taskCache holds released tasks for reuse. A helper that lags (a busy
+// machine) releases the tasks queued for it in a burst; the cache has room
+// for all that the work queue can hold, so none is dropped and allocated
+// again: the steady state allocates nothing even then.
+var taskCache = make(chan *task, cap(workQueue)+16)
 
 func getTask() *task {
 	select {

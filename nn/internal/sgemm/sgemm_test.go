@@ -367,6 +367,30 @@ func TestNoAllocs(t *testing.T) {
 	}
 }
 
+// TestTaskCacheKeepsBurst: a helper that lags releases every task queued
+// for it at once; all of them must be kept for reuse, or a busy machine
+// makes each parallel product allocate a task.
+func TestTaskCacheKeepsBurst(t *testing.T) {
+	burst := cap(workQueue)
+	tks := make([]*task, burst)
+	getAll := func() {
+		for i := range tks {
+			tks[i] = getTask()
+		}
+	}
+	releaseAll := func() {
+		for _, tk := range tks {
+			tk.refs.Store(1)
+			tk.release()
+		}
+	}
+	getAll()
+	releaseAll()
+	if allocs := testing.AllocsPerRun(1, func() { getAll(); releaseAll() }); allocs != 0 {
+		t.Errorf("%v of %d released tasks were dropped and allocated again", allocs, burst)
+	}
+}
+
 // TestIndependentOfM: a row of C must come out bit for bit the same
 // whatever the number of rows in the product (nn relies on it so Predict
 // does not depend on the batch size), and the vector kernels must agree
