@@ -3,13 +3,15 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 // Every command's --help is pinned by a golden file, and every one shows
-// examples.
+// examples; the repository files it names (examples/…, sql/…) exist.
 func TestHelpGolden(t *testing.T) {
+	repoPath := regexp.MustCompile(`\b(?:examples|sql|bench)/[\w./-]*\w`)
 	app := newApp(nil, nil, nil)
 	cases := [][]string{{"--help"}}
 	for _, c := range app.Commands {
@@ -30,6 +32,11 @@ func TestHelpGolden(t *testing.T) {
 			}
 			if !strings.Contains(r.stdout, "Examples:") && !strings.Contains(r.stdout, "Start with:") {
 				t.Errorf("help has no examples:\n%s", r.stdout)
+			}
+			for _, p := range repoPath.FindAllString(r.stdout, -1) {
+				if _, err := os.Stat(filepath.Join("..", "..", p)); err != nil {
+					t.Errorf("help names %s, which is not in the repository", p)
+				}
 			}
 			if args[0] == "bench" {
 				return // bench.go belongs to the benchmarks, which change it freely

@@ -18,9 +18,10 @@ func (e *env) pipelineCommand() *cli.Command {
 			"task, the features and their transforms, the architecture, the training settings, the\n" +
 			"registry name and optionally a scoring source and sink. It is validated before any data\n" +
 			"is read; errors name the key. Relative paths are relative to the spec's folder. See\n" +
-			"examples/pipeline/churn.yaml for every key.\n\n" +
+			"examples/churn/churn.yaml for every key.\n\n" +
 			"Examples:\n" +
-			"   dense pipeline run examples/pipeline/churn.yaml\n" +
+			"   go run ./examples/churn -dir /tmp/churn    # writes the data and a copy of the spec\n" +
+			"   dense pipeline run /tmp/churn/churn.yaml\n" +
 			"   dense pipeline validate nightly.yaml && dense pipeline run nightly.yaml --quiet",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-plot", Usage: "do not draw history.png next to the model"},
@@ -53,7 +54,7 @@ func (e *env) pipelineCommand() *cli.Command {
 		Usage:     "check a spec without reading any data",
 		UsageText: "dense pipeline validate SPEC.yaml",
 		Description: "Examples:\n" +
-			"   dense pipeline validate examples/pipeline/churn.yaml",
+			"   dense pipeline validate examples/churn/churn.yaml",
 		Action: func(c *cli.Context) error {
 			path, spec, err := loadSpecArg(c)
 			if err != nil {
@@ -71,7 +72,7 @@ func (e *env) pipelineCommand() *cli.Command {
 		Usage:     "run a declarative training (and scoring) pipeline from a YAML spec",
 		UsageText: "dense pipeline run SPEC.yaml | dense pipeline validate SPEC.yaml",
 		Description: "Examples:\n" +
-			"   dense pipeline run examples/pipeline/churn.yaml",
+			"   dense pipeline run /tmp/churn/churn.yaml   # after go run ./examples/churn -dir /tmp/churn",
 		Subcommands: []*cli.Command{run, validate},
 	}
 }
