@@ -83,7 +83,7 @@ func NewFeaturizer(inputs []nn.Input, schema *arrow.Schema) (*Featurizer, error)
 		}
 		switch in.Kind {
 		case nn.KindNumeric:
-			if !isNumericType(field.Type) {
+			if !IsNumericType(field.Type) {
 				return nil, bad("an integer, float, decimal or bool column")
 			}
 		case nn.KindCategorical:
@@ -105,7 +105,7 @@ func NewFeaturizer(inputs []nn.Input, schema *arrow.Schema) (*Featurizer, error)
 			default:
 				return nil, bad("a fixed_size_list or list of numbers")
 			}
-			if !isNumericType(elem) {
+			if !IsNumericType(elem) {
 				return nil, bad("a list of numbers")
 			}
 		}

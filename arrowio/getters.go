@@ -83,8 +83,9 @@ func NumberGetter(col arrow.Array) (func(i int) (float64, bool), error) {
 	return nil, fmt.Errorf("%w: %s is not numeric", ErrColumnType, col.DataType())
 }
 
-// isNumericType reports whether NumberGetter reads columns of type t.
-func isNumericType(t arrow.DataType) bool {
+// IsNumericType reports whether NumberGetter reads columns of type t: the
+// types of a numeric input's column and of a vector input's elements.
+func IsNumericType(t arrow.DataType) bool {
 	switch t.ID() {
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
 		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
@@ -109,13 +110,14 @@ func isCategoryType(t arrow.DataType) bool {
 	return false
 }
 
-// isTextType reports whether t holds strings (possibly dictionary encoded).
-func isTextType(t arrow.DataType) bool {
+// IsTextType reports whether t holds strings (possibly dictionary encoded):
+// the types a categorical input's column is inferred from.
+func IsTextType(t arrow.DataType) bool {
 	switch t.ID() {
 	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
 		return true
 	case arrow.DICTIONARY:
-		return isTextType(t.(*arrow.DictionaryType).ValueType)
+		return IsTextType(t.(*arrow.DictionaryType).ValueType)
 	}
 	return false
 }

@@ -31,7 +31,7 @@ func TargetColumn(batch arrow.RecordBatch, name string) (*Target, error) {
 	rows := int(batch.NumRows())
 	t := &Target{Name: name}
 	switch {
-	case isNumericType(col.DataType()):
+	case IsNumericType(col.DataType()):
 		get, _ := NumberGetter(col)
 		t.Numbers = make([]float64, rows)
 		for r := range t.Numbers {
@@ -44,7 +44,7 @@ func TargetColumn(batch arrow.RecordBatch, name string) (*Target, error) {
 			}
 			t.Numbers[r] = v
 		}
-	case isTextType(col.DataType()):
+	case IsTextType(col.DataType()):
 		get, _ := CategoryGetter(col)
 		t.Strings = make([]string, rows)
 		for r := range t.Strings {

@@ -17,22 +17,18 @@ const (
 )
 
 // columnKind classifies an Arrow type, or returns 0 if it cannot be a
-// feature or a target.
+// feature or a target. It takes arrowio's type lists, so that training
+// accepts exactly the columns scoring reads.
 func columnKind(t arrow.DataType) int {
-	switch t.ID() {
-	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
-		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
-		arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64,
-		arrow.DECIMAL128, arrow.DECIMAL256, arrow.BOOL:
+	switch {
+	case arrowio.IsNumericType(t):
 		return colNumeric
-	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
+	case arrowio.IsTextType(t):
 		return colString
-	case arrow.DICTIONARY:
-		if columnKind(t.(*arrow.DictionaryType).ValueType) == colString {
-			return colString
-		}
+	}
+	switch t.ID() {
 	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST:
-		if columnKind(t.(arrow.ListLikeType).Elem()) == colNumeric {
+		if arrowio.IsNumericType(t.(arrow.ListLikeType).Elem()) {
 			return colList
 		}
 	}

@@ -184,3 +184,34 @@ func (e *rowEncoder) encode(b arrow.RecordBatch, offset int64, rowOf func(i int)
 	}
 	return nil
 }
+
+// Training takes exactly the column types scoring reads: decimal32 and
+// decimal64 included, binary, dates and lists of strings not.
+func TestColumnKindsMatchScoring(t *testing.T) {
+	for _, c := range []struct {
+		typ  arrow.DataType
+		kind int
+	}{
+		{&arrow.Decimal32Type{Precision: 5, Scale: 2}, colNumeric},
+		{&arrow.Decimal64Type{Precision: 12, Scale: 3}, colNumeric},
+		{&arrow.Decimal128Type{Precision: 20, Scale: 3}, colNumeric},
+		{arrow.FixedWidthTypes.Float16, colNumeric},
+		{arrow.FixedWidthTypes.Boolean, colNumeric},
+		{arrow.PrimitiveTypes.Uint64, colNumeric},
+		{arrow.BinaryTypes.LargeString, colString},
+		{arrow.BinaryTypes.StringView, colString},
+		{&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}, colString},
+		{arrow.ListOf(&arrow.Decimal64Type{Precision: 12, Scale: 3}), colList},
+		{arrow.LargeListOf(arrow.PrimitiveTypes.Int32), colList},
+		{arrow.FixedSizeListOf(3, arrow.PrimitiveTypes.Float32), colList},
+		{arrow.BinaryTypes.Binary, 0},
+		{arrow.FixedWidthTypes.Date32, 0},
+		{arrow.ListOf(arrow.BinaryTypes.String), 0},
+		{arrow.MapOf(arrow.BinaryTypes.String, arrow.PrimitiveTypes.Float64), 0},
+		{&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.PrimitiveTypes.Float64}, 0},
+	} {
+		if got := columnKind(c.typ); got != c.kind {
+			t.Errorf("%s: kind %d, want %d", c.typ, got, c.kind)
+		}
+	}
+}
