@@ -20,7 +20,8 @@
 // category counts) and collects the target; the batches, cut down to the
 // feature and target columns, are held in memory. It then fits the
 // preprocessing, detects the task, splits the rows, encodes them into one
-// float32 matrix (releasing each batch once encoded), trains, evaluates the
+// float32 matrix with arrowio.Featurizer, the encoder scoring uses
+// (releasing each batch once encoded), trains, evaluates the
 // final model on the validation rows with nn.Evaluate, records the
 // provenance (source, rows, schema fingerprint, time, seed, epochs,
 // metrics) in the spec and, when TrainConfig.Name is set, registers it.
