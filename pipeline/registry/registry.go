@@ -191,23 +191,8 @@ func (r *Registry) Register(name string, m *nn.Model) (Entry, error) {
 	if err != nil {
 		return fail(err)
 	}
-	spec := m.Spec()
-	e := Entry{
-		Name: name, SHA256: hex.EncodeToString(h.Sum(nil)), Size: size, Created: time.Now().UTC(),
-		Task: spec.Task, Target: spec.Target, Labels: spec.Labels, Params: m.Params().Total,
-		Rows: spec.Provenance.Rows, Source: spec.Provenance.Source,
-	}
-	for _, in := range spec.Inputs {
-		e.Inputs = append(e.Inputs, in.Name)
-	}
-	for k, v := range spec.Provenance.Metrics {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			if e.Metrics == nil {
-				e.Metrics = map[string]float64{}
-			}
-			e.Metrics[k] = v
-		}
-	}
+	e := describe(m)
+	e.Name, e.SHA256, e.Size, e.Created = name, hex.EncodeToString(h.Sum(nil)), size, time.Now().UTC()
 	// Claim the next free version: mkdir succeeds for exactly one claimant.
 	for attempt := 0; ; attempt++ {
 		if attempt == 1000 {
@@ -435,14 +420,30 @@ func (r *Registry) entry(name string, v int) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("registry: %s@%d has no %s and its model file does not load: %w", name, v, EntryFile, err)
 	}
+	e = describe(m)
+	e.Name, e.Version, e.Path, e.SHA256, e.Size, e.Created = name, v, path, hex.EncodeToString(h.Sum(nil)), st.Size(), st.ModTime().UTC()
+	return e, nil
+}
+
+// describe is the part of an entry the model itself tells: task, target,
+// labels, parameters, inputs, provenance and its finite metrics (JSON has
+// no NaN or Inf).
+func describe(m *nn.Model) Entry {
 	spec := m.Spec()
-	e = Entry{Name: name, Version: v, Path: path, SHA256: hex.EncodeToString(h.Sum(nil)), Size: st.Size(),
-		Created: st.ModTime().UTC(), Task: spec.Task, Target: spec.Target, Labels: spec.Labels, Params: m.Params().Total,
-		Rows: spec.Provenance.Rows, Source: spec.Provenance.Source, Metrics: spec.Provenance.Metrics}
+	e := Entry{Task: spec.Task, Target: spec.Target, Labels: spec.Labels, Params: m.Params().Total,
+		Rows: spec.Provenance.Rows, Source: spec.Provenance.Source}
 	for _, in := range spec.Inputs {
 		e.Inputs = append(e.Inputs, in.Name)
 	}
-	return e, nil
+	for k, v := range spec.Provenance.Metrics {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			if e.Metrics == nil {
+				e.Metrics = map[string]float64{}
+			}
+			e.Metrics[k] = v
+		}
+	}
+	return e
 }
 
 // Load resolves ref and loads its model, checking the file's SHA-256
