@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -39,14 +39,8 @@ func newSQLCompleter(ctx context.Context, s *session) *sqlCompleter {
 		}
 		rows.Close()
 	}
-	sort.Strings(words)
-	uniq := words[:0]
-	for i, w := range words {
-		if i == 0 || w != words[i-1] {
-			uniq = append(uniq, w)
-		}
-	}
-	return &sqlCompleter{words: uniq}
+	slices.Sort(words)
+	return &sqlCompleter{words: slices.Compact(words)}
 }
 
 // Do implements readline.AutoCompleter: the candidates' remaining runes for
