@@ -104,10 +104,10 @@
 //     batched forward pass with nn.Model.PredictInto, and writes the results
 //     straight into the result vector (DOUBLEs, inlined or assigned
 //     VARCHARs, a FLOAT list child). No driver.Value, no per-row boxing.
-//     When every input is a number without preprocessing fed by a
-//     NULL-free FLOAT, DOUBLE, INTEGER or BIGINT column, the columns are
-//     copied block by block of rows, one tight loop per type (otherwise
-//     value by value, through the encoder where there is preprocessing); a
+//     A number without preprocessing from a NULL-free FLOAT, DOUBLE,
+//     INTEGER or BIGINT column is copied in one tight loop per type (block
+//     by block of rows when every input is one); other inputs are read
+//     value by value, through the encoder where there is preprocessing; a
 //     FLOAT ARRAY (or a contiguous FLOAT LIST) whose inputs need no
 //     preprocessing is not copied at all: DuckDB's child vector is the
 //     feature matrix, only checked for NaN/±Inf.

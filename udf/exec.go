@@ -156,12 +156,14 @@ func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
 		f := &p.feeds[i]
 		src := srcs[i]
 		var err error
-		switch f.kind {
-		case nn.KindNumeric:
+		switch {
+		case p.form != formList && copyable(f, &src):
+			p.copyFeed(f, &src, s, 0, len(s.null))
+		case f.kind == nn.KindNumeric:
 			err = p.encodeNumbers(f, &src, s)
-		case nn.KindVector:
+		case f.kind == nn.KindVector:
 			err = p.encodeVectors(f, &src, s)
-		case nn.KindCategorical:
+		case f.kind == nn.KindCategorical:
 			err = p.encodeCategories(f, &src, s)
 		}
 		if err != nil {
@@ -290,41 +292,54 @@ func (p *plan) rowInf(s *scratch, r int, f *feed) {
 	p.rowErr(s, r, fmt.Errorf("nn: input %q: %w (or beyond float32's range)", f.name, nn.ErrNotFinite))
 }
 
-// copyBlocks handles the columns' best case: every input a number without
-// preprocessing, fed by a column without NULLs of a common type. The columns
-// are copied block by block of rows, so that the block of the row-major
-// feature matrix being filled stays in the L1 cache while every column
-// writes into it. It reports false, having done nothing, otherwise.
+// copyable reports whether input f's values can be copied by copyColumn: a
+// number without preprocessing from a NULL-free FLOAT, DOUBLE, INTEGER or
+// BIGINT column (not the list form: src must be aligned with the rows).
+func copyable(f *feed, src *vec) bool {
+	if f.kind != nn.KindNumeric || !f.pass || src.mask != nil {
+		return false
+	}
+	switch src.typ.id {
+	case mapping.TypeFloat, mapping.TypeDouble, mapping.TypeInteger, mapping.TypeBigInt:
+		return true
+	}
+	return false
+}
+
+// copyFeed copies rows lo…hi-1 of a copyable input's column into the
+// feature matrix.
+func (p *plan) copyFeed(f *feed, src *vec, s *scratch, lo, hi int) {
+	n, w, off := len(s.null), p.inW, p.enc.Offset(f.input)
+	fail := func(r int) { p.rowInf(s, r, f) }
+	switch src.typ.id {
+	case mapping.TypeFloat:
+		copyColumn(s, unsafe.Slice((*float32)(src.data), n), lo, hi, w, off, fail)
+	case mapping.TypeDouble:
+		copyColumn(s, unsafe.Slice((*float64)(src.data), n), lo, hi, w, off, fail)
+	case mapping.TypeInteger:
+		copyColumn(s, unsafe.Slice((*int32)(src.data), n), lo, hi, w, off, fail)
+	case mapping.TypeBigInt:
+		copyColumn(s, unsafe.Slice((*int64)(src.data), n), lo, hi, w, off, fail)
+	}
+}
+
+// copyBlocks handles the columns' best case: every input copyable. The
+// columns are copied block by block of rows, so that the block of the
+// row-major feature matrix being filled stays in the L1 cache while every
+// column writes into it. It reports false, having done nothing, otherwise;
+// encode then copies the copyable inputs' columns one at a time.
 func (p *plan) copyBlocks(srcs []vec, s *scratch) bool {
 	for i := range p.feeds {
-		f, src := &p.feeds[i], &srcs[i]
-		if f.kind != nn.KindNumeric || !f.pass || src.mask != nil {
-			return false
-		}
-		switch src.typ.id {
-		case mapping.TypeFloat, mapping.TypeDouble, mapping.TypeInteger, mapping.TypeBigInt:
-		default:
+		if !copyable(&p.feeds[i], &srcs[i]) {
 			return false
 		}
 	}
 	const block = 128
-	n, w := len(s.null), p.inW
+	n := len(s.null)
 	for lo := 0; lo < n; lo += block {
 		hi := min(lo+block, n)
 		for i := range p.feeds {
-			f, src := &p.feeds[i], &srcs[i]
-			off := p.enc.Offset(f.input)
-			fail := func(r int) { p.rowInf(s, r, f) }
-			switch src.typ.id {
-			case mapping.TypeFloat:
-				copyColumn(s, unsafe.Slice((*float32)(src.data), n), lo, hi, w, off, fail)
-			case mapping.TypeDouble:
-				copyColumn(s, unsafe.Slice((*float64)(src.data), n), lo, hi, w, off, fail)
-			case mapping.TypeInteger:
-				copyColumn(s, unsafe.Slice((*int32)(src.data), n), lo, hi, w, off, fail)
-			case mapping.TypeBigInt:
-				copyColumn(s, unsafe.Slice((*int64)(src.data), n), lo, hi, w, off, fail)
-			}
+			p.copyFeed(&p.feeds[i], &srcs[i], s, lo, hi)
 		}
 	}
 	return true
