@@ -456,10 +456,12 @@ func (tk *task) release() {
 	}
 }
 
-// taskCache holds released tasks for reuse. A helper that lags (a busy
-// machine) releases the tasks queued for it in a burst; the cache has room
-// for all that the work queue can hold, so none is dropped and allocated
-// again: the steady state allocates nothing even then.
+// taskCache holds released tasks for reuse. A helper the scheduler does
+// not run (a busy machine, DuckDB's threads holding every P) keeps every
+// task queued for it, up to the work queue's capacity, while the caller
+// needs a new one for each parallel phase; it then releases them in a
+// burst. startWorkers fills the cache with that many once, and the cache
+// has room for all of them, so even then a product allocates nothing.
 var taskCache = make(chan *task, cap(workQueue)+16)
 
 func getTask() *task {
@@ -649,6 +651,15 @@ func startWorkers(n int) {
 	}
 	workersMu.Lock()
 	defer workersMu.Unlock()
+	if workersStarted.Load() == 0 {
+		slab := make([]task, cap(taskCache)) // see taskCache
+		for i := range slab {
+			select {
+			case taskCache <- &slab[i]:
+			default:
+			}
+		}
+	}
 	for int(workersStarted.Load()) < n {
 		go worker()
 		workersStarted.Add(1)
