@@ -3,6 +3,7 @@ package udf
 import (
 	"database/sql"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -114,5 +115,49 @@ func TestRegistrySource(t *testing.T) {
 	// it keeps serving that model without reading the file again.
 	if v, err := predict("SELECT dense_predict('price', 3, 1)"); err != nil || v != 31 {
 		t.Fatalf("cached v2: %v, %v", v, err)
+	}
+}
+
+// The registry source keeps the last registryCacheSize models used: the
+// least recently used one is dropped first, and a cached one is served as is.
+func TestRegistryCacheKeepsRecent(t *testing.T) {
+	reg, err := registry.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, registryCacheSize+1)
+	for i := range names {
+		names[i] = "m" + strconv.Itoa(i)
+		if _, err := reg.Register(names[i], linModel(t, float32(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := FromRegistry(reg).(*registrySource)
+	load := func(name string) *nn.Model {
+		t.Helper()
+		m, _, err := src.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	models := make([]*nn.Model, len(names))
+	for i, n := range names[:registryCacheSize] {
+		models[i] = load(n)
+	}
+	if load(names[0]) != models[0] { // used again: now the most recent
+		t.Fatal("a cached model was loaded again")
+	}
+	load(names[registryCacheSize]) // one too many: names[1] is the least recently used
+	if len(src.cache) != registryCacheSize {
+		t.Fatalf("%d models cached, want %d", len(src.cache), registryCacheSize)
+	}
+	cached := map[*nn.Model]bool{}
+	for _, c := range src.cache {
+		cached[c.model] = true
+	}
+	if !cached[models[0]] || cached[models[1]] {
+		t.Fatalf("after %s was used again and one more loaded: %s cached %v, %s cached %v (want true, false)",
+			names[0], names[0], cached[models[0]], names[1], cached[models[1]])
 	}
 }
