@@ -1,7 +1,7 @@
 // Package pipeline trains and scores dense models over Arrow record-batch
 // streams: it fits the feature preprocessing into the model, trains with
 // early stopping, registers the model in a versioned registry
-// (pipeline/registry) and appends predictions to batches. It is what a
+// (registry) and appends predictions to batches. It is what a
 // batch ETL job calls, by hand (Train, Score, stages) or through a
 // declarative YAML spec (Run).
 //

@@ -2,7 +2,7 @@ package pipeline
 
 import (
 	"github.com/dense-ml/dense/nn"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 )
 
 // Entry is a registered model version (name, version, file, metrics …).

@@ -17,7 +17,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/dense-ml/dense/nn"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 )
 
 // Spec is a declarative pipeline: the YAML file `dense pipeline run` takes.

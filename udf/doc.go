@@ -20,7 +20,7 @@
 // # Models
 //
 // The functions find models in a ModelSource: FromRegistry(reg) serves a
-// pipeline/registry folder, NewMemory an in-memory set (tests, embedding).
+// registry folder, NewMemory an in-memory set (tests, embedding).
 // dense_models() lists the source's summaries without reading model files.
 // FromRegistry resolves every reference against the folder afresh and
 // caches verified models by file and SHA-256 (versions never change).

@@ -4,10 +4,10 @@ import (
 	"sync"
 
 	"github.com/dense-ml/dense/nn"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 )
 
-// FromRegistry serves models from a pipeline/registry folder. Every query
+// FromRegistry serves models from a registry folder. Every query
 // resolves its model reference against the folder afresh (reading the
 // version's small entry.json), so a version that another process registers
 // is used by the next query. Loaded models are cached by file and SHA-256:

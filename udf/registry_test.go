@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/dense-ml/dense/nn"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 )
 
 func linModel(t testing.TB, w float32) *nn.Model {

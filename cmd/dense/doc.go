@@ -1,7 +1,7 @@
 // Command dense trains dense neural networks on tables and scores them in
 // SQL. It is a thin layer over the packages: flags are parsed here and the
 // work is done by pipeline (training, scoring, the YAML pipelines),
-// pipeline/registry (the models folder), arrowio (files and DuckDB
+// registry (the models folder), arrowio (files and DuckDB
 // queries), udf (the SQL functions) and nn (the networks).
 //
 // # Commands

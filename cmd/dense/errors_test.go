@@ -13,7 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dense-ml/dense/nn"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 )
 
 // fixtureModels registers two small untrained models with fixed weights

@@ -17,7 +17,7 @@ import (
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 )
 
 func (e *env) evalCommand() *cli.Command {

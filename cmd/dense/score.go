@@ -11,7 +11,7 @@ import (
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/pipeline"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 )
 
 func (e *env) scoreCommand() *cli.Command {

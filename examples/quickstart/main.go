@@ -8,7 +8,7 @@ import (
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/pipeline"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 )
 
 func main() {

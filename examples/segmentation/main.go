@@ -24,7 +24,7 @@ import (
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/internal/demodata"
 	"github.com/dense-ml/dense/pipeline"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 	"github.com/dense-ml/dense/udf"
 )
 

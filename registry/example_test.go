@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/dense-ml/dense/nn"
-	"github.com/dense-ml/dense/pipeline/registry"
+	"github.com/dense-ml/dense/registry"
 )
 
 func Example() {
