@@ -17,7 +17,7 @@ import (
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/internal/demodata"
 	"github.com/dense-ml/dense/pipeline"
-	densesql "github.com/dense-ml/dense/sql"
+	sqlfiles "github.com/dense-ml/dense/sql"
 )
 
 func (e *env) demoCommand() *cli.Command {
@@ -138,7 +138,7 @@ func (e *env) demo(c *cli.Context) error {
 
 	// 4. Scoring in SQL.
 	fmt.Fprintf(out, "\n4. Scoring every customer in SQL (the queries are in sql/demo.sql):\n")
-	stmts, _ := splitStatements(densesql.Demo)
+	stmts, _ := splitStatements(sqlfiles.Demo)
 	for _, q := range stmts {
 		title, body := splitTitle(q)
 		fmt.Fprintf(out, "\n-- %s\n%s\n", title, body)

@@ -47,8 +47,8 @@
 // # dense demo
 //
 // The demo's data comes from internal/demodata (seeded, no network); its
-// SQL is sql/demo.sql, embedded in the binary by package
-// github.com/dense-ml/dense/sql.
+// SQL is sql/demo.sql, embedded in the binary by package sqlfiles
+// (github.com/dense-ml/dense/sql).
 //
 // # Tests
 //
