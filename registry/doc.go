@@ -11,8 +11,11 @@
 // # Where
 //
 // Open(dir) uses dir; an empty dir means the DENSE_MODELS environment
-// variable, or ./models when that is unset. The folder is created on the
-// first Register; a registry whose folder does not exist yet lists empty.
+// variable, or ./models when that is unset. The registry keeps the folder as
+// an absolute path, and every error about the folder's contents names it, so
+// "unknown model" in a cron job's working directory says where it looked.
+// The folder is created on the first Register; a registry whose folder does
+// not exist yet lists empty.
 //
 // # Layout on disk
 //
@@ -26,7 +29,7 @@
 //	      entry.json
 //	    3/
 //	      DELETED                    a deleted version keeps its folder
-//	    .register-….tmp              a registration in progress
+//	    .register-PID-….tmp          a registration in progress (PID: its process)
 //
 // Other files in a version folder (plots, reports) are left alone.
 //
@@ -51,9 +54,37 @@
 // folder stays, holding a DELETED marker, so "name@3" can never come to mean
 // a different model than it once did.
 //
-// Load checks the model file against the SHA-256 recorded in entry.json
-// while it decodes it, so a corrupted or swapped file is an error, not a
-// silently different model.
+// Load checks the model file against the size and SHA-256 recorded in
+// entry.json while it decodes it, and nn checks the digest the model file
+// carries in its own header, so a corrupted or swapped file is an error, not
+// a silently different model.
+//
+// # Damaged versions
+//
+// A published version (one with something named model.safetensors) is
+// damaged when its entry.json is missing, unreadable, not a regular file,
+// over MaxEntryBytes, not an entry, describes another model or version, or
+// lacks the SHA-256 and size; or when its model file is not a regular file
+// (a FIFO, a folder, a device, a dangling link). Such a version is never
+// loaded unchecked and never skipped silently: List returns the usable
+// versions and, separately, the damaged ones with the reason (one broken
+// version hides nothing else); Resolve and Load of it fail with an error
+// that wraps ErrDamaged and names the folder, also when it is the newest
+// version of "name" (no silent fall back to an older model). Delete removes
+// it like any version. Only regular files are opened, and entry.json is read
+// up to MaxEntryBytes, so a hostile folder cannot hang a listing or fill
+// memory.
+//
+// # Leftovers of crashes
+//
+// A registration killed before it publishes leaves a temporary file
+// (.register-PID-….tmp in the name folder, .entry.json-PID-….tmp in a
+// version folder) and possibly a version folder without a model, whose
+// number stays used. Each Register of a name first removes that name's
+// temporary files that are older than StaleAge (one hour) and whose process
+// (PID) no longer runs on this machine; files of older dense versions (no
+// PID in the name) go by age alone. A version folder without a model is left
+// as it is (it is skipped, and its number is never reused).
 //
 // # Errors
 //

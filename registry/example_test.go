@@ -44,7 +44,7 @@ func Example() {
 	}
 	_, err = reg.Resolve("price@3")
 	fmt.Println(err != nil)
-	list, _ := reg.List()
+	list, _, _ := reg.List()
 	for _, e := range list {
 		fmt.Println(e.Ref())
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dense-ml/dense/internal/safefile"
 	"github.com/dense-ml/dense/nn"
 )
 
@@ -82,7 +83,8 @@ func (e Entry) Dir() string {
 
 // Open returns the registry in dir: dir itself if not empty, else
 // $DENSE_MODELS, else ./models. The folder need not exist yet; if it does, it
-// must be a folder.
+// must be a folder. The registry keeps the folder's absolute path, so its
+// errors and entries say exactly which folder was read.
 func Open(dir string) (*Registry, error) {
 	if dir == "" {
 		dir = os.Getenv(EnvDir)
@@ -90,17 +92,21 @@ func Open(dir string) (*Registry, error) {
 	if dir == "" {
 		dir = DefaultDir
 	}
-	st, err := os.Stat(dir)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("registry: models folder %s: %w", dir, err)
+	}
+	st, err := os.Stat(abs)
 	switch {
 	case err == nil && !st.IsDir():
-		return nil, fmt.Errorf("registry: %s is not a folder", dir)
+		return nil, fmt.Errorf("registry: models folder %s is not a folder", abs)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("registry: %w", err)
+		return nil, fmt.Errorf("registry: models folder %s: %w", abs, err)
 	}
-	return &Registry{dir: dir}, nil
+	return &Registry{dir: abs}, nil
 }
 
-// Dir is the registry's folder.
+// Dir is the registry's folder, an absolute path.
 func (r *Registry) Dir() string { return r.dir }
 
 // ValidName returns an error (wrapping ErrBadRef) unless name can name a model: 1 to 128 letters,
@@ -147,21 +153,35 @@ type trimmed struct{ err error }
 func (t trimmed) Error() string { return strings.TrimPrefix(t.err.Error(), "registry: ") }
 func (t trimmed) Unwrap() error { return t.err }
 
+// Limits on the small files the registry reads, so that a damaged or hostile
+// models folder (an entry.json that is a link to /dev/zero, a huge sparse
+// file) cannot make a listing hang or run out of memory.
+const MaxEntryBytes = 8 << 20
+
+// StaleAge is how old a temporary file left by a registration must be before
+// a later registration removes it (and then only if no live process on this
+// machine owns it). A registration writes its temporary file continuously
+// and renames it as soon as it is synced, so an hour-old one is abandoned.
+const StaleAge = time.Hour
+
 // Register stores m as the next version of name and returns its entry. The
 // model is written and synced before a version is claimed, so a model that
-// cannot be saved uses up no version number.
+// cannot be saved uses up no version number. It first removes the stale
+// temporary files of earlier registrations of name that crashed (see
+// StaleAge).
 func (r *Registry) Register(name string, m *nn.Model) (Entry, error) {
 	if err := ValidName(name); err != nil {
 		return Entry{}, err
 	}
 	fail := func(err error) (Entry, error) {
-		return Entry{}, fmt.Errorf("registry: register %s: %w", name, err)
+		return Entry{}, fmt.Errorf("registry: register %s in %s: %w", name, r.dir, err)
 	}
 	nameDir := filepath.Join(r.dir, name)
 	if err := os.MkdirAll(nameDir, 0o755); err != nil {
 		return fail(err)
 	}
-	tmp, err := os.CreateTemp(nameDir, ".register-*.tmp")
+	r.removeStale(name, time.Now())
+	tmp, err := os.CreateTemp(nameDir, tempPattern(".register"))
 	if err != nil {
 		return fail(err)
 	}
@@ -234,9 +254,72 @@ func (r *Registry) Register(name string, m *nn.Model) (Entry, error) {
 	return e, nil
 }
 
+// tempPattern is the os.CreateTemp pattern of the registry's temporary
+// files: prefix, this process's id, a random part. The id lets a later
+// registration tell an abandoned file from one a live process is writing.
+func tempPattern(prefix string) string {
+	return prefix + "-" + strconv.Itoa(os.Getpid()) + "-*.tmp"
+}
+
+// tempOwner parses a temporary file's name: whether it is one of the
+// registry's (".register-…" in a name folder, ".entry.json-…" or
+// ".DELETED-…" in a version folder, ending in ".tmp") and the process id in
+// it (0 when the name has none: files of older versions of dense).
+func tempOwner(name string) (pid int, ok bool) {
+	var rest string
+	found := false
+	for _, p := range []string{".register-", "." + EntryFile + "-", "." + DeletedFile + "-"} {
+		if rest, found = strings.CutPrefix(name, p); found {
+			break
+		}
+	}
+	if !found || !strings.HasSuffix(rest, ".tmp") {
+		return 0, false
+	}
+	if id, _, ok := strings.Cut(rest, "-"); ok {
+		if pid, err := strconv.Atoi(id); err == nil && pid > 0 {
+			return pid, true
+		}
+	}
+	return 0, true
+}
+
+// removeStale removes the registry's temporary files under name's folder
+// (and its version folders) that are older than StaleAge and not owned by a
+// live process on this machine. It is best effort: a file it cannot remove
+// is left for the next time.
+func (r *Registry) removeStale(name string, now time.Time) {
+	nameDir := filepath.Join(r.dir, name)
+	sweep := func(dir string) {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return
+		}
+		for _, de := range ents {
+			pid, ok := tempOwner(de.Name())
+			if !ok || !de.Type().IsRegular() {
+				continue
+			}
+			info, err := de.Info()
+			if err != nil || now.Sub(info.ModTime()) < StaleAge {
+				continue
+			}
+			if pid != 0 && pid != os.Getpid() && processAlive(pid) {
+				continue
+			}
+			os.Remove(filepath.Join(dir, de.Name()))
+		}
+	}
+	sweep(nameDir)
+	vs, _ := r.versionDirs(name)
+	for _, v := range vs {
+		sweep(filepath.Join(nameDir, strconv.Itoa(v)))
+	}
+}
+
 // writeFileSynced writes a small file atomically (temp, fsync, rename).
 func writeFileSynced(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
+	f, err := os.CreateTemp(filepath.Dir(path), tempPattern("."+filepath.Base(path)))
 	if err != nil {
 		return err
 	}
@@ -294,23 +377,27 @@ func (r *Registry) maxVersion(name string) (int, error) {
 type state int
 
 const (
-	published state = iota
+	published state = iota // a model file is there: usable, or damaged
 	deleted
-	pending // being written, or abandoned by a crash
+	pending // being written, or abandoned by a crash: no model file
 )
 
+// versionState looks at a version folder without reading any file. Anything
+// named model.safetensors (a FIFO, a folder, a dangling link) makes the
+// version published, so that a damaged file is reported, not skipped.
 func (r *Registry) versionState(name string, v int) state {
 	vdir := filepath.Join(r.dir, name, strconv.Itoa(v))
-	if _, err := os.Stat(filepath.Join(vdir, DeletedFile)); err == nil {
+	if _, err := os.Lstat(filepath.Join(vdir, DeletedFile)); err == nil {
 		return deleted
 	}
-	if st, err := os.Stat(filepath.Join(vdir, ModelFile)); err == nil && st.Mode().IsRegular() {
+	if _, err := os.Lstat(filepath.Join(vdir, ModelFile)); err == nil {
 		return published
 	}
 	return pending
 }
 
-// published lists the published versions of name, ascending.
+// published lists the published versions of name (usable or damaged),
+// ascending.
 func (r *Registry) published(name string) ([]int, error) {
 	vs, err := r.versionDirs(name)
 	if err != nil {
@@ -358,7 +445,9 @@ func joinInts(vs []int) string {
 	return strings.Join(s, ", ")
 }
 
-// Resolve finds the entry a reference names.
+// Resolve finds the entry a reference names. "name" is the newest
+// published version; if that version is damaged, Resolve says so (and
+// which versions there are) rather than falling back to an older model.
 func (r *Registry) Resolve(ref string) (Entry, error) {
 	name, version, err := ParseRef(ref)
 	if err != nil {
@@ -389,39 +478,68 @@ func (r *Registry) Resolve(ref string) (Entry, error) {
 				why = "deleted version"
 			}
 		}
-		return Entry{}, fmt.Errorf("registry: %w: %s %d of model %q (versions: %s)", ErrNotFound, why, version, name, joinInts(vs))
+		return Entry{}, fmt.Errorf("registry: %w: %s %d of model %q (versions: %s) in %s", ErrNotFound, why, version, name, joinInts(vs), r.dir)
 	}
-	return r.entry(name, version)
+	e, err := r.entry(name, version)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w (versions: %s)", err, joinInts(vs))
+	}
+	return e, nil
 }
 
-// entry reads a published version's entry.json; when it is missing or
-// unreadable (a model file copied in by hand) the entry is rebuilt from the
-// model file itself.
+// ErrDamaged is wrapped by the error for a published version whose
+// entry.json or model file is missing, unreadable, not a regular file or
+// does not match.
+var ErrDamaged = errors.New("damaged version")
+
+// Damaged is a published version that cannot be used, with the reason.
+type Damaged struct {
+	Name    string
+	Version int
+	Dir     string // the version's folder
+	Err     error  // wraps ErrDamaged
+}
+
+// Ref is the reference that names the damaged version: "name@3".
+func (d Damaged) Ref() string { return d.Name + "@" + strconv.Itoa(d.Version) }
+
+// entry reads and checks a published version's entry.json. A version
+// whose entry.json is missing, not a regular file, over MaxEntryBytes, not
+// an entry, for another model or version, or without a SHA-256 and size is
+// damaged: without it the model file cannot be checked, and a model is
+// never loaded unchecked. So is one whose model file is not a regular file.
 func (r *Registry) entry(name string, v int) (Entry, error) {
 	vdir := filepath.Join(r.dir, name, strconv.Itoa(v))
+	damaged := func(format string, args ...any) (Entry, error) {
+		return Entry{}, fmt.Errorf("registry: %w %s@%d (%s): %s", ErrDamaged, name, v, vdir, fmt.Sprintf(format, args...))
+	}
 	path := filepath.Join(vdir, ModelFile)
+	if f, _, err := safefile.Open(path); err != nil {
+		return damaged("model file: %v", err)
+	} else {
+		f.Close()
+	}
+	entryPath := filepath.Join(vdir, EntryFile)
+	b, err := safefile.ReadFile(entryPath, MaxEntryBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		return damaged("%s is missing, so the model file cannot be checked", EntryFile)
+	}
+	if err != nil {
+		return damaged("%v", err)
+	}
 	var e Entry
-	if b, err := os.ReadFile(filepath.Join(vdir, EntryFile)); err == nil && json.Unmarshal(b, &e) == nil &&
-		e.Name == name && e.Version == v && e.SHA256 != "" {
-		e.Path = path
-		return e, nil
+	if err := json.Unmarshal(b, &e); err != nil {
+		return damaged("%s is not a registry entry: %v", entryPath, err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return Entry{}, fmt.Errorf("registry: %s@%d: %w", name, v, err)
+	switch {
+	case e.Name != name || e.Version != v:
+		return damaged("%s describes %s@%d", entryPath, e.Name, e.Version)
+	case len(e.SHA256) != 64 || strings.Trim(e.SHA256, "0123456789abcdef") != "":
+		return damaged("%s has no valid sha256 (got %q), so the model file cannot be checked", entryPath, e.SHA256)
+	case e.Size <= 0:
+		return damaged("%s has no valid size (got %d)", entryPath, e.Size)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Entry{}, fmt.Errorf("registry: %s@%d: %w", name, v, err)
-	}
-	h := sha256.New()
-	m, err := nn.Decode(io.TeeReader(bufio.NewReader(f), h), st.Size())
-	if err != nil {
-		return Entry{}, fmt.Errorf("registry: %s@%d has no %s and its model file does not load: %w", name, v, EntryFile, err)
-	}
-	e = describe(m)
-	e.Name, e.Version, e.Path, e.SHA256, e.Size, e.Created = name, v, path, hex.EncodeToString(h.Sum(nil)), st.Size(), st.ModTime().UTC()
+	e.Path = path
 	return e, nil
 }
 
@@ -446,22 +564,19 @@ func describe(m *nn.Model) Entry {
 	return e
 }
 
-// Load resolves ref and loads its model, checking the file's SHA-256
-// against the one recorded at registration.
+// Load resolves ref and loads its model, checking the file's size and
+// SHA-256 against the ones recorded at registration (and nn's own checks,
+// among them the digest the model file carries).
 func (r *Registry) Load(ref string) (*nn.Model, Entry, error) {
 	e, err := r.Resolve(ref)
 	if err != nil {
 		return nil, Entry{}, err
 	}
-	f, err := os.Open(e.Path)
+	f, st, err := safefile.Open(e.Path)
 	if err != nil {
 		return nil, Entry{}, fmt.Errorf("registry: load %s: %w", e.Ref(), err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, Entry{}, fmt.Errorf("registry: load %s: %w", e.Ref(), err)
-	}
 	if st.Size() != e.Size {
 		return nil, Entry{}, fmt.Errorf("registry: load %s: %s is %d bytes, %d when registered: the file was changed or damaged", e.Ref(), e.Path, st.Size(), e.Size)
 	}
@@ -476,18 +591,21 @@ func (r *Registry) Load(ref string) (*nn.Model, Entry, error) {
 	return m, e, nil
 }
 
-// List returns every published version of every model, sorted by name and
-// version.
-func (r *Registry) List() ([]Entry, error) {
+// List returns every usable published version of every model, sorted by
+// name and version, and the damaged ones (sorted the same way) with the
+// reason each cannot be used: one damaged version hides nothing else. The
+// error is for a models folder that cannot be read at all.
+func (r *Registry) List() ([]Entry, []Damaged, error) {
 	names, err := r.names()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Entry
+	var bad []Damaged
 	for _, name := range names {
 		vs, err := r.published(name)
 		if err != nil {
-			return nil, fmt.Errorf("registry: %w", err)
+			return nil, nil, fmt.Errorf("registry: %s: %w", r.dir, err)
 		}
 		for _, v := range vs {
 			e, err := r.entry(name, v)
@@ -495,27 +613,32 @@ func (r *Registry) List() ([]Entry, error) {
 				if r.versionState(name, v) == deleted {
 					continue // deleted while we listed
 				}
-				return nil, err
+				bad = append(bad, Damaged{Name: name, Version: v, Dir: filepath.Join(r.dir, name, strconv.Itoa(v)), Err: err})
+				continue
 			}
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out, bad, nil
 }
 
-// Versions returns the published versions of one model, ascending; an
-// unknown name is an error that lists the models there are.
+// Versions returns the usable published versions of one model, ascending;
+// an unknown name is an error that lists the models there are.
 func (r *Registry) Versions(name string) ([]Entry, error) {
-	if _, err := r.Resolve(name); err != nil {
+	if err := ValidName(name); err != nil {
 		return nil, err
 	}
-	all, err := r.List()
+	vs, err := r.published(name)
 	if err != nil {
+		return nil, fmt.Errorf("registry: %s: %w", r.dir, err)
+	}
+	if len(vs) == 0 {
+		_, err := r.Resolve(name) // the unknown-model error
 		return nil, err
 	}
 	var out []Entry
-	for _, e := range all {
-		if e.Name == name {
+	for _, v := range vs {
+		if e, err := r.entry(name, v); err == nil {
 			out = append(out, e)
 		}
 	}
@@ -523,9 +646,9 @@ func (r *Registry) Versions(name string) ([]Entry, error) {
 }
 
 // Delete removes a version ("name@3"), or every version of a model
-// ("name"). A deleted version's folder stays behind with a DELETED marker,
-// so its number is never given to another model. Readers that already
-// opened the file finish reading it.
+// ("name"), damaged ones included. A deleted version's folder stays behind
+// with a DELETED marker, so its number is never given to another model.
+// Readers that already opened the file finish reading it.
 func (r *Registry) Delete(ref string) error {
 	name, version, err := ParseRef(ref)
 	if err != nil {
@@ -534,7 +657,7 @@ func (r *Registry) Delete(ref string) error {
 	if version == 0 && strings.Contains(ref, "@") {
 		return fmt.Errorf("registry: %w: delete %q: name a version (%s@3) or the whole model (%s)", ErrBadRef, ref, name, name)
 	}
-	if _, err := r.Resolve(ref); err != nil {
+	if _, err := r.Resolve(ref); err != nil && !errors.Is(err, ErrDamaged) {
 		return err
 	}
 	targets := []int{version}
@@ -549,7 +672,7 @@ func (r *Registry) Delete(ref string) error {
 			return fmt.Errorf("registry: delete %s@%d: %w", name, v, err)
 		}
 		for _, f := range []string{ModelFile, EntryFile} {
-			if err := os.Remove(filepath.Join(vdir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := os.RemoveAll(filepath.Join(vdir, f)); err != nil {
 				return fmt.Errorf("registry: delete %s@%d: %w", name, v, err)
 			}
 		}

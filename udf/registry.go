@@ -37,9 +37,10 @@ func infoFromEntry(e registry.Entry) ModelInfo {
 		Task: e.Task, Inputs: e.Inputs, Labels: e.Labels, Params: e.Params, Metrics: e.Metrics}
 }
 
-// List implements ModelSource.
+// List implements ModelSource. It lists the usable versions; damaged ones
+// (see registry.Damaged) are left out rather than failing the listing.
 func (s *registrySource) List() ([]ModelInfo, error) {
-	entries, err := s.reg.List()
+	entries, _, err := s.reg.List()
 	if err != nil {
 		return nil, err
 	}

@@ -124,9 +124,12 @@ func (e *env) modelsList(dir, format string) error {
 	if err != nil {
 		return fmt.Errorf("models: %w", err)
 	}
-	entries, err := reg.List()
+	entries, damaged, err := reg.List()
 	if err != nil {
 		return fmt.Errorf("models: %w", err)
+	}
+	for _, d := range damaged {
+		fmt.Fprintf(e.stderr, "warning: %s is damaged and not listed: %s\n", d.Ref(), strings.TrimPrefix(d.Err.Error(), "registry: "))
 	}
 	if len(entries) == 0 && format == formatTable {
 		fmt.Fprintf(e.stdout, "No models in %s yet: train one with dense train, or run dense demo.\n", reg.Dir())
