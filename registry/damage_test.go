@@ -223,13 +223,13 @@ func TestStaleTemporariesRemoved(t *testing.T) {
 	dead, alive := strconv.Itoa(deadPid(t)), strconv.Itoa(os.Getppid())
 	old := time.Now().Add(-StaleAge - time.Minute)
 	files := map[string]bool{ // path → removed
-		filepath.Join(nameDir, ".register-"+dead+"-123.tmp"):          true,
-		filepath.Join(nameDir, ".register-4567890.tmp"):               true, // an older dense's name: age decides
-		filepath.Join(abandoned, ".entry.json-"+dead+"-99.tmp"):       true,
-		filepath.Join(nameDir, "1", ".DELETED-"+dead+"-5.tmp"):        true,
-		filepath.Join(nameDir, ".register-"+alive+"-123.tmp"):         false, // its process still runs
-		filepath.Join(nameDir, "1", "history.png"):                    false,
-		filepath.Join(nameDir, "notes.tmp"):                           false,
+		filepath.Join(nameDir, ".register-"+dead+"-123.tmp"):           true,
+		filepath.Join(nameDir, ".register-4567890.tmp"):                true, // an older dense's name: age decides
+		filepath.Join(abandoned, ".entry.json-"+dead+"-99.tmp"):        true,
+		filepath.Join(nameDir, "1", ".DELETED-"+dead+"-5.tmp"):         true,
+		filepath.Join(nameDir, ".register-"+alive+"-123.tmp"):          false, // its process still runs
+		filepath.Join(nameDir, "1", "history.png"):                     false,
+		filepath.Join(nameDir, "notes.tmp"):                            false,
 		filepath.Join(nameDir, ".register-"+dead+"-fresh.tmp.partial"): false,
 	}
 	for p := range files {
