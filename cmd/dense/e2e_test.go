@@ -279,7 +279,7 @@ func TestEndToEndDuckDBAndPipeline(t *testing.T) {
 	writeCustomersCSV(t, dir, 3000)
 	mustRun(t, dir, env, "pipeline", "validate", "churn.yaml")
 	r = mustRun(t, dir, env, "pipeline", "run", "churn.yaml")
-	for _, want := range []string{"churn@1: binary on churned", "Registered churn@1 in models", "Scored 3,000 rows → "} {
+	for _, want := range []string{"churn@1: binary on churned", "Registered churn@1 in " + filepath.Join(dir, "models", "churn", "1"), "Scored 3,000 rows → "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("pipeline run output lacks %q:\n%s", want, r.stdout)
 		}
