@@ -26,7 +26,7 @@ func (e *env) modelsCommand() *cli.Command {
 			"   dense models list\n" +
 			"   dense models list --models /srv/models --format json",
 		Flags: []cli.Flag{modelsFlag(),
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output format: table, csv or json", Value: formatTable}},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output format: table, csv, json or line", Value: formatTable}},
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, 0); err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ func (e *env) sqlCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "sql",
 		Usage:     "run SQL in DuckDB with the dense functions registered",
-		UsageText: "dense sql [--db FILE] [--models DIR] [--format table|csv|json] [-c SQL | FILE.sql]",
+		UsageText: "dense sql [--db FILE] [--models DIR] [--format table|csv|json|line] [--max-rows N] [-c SQL | FILE.sql]",
 		Description: "Runs SQL statements against an in-memory DuckDB database (or --db FILE) in which\n" +
 			"dense_predict, dense_predict_label, dense_predict_proba, dense_models(), dense_layers()\n" +
 			"and dense_params() are registered over the models folder. The statements come from -c,\n" +
@@ -37,6 +38,14 @@ func (e *env) sqlCommand() *cli.Command {
 			"is an interactive shell with line editing and history (~/.dense_history); end statements\n" +
 			"with ';', type .help for the shell's commands. In batch mode the first failing statement\n" +
 			"stops the run with exit code 1; the shell reports the error and carries on.\n\n" +
+			"Output: the table format shows the first and the last rows of a long result (--max-rows,\n" +
+			"\"50,000 rows (40 shown)\") and, on a terminal, narrows wide columns with … to fit its\n" +
+			"width; csv, json and line print every row. All formats stream: memory does not grow with\n" +
+			"the result. The json output of a script of several statements is one array holding each\n" +
+			"statement's array of rows, in order ([] for a statement without rows). Dates, times and\n" +
+			"intervals print in DuckDB's own text forms; CSV lists as [1.5, 2.0], which DuckDB casts back.\n" +
+			"DuckDB reads Parquet, CSV and JSON files by name (FROM 'scores.parquet'); it has no Arrow\n" +
+			"IPC reader, so for SQL write dense score's output as .parquet rather than .arrow.\n\n" +
 			"Examples:\n" +
 			"   dense sql -c \"SELECT name, version, task FROM dense_models()\"\n" +
 			"   dense sql -c \"SELECT dense_predict('churn', c) AS p FROM 'customers.csv' c\" --format csv\n" +
@@ -47,7 +56,8 @@ func (e *env) sqlCommand() *cli.Command {
 			&cli.StringFlag{Name: "db", Usage: "DuckDB database file (created if missing); default an in-memory database"},
 			modelsFlag(),
 			&cli.StringFlag{Name: "command", Aliases: []string{"c"}, Usage: "SQL to run (one or more statements separated by ';')"},
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output format: table, csv or json", Value: formatTable},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output format: table, csv, json or line", Value: formatTable},
+			&cli.IntFlag{Name: "max-rows", Usage: "rows the table format shows of a longer result, the first and the last ones (0 = all)", Value: defaultMaxRows},
 			&cli.BoolFlag{Name: "shell", Usage: "run the interactive shell even when standard input is not a terminal", Hidden: true},
 		},
 		Action: func(c *cli.Context) error {
@@ -86,6 +96,9 @@ func (e *env) sqlCommand() *cli.Command {
 			}
 			defer s.Close()
 			s.format = format
+			if s.maxRows = c.Int("max-rows"); s.maxRows < 0 {
+				return fmt.Errorf("sql: --max-rows %d: want 0 (all rows) or more", s.maxRows)
+			}
 			if interactive {
 				return e.shell(c.Context, s)
 			}
@@ -98,17 +111,53 @@ func (e *env) sqlCommand() *cli.Command {
 // connection (not a pool) so that SET, temporary tables and USE persist
 // from one statement to the next, as a user of a shell expects.
 type session struct {
-	db     *sql.DB
-	conn   *sql.Conn
-	format string
-	timer  bool
+	db       *sql.DB
+	conn     *sql.Conn
+	format   string
+	timer    bool
+	maxRows  int // the table format's row limit (0 = all)
+	maxWidth int // the table format's line width (0 = the terminal's, if any)
+
+	out     io.WriteCloser // .output FILE, nil for standard output
+	outName string
+	nested  bool // the JSON array of this statement is an element of the script's array
 }
 
 func (s *session) Close() {
+	s.setOutput(nil, "")
 	if s.conn != nil {
 		s.conn.Close()
 	}
 	s.db.Close()
+}
+
+// setOutput sends results to out (nil: back to standard output), closing
+// the previous .output file.
+func (s *session) setOutput(out io.WriteCloser, name string) error {
+	var err error
+	if s.out != nil {
+		err = s.out.Close()
+	}
+	s.out, s.outName = out, name
+	return err
+}
+
+// writer is where results go: the .output file, or stdout.
+func (s *session) writer(stdout io.Writer) io.Writer {
+	if s.out != nil {
+		return s.out
+	}
+	return stdout
+}
+
+// sinkOptions are the table format's limits for a result written to w:
+// the terminal's width when w is one (or .maxwidth).
+func (s *session) sinkOptions(w io.Writer) sinkOptions {
+	o := sinkOptions{MaxRows: s.maxRows, MaxWidth: s.maxWidth, JSONNoNewline: s.nested}
+	if o.MaxWidth == 0 {
+		o.MaxWidth = terminalWidth(w)
+	}
+	return o
 }
 
 // openSession opens (or creates) the database and registers the dense
@@ -123,7 +172,7 @@ func openSession(ctx context.Context, dbPath, models string) (*session, error) {
 		db.Close()
 		return nil, fmt.Errorf("sql: %w", err)
 	}
-	return &session{db: db, conn: conn, format: formatTable}, nil
+	return &session{db: db, conn: conn, format: formatTable, maxRows: defaultMaxRows}, nil
 }
 
 // openDuckDB opens the DuckDB database at path ("" = in memory, created if
@@ -166,7 +215,16 @@ func (s *session) runScript(ctx context.Context, w io.Writer, script, source str
 	if len(stmts) == 0 {
 		return fmt.Errorf("sql: no SQL statements in %s", source)
 	}
+	// JSON: one document, an array of each statement's array of rows.
+	s.nested = s.format == formatJSON && len(stmts) > 1
+	defer func() { s.nested = false }()
+	if s.nested {
+		io.WriteString(w, "[")
+	}
 	for i, q := range stmts {
+		if s.nested && i > 0 {
+			io.WriteString(w, ",\n")
+		}
 		if err := s.exec(ctx, w, q); err != nil {
 			where := ""
 			if len(stmts) > 1 {
@@ -174,6 +232,9 @@ func (s *session) runScript(ctx context.Context, w io.Writer, script, source str
 			}
 			return fmt.Errorf("sql: %s%s", trimLineMarker(err.Error()), where)
 		}
+	}
+	if s.nested {
+		io.WriteString(w, "]\n")
 	}
 	return nil
 }
@@ -190,23 +251,15 @@ func (s *session) exec(ctx context.Context, w io.Writer, q string) error {
 		rows.Close()
 		return err
 	}
-	switch {
-	case len(cols) == 0 || isCountOnly(q, cols):
+	if len(cols) == 0 || isCountOnly(q, cols) {
 		if _, err := readRows(rows); err != nil { // run it to the end
 			return err
 		}
-	case s.format == formatTable: // the widths need every row first
-		rs, err := readRows(rows)
-		if err != nil {
-			return err
+		if s.nested {
+			io.WriteString(w, "[]")
 		}
-		if err := rs.write(w, s.format); err != nil {
-			return err
-		}
-	default: // CSV and JSON stream, however many rows
-		if err := streamRows(rows, w, s.format); err != nil {
-			return err
-		}
+	} else if err := streamRows(rows, w, s.format, s.sinkOptions(w)); err != nil {
+		return err
 	}
 	if s.timer {
 		fmt.Fprintf(w, "Run Time: %.3f s\n", time.Since(start).Seconds())
@@ -275,14 +328,18 @@ func abbreviate(s string, n int) string {
 	return s
 }
 
-const shellHelp = `Statements end with ';' and may span lines. Shell commands:
-  .help                 this help
-  .tables               list the tables
-  .models               list the registered models (SELECT * FROM dense_models())
-  .format table|csv|json   change the output format
-  .timer on|off         print each statement's run time
-  .read FILE            run the statements in FILE
-  .quit / .exit         leave (Ctrl-D works too)
+const shellHelp = `Statements end with ';' and may span lines; Ctrl-C stops a running one. Shell commands:
+  .help                      this help
+  .tables                    list the tables
+  .schema [TABLE]            the CREATE statements of the tables and views (or of one)
+  .models                    list the registered models (SELECT * FROM dense_models())
+  .mode table|csv|json|line  change the output format (.format is the same)
+  .maxrows N                 rows a table shows, the first and the last ones (0 = all; default 40)
+  .maxwidth N                width a table fits in (0 = the terminal's)
+  .output [FILE]             write results to FILE (created or truncated); no FILE: back to the screen
+  .timer on|off              print each statement's run time
+  .read FILE                 run the statements in FILE
+  .quit / .exit              leave (Ctrl-D works too)
 `
 
 // shell is the interactive loop: line editing and history through readline,
@@ -378,8 +435,13 @@ func (e *env) shellRun(ctx context.Context, s *session, q string) {
 		case <-stmtCtx.Done():
 		}
 	}()
-	if err := s.exec(stmtCtx, e.stdout, q); err != nil {
-		fmt.Fprintln(e.stderr, "Error: "+strings.TrimSpace(err.Error()))
+	err := s.exec(stmtCtx, s.writer(e.stdout), q)
+	switch {
+	case err == nil:
+	case stmtCtx.Err() != nil && ctx.Err() == nil: // Ctrl-C: DuckDB's and Go's messages say the same
+		fmt.Fprintln(e.stderr, "Interrupted")
+	default:
+		fmt.Fprintln(e.stderr, "Error: "+oneLine(trimLineMarker(err.Error())))
 	}
 }
 
@@ -402,9 +464,42 @@ func (e *env) dotCommand(ctx context.Context, s *session, line string) bool {
 		e.shellRun(ctx, s, "SELECT * FROM dense_models()")
 	case ".format", ".mode":
 		if err := checkFormat(arg); err != nil {
-			fmt.Fprintln(e.stderr, "Error: "+err.Error())
+			fmt.Fprintf(e.stderr, "Error: unknown mode %q (want %s table|csv|json|line)\n", arg, fields[0])
 		} else {
 			s.format = arg
+		}
+	case ".maxrows", ".maxwidth":
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 0 {
+			fmt.Fprintf(e.stderr, "Error: %s N: want a number, 0 or more (got %q)\n", fields[0], arg)
+			break
+		}
+		if fields[0] == ".maxrows" {
+			s.maxRows = n
+		} else {
+			s.maxWidth = n
+		}
+	case ".schema":
+		q := "SELECT sql FROM (SELECT schema_name, table_name AS name, sql FROM duckdb_tables() WHERE NOT internal " +
+			"UNION ALL SELECT schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal)"
+		if arg != "" {
+			q += " WHERE name = " + sqlString(arg)
+		}
+		e.printSchema(ctx, s, q+" ORDER BY schema_name, name")
+	case ".output":
+		if arg == "" {
+			if err := s.setOutput(nil, ""); err != nil {
+				fmt.Fprintln(e.stderr, "Error: "+err.Error())
+			}
+			break
+		}
+		f, err := os.Create(arg)
+		if err != nil {
+			fmt.Fprintln(e.stderr, "Error: "+err.Error())
+			break
+		}
+		if err := s.setOutput(f, arg); err != nil {
+			fmt.Fprintln(e.stderr, "Error: "+err.Error())
 		}
 	case ".timer":
 		switch arg {
@@ -432,4 +527,42 @@ func (e *env) dotCommand(ctx context.Context, s *session, line string) bool {
 		fmt.Fprintf(e.stderr, "Error: unknown command %s (.help lists them)\n", fields[0])
 	}
 	return false
+}
+
+// printSchema prints the statements of q's single sql column, each ending
+// with a semicolon, as DuckDB's .schema does.
+func (e *env) printSchema(ctx context.Context, s *session, q string) {
+	rows, err := s.conn.QueryContext(ctx, q)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "Error: "+oneLine(err.Error()))
+		return
+	}
+	rs, err := readRows(rows)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "Error: "+oneLine(err.Error()))
+		return
+	}
+	w := s.writer(e.stdout)
+	for _, r := range rs.Rows {
+		stmt, _ := r[0].(string)
+		if stmt = strings.TrimSpace(stmt); stmt != "" {
+			fmt.Fprintln(w, strings.TrimSuffix(stmt, ";")+";")
+		}
+	}
+}
+
+// sqlString quotes s as a SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// terminalWidth is the width of w in columns when w is a terminal, else 0.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !readline.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	width, _, err := readline.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return width
 }
