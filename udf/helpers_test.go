@@ -3,11 +3,11 @@ package udf
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"testing"
 
+	"github.com/dense-ml/dense/internal/sqllogic"
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/registry"
 	_ "github.com/duckdb/duckdb-go/v2"
 )
 
@@ -90,39 +90,6 @@ func exec(t testing.TB, db *sql.DB, q string) {
 	}
 }
 
-// brokenSource is a Memory plus listed models whose Load fails, the way a
-// registry fails on a corrupt model file.
-type brokenSource struct {
-	*Memory
-	broken map[string]error // name@version → load error
-}
-
-func (b *brokenSource) List() ([]ModelInfo, error) {
-	infos, err := b.Memory.List()
-	for ref := range b.broken {
-		name, version, _ := ParseRef(ref)
-		infos = append(infos, ModelInfo{Name: name, Version: version, Path: "/models/" + name + "/1/model.safetensors",
-			SHA256: "00ff", Task: nn.TaskRegression, Inputs: []string{"x"}, Params: 2,
-			Metrics: map[string]float64{"r2": 0.5, "mse": 0.25}})
-	}
-	sortInfos(infos)
-	return infos, err
-}
-
-func (b *brokenSource) Load(ref string) (*nn.Model, ModelInfo, error) {
-	name, version, err := ParseRef(ref)
-	if err != nil {
-		return nil, ModelInfo{}, err
-	}
-	if version == 0 {
-		version = 1
-	}
-	if err := b.broken[fmt.Sprintf("%s@%d", name, version)]; err != nil {
-		return nil, ModelInfo{}, err
-	}
-	return b.Memory.Load(ref)
-}
-
 // handModel builds a model and sets its tensors to the given values, in
 // Tensors order, so that SQL test expectations can be worked out by hand.
 func handModel(t testing.TB, spec nn.Spec, values ...[]float32) *nn.Model {
@@ -145,58 +112,29 @@ func handModel(t testing.TB, spec nn.Spec, values ...[]float32) *nn.Model {
 	return m
 }
 
-// sqlFixture is the model set of the SQL test suite (sql/test/*.test); its
-// weights are set by hand so the expected results can be checked by hand.
-//
-//	lin3@1     a, b, c → a + 2b + 3c + 0.5
-//	lin3@2     a, b, c → a + b + c            (the newest lin3)
-//	gate       binary: x (numeric), color (categorical red|green) → sigmoid(x + 2·[green] − 1); labels no|yes
-//	imputed    regression: income (NULL → 10, with a missing indicator) → income + 100·missing;
-//	           region (categorical north|south, unknown bucket, NULL → north) → +1000 south, +2000 unknown
-//	scaled     regression: v (standard scaled, mean 10, std 2) → (v − 10)/2
-//	pick3      multiclass: a, b, c → softmax(a, b, c); labels a_big|b_big|c_big
-//	vec4       regression: one vector input v of 4 → sum
-//	twoout     regression: a, b → [a, b]
-//	bn         regression: x, batch norm (running mean 1, var 4), dense → (x − 1)/2 (approx., ε = 1e-5), with a dropout layer
-//	broken@1   listed, but loading fails like a corrupt file
+// sqlFixtureDir writes the SQL test suite's models (sqllogic.WriteModels:
+// hand-set weights, and a damaged "broken") into a new registry folder.
+func sqlFixtureDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := sqllogic.WriteModels(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// sqlFixtureSource serves the registry folder dir.
+func sqlFixtureSource(t testing.TB, dir string) ModelSource {
+	t.Helper()
+	reg, err := registry.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return FromRegistry(reg)
+}
+
+// sqlFixture is the SQL test suite's model set, in a registry folder.
 func sqlFixture(t testing.TB) ModelSource {
 	t.Helper()
-	src := NewMemory()
-	num := nn.NumericInput
-	reg := func(inputs []nn.Input, layers ...nn.LayerSpec) nn.Spec {
-		return nn.Spec{Task: nn.TaskRegression, Inputs: inputs, Layers: layers}
-	}
-	abc := []nn.Input{num("a"), num("b"), num("c")}
-	src.Add("lin3", handModel(t, reg(abc, nn.Dense(1, nn.Linear)), []float32{1, 2, 3}, []float32{0.5}))
-	src.Add("lin3", handModel(t, reg(abc, nn.Dense(1, nn.Linear)), []float32{1, 1, 1}, []float32{0}))
-
-	gate := nn.Spec{Task: nn.TaskBinary, Labels: []string{"no", "yes"},
-		Inputs: []nn.Input{num("x"), {Name: "color", Kind: nn.KindCategorical, Vocabulary: []string{"red", "green"}}},
-		Layers: []nn.LayerSpec{nn.Dense(1, nn.Sigmoid)}}
-	src.Add("gate", handModel(t, gate, []float32{1, 0, 2}, []float32{-1}))
-
-	imputed := reg([]nn.Input{
-		{Name: "income", Kind: nn.KindNumeric, Impute: &nn.Impute{Strategy: nn.ImputeConstant, Value: 10, Indicator: true}},
-		{Name: "region", Kind: nn.KindCategorical, Vocabulary: []string{"north", "south"}, UnknownBucket: true,
-			Impute: &nn.Impute{Strategy: nn.ImputeMostFrequent, Category: "north"}},
-	}, nn.Dense(1, nn.Linear))
-	src.Add("imputed", handModel(t, imputed, []float32{1, 100, 0, 1000, 2000}, []float32{0}))
-
-	scaled := reg([]nn.Input{{Name: "v", Kind: nn.KindNumeric, Scale: &nn.Scale{Method: nn.ScaleStandard, Mean: 10, Std: 2}}},
-		nn.Dense(1, nn.Linear))
-	src.Add("scaled", handModel(t, scaled, []float32{1}, []float32{0}))
-
-	pick3 := nn.Spec{Task: nn.TaskMulticlass, Labels: []string{"a_big", "b_big", "c_big"}, Inputs: abc,
-		Layers: []nn.LayerSpec{nn.Dense(3, nn.Softmax)}}
-	src.Add("pick3", handModel(t, pick3, []float32{1, 0, 0, 0, 1, 0, 0, 0, 1}, []float32{0, 0, 0}))
-
-	src.Add("vec4", handModel(t, reg([]nn.Input{nn.VectorInput("v", 4)}, nn.Dense(1, nn.Linear)),
-		[]float32{1, 1, 1, 1}, []float32{0}))
-	src.Add("twoout", handModel(t, reg([]nn.Input{num("a"), num("b")}, nn.Dense(2, nn.Linear)),
-		[]float32{1, 0, 0, 1}, []float32{0, 0}))
-	src.Add("bn", handModel(t, reg([]nn.Input{num("x")}, nn.BatchNorm(), nn.Dropout(0.5), nn.Dense(1, nn.Linear)),
-		[]float32{1}, []float32{0}, []float32{1}, []float32{4}, []float32{1}, []float32{0}))
-	return &brokenSource{Memory: src, broken: map[string]error{
-		"broken@1": errors.New("registry: load broken@1: /models/broken/1/model.safetensors has SHA-256 1234, 00ff when registered: the file was changed or damaged"),
-	}}
+	return sqlFixtureSource(t, sqlFixtureDir(t))
 }
