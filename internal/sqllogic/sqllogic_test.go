@@ -79,9 +79,12 @@ func TestWriteModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := reg.List()
+	entries, damaged, err := reg.List()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(damaged) != 0 {
+		t.Errorf("damaged entries %v, want none (broken's entry is sound, its model file is not)", damaged)
 	}
 	var refs []string
 	for _, e := range entries {
