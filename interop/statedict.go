@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -24,7 +25,9 @@ const LayerBatchNorm = "batchnorm"
 //
 // layers has one word per module with weights, in order: the activation
 // that follows a Linear (relu, leaky_relu, elu, gelu, sigmoid, tanh,
-// softmax, or linear for none), or "batchnorm" for a BatchNorm1d. The
+// softmax, or linear for none), or "batchnorm" for a BatchNorm1d.
+// leaky_relu and elu take their slope or alpha after a colon, as in
+// "leaky_relu:0.1" or "elu:0.5" (defaults 0.01 and 1, PyTorch's). The
 // units of each layer come from the weights' shapes; dense applies an
 // activation only as part of a dense layer, so a network with an
 // activation right after a BatchNorm1d is not one this can describe (its
@@ -46,6 +49,17 @@ func ImportStateDict(path string, layers []string, opts Options) (*nn.Model, err
 	for i, word := range layers {
 		m := mods[i]
 		word = strings.TrimSpace(word)
+		alpha := 0.0
+		if act, a, ok := strings.Cut(word, ":"); ok {
+			if act != nn.LeakyReLU && act != nn.ELU {
+				return nil, fmt.Errorf("interop: %s: layer %d: %q: only leaky_relu and elu take a parameter", path, i+1, word)
+			}
+			v, err := strconv.ParseFloat(a, 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("interop: %s: layer %d: %q: %q is not a number", path, i+1, word, a)
+			}
+			word, alpha = act, v
+		}
 		switch {
 		case m.bn:
 			if word != LayerBatchNorm {
@@ -57,7 +71,7 @@ func ImportStateDict(path string, layers []string, opts Options) (*nn.Model, err
 		case !nn.ValidActivation(word):
 			return nil, fmt.Errorf("interop: %s: layer %d: unknown activation %q (want linear, relu, leaky_relu, elu, gelu, sigmoid, tanh, softmax or batchnorm)", path, i+1, word)
 		default:
-			l := nn.Dense(m.out, word)
+			l := nn.Dense(m.out, word).WithAlpha(alpha)
 			if !m.bias {
 				l = l.WithoutBias()
 			}

@@ -3,7 +3,6 @@ package onnx
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -382,4 +381,3 @@ func TestExportRawMatchesORT(t *testing.T) {
 	}
 }
 
-var _ = errors.New
