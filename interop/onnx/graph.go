@@ -71,7 +71,9 @@ func (b *builder) strs(prefix string, dims []int64, v []string) string {
 }
 
 // scalar is a 0-d double constant (the numeric preprocessing runs in float64).
-func (b *builder) scalar(prefix string, v float64) string { return b.doubles(prefix, nil, []float64{v}) }
+func (b *builder) scalar(prefix string, v float64) string {
+	return b.doubles(prefix, nil, []float64{v})
+}
 
 func bytesOf(v []string) [][]byte {
 	out := make([][]byte, len(v))

@@ -380,4 +380,3 @@ func TestExportRawMatchesORT(t *testing.T) {
 		}
 	}
 }
-
