@@ -689,3 +689,47 @@ func TestCSVExplicitTypes(t *testing.T) {
 		t.Errorf("date32 column: %v", err)
 	}
 }
+
+// CSV writes lists as DuckDB reads them back ([0.93,0.06], which casts to
+// FLOAT[]), strings in them quoted when they hold list syntax, NULL as NULL.
+func TestCSVListsAsText(t *testing.T) {
+	mem := checkedAlloc(t)
+	fb := array.NewFixedSizeListBuilder(mem, 2, arrow.PrimitiveTypes.Float32)
+	defer fb.Release()
+	fv := fb.ValueBuilder().(*array.Float32Builder)
+	fb.Append(true)
+	fv.AppendValues([]float32{0.93, 0.06}, nil)
+	fb.AppendNull()
+	fb.Append(true)
+	fv.Append(1)
+	fv.AppendNull()
+	lb := array.NewListBuilder(mem, arrow.BinaryTypes.String)
+	defer lb.Release()
+	lv := lb.ValueBuilder().(*array.StringBuilder)
+	lb.Append(true)
+	lv.AppendValues([]string{"a", "b c", "it's"}, nil)
+	lb.Append(true)
+	lb.Append(true)
+	lv.Append("x,y")
+	ids := array.NewInt64Builder(mem)
+	defer ids.Release()
+	ids.AppendValues([]int64{1, 2, 3}, nil)
+	cols := []arrow.Array{ids.NewArray(), fb.NewArray(), lb.NewArray()}
+	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: cols[0].DataType()},
+		{Name: "p", Type: cols[1].DataType(), Nullable: true}, {Name: "tags", Type: cols[2].DataType()}}, nil)
+	b := array.NewRecordBatch(schema, cols, 3)
+	for _, c := range cols {
+		c.Release()
+	}
+	defer b.Release()
+	path := filepath.Join(t.TempDir(), "lists.csv")
+	writeFile(t, path, WriterOptions{Allocator: mem}, b)
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "id,p,tags\n1,\"[0.93,0.06]\",\"[a,'b c','it\\'s']\"\n2,,[]\n3,\"[1,NULL]\",\"['x,y']\"\n"
+	if string(got) != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

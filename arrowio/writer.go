@@ -314,17 +314,104 @@ func NewCSVWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (Writer
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	return &csvWriter{w: csv.NewWriter(bw, schema, copts...), bw: bw, schema: schema, header: !opts.NoHeader, mem: mem}, nil
+	// Lists are written as text in DuckDB's (and JSON's) form, [0.93,0.06],
+	// which DuckDB casts back to FLOAT[]; arrow's CSV writer would write
+	// {0.93,0.06}, which nothing reads back.
+	stored := schema
+	var lists []int
+	fields := schema.Fields()
+	for i, f := range fields {
+		if isListType(f.Type) {
+			lists = append(lists, i)
+			fields[i].Type = arrow.BinaryTypes.String
+		}
+	}
+	if len(lists) > 0 {
+		md := schema.Metadata()
+		stored = arrow.NewSchema(fields, &md)
+	}
+	return &csvWriter{w: csv.NewWriter(bw, stored, copts...), bw: bw, schema: schema, stored: stored, lists: lists,
+		header: !opts.NoHeader, mem: mem}, nil
 }
 
 type csvWriter struct {
 	w      *csv.Writer
 	bw     *bufio.Writer
-	schema *arrow.Schema
+	schema *arrow.Schema // of the batches written
+	stored *arrow.Schema // of the CSV writer: lists become strings
+	lists  []int         // the list columns
 	header bool
 	wrote  bool
 	mem    memory.Allocator
 	closed bool
+}
+
+func isListType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW:
+		return true
+	}
+	return false
+}
+
+// listsAsText replaces the list columns of b by their text.
+func (w *csvWriter) listsAsText(b arrow.RecordBatch) arrow.RecordBatch {
+	cols := append([]arrow.Array{}, b.Columns()...)
+	var made []arrow.Array
+	for _, i := range w.lists {
+		sb := array.NewStringBuilder(w.mem)
+		a := cols[i]
+		var text strings.Builder
+		for r := 0; r < a.Len(); r++ {
+			if a.IsNull(r) {
+				sb.AppendNull()
+				continue
+			}
+			text.Reset()
+			writeListValue(&text, a, r)
+			sb.Append(text.String())
+		}
+		cols[i] = sb.NewArray()
+		sb.Release()
+		made = append(made, cols[i])
+	}
+	out := array.NewRecordBatch(w.stored, cols, b.NumRows())
+	for _, a := range made {
+		a.Release()
+	}
+	return out
+}
+
+// writeListValue writes element r of a as DuckDB's text form of a value:
+// lists as [a,b], NULL as NULL, strings quoted with ' when they hold a
+// character of the list syntax.
+func writeListValue(b *strings.Builder, a arrow.Array, r int) {
+	if a.IsNull(r) {
+		b.WriteString("NULL")
+		return
+	}
+	var child arrow.Array
+	var start, end int64
+	switch l := a.(type) {
+	case array.ListLike:
+		child = l.ListValues()
+		start, end = l.ValueOffsets(r)
+	default:
+		s := a.ValueStr(r)
+		if _, isString := a.(array.StringLike); isString && (s == "" || s == "NULL" || strings.ContainsAny(s, ",[]{}'\"\\ ")) {
+			s = "'" + strings.NewReplacer("\\", "\\\\", "'", "\\'").Replace(s) + "'"
+		}
+		b.WriteString(s)
+		return
+	}
+	b.WriteByte('[')
+	for j := start; j < end; j++ {
+		if j > start {
+			b.WriteByte(',')
+		}
+		writeListValue(b, child, int(j))
+	}
+	b.WriteByte(']')
 }
 
 func (w *csvWriter) Write(b arrow.RecordBatch) error {
@@ -333,6 +420,10 @@ func (w *csvWriter) Write(b arrow.RecordBatch) error {
 	}
 	if !b.Schema().Equal(w.schema) {
 		return fmt.Errorf("arrowio: batch schema differs from the writer's:\n%s\nwant:\n%s", b.Schema(), w.schema)
+	}
+	if len(w.lists) > 0 {
+		b = w.listsAsText(b)
+		defer b.Release()
 	}
 	if err := w.w.Write(b); err != nil {
 		return fmt.Errorf("arrowio: csv: %w", err)
@@ -349,11 +440,11 @@ func (w *csvWriter) Close() error {
 	// arrow's CSV writer writes the header with the first batch; give an
 	// empty stream its header with an empty batch.
 	if w.header && !w.wrote {
-		cols := make([]arrow.Array, w.schema.NumFields())
-		for i, f := range w.schema.Fields() {
+		cols := make([]arrow.Array, w.stored.NumFields())
+		for i, f := range w.stored.Fields() {
 			cols[i] = array.MakeArrayOfNull(w.mem, f.Type, 0)
 		}
-		empty := array.NewRecordBatch(w.schema, cols, 0)
+		empty := array.NewRecordBatch(w.stored, cols, 0)
 		for _, c := range cols {
 			c.Release()
 		}

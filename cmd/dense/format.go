@@ -518,9 +518,15 @@ func (lw *lineWriter) write(row []any) error {
 
 func (lw *lineWriter) close() error { return lw.b.Flush() }
 
+// numText is a number already formatted for people (101,770): a table
+// aligns it to the right like a number.
+type numText string
+
+func (n numText) String() string { return string(n) }
+
 func isNumber(v any) bool {
 	switch v.(type) {
-	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, *big.Int:
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, *big.Int, numText:
 		return true
 	}
 	return false

@@ -13,17 +13,19 @@ func (e *env) paramsCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "params",
 		Usage:     "count the parameters of a stack of dense layers",
-		UsageText: "dense params --inputs N --units U1,U2,... [--no-bias]",
-		Description: "Prints one row per dense layer (inputs, units, weights, biases, parameters, MB at\n" +
-			"float32) and the totals. Nothing is trained or loaded.\n\n" +
+		UsageText: "dense params --inputs N --units U1,U2,... [--no-bias] [--format table|csv|json|line]",
+		Description: "Prints one row per dense layer and a last row of totals, with the columns of SQL's\n" +
+			"dense_params: layer, inputs, units, weights, biases, total (weights + biases) and mb\n" +
+			"(megabytes at float32, 10⁶ bytes). Nothing is trained or loaded.\n\n" +
 			"Examples:\n" +
 			"   dense params --inputs 784 --units 128,10          # 101,770 parameters, 0.407 MB\n" +
-			"   dense params --inputs 20 --units 64,32,1 --no-bias\n\n" +
+			"   dense params --inputs 20 --units 64,32,1 --no-bias --format csv\n\n" +
 			"The same calculator is available in SQL: SELECT * FROM dense_params(784, [128, 10]);",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "inputs", Usage: "number of input features (required)"},
 			&cli.StringFlag{Name: "units", Usage: "comma-separated widths of the layers, e.g. 128,10 (required)"},
 			&cli.BoolFlag{Name: "no-bias", Usage: "layers without bias vectors"},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output format: table, csv, json or line", Value: formatTable},
 		},
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, 0, "inputs", "units"); err != nil {
@@ -33,14 +35,45 @@ func (e *env) paramsCommand() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("params: %w", err)
 			}
+			if err := checkFormat(c.String("format")); err != nil {
+				return fmt.Errorf("params: %w", err)
+			}
 			rep, err := nn.ParamTable(c.Int("inputs"), units, !c.Bool("no-bias"))
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprint(e.stdout, rep.String())
-			return err
+			return paramTable(rep, c.String("format") == formatTable).write(e.stdout, c.String("format"))
 		},
 	}
+}
+
+// paramTable is the report with dense_params' columns and a last row whose
+// layer is "total". For people (display), counts get thousands separators
+// and megabytes three decimals; otherwise the values are exact numbers.
+func paramTable(r nn.ParamReport, display bool) *resultSet {
+	rs := &resultSet{Columns: []string{"layer", "inputs", "units", "weights", "biases", "total", "mb"}}
+	num := func(n int) any {
+		if display {
+			return numText(nn.Thousands(n))
+		}
+		return int64(n)
+	}
+	mb := func(v float64) any {
+		if display {
+			return numText(strconv.FormatFloat(v, 'f', 3, 64))
+		}
+		return v
+	}
+	for _, row := range r.Rows {
+		rs.Rows = append(rs.Rows, []any{strconv.Itoa(row.Layer), num(row.Inputs), num(row.Units),
+			num(row.Weights), num(row.Biases), num(row.Params), mb(row.MB)})
+	}
+	var blank any
+	if display {
+		blank = numText("")
+	}
+	rs.Rows = append(rs.Rows, []any{"total", blank, blank, num(r.Weights), num(r.Biases), num(r.Params), mb(r.MB)})
+	return rs
 }
 
 // parseInts parses a comma-separated list of positive integers such as
