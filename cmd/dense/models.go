@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -52,27 +54,25 @@ func (e *env) modelsCommand() *cli.Command {
 	}
 	rm := &cli.Command{
 		Name:      "rm",
-		Usage:     "delete a model version, or every version of a model",
-		UsageText: "dense models rm NAME[@VERSION] [--models DIR]",
-		Description: "A deleted version's number is never reused: NAME@3 always means the same model.\n\n" +
+		Usage:     "delete a model version, or every version of a model with --all",
+		UsageText: "dense models rm NAME@VERSION | NAME --all [--yes] [--models DIR]",
+		Description: "NAME@3 deletes version 3. NAME alone would mean the newest version everywhere else, so\n" +
+			"deleting every version of a model takes --all. On a terminal dense asks before deleting\n" +
+			"(--yes skips the question); in scripts (standard input not a terminal) it does not ask.\n" +
+			"A deleted version's number is never reused: NAME@3 always means the same model.\n\n" +
 			"Examples:\n" +
-			"   dense models rm churn@1        # one version\n" +
-			"   dense models rm churn          # every version",
-		Flags: []cli.Flag{modelsFlag()},
+			"   dense models rm churn@1                # one version\n" +
+			"   dense models rm churn --all --yes      # every version, without asking",
+		Flags: []cli.Flag{modelsFlag(),
+			&cli.BoolFlag{Name: "all", Usage: "delete every version of NAME"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+		},
 		Action: func(c *cli.Context) error {
 			ref, err := oneRef(c)
 			if err != nil {
 				return err
 			}
-			reg, err := registry.Open(c.String("models"))
-			if err != nil {
-				return fmt.Errorf("models rm: %w", err)
-			}
-			if err := reg.Delete(ref); err != nil {
-				return fmt.Errorf("models rm: %w", err)
-			}
-			fmt.Fprintf(e.stdout, "Deleted %s from %s\n", ref, reg.Dir())
-			return nil
+			return e.modelsRm(c.String("models"), ref, c.Bool("all"), c.Bool("yes"))
 		},
 	}
 	return &cli.Command{
@@ -96,6 +96,56 @@ func (e *env) modelsCommand() *cli.Command {
 		},
 	}
 }
+
+// modelsRm deletes ref: one version (NAME@V), or every version of NAME
+// with all. On a terminal it asks first unless yes.
+func (e *env) modelsRm(dir, ref string, all, yes bool) error {
+	reg, err := registry.Open(dir)
+	if err != nil {
+		return fmt.Errorf("models rm: %w", err)
+	}
+	name, version, err := registry.ParseRef(ref)
+	if err != nil {
+		return fmt.Errorf("models rm: %w", err)
+	}
+	switch {
+	case version == 0 && !strings.Contains(ref, "@") && !all:
+		return fmt.Errorf("models rm: %q names every version of the model: give %s@VERSION for one, or --all to delete them all", ref, name)
+	case version != 0 && all:
+		return fmt.Errorf("models rm: --all deletes every version: give %s --all, or %s alone", name, ref)
+	}
+	what := ref
+	if all {
+		vs, err := reg.Versions(name)
+		if err != nil {
+			return fmt.Errorf("models rm: %w", err)
+		}
+		nums := make([]string, len(vs))
+		for i, v := range vs {
+			nums[i] = strconv.Itoa(v.Version)
+		}
+		what = fmt.Sprintf("every version of %s (%s)", name, strings.Join(nums, ", "))
+	} else if _, err := reg.Resolve(ref); err != nil && !errors.Is(err, registry.ErrDamaged) {
+		return fmt.Errorf("models rm: %w", err)
+	}
+	if !yes && askOnTerminal(e.stdin) {
+		fmt.Fprintf(e.stdout, "Delete %s from %s? [y/N] ", what, reg.Dir())
+		answer, _ := bufio.NewReader(e.stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			fmt.Fprintln(e.stdout, "Nothing deleted.")
+			return nil
+		}
+	}
+	if err := reg.Delete(ref); err != nil {
+		return fmt.Errorf("models rm: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Deleted %s from %s\n", what, reg.Dir())
+	return nil
+}
+
+// askOnTerminal reports whether a command may ask the user a question:
+// standard input is a terminal. Tests replace it.
+var askOnTerminal = func(stdin io.Reader) bool { return isTerminal(stdin) }
 
 // oneRef returns the single NAME[@V] argument of show and rm.
 func oneRef(c *cli.Context) (string, error) {
