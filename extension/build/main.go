@@ -67,7 +67,7 @@ const (
 
 // buildTags are the tags package extension and udf need for the extension
 // build (extension/doc.go).
-var buildTags = []string{"duckdb_extension"}
+var buildTags = []string{"dense_extension"}
 
 var capiVersion = fmt.Sprintf("v%d.%d.%d", capiMajor, capiMinor, capiPatch)
 
@@ -193,6 +193,9 @@ func capiDefines() string {
 
 // writeFile writes data to path through a temporary file in the same folder.
 func writeFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
