@@ -40,6 +40,8 @@
 //	-fetch           fetch the headers from Debian when they are not found (default true)
 //	-version v       the extension's version in the footer (default: git describe, else "dev")
 //	-platform p      DuckDB's platform name (default: this machine's, e.g. linux_amd64)
+//	-print-include   find (or fetch) the headers, print their folder and build nothing:
+//	                 CGO_CFLAGS=-I$(go run ./extension/build -print-include) go vet -tags dense_extension ./extension
 package main
 
 import (
@@ -86,11 +88,19 @@ func run(args []string, log func(string, ...any)) error {
 	fetch := fs.Bool("fetch", true, "fetch the headers from Debian's libduckdb-dev when they are not found")
 	version := fs.String("version", "", "the extension's `version` in the footer (default: git describe, else dev)")
 	platform := fs.String("platform", "", "DuckDB's `platform` name (default: this machine's)")
+	printInclude := fs.Bool("print-include", false, "find (or fetch) the headers, print their folder and build nothing")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("extension/build: %w", err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("extension/build: unexpected arguments %q (the flags are -o, -include, -fetch, -version, -platform)", fs.Args())
+		return fmt.Errorf("extension/build: unexpected arguments %q (the flags are -o, -include, -fetch, -version, -platform, -print-include)", fs.Args())
+	}
+	if *printInclude {
+		dir, err := findHeaders(*include, *fetch, log)
+		if err == nil {
+			fmt.Println(dir)
+		}
+		return err
 	}
 	if base := filepath.Base(*out); !strings.HasPrefix(base, extensionName+".") {
 		return fmt.Errorf("extension/build: the output file is named %q, but DuckDB finds the entry point by the name before the first dot: call it %s.duckdb_extension", base, extensionName)
