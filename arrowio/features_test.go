@@ -576,15 +576,25 @@ func TestAppendPredictions(t *testing.T) {
 	out.Release()
 
 	// The multiclass score is the probability of the predicted label; a
-	// NaN output never wins the argmax.
+	// row with a NaN output has no label (nn.Spec.Classify's rule): NULL,
+	// and its score is NaN. A binary NaN probability has no label either.
 	nan := float32(math.NaN())
 	out, err = AppendPredictions(batch, []float32{nan, 0.3, 0.6, 0.5, 0.3, 0.2, 0.1, 0.1, 0.8}, multi, PredictionColumns{Score: "s", Label: "c", Allocator: mem}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc, lab := out.Column(1).(*array.Float64), out.Column(2).(*array.String); float32(sc.Value(0)) != 0.6 || float32(sc.Value(1)) != 0.5 || float32(sc.Value(2)) != 0.8 ||
-		lab.Value(0) != "2" || lab.Value(1) != "0" || lab.Value(2) != "2" {
+	if sc, lab := out.Column(1).(*array.Float64), out.Column(2).(*array.String); !math.IsNaN(sc.Value(0)) || float32(sc.Value(1)) != 0.5 || float32(sc.Value(2)) != 0.8 ||
+		lab.IsValid(0) || lab.Value(1) != "0" || lab.Value(2) != "2" {
 		t.Errorf("multiclass scores %v, labels %v", sc, lab)
+	}
+	out.Release()
+	binSpec := &nn.Spec{Task: nn.TaskBinary, Layers: []nn.LayerSpec{nn.Dense(1, nn.Sigmoid)}, Inputs: []nn.Input{nn.NumericInput("x")}, Labels: []string{"no", "yes"}}
+	out, err = AppendPredictions(batch, []float32{0.7, nan, 0.2}, binSpec, PredictionColumns{Label: "c", Allocator: mem}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lab := out.Column(1).(*array.String); lab.Value(0) != "yes" || lab.IsValid(1) || lab.Value(2) != "no" {
+		t.Errorf("binary labels %v", lab)
 	}
 	out.Release()
 

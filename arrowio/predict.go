@@ -3,7 +3,6 @@ package arrowio
 import (
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -19,9 +18,10 @@ type PredictionColumns struct {
 	// there are several), P(Labels[1]) for binary, and the probability of
 	// the predicted label for multiclass.
 	Score string
-	// Label is a string: the predicted label of a classifier (binary:
-	// Labels[1] when P ≥ 0.5, else Labels[0]; multiclass: the argmax).
-	// Regression models have no label; the column is not added for them.
+	// Label is a string: the predicted label of a classifier
+	// (nn.Spec.Classify: binary, Labels[1] when P ≥ 0.5; multiclass, the
+	// argmax; NULL for a row with a NaN output). Regression models have no
+	// label; the column is not added for them.
 	Label string
 	// Proba is a fixed_size_list<float32>: one probability per label, in
 	// Labels order (binary: [1-p, p]; multiclass: the softmax outputs). For
@@ -31,25 +31,8 @@ type PredictionColumns struct {
 	Allocator memory.Allocator
 }
 
-// Labels returns the model's class labels, or "0", "1", … when the spec has
-// none (binary: 2 labels, multiclass: one per output).
-func Labels(spec *nn.Spec) []string {
-	if len(spec.Labels) > 0 {
-		return spec.Labels
-	}
-	n := 0
-	switch spec.Task {
-	case nn.TaskBinary:
-		n = 2
-	case nn.TaskMulticlass:
-		n = spec.OutputWidth()
-	}
-	labels := make([]string, n)
-	for i := range labels {
-		labels[i] = strconv.Itoa(i)
-	}
-	return labels
-}
+// Labels returns the model's class labels (nn.Spec.ClassLabels).
+func Labels(spec *nn.Spec) []string { return spec.ClassLabels() }
 
 // AppendPredictions returns a new batch: batch's columns followed by the
 // prediction columns named in cols. outputs is rows×spec.OutputWidth()
@@ -71,8 +54,8 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 		return nil, fmt.Errorf("arrowio: validity mask has %d entries for %d rows", len(valid), rows)
 	}
 	ok := func(r int) bool { return valid == nil || valid[r] }
-	classifier := spec.Task == nn.TaskBinary || spec.Task == nn.TaskMulticlass
-	labels := Labels(spec)
+	classifier := spec.Task.Classifier()
+	labels := spec.ClassLabels()
 	if spec.Task == nn.TaskMulticlass && len(labels) != width {
 		return nil, fmt.Errorf("arrowio: %d labels for %d outputs", len(labels), width)
 	}
@@ -98,13 +81,17 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 		return nil
 	}
 	// A classifier's predicted label of every valid row, found once for
-	// the score and the label columns.
+	// the score and the label columns; -1 for a row with no class (NaN).
 	var label []int
 	if classifier && (cols.Score != "" || cols.Label != "") {
 		label = make([]int, rows)
 		for r := range label {
 			if ok(r) {
-				label[r] = predictedLabel(spec.Task, outputs[r*width:(r+1)*width])
+				k, has := spec.Classify(outputs[r*width : (r+1)*width])
+				if !has {
+					k = -1
+				}
+				label[r] = k
 			}
 		}
 	}
@@ -116,6 +103,8 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 			switch {
 			case !ok(r):
 				b.AppendNull()
+			case spec.Task == nn.TaskMulticlass && label[r] < 0:
+				b.UnsafeAppend(math.NaN()) // no class, no probability of it
 			case spec.Task == nn.TaskMulticlass:
 				b.UnsafeAppend(float64(outputs[r*width+label[r]]))
 			default: // regression: the first output; binary: P(Labels[1])
@@ -132,7 +121,7 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 		b := array.NewStringBuilder(mem)
 		b.Reserve(rows)
 		for r := 0; r < rows; r++ {
-			if !ok(r) {
+			if !ok(r) || label[r] < 0 {
 				b.AppendNull()
 				continue
 			}
@@ -174,23 +163,4 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 	}
 	md := batch.Schema().Metadata()
 	return array.NewRecordBatch(arrow.NewSchema(fields, &md), arrays, int64(rows)), nil
-}
-
-// predictedLabel is the index of the label a classifier's outputs for one
-// row predict: binary, 1 when P ≥ 0.5; multiclass, the argmax (a NaN loses
-// to any number).
-func predictedLabel(task string, out []float32) int {
-	if task == nn.TaskBinary {
-		if out[0] >= 0.5 {
-			return 1
-		}
-		return 0
-	}
-	best := 0
-	for j, v := range out {
-		if v > out[best] || (math.IsNaN(float64(out[best])) && !math.IsNaN(float64(v))) {
-			best = j
-		}
-	}
-	return best
 }

@@ -35,7 +35,7 @@ func Spec(width int, layers []nn.LayerSpec, opts Options) (nn.Spec, error) {
 	spec := nn.Spec{
 		Format:  nn.FormatName,
 		Version: nn.FormatVersion,
-		Task:    opts.Task,
+		Task:    nn.Task(opts.Task),
 		Layers:  layers,
 		Labels:  opts.Labels,
 		Provenance: nn.Provenance{
@@ -57,7 +57,7 @@ func Spec(width int, layers []nn.LayerSpec, opts Options) (nn.Spec, error) {
 
 // impliedTask is the task the last dense layer implies, as nn.NewSequential
 // decides it.
-func impliedTask(layers []nn.LayerSpec) string {
+func impliedTask(layers []nn.LayerSpec) nn.Task {
 	for i := len(layers) - 1; i >= 0; i-- {
 		l := layers[i]
 		if l.Type != nn.LayerDense {

@@ -51,7 +51,7 @@ func ImportStateDict(path string, layers []string, opts Options) (*nn.Model, err
 		word = strings.TrimSpace(word)
 		alpha := 0.0
 		if act, a, ok := strings.Cut(word, ":"); ok {
-			if act != nn.LeakyReLU && act != nn.ELU {
+			if act != string(nn.LeakyReLU) && act != string(nn.ELU) {
 				return nil, fmt.Errorf("interop: %s: layer %d: %q: only leaky_relu and elu take a parameter", path, i+1, word)
 			}
 			v, err := strconv.ParseFloat(a, 64)
@@ -68,10 +68,10 @@ func ImportStateDict(path string, layers []string, opts Options) (*nn.Model, err
 			specLayers = append(specLayers, nn.BatchNorm())
 		case word == LayerBatchNorm:
 			return nil, fmt.Errorf("interop: %s: module %s is a Linear, layer %d says %q (want an activation)", path, m.prefix, i+1, word)
-		case !nn.ValidActivation(word):
+		case !nn.ValidActivation(nn.Activation(word)):
 			return nil, fmt.Errorf("interop: %s: layer %d: unknown activation %q (want linear, relu, leaky_relu, elu, gelu, sigmoid, tanh, softmax or batchnorm)", path, i+1, word)
 		default:
-			l := nn.Dense(m.out, word).WithAlpha(alpha)
+			l := nn.Dense(m.out, nn.Activation(word)).WithAlpha(alpha)
 			if !m.bias {
 				l = l.WithoutBias()
 			}

@@ -14,6 +14,22 @@ func asBits(f []float32) []uint32 {
 	return unsafe.Slice((*uint32)(unsafe.Pointer(&f[0])), len(f))
 }
 
+// Activation names a dense layer's activation function.
+type Activation string
+
+// Activations. To add one: a constant here, a row in activationTable, an
+// actKind, and its cases in activate and activationGrad, all in this file.
+const (
+	Linear    Activation = "linear"
+	ReLU      Activation = "relu"
+	LeakyReLU Activation = "leaky_relu"
+	ELU       Activation = "elu"
+	GELU      Activation = "gelu"
+	Sigmoid   Activation = "sigmoid"
+	Tanh      Activation = "tanh"
+	Softmax   Activation = "softmax"
+)
+
 // actKind is a compiled activation name.
 type actKind uint8
 
@@ -28,24 +44,49 @@ const (
 	actSoftmax
 )
 
-func activationKind(name string) actKind {
-	switch name {
-	case ReLU:
-		return actReLU
-	case LeakyReLU:
-		return actLeakyReLU
-	case ELU:
-		return actELU
-	case GELU:
-		return actGELU
-	case Sigmoid:
-		return actSigmoid
-	case Tanh:
-		return actTanh
-	case Softmax:
-		return actSoftmax
+// activationDef is what the rest of the package knows of an activation.
+type activationDef struct {
+	name       Activation
+	kind       actKind
+	rectifier  bool // he_normal suits it (Activation.Init)
+	outputOnly bool // not for hidden layers (softmax)
+}
+
+// activationTable lists the activations in the order help texts show them.
+var activationTable = [...]activationDef{
+	{name: ReLU, kind: actReLU, rectifier: true},
+	{name: LeakyReLU, kind: actLeakyReLU, rectifier: true},
+	{name: ELU, kind: actELU, rectifier: true},
+	{name: GELU, kind: actGELU, rectifier: true},
+	{name: Sigmoid, kind: actSigmoid},
+	{name: Tanh, kind: actTanh},
+	{name: Linear, kind: actLinear},
+	{name: Softmax, kind: actSoftmax, outputOnly: true},
+}
+
+// Activations lists the activation functions, the allow list checked when a
+// model is built or loaded.
+func Activations() []Activation {
+	out := make([]Activation, len(activationTable))
+	for i, d := range activationTable {
+		out[i] = d.name
 	}
-	return actLinear
+	return out
+}
+
+func activationByName(a Activation) (activationDef, bool) {
+	for _, d := range activationTable {
+		if d.name == a {
+			return d, true
+		}
+	}
+	return activationDef{}, false
+}
+
+// activationKind compiles a valid activation name (Spec.Validate checked it).
+func activationKind(a Activation) actKind {
+	d, _ := activationByName(a)
+	return d.kind // actLinear for an unknown name
 }
 
 // activate computes a = f(z) element-wise (softmax: per row of width

@@ -7,16 +7,16 @@ package nn
 // PyTorch's (torch.optim.SGD, Adam, AdamW, RMSprop); zero values take the
 // defaults below.
 type OptimizerConfig struct {
-	Name        string  // sgd | adam | adamw | rmsprop (default adam)
-	LR          float64 // learning rate (default 0.001; 0.01 for sgd)
-	Momentum    float64 // sgd momentum; rmsprop momentum (default 0)
-	Nesterov    bool    // sgd: Nesterov momentum (needs Momentum > 0)
-	Beta1       float64 // adam/adamw (default 0.9)
-	Beta2       float64 // adam/adamw (default 0.999)
-	Epsilon     float64 // adam/adamw/rmsprop (default 1e-8, like PyTorch)
-	Rho         float64 // rmsprop decay of the squared-gradient average (default 0.9; PyTorch calls it alpha)
-	WeightDecay float64 // decoupled for adamw (default 0.01 like PyTorch), L2-style (added to the gradient) for the others (default 0)
-	ClipNorm    float64 // clip the global gradient norm to this (0 = off)
+	Name        Optimizer // sgd | adam | adamw | rmsprop (default adam; case-insensitive)
+	LR          float64   // learning rate (default 0.001; 0.01 for sgd)
+	Momentum    float64   // sgd momentum; rmsprop momentum (default 0)
+	Nesterov    bool      // sgd: Nesterov momentum (needs Momentum > 0)
+	Beta1       float64   // adam/adamw (default 0.9)
+	Beta2       float64   // adam/adamw (default 0.999)
+	Epsilon     float64   // adam/adamw/rmsprop (default 1e-8, like PyTorch)
+	Rho         float64   // rmsprop decay of the squared-gradient average (default 0.9; PyTorch calls it alpha)
+	WeightDecay float64   // decoupled for adamw (default 0.01 like PyTorch), L2-style (added to the gradient) for the others (default 0)
+	ClipNorm    float64   // clip the global gradient norm to this (0 = off)
 }
 
 // EarlyStopping stops training when the monitored value stops improving.

@@ -16,7 +16,7 @@ type benchNet struct {
 	name   string
 	inputs int
 	layers []LayerSpec
-	task   string
+	task   Task
 	batch  int
 }
 

@@ -163,14 +163,42 @@ func (in *Input) validate() error {
 	return nil
 }
 
-// Errors an Encoder returns for a value it cannot encode. They are wrapped
-// with the input's name; the caller adds the row.
+// Errors an Encoder returns for a value it cannot encode, wrapped in an
+// *InputError that names the input; the caller adds the row.
 var (
 	ErrMissing         = errors.New("missing value and no imputation for it")
 	ErrNotFinite       = errors.New("value is ±Inf")
 	ErrUnknownCategory = errors.New("category not in the fitted vocabulary and no unknown bucket")
 	ErrDomain          = errors.New("value outside log1p's domain (must be > -1 after clipping)")
 )
+
+// InputError is the error of an Encoder method: the input (and, for a
+// vector, the element; -1 otherwise) whose value could not be encoded, and
+// why (Err: ErrMissing, ErrNotFinite, ErrUnknownCategory, ErrDomain, or a
+// wrong list length). Its message has no package prefix: the Encoder's
+// methods are the innermost step of a caller's row loop, and the caller's
+// message names the row and carries the prefix.
+type InputError struct {
+	Input   string
+	Element int    // vector element, -1 for none
+	Value   string // the refused category, for ErrUnknownCategory
+	Err     error
+}
+
+func (e *InputError) Error() string {
+	s := fmt.Sprintf("input %q", e.Input)
+	if e.Element >= 0 {
+		s += fmt.Sprintf(" element %d", e.Element)
+	}
+	if e.Value != "" {
+		s += fmt.Sprintf(": category %q", e.Value)
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErr(in *Input, err error) error { return &InputError{Input: in.Name, Element: -1, Err: err} }
 
 // Encoder turns raw input values into a model's feature row. Build one with
 // NewEncoder; it is immutable and safe for concurrent use.
@@ -226,12 +254,12 @@ func (e *Encoder) Number(i int, v float64, valid bool, row []float32) error {
 	missing := !valid || math.IsNaN(v)
 	if missing {
 		if in.Impute == nil {
-			return fmt.Errorf("nn: input %q: %w", in.Name, ErrMissing)
+			return inputErr(in, ErrMissing)
 		}
 		v = in.Impute.Value
 	}
 	if math.IsInf(v, 0) {
-		return fmt.Errorf("nn: input %q: %w", in.Name, ErrNotFinite)
+		return inputErr(in, ErrNotFinite)
 	}
 	v, err := in.transform(v)
 	if err != nil {
@@ -254,7 +282,7 @@ func (in *Input) transform(v float64) (float64, error) {
 	}
 	if in.Log1p {
 		if !(v > -1) {
-			return 0, fmt.Errorf("nn: input %q: %w", in.Name, ErrDomain)
+			return 0, inputErr(in, ErrDomain)
 		}
 		v = math.Log1p(v)
 	}
@@ -286,7 +314,7 @@ func (e *Encoder) Category(i int, s string, valid bool, row []float32) error {
 	clear(dst)
 	if !valid {
 		if in.Impute == nil {
-			return fmt.Errorf("nn: input %q: %w", in.Name, ErrMissing)
+			return inputErr(in, ErrMissing)
 		}
 		s = in.Impute.Category
 		if in.Impute.Indicator {
@@ -296,7 +324,7 @@ func (e *Encoder) Category(i int, s string, valid bool, row []float32) error {
 	slot, ok := e.index[i][s]
 	if !ok {
 		if !in.UnknownBucket {
-			return fmt.Errorf("nn: input %q: category %q: %w", in.Name, s, ErrUnknownCategory)
+			return &InputError{Input: in.Name, Element: -1, Value: s, Err: ErrUnknownCategory}
 		}
 		slot = len(in.Vocabulary)
 	}
@@ -310,15 +338,15 @@ func (e *Encoder) Category(i int, s string, valid bool, row []float32) error {
 func (e *Encoder) Vector(i int, elems []float64, row []float32) error {
 	in := &e.inputs[i]
 	if len(elems) != in.Length {
-		return fmt.Errorf("nn: input %q: list has %d elements, want %d", in.Name, len(elems), in.Length)
+		return inputErr(in, fmt.Errorf("list has %d elements, want %d", len(elems), in.Length))
 	}
 	dst := row[e.offsets[i] : e.offsets[i]+in.Length]
 	for j, v := range elems {
 		if math.IsNaN(v) {
-			return fmt.Errorf("nn: input %q element %d: %w", in.Name, j, ErrMissing)
+			return &InputError{Input: in.Name, Element: j, Err: ErrMissing}
 		}
 		if math.IsInf(v, 0) {
-			return fmt.Errorf("nn: input %q element %d: %w", in.Name, j, ErrNotFinite)
+			return &InputError{Input: in.Name, Element: j, Err: ErrNotFinite}
 		}
 		t, _ := in.transform(v) // vectors have no log1p, so no domain error
 		dst[j] = float32(t)

@@ -47,7 +47,7 @@ func (e *FileError) Error() string {
 	}
 	s += ": " + e.Msg
 	if e.Err != nil {
-		s += ": " + strings.TrimPrefix(e.Err.Error(), "nn: ")
+		s += ": " + e.Err.Error()
 	}
 	return s
 }
@@ -74,8 +74,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 
 // writeTo is WriteTo with errors left unprefixed for the callers to wrap.
 func (m *Model) writeTo(w io.Writer) (int64, error) {
-	if err := m.spec.Validate(); err != nil {
-		return 0, unprefix(err)
+	if err := m.spec.validate(); err != nil {
+		return 0, err
 	}
 	tensors := m.Tensors()
 	for _, t := range tensors {
@@ -258,7 +258,7 @@ func modelTensorNames(m *Model) []string {
 // the file holds (so a tiny hostile file cannot make NewModel allocate
 // gigabytes: at most the file's size plus 4 MB) and builds the model.
 func buildFor(spec Spec, h *stHeader, where string) (*Model, error) {
-	if err := spec.Validate(); err != nil {
+	if err := spec.validate(); err != nil {
 		return nil, &FileError{Where: where, Msg: "spec", Err: err}
 	}
 	need, ok := specMinWeights(&spec)
@@ -276,7 +276,7 @@ func buildFor(spec Spec, h *stHeader, where string) (*Model, error) {
 		}
 		return nil, &FileError{Where: where, Msg: fmt.Sprintf("the spec's layers need %s weights, the file holds %d", needS, have)}
 	}
-	m, err := NewModel(spec, 0)
+	m, err := newModel(spec, 0)
 	if err != nil {
 		return nil, &FileError{Where: where, Msg: "building the model", Err: err}
 	}

@@ -511,8 +511,8 @@ func (m *Model) evaluate(k lossKind, cw, x, y []float32, rows int, ws *Workspace
 }
 
 // metricAcc accumulates the epoch metric: accuracy for the cross-entropy
-// losses (threshold 0.5 per output for binary, arg-max per row otherwise),
-// mean absolute error for the regression losses.
+// losses (the class of each output, or of each row, by Classify's rules: a
+// NaN output is a miss), mean absolute error for the regression losses.
 type metricAcc struct {
 	sum   float64
 	count int
@@ -522,21 +522,22 @@ func (a *metricAcc) add(k lossKind, pred, y []float32, n, w int) {
 	switch k {
 	case lossBCE:
 		for i, p := range pred[:n*w] {
-			if (p >= 0.5) == (y[i] >= 0.5) {
+			c, ok := thresholdClass(p)
+			if ok && c == int(y[i]+0.5) { // y is 0..1: 1 from 0.5 up, as a prediction
 				a.sum++
 			}
 		}
 		a.count += n * w
 	case lossSCE, lossCCE:
 		for r := range n {
-			p := argmax32(pred[r*w : (r+1)*w])
+			p, ok := argmaxClass(pred[r*w : (r+1)*w])
 			var want int
 			if k == lossSCE {
 				want = int(y[r])
 			} else {
 				want = argmax32(y[r*w : (r+1)*w])
 			}
-			if p == want {
+			if ok && p == want {
 				a.sum++
 			}
 		}

@@ -15,7 +15,7 @@ import (
 type gradCase struct {
 	name   string
 	layers []LayerSpec
-	task   string
+	task   Task
 	loss   string
 	train  bool // training-mode forward (batch statistics, dropout)
 	cw     []float64
@@ -23,8 +23,8 @@ type gradCase struct {
 
 func gradCases() []gradCase {
 	var cs []gradCase
-	for _, act := range []string{Linear, ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax} {
-		cs = append(cs, gradCase{name: "activation/" + act, task: TaskRegression, loss: LossMSE, train: true,
+	for _, act := range Activations() { // every activation on the allow list
+		cs = append(cs, gradCase{name: "activation/" + string(act), task: TaskRegression, loss: LossMSE, train: true,
 			layers: []LayerSpec{Dense(6, act), Dense(3, act).WithAlpha(0.2), Dense(2, Linear)}})
 	}
 	hidden := []LayerSpec{Dense(6, Tanh)}

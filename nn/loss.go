@@ -32,16 +32,8 @@ var lossNames = map[string]lossKind{
 }
 
 // DefaultLoss is the loss Fit uses for a task when neither FitConfig.Loss
-// nor Spec.Loss names one.
-func DefaultLoss(task string) string {
-	switch task {
-	case TaskBinary:
-		return LossBinaryCrossentropy
-	case TaskMulticlass:
-		return LossSparseCategoricalCrossentropy
-	}
-	return LossMSE
-}
+// nor Spec.Loss names one (Task.DefaultLoss).
+func DefaultLoss(task Task) string { return task.DefaultLoss() }
 
 // classification reports whether the loss is a cross-entropy: computed from
 // the last dense layer's logits, fused with its sigmoid or softmax.
@@ -60,7 +52,7 @@ func (m *Model) resolveLoss(name string) (lossKind, string, error) {
 		return 0, "", fmt.Errorf("nn: unknown loss %q (want mse, mae, huber, binary_crossentropy, categorical_crossentropy or sparse_categorical_crossentropy)", name)
 	}
 	last := &m.layers[len(m.layers)-1]
-	need := ""
+	var need Activation
 	switch k {
 	case lossBCE:
 		need = Sigmoid

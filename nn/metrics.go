@@ -22,16 +22,20 @@ var errMetricNoRows = errors.New("no rows")
 
 func lengthsMatch(what string, a, b int) error {
 	if a == 0 {
-		return fmt.Errorf("nn: %s: %w", what, errMetricNoRows)
+		return fmt.Errorf("%s: %w", what, errMetricNoRows)
 	}
 	if a != b {
-		return fmt.Errorf("nn: %s: %d true values but %d predictions", what, a, b)
+		return fmt.Errorf("%s: %d true values but %d predictions", what, a, b)
 	}
 	return nil
 }
 
 // Accuracy is the fraction of rows whose predicted class equals the true one.
 func Accuracy(yTrue, yPred []int) (float64, error) {
+	return prefixed1(accuracy(yTrue, yPred))
+}
+
+func accuracy(yTrue, yPred []int) (float64, error) {
 	if err := lengthsMatch("accuracy", len(yTrue), len(yPred)); err != nil {
 		return 0, err
 	}
@@ -53,11 +57,15 @@ type ConfusionMatrix struct {
 
 // NewConfusionMatrix tallies class indices in [0, classes).
 func NewConfusionMatrix(yTrue, yPred []int, classes int) (*ConfusionMatrix, error) {
+	return prefixed1(newConfusionMatrix(yTrue, yPred, classes))
+}
+
+func newConfusionMatrix(yTrue, yPred []int, classes int) (*ConfusionMatrix, error) {
 	if err := lengthsMatch("confusion matrix", len(yTrue), len(yPred)); err != nil {
 		return nil, err
 	}
 	if classes < 1 {
-		return nil, fmt.Errorf("nn: confusion matrix: %d classes, want ≥ 1", classes)
+		return nil, fmt.Errorf("confusion matrix: %d classes, want ≥ 1", classes)
 	}
 	c := &ConfusionMatrix{Counts: make([][]int, classes)}
 	for i := range c.Counts {
@@ -66,10 +74,10 @@ func NewConfusionMatrix(yTrue, yPred []int, classes int) (*ConfusionMatrix, erro
 	for i := range yTrue {
 		t, p := yTrue[i], yPred[i]
 		if t < 0 || t >= classes {
-			return nil, fmt.Errorf("nn: confusion matrix: row %d: true class %d outside [0, %d)", i, t, classes)
+			return nil, fmt.Errorf("confusion matrix: row %d: true class %d outside [0, %d)", i, t, classes)
 		}
 		if p < 0 || p >= classes {
-			return nil, fmt.Errorf("nn: confusion matrix: row %d: predicted class %d outside [0, %d)", i, p, classes)
+			return nil, fmt.Errorf("confusion matrix: row %d: predicted class %d outside [0, %d)", i, p, classes)
 		}
 		c.Counts[t][p]++
 	}
@@ -221,9 +229,9 @@ func (c *ConfusionMatrix) String() string {
 
 // BinaryPrecisionRecallF1 scores the positive class 1 of 0/1 labels.
 func BinaryPrecisionRecallF1(yTrue, yPred []int) (precision, recall, f1 float64, err error) {
-	c, err := NewConfusionMatrix(yTrue, yPred, 2)
+	c, err := newConfusionMatrix(yTrue, yPred, 2)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("nn: binary precision/recall: %w", unprefix(err))
+		return 0, 0, 0, fmt.Errorf("nn: binary precision/recall: %w", err)
 	}
 	return c.Precision(1), c.Recall(1), c.F1(1), nil
 }
@@ -231,20 +239,23 @@ func BinaryPrecisionRecallF1(yTrue, yPred []int) (precision, recall, f1 float64,
 // MacroPrecisionRecallF1 is the macro average over the classes present of
 // class indices in [0, classes).
 func MacroPrecisionRecallF1(yTrue, yPred []int, classes int) (precision, recall, f1 float64, err error) {
-	c, err := NewConfusionMatrix(yTrue, yPred, classes)
+	c, err := newConfusionMatrix(yTrue, yPred, classes)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("nn: macro precision/recall: %w", unprefix(err))
+		return 0, 0, 0, fmt.Errorf("nn: macro precision/recall: %w", err)
 	}
 	return c.MacroPrecision(), c.MacroRecall(), c.MacroF1(), nil
 }
 
-// unprefixed drops a leading "nn: " so wrapped errors read once.
-type unprefixed struct{ err error }
-
-func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "nn: ") }
-func (u unprefixed) Unwrap() error { return u.err }
-
-func unprefix(err error) error { return unprefixed{err} }
+// prefixed1 adds the package prefix to the error of an unexported metric
+// function (they return their errors unprefixed, so that Evaluate and the
+// composite metrics can wrap them with their own context).
+func prefixed1[V any](v V, err error) (V, error) {
+	if err != nil {
+		var zero V
+		return zero, fmt.Errorf("nn: %w", err)
+	}
+	return v, nil
+}
 
 // ROCAUC is the area under the ROC curve of scores for 0/1 labels: the
 // probability that a random positive scores above a random negative, ties
@@ -252,6 +263,10 @@ func unprefix(err error) error { return unprefixed{err} }
 // which equals the trapezoid area under the ROC curve with tied scores
 // forming one diagonal step. It needs both classes and finite scores.
 func ROCAUC[T Float](yTrue []int, scores []T) (float64, error) {
+	return prefixed1(rocAUC(yTrue, scores))
+}
+
+func rocAUC[T Float](yTrue []int, scores []T) (float64, error) {
 	if err := lengthsMatch("roc auc", len(yTrue), len(scores)); err != nil {
 		return 0, err
 	}
@@ -261,7 +276,7 @@ func ROCAUC[T Float](yTrue []int, scores []T) (float64, error) {
 		idx[i] = i
 		s := float64(scores[i])
 		if math.IsNaN(s) || math.IsInf(s, 0) {
-			return 0, fmt.Errorf("nn: roc auc: row %d: score %v is not finite", i, s)
+			return 0, fmt.Errorf("roc auc: row %d: score %v is not finite", i, s)
 		}
 		switch yTrue[i] {
 		case 0:
@@ -269,11 +284,11 @@ func ROCAUC[T Float](yTrue []int, scores []T) (float64, error) {
 		case 1:
 			pos++
 		default:
-			return 0, fmt.Errorf("nn: roc auc: row %d: label %d is not 0 or 1", i, yTrue[i])
+			return 0, fmt.Errorf("roc auc: row %d: label %d is not 0 or 1", i, yTrue[i])
 		}
 	}
 	if pos == 0 || neg == 0 {
-		return 0, fmt.Errorf("nn: roc auc: needs both classes, got %d positives and %d negatives", pos, neg)
+		return 0, fmt.Errorf("roc auc: needs both classes, got %d positives and %d negatives", pos, neg)
 	}
 	slices.SortFunc(idx, func(a, b int) int {
 		if scores[a] < scores[b] {
@@ -307,6 +322,10 @@ func ROCAUC[T Float](yTrue []int, scores []T) (float64, error) {
 // BinaryLogLoss is the mean negative log-likelihood of 0/1 labels under
 // P(1) = p, with p clipped to [LogLossEpsilon, 1-LogLossEpsilon].
 func BinaryLogLoss[T Float](yTrue []int, p []T) (float64, error) {
+	return prefixed1(binaryLogLoss(yTrue, p))
+}
+
+func binaryLogLoss[T Float](yTrue []int, p []T) (float64, error) {
 	if err := lengthsMatch("log loss", len(yTrue), len(p)); err != nil {
 		return 0, err
 	}
@@ -314,7 +333,7 @@ func BinaryLogLoss[T Float](yTrue []int, p []T) (float64, error) {
 	for i, y := range yTrue {
 		q := float64(p[i])
 		if math.IsNaN(q) {
-			return 0, fmt.Errorf("nn: log loss: row %d: probability is NaN", i)
+			return 0, fmt.Errorf("log loss: row %d: probability is NaN", i)
 		}
 		q = min(max(q, LogLossEpsilon), 1-LogLossEpsilon)
 		switch y {
@@ -323,7 +342,7 @@ func BinaryLogLoss[T Float](yTrue []int, p []T) (float64, error) {
 		case 0:
 			s -= math.Log(1 - q)
 		default:
-			return 0, fmt.Errorf("nn: log loss: row %d: label %d is not 0 or 1", i, y)
+			return 0, fmt.Errorf("log loss: row %d: label %d is not 0 or 1", i, y)
 		}
 	}
 	return s / float64(len(yTrue)), nil
@@ -333,23 +352,27 @@ func BinaryLogLoss[T Float](yTrue []int, p []T) (float64, error) {
 // row-major probs of len(yTrue)×classes, each probability clipped to
 // [LogLossEpsilon, 1-LogLossEpsilon]. Rows are not renormalised.
 func LogLoss[T Float](yTrue []int, probs []T, classes int) (float64, error) {
+	return prefixed1(logLoss(yTrue, probs, classes))
+}
+
+func logLoss[T Float](yTrue []int, probs []T, classes int) (float64, error) {
 	if classes < 2 {
-		return 0, fmt.Errorf("nn: log loss: %d classes, want ≥ 2 (BinaryLogLoss takes one probability per row)", classes)
+		return 0, fmt.Errorf("log loss: %d classes, want ≥ 2 (BinaryLogLoss takes one probability per row)", classes)
 	}
 	if len(yTrue) == 0 {
-		return 0, fmt.Errorf("nn: log loss: %w", errMetricNoRows)
+		return 0, fmt.Errorf("log loss: %w", errMetricNoRows)
 	}
 	if len(probs) != len(yTrue)*classes {
-		return 0, fmt.Errorf("nn: log loss: %d probabilities for %d rows × %d classes", len(probs), len(yTrue), classes)
+		return 0, fmt.Errorf("log loss: %d probabilities for %d rows × %d classes", len(probs), len(yTrue), classes)
 	}
 	s := 0.0
 	for i, y := range yTrue {
 		if y < 0 || y >= classes {
-			return 0, fmt.Errorf("nn: log loss: row %d: class %d outside [0, %d)", i, y, classes)
+			return 0, fmt.Errorf("log loss: row %d: class %d outside [0, %d)", i, y, classes)
 		}
 		q := float64(probs[i*classes+y])
 		if math.IsNaN(q) {
-			return 0, fmt.Errorf("nn: log loss: row %d: probability is NaN", i)
+			return 0, fmt.Errorf("log loss: row %d: probability is NaN", i)
 		}
 		s -= math.Log(min(max(q, LogLossEpsilon), 1-LogLossEpsilon))
 	}
@@ -363,10 +386,10 @@ func regressionCheck[T Float](what string, yTrue, yPred []T) error {
 	for i := range yTrue {
 		a, b := float64(yTrue[i]), float64(yPred[i])
 		if math.IsNaN(a) || math.IsInf(a, 0) {
-			return fmt.Errorf("nn: %s: true value %d is %v", what, i, a)
+			return fmt.Errorf("%s: true value %d is %v", what, i, a)
 		}
 		if math.IsNaN(b) || math.IsInf(b, 0) {
-			return fmt.Errorf("nn: %s: prediction %d is %v", what, i, b)
+			return fmt.Errorf("%s: prediction %d is %v", what, i, b)
 		}
 	}
 	return nil
@@ -374,7 +397,11 @@ func regressionCheck[T Float](what string, yTrue, yPred []T) error {
 
 // MSE is the mean squared error, accumulated in float64.
 func MSE[T Float](yTrue, yPred []T) (float64, error) {
-	if err := regressionCheck("mse", yTrue, yPred); err != nil {
+	return prefixed1(mse("mse", yTrue, yPred))
+}
+
+func mse[T Float](what string, yTrue, yPred []T) (float64, error) {
+	if err := regressionCheck(what, yTrue, yPred); err != nil {
 		return 0, err
 	}
 	s := 0.0
@@ -387,15 +414,19 @@ func MSE[T Float](yTrue, yPred []T) (float64, error) {
 
 // RMSE is the square root of the MSE.
 func RMSE[T Float](yTrue, yPred []T) (float64, error) {
-	m, err := MSE(yTrue, yPred)
+	m, err := mse("mse", yTrue, yPred)
 	if err != nil {
-		return 0, fmt.Errorf("nn: rmse: %w", unprefix(err))
+		return 0, fmt.Errorf("nn: rmse: %w", err)
 	}
 	return math.Sqrt(m), nil
 }
 
 // MAE is the mean absolute error.
 func MAE[T Float](yTrue, yPred []T) (float64, error) {
+	return prefixed1(mae(yTrue, yPred))
+}
+
+func mae[T Float](yTrue, yPred []T) (float64, error) {
 	if err := regressionCheck("mae", yTrue, yPred); err != nil {
 		return 0, err
 	}
@@ -410,6 +441,10 @@ func MAE[T Float](yTrue, yPred []T) (float64, error) {
 // values are constant (SS_tot = 0) it is 1 for a perfect prediction and 0
 // otherwise, like scikit-learn's force_finite default.
 func R2[T Float](yTrue, yPred []T) (float64, error) {
+	return prefixed1(r2Score(yTrue, yPred))
+}
+
+func r2Score[T Float](yTrue, yPred []T) (float64, error) {
 	if err := regressionCheck("r2", yTrue, yPred); err != nil {
 		return 0, err
 	}
@@ -435,115 +470,150 @@ func R2[T Float](yTrue, yPred []T) (float64, error) {
 }
 
 // Evaluate predicts rows×InputWidth x with m and scores the predictions
-// against y with the metrics that suit the model's task:
+// against y with the metrics that suit the model's task (EvaluateOutputs
+// lists them).
+func Evaluate(m *Model, x, y []float32, rows int) (map[string]float64, error) {
+	if rows <= 0 {
+		return nil, fmt.Errorf("nn: evaluate: %w", errMetricNoRows)
+	}
+	if err := m.checkRows(x, rows); err != nil {
+		return nil, fmt.Errorf("nn: evaluate: %w", err)
+	}
+	pred, _ := m.Predict(x, rows) // x was checked
+	ev, err := EvaluateOutputs(m.Spec(), pred, y, rows)
+	if err != nil {
+		return nil, err
+	}
+	return ev.Metrics, nil
+}
+
+// Evaluation is what EvaluateOutputs finds.
+type Evaluation struct {
+	// Metrics by name, as listed at EvaluateOutputs.
+	Metrics map[string]float64
+	// Confusion is a classifier's confusion matrix, labelled with
+	// Spec.ClassLabels (nil for regression).
+	Confusion *ConfusionMatrix
+}
+
+// EvaluateOutputs scores a model's outputs (rows×OutputWidth, what Predict
+// returns) against y with the metrics that suit the spec's task. The class
+// a classifier predicts is Spec.Classify's; an output row with no class (a
+// NaN) is an error naming the row, like a NaN true value.
 //
-//   - binary: y holds one 0/1 per row; the class is P ≥ 0.5. Metrics
-//     accuracy, precision, recall, f1 (of class 1), log_loss, and roc_auc
-//     when both classes occur.
+//   - binary: y holds one 0/1 per row. Metrics accuracy, precision, recall,
+//     f1 (of class 1), log_loss, and roc_auc when both classes occur.
 //   - multiclass: y holds one class index per row, or rows×OutputWidth
 //     one-hot rows (the largest entry is the class). Metrics accuracy,
 //     precision, recall, f1 (macro averages), log_loss.
 //   - regression: y holds rows×OutputWidth targets. Metrics mse, rmse, mae
 //     over all outputs, and r2 averaged over the outputs.
-func Evaluate(m *Model, x, y []float32, rows int) (map[string]float64, error) {
-	if rows <= 0 {
-		return nil, fmt.Errorf("nn: evaluate: %w", errMetricNoRows)
-	}
-	out := m.OutputWidth()
-	task := m.Spec().Task
-	pred, err := m.Predict(x, rows)
+func EvaluateOutputs(s *Spec, pred, y []float32, rows int) (*Evaluation, error) {
+	ev, err := evaluateOutputs(s, pred, y, rows)
 	if err != nil {
-		return nil, fmt.Errorf("nn: evaluate: %w", unprefix(err))
+		return nil, fmt.Errorf("nn: evaluate: %w", err)
+	}
+	return ev, nil
+}
+
+func evaluateOutputs(s *Spec, pred, y []float32, rows int) (*Evaluation, error) {
+	if rows <= 0 {
+		return nil, errMetricNoRows
+	}
+	out := s.OutputWidth()
+	if len(pred) != rows*out {
+		return nil, fmt.Errorf("%d outputs for %d rows × %d outputs", len(pred), rows, out)
 	}
 	res := map[string]float64{}
-	wrap := func(err error) (map[string]float64, error) {
-		return nil, fmt.Errorf("nn: evaluate: %w", unprefix(err))
-	}
-	switch task {
-	case TaskBinary:
-		if len(y) != rows {
-			return nil, fmt.Errorf("nn: evaluate: binary task: y has %d values, want %d (one 0/1 per row)", len(y), rows)
-		}
+	ev := &Evaluation{Metrics: res}
+	var err error
+	switch s.Task {
+	case TaskBinary, TaskMulticlass:
 		truth := make([]int, rows)
-		guess := make([]int, rows)
-		for i, v := range y {
-			if v != 0 && v != 1 {
-				return nil, fmt.Errorf("nn: evaluate: binary task: row %d: label %v is not 0 or 1", i, v)
+		if s.Task == TaskBinary {
+			if len(y) != rows {
+				return nil, fmt.Errorf("binary task: y has %d values, want %d (one 0/1 per row)", len(y), rows)
 			}
-			truth[i] = int(v)
-			if pred[i] >= 0.5 {
-				guess[i] = 1
-			}
-		}
-		c, err := NewConfusionMatrix(truth, guess, 2)
-		if err != nil {
-			return wrap(err)
-		}
-		res["accuracy"] = c.Accuracy()
-		res["precision"], res["recall"], res["f1"] = c.Precision(1), c.Recall(1), c.F1(1)
-		if res["log_loss"], err = BinaryLogLoss(truth, pred); err != nil {
-			return wrap(err)
-		}
-		if a, err := ROCAUC(truth, pred); err == nil {
-			res["roc_auc"] = a
-		} // one class only: AUC is undefined and left out
-	case TaskMulticlass:
-		truth := make([]int, rows)
-		switch len(y) {
-		case rows:
 			for i, v := range y {
-				if v != float32(int(v)) || v < 0 || int(v) >= out {
-					return nil, fmt.Errorf("nn: evaluate: multiclass task: row %d: label %v is not a class index in [0, %d)", i, v, out)
+				if v != 0 && v != 1 {
+					return nil, fmt.Errorf("binary task: row %d: label %v is not 0 or 1", i, v)
 				}
 				truth[i] = int(v)
 			}
-		case rows * out:
-			for i := range rows {
-				truth[i] = argmax32(y[i*out : (i+1)*out])
+		} else {
+			switch len(y) {
+			case rows:
+				for i, v := range y {
+					if v != float32(int(v)) || v < 0 || int(v) >= out {
+						return nil, fmt.Errorf("multiclass task: row %d: label %v is not a class index in [0, %d)", i, v, out)
+					}
+					truth[i] = int(v)
+				}
+			case rows * out:
+				for i := range rows {
+					truth[i] = argmax32(y[i*out : (i+1)*out])
+				}
+			default:
+				return nil, fmt.Errorf("multiclass task: y has %d values, want %d (a class index per row) or %d (one-hot rows)", len(y), rows, rows*out)
 			}
-		default:
-			return nil, fmt.Errorf("nn: evaluate: multiclass task: y has %d values, want %d (a class index per row) or %d (one-hot rows)", len(y), rows, rows*out)
 		}
 		guess := make([]int, rows)
 		for i := range rows {
-			guess[i] = argmax32(pred[i*out : (i+1)*out])
+			k, ok := s.Classify(pred[i*out : (i+1)*out])
+			if !ok {
+				return nil, fmt.Errorf("row %d: the model's output is NaN, which predicts no class", i)
+			}
+			guess[i] = k
 		}
-		c, err := NewConfusionMatrix(truth, guess, out)
+		labels := s.ClassLabels()
+		c, err := newConfusionMatrix(truth, guess, len(labels))
 		if err != nil {
-			return wrap(err)
+			return nil, err
 		}
+		c.Labels = labels
+		ev.Confusion = c
 		res["accuracy"] = c.Accuracy()
-		res["precision"], res["recall"], res["f1"] = c.MacroPrecision(), c.MacroRecall(), c.MacroF1()
-		if res["log_loss"], err = LogLoss(truth, pred, out); err != nil {
-			return wrap(err)
+		if s.Task == TaskBinary {
+			res["precision"], res["recall"], res["f1"] = c.Precision(1), c.Recall(1), c.F1(1)
+			if res["log_loss"], err = binaryLogLoss(truth, pred); err != nil {
+				return nil, err
+			}
+			if a, err := rocAUC(truth, pred); err == nil {
+				res["roc_auc"] = a
+			} // one class only: AUC is undefined and left out
+		} else {
+			res["precision"], res["recall"], res["f1"] = c.MacroPrecision(), c.MacroRecall(), c.MacroF1()
+			if res["log_loss"], err = logLoss(truth, pred, out); err != nil {
+				return nil, err
+			}
 		}
 	case TaskRegression:
 		if len(y) != rows*out {
-			return nil, fmt.Errorf("nn: evaluate: regression task: y has %d values, want %d (rows × %d outputs)", len(y), rows*out, out)
+			return nil, fmt.Errorf("regression task: y has %d values, want %d (rows × %d outputs)", len(y), rows*out, out)
 		}
-		if res["mse"], err = MSE(y, pred); err != nil {
-			return wrap(err)
+		if res["mse"], err = mse("mse", y, pred); err != nil {
+			return nil, err
 		}
 		res["rmse"] = math.Sqrt(res["mse"])
-		if res["mae"], err = MAE(y, pred); err != nil {
-			return wrap(err)
+		if res["mae"], err = mae(y, pred); err != nil {
+			return nil, err
 		}
-		r2 := 0.0
+		sum := 0.0
 		col := make([]float32, rows)
 		pcol := make([]float32, rows)
 		for j := range out {
 			for i := range rows {
 				col[i], pcol[i] = y[i*out+j], pred[i*out+j]
 			}
-			v, err := R2(col, pcol)
+			v, err := r2Score(col, pcol)
 			if err != nil {
-				return wrap(err)
+				return nil, err
 			}
-			r2 += v
+			sum += v
 		}
-		res["r2"] = r2 / float64(out)
+		res["r2"] = sum / float64(out)
 	default:
-		return nil, fmt.Errorf("nn: evaluate: unknown task %q", task)
+		return nil, fmt.Errorf("unknown task %q", s.Task)
 	}
-	return res, nil
+	return ev, nil
 }

@@ -67,14 +67,23 @@ const maxParams = 1 << 31
 // beta at 0, the running mean at 0 and the running variance at 1. NewModel
 // keeps the spec as given; it does not touch Provenance.
 func NewModel(spec Spec, seed int64) (*Model, error) {
-	if err := spec.Validate(); err != nil {
+	m, err := newModel(spec, seed)
+	if err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
+	}
+	return m, nil
+}
+
+// newModel is NewModel without the package prefix on its errors.
+func newModel(spec Spec, seed int64) (*Model, error) {
+	if err := spec.validate(); err != nil {
 		return nil, err
 	}
 	spec.Layers = append([]LayerSpec(nil), spec.Layers...)
 	spec.Inputs = append([]Input(nil), spec.Inputs...)
 	m := &Model{spec: spec, inW: spec.InputWidth()}
 	if m.inW <= 0 {
-		return nil, fmt.Errorf("nn: %w: input width is %d", ErrInvalidSpec, m.inW)
+		return nil, fmt.Errorf("%w: input width is %d", ErrInvalidSpec, m.inW)
 	}
 	m.maxW = m.inW
 	// Count first, allocate once.
@@ -119,7 +128,7 @@ func NewModel(spec Spec, seed int64) (*Model, error) {
 			nState += 2 * width
 		}
 		if nParams+nState > maxParams || nParams < 0 {
-			return nil, fmt.Errorf("nn: %w: more than %d parameters (layer %d)", ErrInvalidSpec, maxParams, i)
+			return nil, fmt.Errorf("%w: more than %d parameters (layer %d)", ErrInvalidSpec, maxParams, i)
 		}
 		width = l.out
 		m.maxW = max(m.maxW, width)

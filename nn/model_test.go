@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func testSpec(inputs int, task string, layers ...LayerSpec) Spec {
+func testSpec(inputs int, task Task, layers ...LayerSpec) Spec {
 	return Spec{Format: FormatName, Version: FormatVersion, Task: task,
 		Inputs: []Input{VectorInput("x", inputs)}, Layers: layers}
 }
@@ -148,7 +148,7 @@ func TestNewModelErrors(t *testing.T) {
 func TestNewSequentialTask(t *testing.T) {
 	for _, tc := range []struct {
 		layers []LayerSpec
-		task   string
+		task   Task
 	}{
 		{[]LayerSpec{Dense(4, ReLU), Dense(3, Softmax)}, TaskMulticlass},
 		{[]LayerSpec{Dense(4, ReLU), Dense(1, Sigmoid), Dropout(0.1)}, TaskBinary},

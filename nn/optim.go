@@ -3,21 +3,12 @@ package nn
 import (
 	"fmt"
 	"math"
-	"strings"
-)
-
-// Optimiser names.
-const (
-	OptSGD     = "sgd"
-	OptAdam    = "adam"
-	OptAdamW   = "adamw"
-	OptRMSprop = "rmsprop"
 )
 
 // optimizer updates a flat parameter vector from its gradient with
 // PyTorch's formulas. Its state vectors are allocated once.
 type optimizer struct {
-	name                      string
+	name                      Optimizer
 	lr, mom, b1, b2, eps, rho float64
 	wd, clip                  float64
 	nesterov                  bool
@@ -35,15 +26,14 @@ type optimizer struct {
 // withDefaults fills the zero fields of c with the documented defaults and
 // checks the values.
 func (c OptimizerConfig) withDefaults() (OptimizerConfig, error) {
-	c.Name = strings.ToLower(c.Name)
 	if c.Name == "" {
 		c.Name = OptAdam
 	}
-	switch c.Name {
-	case OptSGD, OptAdam, OptAdamW, OptRMSprop:
-	default:
-		return c, fmt.Errorf("nn: unknown optimizer %q (want sgd, adam, adamw or rmsprop)", c.Name)
+	name, err := ParseOptimizer(string(c.Name))
+	if err != nil {
+		return c, fmt.Errorf("nn: %w", err)
 	}
+	c.Name = name
 	if c.LR == 0 {
 		c.LR = 0.001
 		if c.Name == OptSGD {

@@ -39,23 +39,24 @@ type ParamReport struct {
 // 100,480 + 1,290 = 101,770 parameters.
 //
 // Sizes must be positive, and the counts must fit in an int; otherwise
-// ParamTable returns an error naming the offending size.
+// ParamTable returns an error naming the offending size: "nn: params: "
+// followed by a *ParamsError (errors.As gives the message without prefix).
 func ParamTable(inputs int, units []int, bias bool) (ParamReport, error) {
 	var r ParamReport
 	if inputs <= 0 {
-		return r, fmt.Errorf("nn: params: inputs must be positive, got %d", inputs)
+		return r, paramsErr("inputs must be positive, got %d", inputs)
 	}
 	if len(units) == 0 {
-		return r, fmt.Errorf("nn: params: no layers (units is empty)")
+		return r, paramsErr("no layers (units is empty)")
 	}
 	in := inputs
 	for i, u := range units {
 		if u <= 0 {
-			return r, fmt.Errorf("nn: params: layer %d: units must be positive, got %d", i+1, u)
+			return r, paramsErr("layer %d: units must be positive, got %d", i+1, u)
 		}
 		w, ok := mulCheck(in, u)
 		if !ok {
-			return r, fmt.Errorf("nn: params: layer %d: %d×%d weights overflow", i+1, in, u)
+			return r, paramsErr("layer %d: %d×%d weights overflow", i+1, in, u)
 		}
 		b := 0
 		if bias {
@@ -66,7 +67,7 @@ func ParamTable(inputs int, units []int, bias bool) (ParamReport, error) {
 		tb, ok3 := addCheck(r.Biases, b)
 		tp, ok4 := addCheck(r.Params, p)
 		if !(ok1 && ok2 && ok3 && ok4) {
-			return r, fmt.Errorf("nn: params: layer %d: parameter count overflows", i+1)
+			return r, paramsErr("layer %d: parameter count overflows", i+1)
 		}
 		r.Rows = append(r.Rows, ParamRow{
 			Layer: i + 1, Inputs: in, Units: u, Weights: w, Biases: b, Params: p,
@@ -170,4 +171,13 @@ func addCheck(a, b int) (int, bool) {
 		return 0, false
 	}
 	return a + b, true
+}
+
+// ParamsError is why ParamTable refused its arguments.
+type ParamsError struct{ Msg string }
+
+func (e *ParamsError) Error() string { return e.Msg }
+
+func paramsErr(format string, args ...any) error {
+	return fmt.Errorf("nn: params: %w", &ParamsError{Msg: fmt.Sprintf(format, args...)})
 }

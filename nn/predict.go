@@ -55,14 +55,22 @@ func (m *Model) PredictInto(out, x []float32, rows int, ws *Workspace) error {
 }
 
 func (m *Model) checkX(x []float32, rows int) error {
+	if err := m.checkRows(x, rows); err != nil {
+		return fmt.Errorf("nn: %w", err)
+	}
+	return nil
+}
+
+// checkRows is checkX without the package prefix.
+func (m *Model) checkRows(x []float32, rows int) error {
 	if rows < 0 {
-		return fmt.Errorf("nn: %d rows", rows)
+		return fmt.Errorf("%d rows", rows)
 	}
 	if rows > math.MaxInt/max(m.inW, m.maxW) {
-		return fmt.Errorf("nn: %d rows is too many", rows)
+		return fmt.Errorf("%d rows is too many", rows)
 	}
 	if len(x) != rows*m.inW {
-		return fmt.Errorf("nn: input has %d values, want %d (%d rows × %d features)", len(x), rows*m.inW, rows, m.inW)
+		return fmt.Errorf("input has %d values, want %d (%d rows × %d features)", len(x), rows*m.inW, rows, m.inW)
 	}
 	return nil
 }

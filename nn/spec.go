@@ -14,26 +14,6 @@ const (
 	FormatVersion = 1
 )
 
-// Tasks a model can be trained for. The task decides the output layer, the
-// default loss and what the prediction functions return.
-const (
-	TaskRegression = "regression" // outputs are real values (one or more)
-	TaskBinary     = "binary"     // one sigmoid output: P(Labels[1])
-	TaskMulticlass = "multiclass" // one softmax output per label
-)
-
-// Activation names, the allow list checked when a model is built or loaded.
-const (
-	Linear    = "linear"
-	ReLU      = "relu"
-	LeakyReLU = "leaky_relu"
-	ELU       = "elu"
-	GELU      = "gelu"
-	Sigmoid   = "sigmoid"
-	Tanh      = "tanh"
-	Softmax   = "softmax"
-)
-
 // Layer types.
 const (
 	LayerDense     = "dense"
@@ -55,7 +35,7 @@ const (
 type Spec struct {
 	Format     string      `json:"format"`
 	Version    int         `json:"version"`
-	Task       string      `json:"task"`
+	Task       Task        `json:"task"`
 	Inputs     []Input     `json:"inputs"`
 	Layers     []LayerSpec `json:"layers"`
 	Loss       string      `json:"loss,omitempty"`
@@ -67,22 +47,22 @@ type Spec struct {
 // LayerSpec describes one layer. Build them with Dense, Dropout and BatchNorm
 // rather than by hand; the With… methods return modified copies.
 type LayerSpec struct {
-	Type       string  `json:"type"`
-	Units      int     `json:"units,omitempty"`      // dense: output width
-	Activation string  `json:"activation,omitempty"` // dense: one of the activation names
-	Bias       bool    `json:"bias,omitempty"`       // dense: has a bias vector
-	Init       string  `json:"init,omitempty"`       // dense: initialiser name
-	L2         float64 `json:"l2,omitempty"`         // dense: L2 penalty on the weights (not the bias)
-	Alpha      float64 `json:"alpha,omitempty"`      // leaky_relu slope for x<0, elu alpha
-	Rate       float64 `json:"rate,omitempty"`       // dropout: fraction of units dropped while training
-	Momentum   float64 `json:"momentum,omitempty"`   // batchnorm: running = momentum*running + (1-momentum)*batch
-	Epsilon    float64 `json:"epsilon,omitempty"`    // batchnorm: added to the variance
+	Type       string     `json:"type"`
+	Units      int        `json:"units,omitempty"`      // dense: output width
+	Activation Activation `json:"activation,omitempty"` // dense: one of Activations
+	Bias       bool       `json:"bias,omitempty"`       // dense: has a bias vector
+	Init       string     `json:"init,omitempty"`       // dense: initialiser name
+	L2         float64    `json:"l2,omitempty"`         // dense: L2 penalty on the weights (not the bias)
+	Alpha      float64    `json:"alpha,omitempty"`      // leaky_relu slope for x<0, elu alpha
+	Rate       float64    `json:"rate,omitempty"`       // dropout: fraction of units dropped while training
+	Momentum   float64    `json:"momentum,omitempty"`   // batchnorm: running = momentum*running + (1-momentum)*batch
+	Epsilon    float64    `json:"epsilon,omitempty"`    // batchnorm: added to the variance
 }
 
 // Dense is a fully connected layer with a bias and the Glorot uniform
 // initialiser: y = activation(x·Wᵀ + b), W stored [units, inputs] like
 // PyTorch's Linear.weight.
-func Dense(units int, activation string) LayerSpec {
+func Dense(units int, activation Activation) LayerSpec {
 	return LayerSpec{Type: LayerDense, Units: units, Activation: activation, Bias: true, Init: InitGlorotUniform}
 }
 
@@ -146,13 +126,8 @@ func (s *Spec) OutputWidth() int {
 	return w
 }
 
-var allowedActivations = map[string]bool{
-	Linear: true, ReLU: true, LeakyReLU: true, ELU: true, GELU: true,
-	Sigmoid: true, Tanh: true, Softmax: true,
-}
-
-// ValidActivation reports whether name is on the allow list.
-func ValidActivation(name string) bool { return allowedActivations[name] }
+// ValidActivation reports whether name is on the allow list (Activations).
+func ValidActivation(name Activation) bool { return name.Valid() }
 
 // ErrInvalidSpec is wrapped by every error Validate returns.
 var ErrInvalidSpec = errors.New("invalid model spec")
@@ -162,8 +137,17 @@ var ErrInvalidSpec = errors.New("invalid model spec")
 // activations and positive sizes, and labels that fit the task and output
 // width. It does not look at weights.
 func (s *Spec) Validate() error {
+	if err := s.validate(); err != nil {
+		return fmt.Errorf("nn: %w", err)
+	}
+	return nil
+}
+
+// validate is Validate without the package prefix, for callers in nn that
+// wrap the error in their own context.
+func (s *Spec) validate() error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("nn: %w: %s", ErrInvalidSpec, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s", ErrInvalidSpec, fmt.Sprintf(format, args...))
 	}
 	if s.Format != FormatName {
 		return bad("format is %q, want %q", s.Format, FormatName)
@@ -171,10 +155,8 @@ func (s *Spec) Validate() error {
 	if s.Version != FormatVersion {
 		return bad("spec version %d is not supported (this build reads version %d)", s.Version, FormatVersion)
 	}
-	switch s.Task {
-	case TaskRegression, TaskBinary, TaskMulticlass:
-	default:
-		return bad("unknown task %q (want regression, binary or multiclass)", s.Task)
+	if _, err := ParseTask(string(s.Task)); err != nil {
+		return bad("%v", err)
 	}
 	if len(s.Inputs) == 0 {
 		return bad("no inputs")

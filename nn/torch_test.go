@@ -28,13 +28,13 @@ type torchFixture struct {
 		RunningAfter map[string][]float64 `json:"running_after"`
 		Steps        []struct {
 			Optimizer struct {
-				Name        string  `json:"name"`
-				LR          float64 `json:"lr"`
-				Momentum    float64 `json:"momentum"`
-				Nesterov    bool    `json:"nesterov"`
-				WeightDecay float64 `json:"weight_decay"`
-				Rho         float64 `json:"rho"`
-				ClipNorm    float64 `json:"clip_norm"`
+				Name        Optimizer `json:"name"`
+				LR          float64   `json:"lr"`
+				Momentum    float64   `json:"momentum"`
+				Nesterov    bool      `json:"nesterov"`
+				WeightDecay float64   `json:"weight_decay"`
+				Rho         float64   `json:"rho"`
+				ClipNorm    float64   `json:"clip_norm"`
 			} `json:"optimizer"`
 			Weights map[string][]float64 `json:"weights"`
 		} `json:"steps"`
@@ -158,7 +158,7 @@ func TestTorchFixture(t *testing.T) {
 				opt.step(m.params, g)
 				for _, tn := range ts {
 					if tn.Trainable {
-						compare(o.Name+" step: "+tn.Name, tn.Data, st.Weights[tn.Name])
+						compare(string(o.Name)+" step: "+tn.Name, tn.Data, st.Weights[tn.Name])
 					}
 				}
 				steps++

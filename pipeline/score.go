@@ -21,10 +21,10 @@ type PredictionColumns = arrowio.PredictionColumns
 // DefaultPredictionColumns are the names Score uses when cols is zero:
 // "prediction" (the score), "predicted_label" (classifiers) and
 // "probabilities" (classifiers).
-func DefaultPredictionColumns(task string) PredictionColumns {
+func DefaultPredictionColumns(task nn.Task) PredictionColumns {
 	p := PredictionNames{}.withDefaults()
 	c := PredictionColumns{Score: p.Score, Label: p.Label, Proba: p.Proba}
-	if task == TaskRegression {
+	if task == nn.TaskRegression {
 		c.Label, c.Proba = "", ""
 	}
 	return c
@@ -59,7 +59,7 @@ func (s ScoreStage) Apply(ctx context.Context, in Reader) (Reader, error) {
 		d := DefaultPredictionColumns(spec.Task)
 		s.Columns.Score, s.Columns.Label, s.Columns.Proba = d.Score, d.Label, d.Proba
 	}
-	if spec.Task == TaskRegression {
+	if spec.Task == nn.TaskRegression {
 		s.Columns.Label = "" // AppendPredictions adds no label for regression
 	}
 	f, err := arrowio.NewFeaturizer(spec.Inputs, in.Schema())

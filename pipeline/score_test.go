@@ -116,7 +116,7 @@ func TestScoreEqualsPredict(t *testing.T) {
 				score := column(t, b, "prediction").(*array.Float64)
 				var label *array.String
 				var proba *array.FixedSizeList
-				if spec.Task != TaskRegression {
+				if spec.Task != nn.TaskRegression {
 					label = column(t, b, "predicted_label").(*array.String)
 					proba = column(t, b, "probabilities").(*array.FixedSizeList)
 				} else if len(b.Schema().FieldIndices("predicted_label")) != 0 {
@@ -133,14 +133,14 @@ func TestScoreEqualsPredict(t *testing.T) {
 					var wantScore float64
 					var wantLabel string
 					switch spec.Task {
-					case TaskRegression:
+					case nn.TaskRegression:
 						wantScore = float64(p[0])
-					case TaskBinary:
+					case nn.TaskBinary:
 						wantScore, wantLabel = float64(p[0]), spec.Labels[0]
 						if p[0] >= 0.5 {
 							wantLabel = spec.Labels[1]
 						}
-					case TaskMulticlass:
+					case nn.TaskMulticlass:
 						wantScore, wantLabel = float64(p[best]), spec.Labels[best]
 					}
 					if score.IsNull(i) || score.Value(i) != wantScore {
@@ -156,7 +156,7 @@ func TestScoreEqualsPredict(t *testing.T) {
 							t.Fatalf("row %d: %d probabilities for %d labels", row, end-start, len(spec.Labels))
 						}
 						last := vals.Value(int(end - 1))
-						if spec.Task == TaskMulticlass && last != p[len(p)-1] || spec.Task == TaskBinary && last != p[0] {
+						if spec.Task == nn.TaskMulticlass && last != p[len(p)-1] || spec.Task == nn.TaskBinary && last != p[0] {
 							t.Fatalf("row %d: last probability %v, outputs %v", row, last, p)
 						}
 					}
@@ -365,7 +365,7 @@ func TestScoreMemoryIsFlat(t *testing.T) {
 	model := trainOn(t, memory.NewGoAllocator(), quickConfig("tier"))
 	peak := func(batches int) int64 {
 		a := &peakAllocator{Allocator: memory.NewGoAllocator()}
-		cols := DefaultPredictionColumns(TaskMulticlass)
+		cols := DefaultPredictionColumns(nn.TaskMulticlass)
 		cols.Allocator = a
 		w := &releaseWriter{}
 		n, err := Score(context.Background(), model, &genReader{mem: a, left: batches}, w, cols)

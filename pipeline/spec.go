@@ -77,23 +77,23 @@ type TransformSpec struct {
 
 // ArchSpec is the network between the inputs and the task's output layer.
 type ArchSpec struct {
-	Hidden     []int    `yaml:"hidden"` // omitted: [64, 32]; []: no hidden layer
-	Activation string   `yaml:"activation"`
-	Dropout    *float64 `yaml:"dropout"`
-	BatchNorm  bool     `yaml:"batch_norm"`
+	Hidden     []int         `yaml:"hidden"` // omitted: [64, 32]; []: no hidden layer
+	Activation nn.Activation `yaml:"activation"`
+	Dropout    *float64      `yaml:"dropout"`
+	BatchNorm  bool          `yaml:"batch_norm"`
 }
 
 // TrainingSpec holds the training settings; omitted keys take TrainConfig's
 // defaults.
 type TrainingSpec struct {
-	Epochs          *int     `yaml:"epochs"`
-	BatchSize       *int     `yaml:"batch_size"`
-	Optimizer       string   `yaml:"optimizer"`
-	LearningRate    *float64 `yaml:"learning_rate"`
-	ValidationSplit *float64 `yaml:"validation_split"`
-	Patience        *int     `yaml:"patience"` // early stopping; 0 or omitted: off
-	Seed            int64    `yaml:"seed"`
-	Threads         int      `yaml:"threads"`
+	Epochs          *int         `yaml:"epochs"`
+	BatchSize       *int         `yaml:"batch_size"`
+	Optimizer       nn.Optimizer `yaml:"optimizer"`
+	LearningRate    *float64     `yaml:"learning_rate"`
+	ValidationSplit *float64     `yaml:"validation_split"`
+	Patience        *int         `yaml:"patience"` // early stopping; 0 or omitted: off
+	Seed            int64        `yaml:"seed"`
+	Threads         int          `yaml:"threads"`
 }
 
 // RegistrySpec says where the trained model is registered.
@@ -311,8 +311,8 @@ func (s *Spec) Validate() error {
 	if s.Target == "" {
 		errs.add("target", "required: the column to predict")
 	}
-	if s.Task != "" && !slices.Contains([]string{TaskAuto, TaskRegression, TaskBinary, TaskMulticlass}, s.Task) {
-		errs.add("task", "must be auto, regression, binary or multiclass, got %q", s.Task)
+	if s.Task != "" && validTask(s.Task) != nil {
+		errs.add("task", "must be %s, %s, got %q", TaskAuto, nn.List(nn.Tasks()), s.Task)
 	}
 	if s.PositiveLabel != "" && (s.Task == TaskRegression || s.Task == TaskMulticlass) {
 		errs.add("positive_label", "only for a binary task (task is %s)", s.Task)
@@ -349,8 +349,8 @@ func (s *Spec) Validate() error {
 			errs.add(fmt.Sprintf("architecture.hidden[%d]", i), "must be ≥ 1 unit, got %d", h)
 		}
 	}
-	if a.Activation != "" && (!nn.ValidActivation(a.Activation) || a.Activation == nn.Softmax) {
-		errs.add("architecture.activation", "must be relu, leaky_relu, elu, gelu, sigmoid, tanh or linear, got %q", a.Activation)
+	if a.Activation != "" && !a.Activation.Hidden() {
+		errs.add("architecture.activation", "must be %s, got %q", nn.List(nn.HiddenActivations()), a.Activation)
 	}
 	if a.Dropout != nil && !(*a.Dropout >= 0 && *a.Dropout < 1) {
 		errs.add("architecture.dropout", "must be in [0, 1), got %v", *a.Dropout)
@@ -362,8 +362,8 @@ func (s *Spec) Validate() error {
 	if t.BatchSize != nil && *t.BatchSize < 1 {
 		errs.add("training.batch_size", "must be ≥ 1, got %d", *t.BatchSize)
 	}
-	if t.Optimizer != "" && !slices.Contains([]string{"sgd", "adam", "adamw", "rmsprop"}, t.Optimizer) {
-		errs.add("training.optimizer", "must be sgd, adam, adamw or rmsprop, got %q", t.Optimizer)
+	if _, err := nn.ParseOptimizer(string(t.Optimizer)); t.Optimizer != "" && err != nil {
+		errs.add("training.optimizer", "must be %s, got %q", nn.List(nn.Optimizers()), t.Optimizer)
 	}
 	if t.LearningRate != nil && !(*t.LearningRate > 0 && *t.LearningRate < 1e6) {
 		errs.add("training.learning_rate", "must be > 0, got %v", *t.LearningRate)

@@ -13,13 +13,24 @@ import (
 	"github.com/dense-ml/dense/nn"
 )
 
-// Task names accepted by TrainConfig.Task.
+// Task names accepted by TrainConfig.Task: auto, or one of nn.Tasks.
 const (
 	TaskAuto       = "auto"
-	TaskRegression = nn.TaskRegression
-	TaskBinary     = nn.TaskBinary
-	TaskMulticlass = nn.TaskMulticlass
+	TaskRegression = string(nn.TaskRegression)
+	TaskBinary     = string(nn.TaskBinary)
+	TaskMulticlass = string(nn.TaskMulticlass)
 )
+
+// validTask checks a TrainConfig.Task or a spec's task: auto or an nn.Task.
+func validTask(task string) error {
+	if task == TaskAuto {
+		return nil
+	}
+	if _, err := nn.ParseTask(task); err != nil {
+		return fmt.Errorf("unknown task %q (want %s, %s)", task, TaskAuto, nn.List(nn.Tasks()))
+	}
+	return nil
+}
 
 // MaxAutoClasses is the most distinct values an integer target may have for
 // task "auto" to treat it as classes; with more it is a regression target.

@@ -26,7 +26,7 @@ const (
 	DefaultActivation = nn.ReLU
 	DefaultEpochs     = 20
 	DefaultBatchSize  = 32
-	DefaultOptimizer  = "adam"
+	DefaultOptimizer  = nn.OptAdam
 	DefaultValSplit   = 0.2
 )
 
@@ -59,7 +59,7 @@ type TrainConfig struct {
 	// rate after each hidden layer (0 = none) and batch normalisation after
 	// each hidden layer.
 	Hidden     []int
-	Activation string
+	Activation nn.Activation
 	Dropout    float64
 	BatchNorm  bool
 
@@ -70,7 +70,7 @@ type TrainConfig struct {
 	// the seed for the split, the weights and the shuffling.
 	Epochs    int
 	BatchSize int
-	Optimizer string
+	Optimizer nn.Optimizer
 	LR        float64
 	ValSplit  float64
 	Patience  int
@@ -158,18 +158,20 @@ func (c TrainConfig) Validate() error {
 	switch {
 	case c.Target == "":
 		return errors.New("no target column")
-	case !slices.Contains([]string{TaskAuto, TaskRegression, TaskBinary, TaskMulticlass}, c.Task):
-		return fmt.Errorf("unknown task %q (want auto, regression, binary or multiclass)", c.Task)
-	case !nn.ValidActivation(c.Activation) || c.Activation == nn.Softmax:
-		return fmt.Errorf("unknown hidden activation %q (want relu, leaky_relu, elu, gelu, sigmoid, tanh or linear)", c.Activation)
+	case validTask(c.Task) != nil:
+		return validTask(c.Task)
+	case !c.Activation.Hidden():
+		_, err := nn.ParseHiddenActivation(string(c.Activation))
+		return err
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fmt.Errorf("dropout must be in [0, 1), got %v", c.Dropout)
 	case c.Epochs < 1:
 		return fmt.Errorf("epochs must be ≥ 1, got %d", c.Epochs)
 	case c.BatchSize < 1:
 		return fmt.Errorf("batch size must be ≥ 1, got %d", c.BatchSize)
-	case !slices.Contains([]string{"sgd", "adam", "adamw", "rmsprop"}, c.Optimizer):
-		return fmt.Errorf("unknown optimizer %q (want sgd, adam, adamw or rmsprop)", c.Optimizer)
+	case !validOptimizer(c.Optimizer):
+		_, err := nn.ParseOptimizer(string(c.Optimizer))
+		return err
 	case !(c.LR >= 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("learning rate must be > 0, got %v", c.LR)
 	case !(c.ValSplit > 0 && c.ValSplit < 1):
@@ -191,6 +193,11 @@ func (c TrainConfig) Validate() error {
 		}
 	}
 	return nil
+}
+
+func validOptimizer(o nn.Optimizer) bool {
+	_, err := nn.ParseOptimizer(string(o))
+	return err == nil
 }
 
 func (c *TrainConfig) emit(e Event) {
@@ -327,10 +334,10 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 	spec := nn.Spec{
 		Format:  nn.FormatName,
 		Version: nn.FormatVersion,
-		Task:    tgt.task,
+		Task:    nn.Task(tgt.task),
 		Inputs:  inputs,
 		Layers:  cfg.layers(tgt),
-		Loss:    lossFor(tgt.task),
+		Loss:    nn.Task(tgt.task).DefaultLoss(),
 		Target:  cfg.Target,
 		Labels:  tgt.labels,
 	}
@@ -381,7 +388,8 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		return nil, err
 	}
 	if tgt.task == TaskRegression {
-		if err := foldTargetScaling(model, yMean, yStd); err != nil {
+		// The model predicts raw units from here on.
+		if err := model.ScaleOutputs(yMean, yStd); err != nil {
 			return nil, err
 		}
 	}
@@ -455,10 +463,7 @@ func (c *TrainConfig) features(schema *arrow.Schema) ([]Feature, error) {
 func (c *TrainConfig) layers(t *resolvedTarget) []nn.LayerSpec {
 	var ls []nn.LayerSpec
 	for _, h := range c.Hidden {
-		d := nn.Dense(h, c.Activation)
-		if c.Activation == nn.ReLU || c.Activation == nn.LeakyReLU || c.Activation == nn.ELU || c.Activation == nn.GELU {
-			d = d.WithInit(nn.InitHeNormal)
-		}
+		d := nn.Dense(h, c.Activation).WithInit(c.Activation.Init())
 		ls = append(ls, d)
 		if c.BatchNorm {
 			ls = append(ls, nn.BatchNorm())
@@ -478,53 +483,12 @@ func (c *TrainConfig) layers(t *resolvedTarget) []nn.LayerSpec {
 	return ls
 }
 
-func lossFor(task string) string {
-	switch task {
-	case TaskBinary:
-		return "binary_crossentropy"
-	case TaskMulticlass:
-		return "sparse_categorical_crossentropy"
-	}
-	return "mse"
-}
-
 func standardise(y []float32, mean, std float64) []float32 {
 	out := make([]float32, len(y))
 	for i, v := range y {
 		out[i] = float32((float64(v) - mean) / std)
 	}
 	return out
-}
-
-// foldTargetScaling rewrites the linear output layer y = Wx + b of a model
-// trained on (y - mean)/std into std·W x + (std·b + mean).
-func foldTargetScaling(m *nn.Model, mean, std float64) error {
-	last := -1
-	for i, l := range m.Spec().Layers {
-		if l.Type == nn.LayerDense {
-			last = i
-		}
-	}
-	prefix := fmt.Sprintf("layers.%d.", last)
-	var w, b []float32
-	for _, t := range m.Tensors() {
-		switch t.Name {
-		case prefix + "weight":
-			w = t.Data
-		case prefix + "bias":
-			b = t.Data
-		}
-	}
-	if w == nil || b == nil || m.Spec().Layers[last].Activation != nn.Linear {
-		return fmt.Errorf("cannot fold the target scaling into the output layer %d", last)
-	}
-	for i := range w {
-		w[i] = float32(float64(w[i]) * std)
-	}
-	for i := range b {
-		b[i] = float32(float64(b[i])*std + mean)
-	}
-	return nil
 }
 
 // SchemaFingerprint is a short hash of a schema's column names and types,

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/dense-ml/dense/nn"
 )
 
 // genBatches generates n rows in batches of 100: numeric a and b (b has
@@ -103,7 +100,7 @@ func TestTrainTasks(t *testing.T) {
 			}
 			t.Logf("%d epochs, validation %v", len(res.History.Epochs), res.Metrics)
 			s := res.Model.Spec()
-			if s.Task != tc.task || !slices.Equal(s.Labels, tc.labels) || s.Target != tc.target {
+			if string(s.Task) != tc.task || !slices.Equal(s.Labels, tc.labels) || s.Target != tc.target {
 				t.Errorf("task %s labels %q target %s", s.Task, s.Labels, s.Target)
 			}
 			if got := res.Metrics[tc.metric]; !(got >= tc.min) {
@@ -247,24 +244,6 @@ func TestTrainErrors(t *testing.T) {
 		r.Close()
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "pipeline: train: ") {
 			t.Errorf("%s: err = %v, want it to mention %q", tc.name, err, tc.want)
-		}
-	}
-}
-
-func TestFoldTargetScaling(t *testing.T) {
-	m, err := nn.NewSequential(2, nn.Dense(3, nn.ReLU), nn.Dense(1, nn.Linear))
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := []float32{1, 2, -1, 0.5}
-	before, _ := m.Predict(x, 2)
-	if err := foldTargetScaling(m, 100, 7); err != nil {
-		t.Fatal(err)
-	}
-	after, _ := m.Predict(x, 2)
-	for i := range before {
-		if want := 7*float64(before[i]) + 100; math.Abs(float64(after[i])-want) > 1e-4 {
-			t.Errorf("row %d: %v, want 7·%v + 100 = %v", i, after[i], before[i], want)
 		}
 	}
 }

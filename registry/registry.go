@@ -548,7 +548,7 @@ func (r *Registry) entry(name string, v int) (Entry, error) {
 // no NaN or Inf).
 func describe(m *nn.Model) Entry {
 	spec := m.Spec()
-	e := Entry{Task: spec.Task, Target: spec.Target, Labels: spec.Labels, Params: m.Params().Total,
+	e := Entry{Task: string(spec.Task), Target: spec.Target, Labels: spec.Labels, Params: m.Params().Total,
 		Rows: spec.Provenance.Rows, Source: spec.Provenance.Source}
 	for _, in := range spec.Inputs {
 		e.Inputs = append(e.Inputs, in.Name)

@@ -77,7 +77,7 @@ func TestRegisterResolveLoad(t *testing.T) {
 		if err != nil || st.Size() != e.Size || len(e.SHA256) != 64 {
 			t.Fatalf("size %d vs %v %v, sha %q", e.Size, st, err, e.SHA256)
 		}
-		if e.Task != nn.TaskBinary || !slices.Equal(e.Inputs, []string{"tenure", "emb"}) || !slices.Equal(e.Labels, []string{"no", "yes"}) ||
+		if e.Task != string(nn.TaskBinary) || !slices.Equal(e.Inputs, []string{"tenure", "emb"}) || !slices.Equal(e.Labels, []string{"no", "yes"}) ||
 			e.Params != 4*5+5+5+1 || e.Metrics["accuracy"] != 0.5+float64(i+1)/100 || e.Target != "churned" || time.Since(e.Created) > time.Minute {
 			t.Fatalf("summary %+v", e)
 		}

@@ -29,7 +29,7 @@ func testModels(t testing.TB) *Memory {
 		}
 		return m
 	}
-	spec := func(task string, inputs []nn.Input, layers ...nn.LayerSpec) nn.Spec {
+	spec := func(task nn.Task, inputs []nn.Input, layers ...nn.LayerSpec) nn.Spec {
 		return nn.Spec{Format: nn.FormatName, Version: nn.FormatVersion, Task: task, Inputs: inputs, Layers: layers}
 	}
 

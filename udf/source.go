@@ -133,7 +133,7 @@ func (m *Memory) Load(ref string) (*nn.Model, ModelInfo, error) {
 // summarize fills in a ModelInfo's summary of the model's spec.
 func summarize(m *nn.Model) ModelInfo {
 	spec := m.Spec()
-	info := ModelInfo{Task: spec.Task, Labels: spec.Labels, Params: m.Params().Total, Metrics: spec.Provenance.Metrics}
+	info := ModelInfo{Task: string(spec.Task), Labels: spec.Labels, Params: m.Params().Total, Metrics: spec.Provenance.Metrics}
 	for _, in := range spec.Inputs {
 		info.Inputs = append(info.Inputs, in.Name)
 	}

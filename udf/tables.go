@@ -180,7 +180,7 @@ func layerRows(spec *nn.Spec) [][]any {
 				biases = int64(l.Units)
 			}
 			params = weights + biases
-			activation = l.Activation
+			activation = string(l.Activation)
 		case nn.LayerBatchNorm:
 			weights, biases, params = int64(in), int64(in), 4*int64(in)
 		}

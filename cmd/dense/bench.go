@@ -145,7 +145,7 @@ func benchTrainCommand() *cli.Command {
 			x, y, loss := benchData(widths, rows)
 			cfg := nn.FitConfig{
 				Loss:      loss,
-				Optimizer: nn.OptimizerConfig{Name: c.String("optimizer")},
+				Optimizer: nn.OptimizerConfig{Name: nn.Optimizer(c.String("optimizer"))},
 				BatchSize: batch,
 				Epochs:    epochs,
 				Seed:      1,

@@ -224,7 +224,7 @@ func (e *env) modelsShow(dir, ref string) error {
 	fmt.Fprintf(w, "  file        %s (%s bytes)\n", en.Path, thousands(int(en.Size)))
 	fmt.Fprintf(w, "  sha256      %s\n", en.SHA256)
 	fmt.Fprintf(w, "  registered  %s\n", en.Created.UTC().Format("2006-01-02 15:04:05 UTC"))
-	task := spec.Task
+	task := string(spec.Task)
 	if spec.Target != "" {
 		task += ", target " + spec.Target
 	}

@@ -250,7 +250,7 @@ type stage struct {
 	in, out      int
 	w            []float64 // dense: [out, in]
 	b            []float64 // dense: nil without bias
-	act          string
+	act          nn.Activation
 	alpha        float64
 	scale, shift []float64 // batch norm
 }
@@ -364,7 +364,7 @@ func foldBatchNorm(stages []stage) []stage {
 }
 
 // activation adds nn's activation function after x.
-func (b *builder) activation(x, act string, alpha float64) (string, error) {
+func (b *builder) activation(x string, act nn.Activation, alpha float64) (string, error) {
 	switch act {
 	case nn.Linear, "":
 		return x, nil

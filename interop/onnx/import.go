@@ -320,7 +320,7 @@ func (im *importer) node(n *pb.NodeProto) error {
 			bnAfter: l != nil && l.spec.Type == nn.LayerDense && l.spec.Activation == nn.Linear})
 		im.outW = w
 	case "Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Softmax", "Gelu":
-		act, alpha := map[string]string{"Relu": nn.ReLU, "LeakyRelu": nn.LeakyReLU, "Elu": nn.ELU,
+		act, alpha := map[string]nn.Activation{"Relu": nn.ReLU, "LeakyRelu": nn.LeakyReLU, "Elu": nn.ELU,
 			"Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "Softmax": nn.Softmax, "Gelu": nn.GELU}[op], 0.0
 		switch op {
 		case "LeakyRelu":
@@ -363,7 +363,7 @@ func (im *importer) chain(in int, refuse func(string, ...any) error) error {
 
 // activate gives the last dense layer its activation, folding a batch
 // norm in between into it.
-func (im *importer) activate(act string, alpha float64) error {
+func (im *importer) activate(act nn.Activation, alpha float64) error {
 	n := len(im.layers)
 	if n == 0 {
 		return fmt.Errorf("an activation before any Gemm or MatMul")

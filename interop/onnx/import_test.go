@@ -77,8 +77,9 @@ func TestImportTorchONNX(t *testing.T) {
 // by the last layer and the batch norm folded into the Linear before a ReLU.
 func TestImportLayers(t *testing.T) {
 	for _, tc := range []struct {
-		name, task string
-		layers     []string // type/activation per layer
+		name   string
+		task   nn.Task
+		layers []string // type/activation per layer
 	}{
 		{"multiclass", nn.TaskMulticlass, []string{"dense/relu", "dense/tanh", "dense/softmax"}},
 		{"binary_bn", nn.TaskBinary, []string{"dense/relu", "dense/sigmoid"}},
@@ -95,7 +96,7 @@ func TestImportLayers(t *testing.T) {
 		}
 		var got []string
 		for _, l := range m.Spec().Layers {
-			got = append(got, l.Type+"/"+l.Activation)
+			got = append(got, l.Type+"/"+string(l.Activation))
 		}
 		if s := m.Spec(); s.Task != tc.task || strings.Join(got, " ") != strings.Join(tc.layers, " ") {
 			t.Errorf("%s: task %q, layers %v; want %q, %v", tc.name, s.Task, got, tc.task, tc.layers)

@@ -220,7 +220,7 @@ func feeds(spec *nn.Spec, rows []row) map[string]feed {
 // testModel is a network over testInputs with batch norms to fold (after a
 // linear layer, after an activation, and last), dropout, and weights and
 // running statistics drawn from seed.
-func testModel(t *testing.T, task string, layers []nn.LayerSpec, labels []string, seed uint64) *nn.Model {
+func testModel(t *testing.T, task nn.Task, layers []nn.LayerSpec, labels []string, seed uint64) *nn.Model {
 	t.Helper()
 	spec := nn.Spec{Format: nn.FormatName, Version: nn.FormatVersion, Task: task, Inputs: testInputs(), Layers: layers, Labels: labels}
 	m, err := nn.NewModel(spec, int64(seed))
@@ -282,7 +282,7 @@ func TestExportMatchesORT(t *testing.T) {
 	needORT(t)
 	cases := []struct {
 		name   string
-		task   string
+		task   nn.Task
 		layers []nn.LayerSpec
 		labels []string
 	}{
