@@ -59,7 +59,7 @@ func demoModels(t *testing.T) string {
 		std("online_share", 0.4, 0.25),
 		std("support_tickets", 1.5, 1.5),
 	}
-	spec := func(task string, labels []string, layers ...nn.LayerSpec) nn.Spec {
+	spec := func(task nn.Task, labels []string, layers ...nn.LayerSpec) nn.Spec {
 		return nn.Spec{Format: nn.FormatName, Version: nn.FormatVersion, Task: task, Labels: labels, Inputs: inputs, Layers: layers}
 	}
 	for _, m := range []struct {
