@@ -50,8 +50,9 @@ times() { grep -o 'Run Time: [0-9.]*' | awk '{print $3}'; }
 
 echo "== dense sql: $QUERY" >&2
 export DENSE_MODELS="$work/models"
-# The first run warms up (loads the model), like the Node side's.
-SQL_TIMES=$("$work/dense" sql --db "$work/shop.duckdb" "$work/bench.sql" | tee /dev/stderr | times | tail -n "$RUNS")
+# The shell's .timer times each statement inside the process (--shell reads the statements from a
+# pipe); the first run warms up (loads the model), like the Node side's.
+SQL_TIMES=$("$work/dense" sql --db "$work/shop.duckdb" --shell <"$work/bench.sql" | tee /dev/stderr | times | tail -n "$RUNS")
 echo "== the extension in DuckDB's Node API $(node -p "require('./$NODE_DIR/node_modules/@duckdb/node-api/package.json').version")" >&2
 EXT_TIMES=$(cd "$NODE_DIR" && node bench.mjs "$work/dense.duckdb_extension" "$work/shop.duckdb" "$RUNS" "$QUERY" | tee /dev/stderr | times)
 
