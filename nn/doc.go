@@ -138,15 +138,21 @@
 // Save, Load, Read and Decode write and read one safetensors file: an 8-byte
 // little-endian header length, a JSON header giving each tensor's dtype,
 // shape and byte offsets, then the raw little-endian float32 tensors in
-// Tensors() naming. The header's "__metadata__" holds the Spec as a JSON
-// string under "dense_spec". Save is atomic (temporary file in the same
+// Tensors() naming. The header's "__metadata__" holds, first, the file's own
+// SHA-256 digest under "dense_sha256" (covering every byte of the file with
+// the digest's digits read as '0') and the Spec as a JSON string under
+// "dense_spec". Save is atomic (temporary file in the same
 // folder, fsync, rename, fsync of the folder) and refuses NaN/±Inf weights.
 // Loading refuses, with a *FileError wrapping ErrModelFile that says what is
 // wrong: a header longer than 100 MB, offsets that are not contiguous or
 // leave the file, dtype × shape that does not match the byte span
 // (overflow-checked), missing, extra or misshapen tensors, layer shapes that
-// do not chain, activations off the allow list, NaN/±Inf weights and spec
-// versions it does not know. F16, BF16 and F64 tensors are converted to
+// do not chain, activations off the allow list, NaN/±Inf weights, spec
+// versions it does not know, a missing, misplaced or wrong digest (so any
+// changed byte is an error, never a silently different model), and a spec
+// that ParseSpec refuses: an unknown key or a missing required key, named
+// by its path. Load opens regular files only (a FIFO or /dev/zero is refused
+// by name, not waited on). F16, BF16 and F64 tensors are converted to
 // float32. LoadStateDict imports the state dict of a PyTorch nn.Sequential
 // MLP ("0.weight", "net.4.bias", …), matching its parameterised modules to
 // the spec's layers in index order. FuzzRead (go test -fuzz=FuzzRead ./nn/)

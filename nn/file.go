@@ -10,9 +10,13 @@ package nn
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"math/bits"
@@ -22,10 +26,40 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/dense-ml/dense/internal/safefile"
 )
 
 // SpecMetadataKey is the "__metadata__" key that holds the JSON spec.
 const SpecMetadataKey = "dense_spec"
+
+// DigestMetadataKey is the "__metadata__" key that holds the model file's
+// own SHA-256 digest (64 lower-case hex digits). It is the first entry of the
+// header, so its digits sit at a fixed place; the digest covers every byte of
+// the file (the 8-byte length, the header, the data) with those 64 digits
+// read as '0'. Read and Load verify it, so a damaged file (a flipped byte in
+// the spec or the weights) is an error even where no registry entry records
+// a checksum.
+const DigestMetadataKey = "dense_sha256"
+
+// digestPrefix is how every model file's header starts; the digest's digits
+// follow it.
+const digestPrefix = `{"__metadata__":{"` + DigestMetadataKey + `":"`
+
+var zeroDigest = []byte(strings.Repeat("0", sha256.Size*2))
+
+// fileDigest starts the digest of a model file whose JSON header is hdr
+// (which starts with digestPrefix and the digits); the caller adds the data.
+func fileDigest(hdr []byte) hash.Hash {
+	d := sha256.New()
+	var lenBuf [8]byte
+	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(hdr)))
+	d.Write(lenBuf[:])
+	d.Write(hdr[:len(digestPrefix)])
+	d.Write(zeroDigest)
+	d.Write(hdr[len(digestPrefix)+len(zeroDigest):])
+	return d
+}
 
 // ErrModelFile is wrapped by every error that reports a malformed, hostile or
 // mismatched model file (test with errors.Is).
@@ -89,7 +123,16 @@ func (m *Model) writeTo(w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("encoding the spec: %w", err)
 	}
-	return writeSafetensors(w, SpecMetadataKey, string(specJSON), tensors)
+	hdr, err := safetensorsHeader([]metaPair{{DigestMetadataKey, string(zeroDigest)}, {SpecMetadataKey, string(specJSON)}}, tensors)
+	if err != nil {
+		return 0, err
+	}
+	d := fileDigest(hdr)
+	if _, err := writeTensorData(d, tensors); err != nil {
+		return 0, err
+	}
+	hex.Encode(hdr[len(digestPrefix):], d.Sum(nil))
+	return writeSafetensors(w, hdr, tensors)
 }
 
 // Save writes the model file to path atomically: it writes a temporary file
@@ -153,20 +196,18 @@ func SyncDir(dir string) error {
 
 // --- reading --------------------------------------------------------------
 
-// Load reads a model file written by Save. Every check of Read applies.
+// Load reads a model file written by Save. Every check of Read applies. A
+// path that is not a regular file (a FIFO, a folder, a device, a dangling
+// link) is refused before it is opened, so Load never blocks on it.
 func Load(path string) (*Model, error) {
-	f, err := os.Open(path)
+	f, st, err := safefile.Open(path)
 	if err != nil {
+		if se := (*safefile.Error)(nil); errors.As(err, &se) {
+			return nil, &FileError{Where: path, Msg: se.Problem}
+		}
 		return nil, fmt.Errorf("nn: load: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("nn: load: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &FileError{Where: path, Msg: "not a regular file"}
-	}
 	return decodeModel(bufio.NewReaderSize(f, 1<<20), st.Size(), path)
 }
 
@@ -201,9 +242,16 @@ func decodeModel(r io.Reader, size int64, where string) (*Model, error) {
 	if !ok {
 		return nil, bad("no %q in the header's __metadata__: not a dense model (a plain PyTorch state dict loads with LoadStateDict)", SpecMetadataKey)
 	}
-	var spec Spec
-	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
-		return nil, &FileError{Where: where, Msg: "spec JSON", Err: err}
+	digest, ok := h.metadata[DigestMetadataKey]
+	if !ok {
+		return nil, bad("no %q digest in the header's __metadata__: the file is damaged, or was written before dense stored one (load it with an older dense and save it again)", DigestMetadataKey)
+	}
+	if at := len(digestPrefix); len(h.raw) < at+len(zeroDigest) || string(h.raw[:at]) != digestPrefix || string(h.raw[at:at+len(zeroDigest)]) != digest {
+		return nil, bad("the %q digest is not the header's first entry, where dense writes it: the header was changed", DigestMetadataKey)
+	}
+	spec, err := ParseSpec([]byte(raw))
+	if err != nil {
+		return nil, &FileError{Where: where, Msg: "spec", Err: err}
 	}
 	if spec.Format != FormatName {
 		return nil, bad("spec format is %q, want %q", spec.Format, FormatName)
@@ -240,8 +288,12 @@ func decodeModel(r io.Reader, size int64, where string) (*Model, error) {
 			return nil, bad("unexpected tensor %s (the model has %s)", e.name, strings.Join(modelTensorNames(m), ", "))
 		}
 	}
-	if err := readTensors(r, h, dest, where); err != nil {
+	d := fileDigest(h.raw)
+	if err := readTensors(io.TeeReader(r, d), h, dest, where); err != nil {
 		return nil, err
+	}
+	if got := hex.EncodeToString(d.Sum(nil)); got != digest {
+		return nil, bad("its SHA-256 digest is %s, its header records %s: the file was changed or damaged", got, digest)
 	}
 	return m, nil
 }

@@ -3,9 +3,11 @@ package nn
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -309,8 +311,31 @@ type stPart struct {
 }
 
 // assemble writes a safetensors file from its parts; meta nil leaves out
-// __metadata__. Offsets are computed unless given.
+// __metadata__. Offsets are computed unless given. A dense model's metadata
+// (with a spec) gets the file's digest, as Save writes it, unless meta has
+// one already.
 func assemble(meta map[string]string, parts []stPart) []byte {
+	if _, ok := meta[SpecMetadataKey]; ok {
+		if _, ok := meta[DigestMetadataKey]; !ok {
+			m := maps.Clone(meta)
+			m[DigestMetadataKey] = string(zeroDigest)
+			return seal(assembleRaw(m, parts))
+		}
+	}
+	return assembleRaw(meta, parts)
+}
+
+// seal writes a model file's digest into its header (see DigestMetadataKey).
+func seal(file []byte) []byte {
+	n := binary.LittleEndian.Uint64(file)
+	hdr := file[8 : 8+n]
+	d := fileDigest(hdr)
+	d.Write(file[8+n:])
+	hex.Encode(hdr[len(digestPrefix):], d.Sum(nil))
+	return file
+}
+
+func assembleRaw(meta map[string]string, parts []stPart) []byte {
 	var h bytes.Buffer
 	h.WriteByte('{')
 	first := true

@@ -56,20 +56,30 @@ type stEntry struct {
 
 // stHeader is a parsed and checked safetensors header.
 type stHeader struct {
+	raw      []byte // the JSON header as read, padding included
 	metadata map[string]string
 	entries  []stEntry // sorted by offset
 }
 
 // --- writing --------------------------------------------------------------
 
-// writeSafetensors writes one safetensors container: the header with one
-// "__metadata__" entry (key: value) and the tensors as F32, in order.
-func writeSafetensors(w io.Writer, key, value string, tensors []Tensor) (int64, error) {
+// metaPair is one "__metadata__" entry, written in the order given.
+type metaPair struct{ key, value string }
+
+// safetensorsHeader builds the JSON header of a container with the given
+// metadata entries and the tensors as F32, in order, padded with spaces so
+// that the data starts 8-byte aligned, as the reference implementation does.
+func safetensorsHeader(meta []metaPair, tensors []Tensor) ([]byte, error) {
 	var h bytes.Buffer
 	h.WriteString(`{"__metadata__":{`)
-	writeJSONString(&h, key)
-	h.WriteByte(':')
-	writeJSONString(&h, value)
+	for i, p := range meta {
+		if i > 0 {
+			h.WriteByte(',')
+		}
+		writeJSONString(&h, p.key)
+		h.WriteByte(':')
+		writeJSONString(&h, p.value)
+	}
 	h.WriteByte('}')
 	var off int64
 	for _, t := range tensors {
@@ -87,33 +97,43 @@ func writeSafetensors(w io.Writer, key, value string, tensors []Tensor) (int64, 
 		off += n
 	}
 	h.WriteByte('}')
-	// Pad with spaces so the data starts 8-byte aligned, as the reference
-	// implementation does.
 	for h.Len()%8 != 0 {
 		h.WriteByte(' ')
 	}
 	if h.Len() > MaxHeaderBytes {
-		return 0, fmt.Errorf("header is %d bytes, over the %d-byte limit the loader enforces", h.Len(), MaxHeaderBytes)
+		return nil, fmt.Errorf("header is %d bytes, over the %d-byte limit the loader enforces", h.Len(), MaxHeaderBytes)
 	}
-	var written int64
+	return h.Bytes(), nil
+}
+
+// writeSafetensors writes a container: the 8-byte length, hdr (from
+// safetensorsHeader) and the tensors' data.
+func writeSafetensors(w io.Writer, hdr []byte, tensors []Tensor) (int64, error) {
 	var lenBuf [8]byte
-	binary.LittleEndian.PutUint64(lenBuf[:], uint64(h.Len()))
+	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(hdr)))
 	n, err := w.Write(lenBuf[:])
+	written := int64(n)
+	if err != nil {
+		return written, err
+	}
+	n, err = w.Write(hdr)
 	written += int64(n)
 	if err != nil {
 		return written, err
 	}
-	n, err = w.Write(h.Bytes())
-	written += int64(n)
-	if err != nil {
-		return written, err
-	}
+	m, err := writeTensorData(w, tensors)
+	return written + m, err
+}
+
+// writeTensorData writes the tensors' values as little-endian F32.
+func writeTensorData(w io.Writer, tensors []Tensor) (int64, error) {
+	var written int64
 	buf := make([]byte, 0, 64<<10)
 	for _, t := range tensors {
 		for _, v := range t.Data {
 			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 			if len(buf) == cap(buf) {
-				n, err = w.Write(buf)
+				n, err := w.Write(buf)
 				written += int64(n)
 				if err != nil {
 					return written, err
@@ -122,12 +142,9 @@ func writeSafetensors(w io.Writer, key, value string, tensors []Tensor) (int64, 
 			}
 		}
 	}
-	n, err = w.Write(buf)
+	n, err := w.Write(buf)
 	written += int64(n)
-	if err != nil {
-		return written, err
-	}
-	return written, nil
+	return written, err
 }
 
 func writeJSONString(b *bytes.Buffer, s string) {
@@ -171,6 +188,7 @@ func readHeader(r io.Reader, size int64, where string) (*stHeader, error) {
 	if err != nil {
 		return nil, &FileError{Where: where, Msg: err.Error()}
 	}
+	h.raw = hdr
 	return h, nil
 }
 

@@ -6,12 +6,14 @@ package nn
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dense-ml/dense/internal/safefile"
 )
 
 // LoadStateDict builds a model from spec and the weights of a plain
@@ -30,18 +32,14 @@ import (
 // A spec with an empty Format and Version gets the current ones. Our own
 // model files load too (their metadata is ignored).
 func LoadStateDict(path string, spec Spec) (*Model, error) {
-	f, err := os.Open(path)
+	f, st, err := safefile.Open(path)
 	if err != nil {
+		if se := (*safefile.Error)(nil); errors.As(err, &se) {
+			return nil, &FileError{Where: path, Msg: se.Problem}
+		}
 		return nil, fmt.Errorf("nn: load state dict: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("nn: load state dict: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &FileError{Where: path, Msg: "not a regular file"}
-	}
 	return decodeStateDict(bufio.NewReaderSize(f, 1<<20), st.Size(), spec, path)
 }
 

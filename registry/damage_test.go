@@ -78,13 +78,13 @@ func TestDamagedVersion(t *testing.T) {
 		}, "has no valid sha256"},
 		{"entry links to /dev/zero", func(t *testing.T, vdir string) {
 			replace(t, filepath.Join(vdir, EntryFile), func(p string) error { return os.Symlink("/dev/zero", p) })
-		}, "is a device, want a regular file"},
+		}, "is a device, not a regular file"},
 		{"entry is a FIFO", func(t *testing.T, vdir string) {
 			replace(t, filepath.Join(vdir, EntryFile), func(p string) error { return syscall.Mkfifo(p, 0o644) })
-		}, "is a FIFO, want a regular file"},
+		}, "is a FIFO, not a regular file"},
 		{"entry is a folder", func(t *testing.T, vdir string) {
 			replace(t, filepath.Join(vdir, EntryFile), func(p string) error { return os.Mkdir(p, 0o755) })
-		}, "is a folder, want a regular file"},
+		}, "is a folder, not a regular file"},
 		{"entry is huge and sparse", func(t *testing.T, vdir string) {
 			p := filepath.Join(vdir, EntryFile)
 			if err := os.Truncate(p, 200<<20); err != nil {

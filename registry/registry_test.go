@@ -248,7 +248,7 @@ func TestCorruptionDetected(t *testing.T) {
 	if err := os.WriteFile(e.Path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := r.Load("churn"); err == nil || !strings.Contains(err.Error(), "when registered: the file was changed or damaged") {
+	if _, _, err := r.Load("churn"); err == nil || !strings.Contains(err.Error(), "the file was changed or damaged") {
 		t.Fatalf("flipped byte: %v", err)
 	}
 	if err := os.WriteFile(e.Path, data[:len(data)-4], 0o644); err != nil {

@@ -30,7 +30,7 @@ func Open(path string) (*os.File, fs.FileInfo, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			if lst, lerr := os.Lstat(path); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
 				target, _ := os.Readlink(path)
-				return nil, nil, fmt.Errorf("%s is a symbolic link to %s, which does not exist: %w", path, target, ErrNotRegular)
+				return nil, nil, &Error{Path: path, Problem: "is a symbolic link to " + target + ", which does not exist"}
 			}
 		}
 		return nil, nil, err
@@ -54,8 +54,18 @@ func Open(path string) (*os.File, fs.FileInfo, error) {
 	return f, st, nil
 }
 
+// Error is the error for a path that exists but is not a regular file. It
+// wraps ErrNotRegular.
+type Error struct {
+	Path    string
+	Problem string // "is a FIFO, not a regular file"
+}
+
+func (e *Error) Error() string        { return e.Path + " " + e.Problem }
+func (e *Error) Is(target error) bool { return target == ErrNotRegular }
+
 func notRegular(path string, st fs.FileInfo) error {
-	what := "not a regular file"
+	what := "something else"
 	switch m := st.Mode(); {
 	case m.IsDir():
 		what = "a folder"
@@ -66,7 +76,7 @@ func notRegular(path string, st fs.FileInfo) error {
 	case m&fs.ModeDevice != 0:
 		what = "a device"
 	}
-	return fmt.Errorf("%s is %s, want a regular file: %w", path, what, ErrNotRegular)
+	return &Error{Path: path, Problem: "is " + what + ", not a regular file"}
 }
 
 // ReadFile reads a whole regular file of at most limit bytes. It never reads
