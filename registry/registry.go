@@ -580,13 +580,26 @@ func (r *Registry) Load(ref string) (*nn.Model, Entry, error) {
 	if st.Size() != e.Size {
 		return nil, Entry{}, fmt.Errorf("registry: load %s: %s is %d bytes, %d when registered: the file was changed or damaged", e.Ref(), e.Path, st.Size(), e.Size)
 	}
+	changed := func(got string) error {
+		return fmt.Errorf("registry: load %s: %s has SHA-256 %s, %s when registered: the file was changed or damaged", e.Ref(), e.Path, got, e.SHA256)
+	}
 	h := sha256.New()
 	m, err := nn.Decode(io.TeeReader(bufio.NewReaderSize(f, 1<<20), h), st.Size())
 	if err != nil {
+		// A file that no longer is the registered one is reported as such,
+		// whatever nn found wrong in it first.
+		if _, serr := f.Seek(0, io.SeekStart); serr == nil {
+			h.Reset()
+			if _, cerr := io.Copy(h, f); cerr == nil {
+				if got := hex.EncodeToString(h.Sum(nil)); got != e.SHA256 {
+					return nil, Entry{}, changed(got)
+				}
+			}
+		}
 		return nil, Entry{}, fmt.Errorf("registry: load %s (%s): %w", e.Ref(), e.Path, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != e.SHA256 {
-		return nil, Entry{}, fmt.Errorf("registry: load %s: %s has SHA-256 %s, %s when registered: the file was changed or damaged", e.Ref(), e.Path, got, e.SHA256)
+		return nil, Entry{}, changed(got)
 	}
 	return m, e, nil
 }
