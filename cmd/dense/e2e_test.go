@@ -159,7 +159,7 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"1. Generated 5,000 customers", "2. Training the segment classifier", "3. Training the churn model",
-		"Registered segment@1 in models", "Registered churn@1 in models",
+		"Registered segment@1 in " + filepath.Join(dir, "models", "segment", "1"), "Registered churn@1 in " + filepath.Join(dir, "models", "churn", "1"),
 		"-- Customers per predicted segment", "-- Average churn probability by region", "Done in",
 	} {
 		if !strings.Contains(r.stdout, want) {
