@@ -1,7 +1,7 @@
 // The race detector makes sync.Pool drop items at random, so the scratch is
 // rebuilt now and then and the count below means nothing under -race.
 
-//go:build !race
+//go:build !race && !dense_extension
 
 package udf
 

@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/dense-ml/dense/nn"
-	"github.com/duckdb/duckdb-go/v2/mapping"
+	"github.com/dense-ml/dense/registry"
 )
 
 // What a scalar function returns.
@@ -22,9 +22,9 @@ const (
 // function is one registered scalar function; it is the C function's extra
 // info, alive as long as the database.
 type function struct {
-	name string
-	kind funcKind
-	src  ModelSource
+	name   string
+	kind   funcKind
+	models *models
 }
 
 // How the feature arguments map onto the model's inputs.
@@ -43,7 +43,7 @@ const (
 type plan struct {
 	fn      *function
 	call    string // how errors name the call, dense_predict(churn@3): formatted once at bind, not per chunk
-	info    ModelInfo
+	info    registry.Entry
 	model   *nn.Model
 	enc     *nn.Encoder
 	inW     int
@@ -73,8 +73,8 @@ type feed struct {
 }
 
 // bindPlan resolves the model and checks the feature arguments' types.
-func bindPlan(fn *function, ref string, args []*colType) (*plan, error) {
-	model, info, err := loadModel(fn.src, ref)
+func bindPlan(fn *function, src ModelSource, ref string, args []*colType) (*plan, error) {
+	model, info, err := loadModel(src, ref)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fn.name, err)
 	}
@@ -155,7 +155,7 @@ func (p *plan) bindFeatures(inputs []nn.Input) error {
 		}
 	}
 	switch {
-	case len(args) == 1 && args[0].id == mapping.TypeStruct:
+	case len(args) == 1 && args[0].id == typeStruct:
 		return p.bindStruct(inputs, args[0])
 	case len(args) == 1 && args[0].listOfNumbers():
 		return p.bindList(inputs, args[0])
@@ -192,7 +192,7 @@ func (p *plan) bindList(inputs []nn.Input, t *colType) error {
 	for i := range p.feeds {
 		p.direct = p.direct && p.feeds[i].pass
 	}
-	if t.id == mapping.TypeArray && t.size != p.listLen {
+	if t.id == typeArray && t.size != p.listLen {
 		return fmt.Errorf("%s: wrong feature count: expected %d features (%s), got %s",
 			p.call, p.listLen, inputNames(inputs), t.name)
 	}
@@ -251,11 +251,11 @@ func (p *plan) checkType(f *feed, t *colType, what string) error {
 	case nn.KindNumeric:
 		ok, want = t.numeric(), "a number (INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL …)"
 	case nn.KindCategorical:
-		ok, want = t.id == mapping.TypeVarchar || t.id == mapping.TypeEnum || t.id == mapping.TypeSQLNull,
+		ok, want = t.id == typeVarchar || t.id == typeEnum || t.id == typeSQLNull,
 			"VARCHAR or ENUM (cast other types with ::VARCHAR)"
 	case nn.KindVector:
-		ok, want = t.listOfNumbers() || t.id == mapping.TypeSQLNull, fmt.Sprintf("a LIST or ARRAY of %d numbers", f.length)
-		if ok && t.id == mapping.TypeArray && t.size != f.length {
+		ok, want = t.listOfNumbers() || t.id == typeSQLNull, fmt.Sprintf("a LIST or ARRAY of %d numbers", f.length)
+		if ok && t.id == typeArray && t.size != f.length {
 			return fmt.Errorf("%s: wrong feature count for input %q: expected %d elements, got %s", p.call, f.name, f.length, t.name)
 		}
 	}

@@ -19,15 +19,19 @@
 //
 // # Models
 //
-// The functions find models in a ModelSource: FromRegistry(reg) serves a
-// registry folder, NewMemory an in-memory set (tests, embedding).
+// The functions find models in a ModelSource, which describes versions
+// with registry.Entry: FromRegistry(reg) serves a registry folder,
+// NewMemory an in-memory set (tests, embedding).
 // dense_models() lists the source's summaries without reading model files.
 // FromRegistry resolves every reference against the folder afresh and
 // caches verified models by file and SHA-256 (versions never change).
 //
 // The first argument of the scalar functions and of dense_layers names a
 // model: 'churn' (or 'churn@latest') is the newest version, 'churn@3'
-// version 3. It must be a constant in the SQL text; a column, a ?
+// version 3. References are parsed by registry.ParseRef, the CLI's parser,
+// so what the CLI rejects ('churn@01', 'churn@+3', '../x', 'a b@2') is an
+// error in SQL too. An unknown model's error lists the models there are and
+// names the folder a registry source reads. It must be a constant in the SQL text; a column, a ?
 // parameter or an expression that varies by row is an error. It is resolved once per query,
 // when DuckDB binds the call, so a model that another process registers is
 // used by the next query, and a running query keeps the version it started
@@ -124,9 +128,37 @@
 // replaces a call with NULL on its own: whether a NULL feature gives NULL is
 // the model's decision (imputation).
 //
-// dense_models and dense_layers return a handful of rows and use duckdb-go's
-// public row-at-a-time table functions; dense_params takes a LIST argument,
-// which those cannot receive, so it is a C API table function too.
+// The table functions (dense_models, dense_layers, dense_params) are C API
+// table functions too: the bind callback reads the arguments as DuckDB
+// values, refusing NULL and checking each value's type before reading it,
+// and computes the rows (a handful); the scan callback writes them into the
+// output chunk. DuckDB's binder refuses positional arguments of a type it
+// does not implicitly cast to the parameter's (dense_layers(42)); named ones
+// are cast (bias := 'maybe' is DuckDB's cast error). sql/test/arguments.test
+// gives every parameter of every function NULL and wrong types.
+//
+// # Two hosts, one implementation: the C layer
+//
+// Every call into DuckDB goes through a thin layer, one Go function per C
+// API function (capi.go declares its types), with two backends chosen at
+// build time:
+//
+//   - default: DuckDB linked by duckdb-go, called through duckdb-go's
+//     mapping package (capi_linked.go). Register(db, src) registers the
+//     functions on a *sql.DB.
+//   - build tag dense_extension: DuckDB is the host process that loaded
+//     dense as an extension (package extension, built with
+//     -buildmode=c-shared), called through the duckdb_ext_api_v1 function
+//     table that DuckDB passed to the extension's entry point
+//     (capi_ext.go, which needs DuckDB's duckdb_extension.h: see
+//     extension/doc.go). RegisterExtension registers the functions. This
+//     build imports neither duckdb-go nor duckdb-go-bindings.
+//
+// Binding, plans, execution, the table functions and every error message
+// are the same code in both builds, so the extension's results are the same
+// bits as dense sql's. cgo is used in this package only (the callbacks
+// DuckDB calls are //export functions here); the extension's package main
+// only reaches DuckDB's entry-point structure.
 //
 // # Reaching the C API connection, and why
 //

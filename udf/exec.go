@@ -7,7 +7,6 @@ import (
 	"unsafe"
 
 	"github.com/dense-ml/dense/nn"
-	"github.com/duckdb/duckdb-go/v2/mapping"
 )
 
 // scratch is the memory one call of the function needs. Plans hand them out
@@ -34,11 +33,11 @@ func growSlice[T any](s []T, n int) []T {
 
 // run executes the plan on one chunk: read the feature vectors into the
 // scratch feature matrix, one batched forward pass, write the result vector.
-func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
+func (p *plan) run(in dataChunk, out vector) error {
 	if p.unresolved { // DuckDB binds again with the parameters' types before running
 		return fmt.Errorf("%s: the types of the ? parameters are not known; cast them, as in ?::DOUBLE", p.call)
 	}
-	n := int(mapping.DataChunkGetSize(in))
+	n := chunkSize(in)
 	if n == 0 {
 		return nil
 	}
@@ -86,8 +85,8 @@ func (p *plan) run(in mapping.DataChunk, out mapping.Vector) error {
 
 // encode fills s.x and s.null from the chunk's feature vectors, input by
 // input (column-wise loops over the rows).
-func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
-	argVec := func(i int) vec { return newVec(p.args[i], mapping.DataChunkGetVector(in, mapping.IdxT(i+1))) }
+func (p *plan) encode(in dataChunk, n int, s *scratch) error {
+	argVec := func(i int) vec { return newVec(p.args[i], chunkVector(in, i+1)) }
 	var list, strct vec
 	switch p.form {
 	case formList:
@@ -178,7 +177,7 @@ func (p *plan) encode(in mapping.DataChunk, n int, s *scratch) error {
 // for a LIST when no row is NULL). The child vector then is the feature
 // matrix: it is only checked for NaN and ±Inf, not copied.
 func (p *plan) zeroCopy(child *vec, n int, s *scratch) bool {
-	if child.typ.id != mapping.TypeFloat || child.mask != nil {
+	if child.typ.id != typeFloat || child.mask != nil {
 		return false
 	}
 	w := p.inW
@@ -188,7 +187,7 @@ func (p *plan) zeroCopy(child *vec, n int, s *scratch) bool {
 			return false
 		}
 	}
-	if p.args[0].id != mapping.TypeArray {
+	if p.args[0].id != typeArray {
 		for r := range n {
 			if s.null[r] { // a NULL LIST row's entry says nothing about the child's layout
 				return false
@@ -300,7 +299,7 @@ func copyable(f *feed, src *vec) bool {
 		return false
 	}
 	switch src.typ.id {
-	case mapping.TypeFloat, mapping.TypeDouble, mapping.TypeInteger, mapping.TypeBigInt:
+	case typeFloat, typeDouble, typeInteger, typeBigInt:
 		return true
 	}
 	return false
@@ -312,13 +311,13 @@ func (p *plan) copyFeed(f *feed, src *vec, s *scratch, lo, hi int) {
 	n, w, off := len(s.null), p.inW, p.enc.Offset(f.input)
 	fail := func(r int) { p.rowInf(s, r, f) }
 	switch src.typ.id {
-	case mapping.TypeFloat:
+	case typeFloat:
 		copyColumn(s, unsafe.Slice((*float32)(src.data), n), lo, hi, w, off, fail)
-	case mapping.TypeDouble:
+	case typeDouble:
 		copyColumn(s, unsafe.Slice((*float64)(src.data), n), lo, hi, w, off, fail)
-	case mapping.TypeInteger:
+	case typeInteger:
 		copyColumn(s, unsafe.Slice((*int32)(src.data), n), lo, hi, w, off, fail)
-	case mapping.TypeBigInt:
+	case typeBigInt:
 		copyColumn(s, unsafe.Slice((*int64)(src.data), n), lo, hi, w, off, fail)
 	}
 }
@@ -404,7 +403,7 @@ func (p *plan) encodeVectors(f *feed, src *vec, s *scratch) error {
 	w, off := p.inW, p.enc.Offset(f.input)
 	elems := *src // formList: the list's child vector already
 	if p.form != formList {
-		if src.typ.id == mapping.TypeSQLNull {
+		if src.typ.id == typeSQLNull {
 			for r := range s.null {
 				s.null[r] = true
 			}
@@ -470,18 +469,18 @@ func (p *plan) encodeCategories(f *feed, src *vec, s *scratch) error {
 
 // setValidity marks the NULL rows of a result vector (and every other row
 // valid, in case DuckDB hands over a reused vector).
-func setValidity(out mapping.Vector, null []bool) {
+func setValidity(out vector, null []bool) {
 	anyNull := false
 	for _, b := range null {
 		anyNull = anyNull || b
 	}
-	mask := mapping.VectorGetValidity(out)
+	mask := vectorValidity(out)
 	if !anyNull && mask == nil {
 		return
 	}
 	if mask == nil {
-		mapping.VectorEnsureValidityWritable(out)
-		mask = mapping.VectorGetValidity(out)
+		vectorEnsureValidityWritable(out)
+		mask = vectorValidity(out)
 	}
 	words := unsafe.Slice((*uint64)(mask), (len(null)+63)/64)
 	for r, b := range null {
@@ -494,8 +493,8 @@ func setValidity(out mapping.Vector, null []bool) {
 	}
 }
 
-func (p *plan) writeDouble(out mapping.Vector, n int, s *scratch) {
-	res := unsafe.Slice((*float64)(mapping.VectorGetData(out)), n)
+func (p *plan) writeDouble(out vector, n int, s *scratch) {
+	res := unsafe.Slice((*float64)(vectorData(out)), n)
 	for r := range n {
 		res[r] = float64(s.out[r*p.outW])
 	}
@@ -520,8 +519,8 @@ func (p *plan) class(s *scratch, r int) int {
 	return best
 }
 
-func (p *plan) writeLabel(out mapping.Vector, n int, s *scratch) {
-	res := unsafe.Slice((*[16]byte)(mapping.VectorGetData(out)), n)
+func (p *plan) writeLabel(out vector, n int, s *scratch) {
+	res := unsafe.Slice((*[16]byte)(vectorData(out)), n)
 	for r := range n {
 		if s.null[r] {
 			continue
@@ -534,25 +533,25 @@ func (p *plan) writeLabel(out mapping.Vector, n int, s *scratch) {
 			copy(res[r][4:], label)
 			continue
 		}
-		mapping.VectorAssignStringElement(out, mapping.IdxT(r), label)
+		assignString(out, r, label)
 	}
 	setValidity(out, s.null)
 }
 
 // writeProba writes FLOAT[] rows: the output vector, and for a binary model
 // [P(label 0), P(label 1)].
-func (p *plan) writeProba(out mapping.Vector, n int, s *scratch) {
+func (p *plan) writeProba(out vector, n int, s *scratch) {
 	k := p.outW
 	if p.binary {
 		k = 2
 	}
-	base := int(mapping.ListVectorGetSize(out))
+	base := listVectorSize(out)
 	total := base + n*k
-	mapping.ListVectorReserve(out, mapping.IdxT(total))
-	mapping.ListVectorSetSize(out, mapping.IdxT(total))
-	child := mapping.ListVectorGetChild(out)
-	vals := unsafe.Slice((*float32)(mapping.VectorGetData(child)), total)
-	entries := unsafe.Slice((*[2]uint64)(mapping.VectorGetData(out)), n)
+	listVectorReserve(out, total)
+	listVectorSetSize(out, total)
+	child := listVectorChild(out)
+	vals := unsafe.Slice((*float32)(vectorData(child)), total)
+	entries := unsafe.Slice((*[2]uint64)(vectorData(out)), n)
 	for r := range n {
 		o := base + r*k
 		entries[r] = [2]uint64{uint64(o), uint64(k)}

@@ -1,3 +1,5 @@
+//go:build !dense_extension
+
 package udf
 
 import (
@@ -12,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/registry"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/duckdb/duckdb-go/v2/mapping"
 )
@@ -224,7 +227,7 @@ func TestConcurrentQueries(t *testing.T) {
 // panicSource is a broken ModelSource: its Load panics.
 type panicSource struct{ *Memory }
 
-func (panicSource) Load(string) (*nn.Model, ModelInfo, error) { panic("model source exploded") }
+func (panicSource) Load(string) (*nn.Model, registry.Entry, error) { panic("model source exploded") }
 
 // A panic inside a callback (here: in the model source, during bind) fails
 // the query instead of the process, and the next query works.
@@ -239,5 +242,27 @@ func TestPanicBecomesQueryError(t *testing.T) {
 	var n int
 	if err := db.QueryRow("SELECT count(*) FROM dense_params(3, [2])").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("next query: %d, %v", n, err)
+	}
+}
+
+// The C layer's type ids are DuckDB's duckdb_type values (part of its C
+// ABI); the linked backend converts them to duckdb-go's constants as they are.
+func TestTypeIDs(t *testing.T) {
+	for id, want := range map[typeID]mapping.Type{
+		typeInvalid: mapping.TypeInvalid, typeBoolean: mapping.TypeBoolean, typeTinyInt: mapping.TypeTinyInt,
+		typeSmallInt: mapping.TypeSmallInt, typeInteger: mapping.TypeInteger, typeBigInt: mapping.TypeBigInt,
+		typeUTinyInt: mapping.TypeUTinyInt, typeUSmallInt: mapping.TypeUSmallInt, typeUInteger: mapping.TypeUInteger,
+		typeUBigInt: mapping.TypeUBigInt, typeFloat: mapping.TypeFloat, typeDouble: mapping.TypeDouble,
+		typeTimestamp: mapping.TypeTimestamp, typeDate: mapping.TypeDate, typeTime: mapping.TypeTime,
+		typeInterval: mapping.TypeInterval, typeHugeInt: mapping.TypeHugeInt, typeVarchar: mapping.TypeVarchar,
+		typeBlob: mapping.TypeBlob, typeDecimal: mapping.TypeDecimal, typeEnum: mapping.TypeEnum,
+		typeList: mapping.TypeList, typeStruct: mapping.TypeStruct, typeMap: mapping.TypeMap,
+		typeUUID: mapping.TypeUUID, typeUnion: mapping.TypeUnion, typeBit: mapping.TypeBit,
+		typeTimestampTZ: mapping.TypeTimestampTZ, typeUHugeInt: mapping.TypeUHugeInt, typeArray: mapping.TypeArray,
+		typeAny: mapping.TypeAny, typeSQLNull: mapping.TypeSQLNull,
+	} {
+		if mapping.Type(id) != want {
+			t.Errorf("type id %d: duckdb-go says %d", id, want)
+		}
 	}
 }

@@ -32,30 +32,21 @@ type cachedModel struct {
 	used  uint64
 }
 
-func infoFromEntry(e registry.Entry) ModelInfo {
-	return ModelInfo{Name: e.Name, Version: e.Version, Path: e.Path, SHA256: e.SHA256, Created: e.Created,
-		Task: e.Task, Inputs: e.Inputs, Labels: e.Labels, Params: e.Params, Metrics: e.Metrics}
-}
-
 // List implements ModelSource. It lists the usable versions; damaged ones
 // (see registry.Damaged) are left out rather than failing the listing.
-func (s *registrySource) List() ([]ModelInfo, error) {
+func (s *registrySource) List() ([]registry.Entry, error) {
 	entries, _, err := s.reg.List()
-	if err != nil {
-		return nil, err
-	}
-	infos := make([]ModelInfo, len(entries))
-	for i, e := range entries {
-		infos[i] = infoFromEntry(e)
-	}
-	return infos, nil
+	return entries, err
 }
 
+// Dir is the registry's folder, named by the error for an unknown model.
+func (s *registrySource) Dir() string { return s.reg.Dir() }
+
 // Load implements ModelSource.
-func (s *registrySource) Load(ref string) (*nn.Model, ModelInfo, error) {
+func (s *registrySource) Load(ref string) (*nn.Model, registry.Entry, error) {
 	e, err := s.reg.Resolve(ref)
 	if err != nil {
-		return nil, ModelInfo{}, err
+		return nil, registry.Entry{}, err
 	}
 	key := e.Path + "\x00" + e.SHA256
 	s.mu.Lock()
@@ -64,13 +55,13 @@ func (s *registrySource) Load(ref string) (*nn.Model, ModelInfo, error) {
 		c.used = s.clock
 		s.cache[key] = c
 		s.mu.Unlock()
-		return c.model, infoFromEntry(e), nil
+		return c.model, e, nil
 	}
 	s.mu.Unlock()
 
 	m, e, err := s.reg.Load(e.Ref()) // checks the file against the recorded SHA-256
 	if err != nil {
-		return nil, ModelInfo{}, err
+		return nil, registry.Entry{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -84,5 +75,5 @@ func (s *registrySource) Load(ref string) (*nn.Model, ModelInfo, error) {
 		delete(s.cache, oldest)
 	}
 	s.cache[e.Path+"\x00"+e.SHA256] = cachedModel{model: m, used: s.clock}
-	return m, infoFromEntry(e), nil
+	return m, e, nil
 }

@@ -10,60 +10,29 @@ import (
 	"time"
 
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/registry"
 )
 
-// ModelInfo identifies one stored version of a model and summarises it, so
-// that listing models needs no model file.
-type ModelInfo struct {
-	Name    string
-	Version int
-	Path    string // model file; empty for in-memory models
-	SHA256  string // of the model file; empty for in-memory models
-	Created time.Time
-
-	Task    string
-	Inputs  []string // input names, in order
-	Labels  []string
-	Params  int
-	Metrics map[string]float64 // validation metrics
-}
-
-// Ref is the reference that names exactly this version: "name@version".
-func (m ModelInfo) Ref() string { return m.Name + "@" + strconv.Itoa(m.Version) }
-
-// ModelSource is where the SQL functions find models: the pipeline's
-// registry, or a Memory for tests and embedded use. Implementations must be
-// safe for concurrent use; they are asked once per query, so a model another
-// process registers is seen by the next query.
+// ModelSource is where the SQL functions find models: a registry folder
+// (FromRegistry), or a Memory for tests and embedded use. Models are
+// described by registry.Entry, whatever the source (a Memory fills in no
+// Path, SHA256 or Size). Implementations must be safe for concurrent use;
+// they are asked once per query, so a model another process registers is
+// seen by the next query.
 type ModelSource interface {
 	// List returns every version of every model.
-	List() ([]ModelInfo, error)
-	// Load resolves ref ("name" is the newest version, "name@3" version 3)
-	// and loads that model.
-	Load(ref string) (*nn.Model, ModelInfo, error)
+	List() ([]registry.Entry, error)
+	// Load resolves ref ("name" is the newest version, "name@3" version 3;
+	// registry.ParseRef's syntax) and loads that model.
+	Load(ref string) (*nn.Model, registry.Entry, error)
 }
 
-// ParseRef splits "name", "name@latest" or "name@version"; version 0 means
-// the newest.
-func ParseRef(ref string) (name string, version int, err error) {
-	name, version, err = parseRef(ref)
-	if err != nil {
-		return "", 0, fmt.Errorf("udf: %w", err)
-	}
-	return name, version, nil
-}
-
+// parseRef is registry.ParseRef, the one parser of model references (the
+// CLI's too), with its message in the terms of a SQL error.
 func parseRef(ref string) (name string, version int, err error) {
-	name, v, hasVersion := strings.Cut(ref, "@")
-	if name == "" {
-		return "", 0, fmt.Errorf("model reference %q has no name", ref)
-	}
-	if !hasVersion || v == "latest" {
-		return name, 0, nil
-	}
-	version, err = strconv.Atoi(v)
-	if err != nil || version < 1 {
-		return "", 0, fmt.Errorf("model reference %q: version %q is not a positive integer", ref, v)
+	name, version, err = registry.ParseRef(ref)
+	if err != nil {
+		return "", 0, errors.New(strings.TrimPrefix(err.Error(), "registry: "))
 	}
 	return name, version, nil
 }
@@ -76,7 +45,7 @@ type Memory struct {
 }
 
 type memoryEntry struct {
-	info  ModelInfo
+	info  registry.Entry
 	model *nn.Model
 }
 
@@ -85,7 +54,7 @@ func NewMemory() *Memory { return &Memory{models: map[string][]memoryEntry{}} }
 
 // Add stores model as the next version of name and returns its info. The
 // model must not be modified afterwards: queries share it.
-func (m *Memory) Add(name string, model *nn.Model) ModelInfo {
+func (m *Memory) Add(name string, model *nn.Model) registry.Entry {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	info := summarize(model)
@@ -95,16 +64,16 @@ func (m *Memory) Add(name string, model *nn.Model) ModelInfo {
 }
 
 // List implements ModelSource.
-func (m *Memory) List() ([]ModelInfo, error) {
+func (m *Memory) List() ([]registry.Entry, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	var out []ModelInfo
+	var out []registry.Entry
 	for _, versions := range m.models {
 		for _, e := range versions {
 			out = append(out, e.info)
 		}
 	}
-	sortInfos(out)
+	sortEntries(out)
 	return out, nil
 }
 
@@ -112,10 +81,10 @@ func (m *Memory) List() ([]ModelInfo, error) {
 var ErrNotFound = errors.New("udf: model not found")
 
 // Load implements ModelSource.
-func (m *Memory) Load(ref string) (*nn.Model, ModelInfo, error) {
-	name, version, err := ParseRef(ref)
+func (m *Memory) Load(ref string) (*nn.Model, registry.Entry, error) {
+	name, version, err := registry.ParseRef(ref)
 	if err != nil {
-		return nil, ModelInfo{}, err
+		return nil, registry.Entry{}, fmt.Errorf("udf: %w", err)
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -124,24 +93,24 @@ func (m *Memory) Load(ref string) (*nn.Model, ModelInfo, error) {
 		version = len(versions)
 	}
 	if version < 1 || version > len(versions) {
-		return nil, ModelInfo{}, fmt.Errorf("%w: %q", ErrNotFound, ref)
+		return nil, registry.Entry{}, fmt.Errorf("%w: %q", ErrNotFound, ref)
 	}
 	e := versions[version-1]
 	return e.model, e.info, nil
 }
 
-// summarize fills in a ModelInfo's summary of the model's spec.
-func summarize(m *nn.Model) ModelInfo {
+// summarize fills in an entry's summary of the model's spec.
+func summarize(m *nn.Model) registry.Entry {
 	spec := m.Spec()
-	info := ModelInfo{Task: string(spec.Task), Labels: spec.Labels, Params: m.Params().Total, Metrics: spec.Provenance.Metrics}
+	info := registry.Entry{Task: string(spec.Task), Labels: spec.Labels, Params: m.Params().Total, Metrics: spec.Provenance.Metrics}
 	for _, in := range spec.Inputs {
 		info.Inputs = append(info.Inputs, in.Name)
 	}
 	return info
 }
 
-func sortInfos(infos []ModelInfo) {
-	slices.SortFunc(infos, func(a, b ModelInfo) int {
+func sortEntries(infos []registry.Entry) {
+	slices.SortFunc(infos, func(a, b registry.Entry) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
@@ -151,13 +120,14 @@ func sortInfos(infos []ModelInfo) {
 
 // loadModel loads ref from src and, when that fails, explains why in the
 // terms a SQL user needs (the caller prefixes the function's name): an
-// unknown name lists the models there are, an unknown version lists that
+// unknown name lists the models there are and, for a source with a Dir
+// method (FromRegistry's), the folder it reads; an unknown version lists that
 // model's versions, anything else (a corrupt file, say) passes on the
 // source's error, which names the file.
-func loadModel(src ModelSource, ref string) (*nn.Model, ModelInfo, error) {
+func loadModel(src ModelSource, ref string) (*nn.Model, registry.Entry, error) {
 	name, version, err := parseRef(ref)
 	if err != nil {
-		return nil, ModelInfo{}, err
+		return nil, registry.Entry{}, err
 	}
 	model, info, loadErr := src.Load(ref)
 	if loadErr == nil {
@@ -168,9 +138,9 @@ func loadModel(src ModelSource, ref string) (*nn.Model, ModelInfo, error) {
 	}
 	infos, listErr := src.List()
 	if listErr != nil {
-		return nil, ModelInfo{}, fmt.Errorf("model %q: %w (and listing the models failed: %v)", ref, loadErr, listErr)
+		return nil, registry.Entry{}, fmt.Errorf("model %q: %w (and listing the models failed: %v)", ref, loadErr, listErr)
 	}
-	sortInfos(infos)
+	sortEntries(infos)
 	var names []string
 	var versions []string
 	found := false
@@ -181,7 +151,6 @@ func loadModel(src ModelSource, ref string) (*nn.Model, ModelInfo, error) {
 		if in.Name == name {
 			versions = append(versions, strconv.Itoa(in.Version))
 			found = found || in.Version == version || version == 0
-
 		}
 	}
 	switch {
@@ -190,10 +159,13 @@ func loadModel(src ModelSource, ref string) (*nn.Model, ModelInfo, error) {
 		if len(names) > 0 {
 			avail = "available models: " + strings.Join(names, ", ")
 		}
-		return nil, ModelInfo{}, fmt.Errorf("unknown model %q; %s", name, avail)
+		if d, ok := src.(interface{ Dir() string }); ok && d.Dir() != "" {
+			avail += " (models folder: " + d.Dir() + ")"
+		}
+		return nil, registry.Entry{}, fmt.Errorf("unknown model %q; %s", name, avail)
 	case !found:
-		return nil, ModelInfo{}, fmt.Errorf("model %q has no version %d; available versions: %s",
+		return nil, registry.Entry{}, fmt.Errorf("model %q has no version %d; available versions: %s",
 			name, version, strings.Join(versions, ", "))
 	}
-	return nil, ModelInfo{}, fmt.Errorf("cannot load model %q: %w", ref, loadErr)
+	return nil, registry.Entry{}, fmt.Errorf("cannot load model %q: %w", ref, loadErr)
 }

@@ -1,108 +1,411 @@
 package udf
 
+import "C"
+
 import (
-	"database/sql"
-	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
+	"time"
+	"unsafe"
 
 	"github.com/dense-ml/dense/nn"
-	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/dense-ml/dense/registry"
 )
 
-// The table functions return a handful of rows, so they use duckdb-go's
-// public row-at-a-time table UDFs: no need for the vector-level machinery.
+// The table functions (dense_models, dense_layers, dense_params) are C API
+// table functions, in both hosts: a bind callback reads and checks the
+// arguments and computes every row (they are few), a scan callback writes
+// them into DuckDB's output chunks. A NULL or wrongly typed argument is an
+// error naming the parameter; DuckDB's own checks come first (a value that
+// cannot be cast to the parameter's type fails before our bind runs).
 
-func registerTables(c *sql.Conn, models ModelSource) error {
-	if err := duckdb.RegisterTableUDF(c, "dense_models", modelsFunction(models)); err != nil {
-		return fmt.Errorf("udf: registering dense_models: %w", err)
-	}
-	if err := duckdb.RegisterTableUDF(c, "dense_layers", layersFunction(models)); err != nil {
-		return fmt.Errorf("udf: registering dense_layers: %w", err)
-	}
-	return registerParams(c)
+// tableFunc describes one table function.
+type tableFunc struct {
+	name    string
+	params  []tableParam
+	columns []tableColumn
+	// rows computes the result from the checked arguments, by parameter name.
+	rows   func(src ModelSource, args map[string]any) ([][]any, error)
+	models *models
 }
 
-func typeInfo(t duckdb.Type) duckdb.TypeInfo {
-	info, err := duckdb.NewTypeInfo(t)
+// tableParam is a parameter: positional, or named (name := value) when
+// named is set. A named parameter that is not given is absent from args.
+type tableParam struct {
+	name  string
+	typ   paramType
+	named bool
+	hint  string // what to give instead of NULL
+}
+
+type paramType int
+
+const (
+	paramVarchar    paramType = iota // string
+	paramBigInt                      // int64
+	paramBigIntList                  // []int64
+	paramBoolean                     // bool
+)
+
+func (t paramType) String() string {
+	return [...]string{"VARCHAR", "BIGINT", "BIGINT[]", "BOOLEAN"}[t]
+}
+
+// tableColumn is a result column; a row holds its value as the Go type
+// noted at each kind, or nil for NULL.
+type tableColumn struct {
+	name string
+	kind columnKind
+}
+
+type columnKind int
+
+const (
+	colInteger     columnKind = iota // int32
+	colBigInt                        // int64
+	colDouble                        // float64
+	colVarchar                       // string
+	colVarcharList                   // []string
+	colTimestampTZ                   // time.Time
+	colMetrics                       // map[string]float64, as MAP(VARCHAR, DOUBLE) in key order
+)
+
+func (k columnKind) logicalType() logicalType {
+	switch k {
+	case colInteger:
+		return newLogicalType(typeInteger)
+	case colBigInt:
+		return newLogicalType(typeBigInt)
+	case colDouble:
+		return newLogicalType(typeDouble)
+	case colVarchar:
+		return newLogicalType(typeVarchar)
+	case colVarcharList:
+		elem := newLogicalType(typeVarchar)
+		defer destroyLogicalType(&elem)
+		return newListType(elem)
+	case colTimestampTZ:
+		return newLogicalType(typeTimestampTZ)
+	case colMetrics:
+		k, v := newLogicalType(typeVarchar), newLogicalType(typeDouble)
+		defer destroyLogicalType(&k)
+		defer destroyLogicalType(&v)
+		return newMapType(k, v)
+	}
+	panic("udf: unknown column kind")
+}
+
+func (t paramType) logicalType() logicalType {
+	switch t {
+	case paramVarchar:
+		return newLogicalType(typeVarchar)
+	case paramBigInt:
+		return newLogicalType(typeBigInt)
+	case paramBigIntList:
+		elem := newLogicalType(typeBigInt)
+		defer destroyLogicalType(&elem)
+		return newListType(elem)
+	case paramBoolean:
+		return newLogicalType(typeBoolean)
+	}
+	panic("udf: unknown parameter type")
+}
+
+// registerTable registers tf on conn.
+func registerTable(conn connection, tf *tableFunc) error {
+	f := createTableFunction()
+	defer destroyTableFunction(&f)
+	tableFunctionSetName(f, tf.name)
+	for _, p := range tf.params {
+		t := p.typ.logicalType()
+		if p.named {
+			tableFunctionAddNamedParameter(f, p.name, t)
+		} else {
+			tableFunctionAddParameter(f, t)
+		}
+		destroyLogicalType(&t)
+	}
+	tableFunctionSetExtraInfo(f, newCHandle(tf), deleteCallback)
+	tableFunctionSetBind(f, tableBindCallback)
+	tableFunctionSetInit(f, tableInitCallback)
+	tableFunctionSetFunction(f, tableExecCallback)
+	if !registerTableFunction(conn, f) {
+		return fmt.Errorf("udf: registering %s failed (is it registered on this database already?)", tf.name)
+	}
+	return nil
+}
+
+// tableScan is a bound table function call: its rows. Scans keep their
+// position in their init data, so a plan scanned twice starts over.
+type tableScan struct {
+	tf   *tableFunc
+	rows [][]any
+}
+
+type scanState struct{ next int }
+
+//export dense_table_bind
+func dense_table_bind(infoPtr unsafe.Pointer) {
+	info := bindInfo{infoPtr}
+	name := "dense"
+	defer recoverInto(&name, func(msg string) { bindSetError(info, msg) })
+	tf := handleValue(bindExtraInfo(info)).(*tableFunc)
+	name = tf.name
+	args, err := tf.readArgs(info)
 	if err != nil {
-		panic(err) // only called with fixed primitive types
+		bindSetError(info, err.Error())
+		return
 	}
-	return info
-}
-
-func listInfo(t duckdb.Type) duckdb.TypeInfo {
-	info, err := duckdb.NewListInfo(typeInfo(t))
+	ctx := tableClientContext(info)
+	src, err := tf.models.source(ctx)
+	destroyClientContext(&ctx)
 	if err != nil {
-		panic(err)
+		bindSetError(info, fmt.Sprintf("%s: %v", tf.name, err))
+		return
 	}
-	return info
+	rows, err := tf.rows(src, args)
+	if err != nil {
+		bindSetError(info, err.Error())
+		return
+	}
+	for _, c := range tf.columns {
+		t := c.kind.logicalType()
+		bindAddResultColumn(info, c.name, t)
+		destroyLogicalType(&t)
+	}
+	bindSetCardinality(info, len(rows), true)
+	bindSetBindData(info, newCHandle(&tableScan{tf: tf, rows: rows}), deleteCallback)
 }
 
-// rowsTable is a RowTableSource over rows computed at bind time.
-type rowsTable struct {
-	columns []duckdb.ColumnInfo
-	rows    [][]any
-	next    int
+// readArgs reads and checks the parameters' values.
+func (tf *tableFunc) readArgs(info bindInfo) (map[string]any, error) {
+	args := map[string]any{}
+	pos := 0
+	for _, p := range tf.params {
+		var v value
+		if p.named {
+			v = bindGetNamedParameter(info, p.name)
+			if v.p == nil { // not given
+				continue
+			}
+		} else {
+			v = bindGetParameter(info, pos)
+			pos++
+		}
+		x, err := readParam(tf.name, p, v)
+		destroyValue(&v)
+		if err != nil {
+			return nil, err
+		}
+		args[p.name] = x
+	}
+	return args, nil
 }
 
-func (t *rowsTable) ColumnInfos() []duckdb.ColumnInfo { return t.columns }
-func (t *rowsTable) Cardinality() *duckdb.CardinalityInfo {
-	return &duckdb.CardinalityInfo{Cardinality: uint(len(t.rows)), Exact: true}
-}
-func (t *rowsTable) Init() {}
-func (t *rowsTable) FillRow(row duckdb.Row) (bool, error) {
-	if t.next >= len(t.rows) {
-		return false, nil
+// readParam converts one parameter's value, refusing NULL and checking the
+// type before reading (the C API's getters abort the process on a NULL or
+// on a value of another type).
+func readParam(fn string, p tableParam, v value) (any, error) {
+	if isNullValue(v) {
+		return nil, fmt.Errorf("%s: %s is NULL; %s", fn, p.name, p.hint)
 	}
-	for i, v := range t.rows[t.next] {
-		if !row.IsProjected(i) {
+	t := valueType(v) // owned by v
+	id := logicalTypeID(t)
+	wrong := func(got string) error {
+		return fmt.Errorf("%s: %s must be %s, not %s; %s", fn, p.name, p.typ, got, p.hint)
+	}
+	switch p.typ {
+	case paramVarchar:
+		if id != typeVarchar {
+			return nil, wrong(newColType(t).name)
+		}
+		return getVarchar(v), nil
+	case paramBigInt:
+		if !integerType(id) {
+			return nil, wrong(newColType(t).name)
+		}
+		return getInt64(v), nil
+	case paramBoolean:
+		if id != typeBoolean {
+			return nil, wrong(newColType(t).name)
+		}
+		return getBool(v), nil
+	case paramBigIntList:
+		if id != typeList {
+			return nil, wrong(newColType(t).name)
+		}
+		out := make([]int64, listValueSize(v))
+		for i := range out {
+			e := listValueChild(v, i)
+			null := isNullValue(e)
+			ok := !null && integerType(logicalTypeID(valueType(e)))
+			if ok {
+				out[i] = getInt64(e)
+			}
+			destroyValue(&e)
+			switch {
+			case null:
+				return nil, fmt.Errorf("%s: %s[%d] is NULL", fn, p.name, i+1)
+			case !ok:
+				return nil, wrong("a list of " + newColType(valueType(v)).name)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s: %s has an unknown parameter type", fn, p.name)
+}
+
+// integerType reports whether a value of type id reads as an int64:
+// DuckDB hands a table function its arguments as written (an INTEGER
+// literal stays INTEGER), not cast to the parameter's type.
+func integerType(id typeID) bool {
+	switch id {
+	case typeTinyInt, typeSmallInt, typeInteger, typeBigInt, typeUTinyInt, typeUSmallInt, typeUInteger:
+		return true
+	}
+	return false
+}
+
+//export dense_table_init
+func dense_table_init(infoPtr unsafe.Pointer) {
+	info := initInfo{infoPtr}
+	name := "dense"
+	defer recoverInto(&name, func(msg string) { initSetError(info, msg) })
+	initSetInitData(info, newCHandle(&scanState{}), deleteCallback)
+}
+
+//export dense_table_exec
+func dense_table_exec(infoPtr, outPtr unsafe.Pointer) {
+	info := functionInfo{infoPtr}
+	out := dataChunk{outPtr}
+	name := "dense"
+	defer recoverInto(&name, func(msg string) { functionSetError(info, msg) })
+	scan := handleValue(functionGetBindData(info)).(*tableScan)
+	name = scan.tf.name
+	state := handleValue(functionGetInitData(info)).(*scanState) // one thread per scan: table functions are not parallel by default
+	n := min(len(scan.rows)-state.next, vectorSize())
+	rows := scan.rows[state.next : state.next+n]
+	for i, c := range scan.tf.columns {
+		writeColumn(chunkVector(out, i), c.kind, rows, i)
+	}
+	state.next += n
+	chunkSetSize(out, n)
+}
+
+// writeColumn writes column i of rows into v.
+func writeColumn(v vector, kind columnKind, rows [][]any, i int) {
+	n := len(rows)
+	null := make([]bool, n)
+	data := vectorData(v)
+	switch kind {
+	case colVarcharList, colMetrics:
+		writeListColumn(v, kind, rows, i, null)
+		setValidity(v, null)
+		return
+	}
+	for r, row := range rows {
+		x := row[i]
+		if x == nil {
+			null[r] = true
 			continue
 		}
-		if err := row.SetRowValue(i, v); err != nil {
-			return false, fmt.Errorf("udf: column %s: %w", t.columns[i].Name, err)
+		switch kind {
+		case colInteger:
+			*(*int32)(unsafe.Add(data, r*4)) = x.(int32)
+		case colBigInt:
+			*(*int64)(unsafe.Add(data, r*8)) = x.(int64)
+		case colDouble:
+			*(*float64)(unsafe.Add(data, r*8)) = x.(float64)
+		case colTimestampTZ: // microseconds since the epoch
+			*(*int64)(unsafe.Add(data, r*8)) = x.(time.Time).UnixMicro()
+		case colVarchar:
+			assignString(v, r, x.(string))
 		}
 	}
-	t.next++
-	return true, nil
+	setValidity(v, null)
+}
+
+// writeListColumn writes LIST(VARCHAR) or MAP(VARCHAR, DOUBLE) values: list
+// entries (offset, length) into a child vector, which for a MAP is a STRUCT
+// of a key and a value vector.
+func writeListColumn(v vector, kind columnKind, rows [][]any, i int, null []bool) {
+	entries := unsafe.Slice((*[2]uint64)(vectorData(v)), len(rows))
+	base := listVectorSize(v)
+	total := base
+	for _, row := range rows {
+		switch x := row[i].(type) {
+		case []string:
+			total += len(x)
+		case map[string]float64:
+			total += len(x)
+		}
+	}
+	listVectorReserve(v, total)
+	child := listVectorChild(v)
+	at := base
+	for r, row := range rows {
+		switch x := row[i].(type) {
+		case nil:
+			null[r] = true
+			entries[r] = [2]uint64{uint64(at), 0}
+		case []string:
+			entries[r] = [2]uint64{uint64(at), uint64(len(x))}
+			for _, s := range x {
+				assignString(child, at, s)
+				at++
+			}
+		case map[string]float64:
+			entries[r] = [2]uint64{uint64(at), uint64(len(x))}
+			keys, vals := structVectorChild(child, 0), structVectorChild(child, 1)
+			valData := vectorData(vals)
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				assignString(keys, at, k)
+				*(*float64)(unsafe.Add(valData, at*8)) = x[k]
+				at++
+			}
+		}
+	}
+	listVectorSetSize(v, total)
+}
+
+// registerTables registers dense_models, dense_layers and dense_params.
+func registerTables(conn connection, m *models) error {
+	for _, tf := range []*tableFunc{modelsTable(m), layersTable(m), paramsTable(m)} {
+		if err := registerTable(conn, tf); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dense_models(): one row per model version, from the source's summaries
 // (no model file is read).
-func modelsFunction(models ModelSource) duckdb.RowTableFunction {
-	metrics, err := duckdb.NewMapInfo(typeInfo(duckdb.TYPE_VARCHAR), typeInfo(duckdb.TYPE_DOUBLE))
-	if err != nil {
-		panic(err)
-	}
-	cols := []duckdb.ColumnInfo{
-		{Name: "name", T: typeInfo(duckdb.TYPE_VARCHAR)},
-		{Name: "version", T: typeInfo(duckdb.TYPE_INTEGER)},
-		{Name: "task", T: typeInfo(duckdb.TYPE_VARCHAR)},
-		{Name: "inputs", T: listInfo(duckdb.TYPE_VARCHAR)},
-		{Name: "labels", T: listInfo(duckdb.TYPE_VARCHAR)},
-		{Name: "params", T: typeInfo(duckdb.TYPE_BIGINT)},
-		{Name: "created", T: typeInfo(duckdb.TYPE_TIMESTAMP_TZ)},
-		{Name: "metrics", T: metrics},
-		{Name: "path", T: typeInfo(duckdb.TYPE_VARCHAR)},
-		{Name: "sha256", T: typeInfo(duckdb.TYPE_VARCHAR)},
-	}
-	return duckdb.RowTableFunction{
-		BindArguments: func(map[string]any, ...any) (duckdb.RowTableSource, error) {
-			infos, err := models.List()
+func modelsTable(m *models) *tableFunc {
+	return &tableFunc{
+		name: "dense_models", models: m,
+		columns: []tableColumn{
+			{"name", colVarchar}, {"version", colInteger}, {"task", colVarchar}, {"inputs", colVarcharList},
+			{"labels", colVarcharList}, {"params", colBigInt}, {"created", colTimestampTZ}, {"metrics", colMetrics},
+			{"path", colVarchar}, {"sha256", colVarchar},
+		},
+		rows: func(src ModelSource, _ map[string]any) ([][]any, error) {
+			entries, err := src.List()
 			if err != nil {
 				return nil, fmt.Errorf("dense_models: %w", err)
 			}
-			sortInfos(infos)
-			t := &rowsTable{columns: cols}
-			for _, in := range infos {
-				t.rows = append(t.rows, modelRow(in))
+			sortEntries(entries)
+			rows := make([][]any, len(entries))
+			for i, e := range entries {
+				rows[i] = modelRow(e)
 			}
-			return t, nil
+			return rows, nil
 		},
 	}
 }
 
-func modelRow(in ModelInfo) []any {
+func modelRow(e registry.Entry) []any {
 	orNull := func(s string) any {
 		if s == "" {
 			return nil
@@ -110,53 +413,38 @@ func modelRow(in ModelInfo) []any {
 		return s
 	}
 	var created any
-	if !in.Created.IsZero() {
-		created = in.Created
+	if !e.Created.IsZero() {
+		created = e.Created
 	}
-	inputs, labels := in.Inputs, in.Labels
+	inputs, labels, metrics := e.Inputs, e.Labels, e.Metrics
 	if inputs == nil {
 		inputs = []string{}
 	}
 	if labels == nil {
 		labels = []string{}
 	}
-	metrics := duckdb.OrderedMap{}
-	keys := make([]string, 0, len(in.Metrics))
-	for k := range in.Metrics {
-		keys = append(keys, k)
+	if metrics == nil {
+		metrics = map[string]float64{}
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		metrics.Set(k, in.Metrics[k])
-	}
-	return []any{in.Name, int32(in.Version), orNull(in.Task), inputs, labels, int64(in.Params), created, metrics,
-		orNull(in.Path), orNull(in.SHA256)}
+	return []any{e.Name, int32(e.Version), orNull(e.Task), inputs, labels, int64(e.Params), created, metrics,
+		orNull(e.Path), orNull(e.SHA256)}
 }
 
 // dense_layers(model): one row per layer of the model.
-func layersFunction(models ModelSource) duckdb.RowTableFunction {
-	cols := []duckdb.ColumnInfo{
-		{Name: "layer", T: typeInfo(duckdb.TYPE_INTEGER)},
-		{Name: "type", T: typeInfo(duckdb.TYPE_VARCHAR)},
-		{Name: "input_units", T: typeInfo(duckdb.TYPE_INTEGER)},
-		{Name: "output_units", T: typeInfo(duckdb.TYPE_INTEGER)},
-		{Name: "activation", T: typeInfo(duckdb.TYPE_VARCHAR)},
-		{Name: "weights", T: typeInfo(duckdb.TYPE_BIGINT)},
-		{Name: "biases", T: typeInfo(duckdb.TYPE_BIGINT)},
-		{Name: "params", T: typeInfo(duckdb.TYPE_BIGINT)},
-	}
-	return duckdb.RowTableFunction{
-		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{typeInfo(duckdb.TYPE_VARCHAR)}},
-		BindArguments: func(_ map[string]any, args ...any) (duckdb.RowTableSource, error) {
-			ref, ok := args[0].(string)
-			if !ok {
-				return nil, errors.New("dense_layers: the model argument is NULL; name a model such as 'churn' or 'churn@3'")
-			}
-			m, _, err := loadModel(models, ref)
+func layersTable(m *models) *tableFunc {
+	return &tableFunc{
+		name: "dense_layers", models: m,
+		params: []tableParam{{name: "model", typ: paramVarchar, hint: "name a model such as 'churn' or 'churn@3'"}},
+		columns: []tableColumn{
+			{"layer", colInteger}, {"type", colVarchar}, {"input_units", colInteger}, {"output_units", colInteger},
+			{"activation", colVarchar}, {"weights", colBigInt}, {"biases", colBigInt}, {"params", colBigInt},
+		},
+		rows: func(src ModelSource, args map[string]any) ([][]any, error) {
+			model, _, err := loadModel(src, args["model"].(string))
 			if err != nil {
 				return nil, fmt.Errorf("dense_layers: %w", err)
 			}
-			return &rowsTable{columns: cols, rows: layerRows(m.Spec())}, nil
+			return layerRows(model.Spec()), nil
 		},
 	}
 }
@@ -187,4 +475,42 @@ func layerRows(spec *nn.Spec) [][]any {
 		rows = append(rows, []any{int32(i + 1), l.Type, int32(in), int32(width), activation, weights, biases, params})
 	}
 	return rows
+}
+
+// dense_params(inputs, units, bias := true): the parameter count of a
+// stack of dense layers, with nn.ParamTable.
+func paramsTable(m *models) *tableFunc {
+	return &tableFunc{
+		name: "dense_params", models: m,
+		params: []tableParam{
+			{name: "inputs", typ: paramBigInt, hint: "give the number of input features"},
+			{name: "units", typ: paramBigIntList, hint: "give the layer widths as a list such as [128, 10]"},
+			{name: "bias", typ: paramBoolean, named: true, hint: "give true or false (default true)"},
+		},
+		columns: []tableColumn{
+			{"layer", colInteger}, {"inputs", colBigInt}, {"units", colBigInt}, {"weights", colBigInt},
+			{"biases", colBigInt}, {"total", colBigInt}, {"mb", colDouble},
+		},
+		rows: func(_ ModelSource, args map[string]any) ([][]any, error) {
+			units := args["units"].([]int64)
+			widths := make([]int, len(units))
+			for i, u := range units {
+				widths[i] = int(u)
+			}
+			bias := true
+			if b, ok := args["bias"]; ok {
+				bias = b.(bool)
+			}
+			report, err := nn.ParamTable(int(args["inputs"].(int64)), widths, bias)
+			if err != nil {
+				return nil, fmt.Errorf("dense_params: %s", strings.TrimPrefix(err.Error(), "nn: params: "))
+			}
+			rows := make([][]any, len(report.Rows))
+			for i, r := range report.Rows {
+				rows[i] = []any{int32(r.Layer), int64(r.Inputs), int64(r.Units), int64(r.Weights),
+					int64(r.Biases), int64(r.Params), r.MB}
+			}
+			return rows, nil
+		},
+	}
 }

@@ -3,8 +3,6 @@ package udf
 import (
 	"math"
 	"unsafe"
-
-	"github.com/duckdb/duckdb-go/v2/mapping"
 )
 
 // vec is one DuckDB vector of a chunk, looked up once per chunk: its data
@@ -17,31 +15,31 @@ import (
 // aligned with the parent's rows.
 type vec struct {
 	typ  *colType
-	v    mapping.Vector
+	v    vector
 	data unsafe.Pointer
 	mask unsafe.Pointer // nil: every row valid
 }
 
-func newVec(t *colType, v mapping.Vector) vec {
-	return vec{typ: t, v: v, data: mapping.VectorGetData(v), mask: mapping.VectorGetValidity(v)}
+func newVec(t *colType, v vector) vec {
+	return vec{typ: t, v: v, data: vectorData(v), mask: vectorValidity(v)}
 }
 
 // child returns the element vector of a LIST or ARRAY vector.
 func (x *vec) child() vec {
-	if x.typ.id == mapping.TypeArray {
-		return newVec(x.typ.elem, mapping.ArrayVectorGetChild(x.v))
+	if x.typ.id == typeArray {
+		return newVec(x.typ.elem, arrayVectorChild(x.v))
 	}
-	return newVec(x.typ.elem, mapping.ListVectorGetChild(x.v))
+	return newVec(x.typ.elem, listVectorChild(x.v))
 }
 
 // field returns the child vector of STRUCT field i.
 func (x *vec) field(i int) vec {
-	return newVec(x.typ.fields[i].typ, mapping.StructVectorGetChild(x.v, mapping.IdxT(i)))
+	return newVec(x.typ.fields[i].typ, structVectorChild(x.v, i))
 }
 
 // valid reports whether row i is not NULL.
 func (x *vec) valid(i int) bool {
-	if x.typ.id == mapping.TypeSQLNull {
+	if x.typ.id == typeSQLNull {
 		return false
 	}
 	if x.mask == nil {
@@ -53,7 +51,7 @@ func (x *vec) valid(i int) bool {
 
 // listEntry returns where LIST or ARRAY row i's elements are in the child.
 func (x *vec) listEntry(i int) (offset, length int) {
-	if x.typ.id == mapping.TypeArray {
+	if x.typ.id == typeArray {
 		return i * x.typ.size, x.typ.size
 	}
 	e := (*[2]uint64)(unsafe.Add(x.data, i*16))
@@ -74,7 +72,7 @@ func (x *vec) str(i int) string {
 // category returns VARCHAR or ENUM row i as a string. A VARCHAR aliases
 // DuckDB's memory: it is valid during the callback only and must not be kept.
 func (x *vec) category(i int) string {
-	if x.typ.id == mapping.TypeEnum {
+	if x.typ.id == typeEnum {
 		return x.typ.enum[int(intAt(x.typ.phys, x.data, i))]
 	}
 	return x.str(i)
@@ -84,38 +82,38 @@ func (x *vec) category(i int) string {
 func (x *vec) num(i int) float64 {
 	t := x.typ
 	switch t.id {
-	case mapping.TypeDouble:
+	case typeDouble:
 		return *(*float64)(unsafe.Add(x.data, i*8))
-	case mapping.TypeFloat:
+	case typeFloat:
 		return float64(*(*float32)(unsafe.Add(x.data, i*4)))
-	case mapping.TypeDecimal:
+	case typeDecimal:
 		return intAt(t.phys, x.data, i) / t.scale
-	case mapping.TypeSQLNull:
+	case typeSQLNull:
 		return math.NaN()
 	}
 	return intAt(t.id, x.data, i)
 }
 
 // intAt reads element i of an integer (or boolean) array of type id.
-func intAt(id mapping.Type, data unsafe.Pointer, i int) float64 {
+func intAt(id typeID, data unsafe.Pointer, i int) float64 {
 	switch id {
-	case mapping.TypeBoolean, mapping.TypeUTinyInt:
+	case typeBoolean, typeUTinyInt:
 		return float64(*(*uint8)(unsafe.Add(data, i)))
-	case mapping.TypeTinyInt:
+	case typeTinyInt:
 		return float64(*(*int8)(unsafe.Add(data, i)))
-	case mapping.TypeSmallInt:
+	case typeSmallInt:
 		return float64(*(*int16)(unsafe.Add(data, i*2)))
-	case mapping.TypeUSmallInt:
+	case typeUSmallInt:
 		return float64(*(*uint16)(unsafe.Add(data, i*2)))
-	case mapping.TypeInteger:
+	case typeInteger:
 		return float64(*(*int32)(unsafe.Add(data, i*4)))
-	case mapping.TypeUInteger:
+	case typeUInteger:
 		return float64(*(*uint32)(unsafe.Add(data, i*4)))
-	case mapping.TypeBigInt:
+	case typeBigInt:
 		return float64(*(*int64)(unsafe.Add(data, i*8)))
-	case mapping.TypeUBigInt:
+	case typeUBigInt:
 		return float64(*(*uint64)(unsafe.Add(data, i*8)))
-	case mapping.TypeHugeInt: // lower uint64, upper int64
+	case typeHugeInt: // lower uint64, upper int64
 		h := (*struct {
 			lo uint64
 			hi int64
@@ -124,7 +122,7 @@ func intAt(id mapping.Type, data unsafe.Pointer, i int) float64 {
 			return float64(int64(h.lo))
 		}
 		return float64(h.hi)*0x1p64 + float64(h.lo)
-	case mapping.TypeUHugeInt:
+	case typeUHugeInt:
 		h := (*[2]uint64)(unsafe.Add(data, i*16))
 		return float64(h[1])*0x1p64 + float64(h[0])
 	}
@@ -143,7 +141,7 @@ const (
 // is outside the loops; FLOAT and DOUBLE runs are straight conversions.
 func (x *vec) gather32(dst []float32, start int) int {
 	n := len(dst)
-	if x.typ.id == mapping.TypeSQLNull {
+	if x.typ.id == typeSQLNull {
 		return runMissing
 	}
 	if x.mask != nil {
@@ -154,10 +152,10 @@ func (x *vec) gather32(dst []float32, start int) int {
 		}
 	}
 	switch x.typ.id {
-	case mapping.TypeFloat:
+	case typeFloat:
 		src := unsafe.Slice((*float32)(unsafe.Add(x.data, start*4)), n)
 		copy(dst, src)
-	case mapping.TypeDouble:
+	case typeDouble:
 		src := unsafe.Slice((*float64)(unsafe.Add(x.data, start*8)), n)
 		for j, v := range src {
 			dst[j] = float32(v) // ±Inf stays ±Inf; beyond float32's range becomes ±Inf too

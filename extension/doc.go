@@ -1,0 +1,71 @@
+//go:build dense_extension
+
+// Command extension is dense as a loadable DuckDB extension,
+// dense.duckdb_extension: DuckDB is the host, and the dense SQL functions
+// (the udf package) run inside it.
+//
+//	LOAD '/path/to/dense.duckdb_extension';   -- duckdb -unsigned, or allow_unsigned_extensions
+//	SELECT dense_predict_label('segment', c) FROM customers c;
+//	SET dense_models = '/data/models';          -- another models folder, at run time
+//
+// # Building
+//
+// One command builds it: go run ./extension/build -o dense.duckdb_extension
+// (the builder runs the c-shared build below and appends DuckDB's 512-byte
+// metadata footer). The contract between this package and the builder:
+//
+//   - build tag dense_extension: it selects udf's extension backend (the C
+//     calls go through the function table DuckDB hands the entry point) and
+//     leaves out everything that links DuckDB. Every file of this package
+//     carries the tag, so go build ./... and go vet ./... skip it; build
+//     and vet it with -tags dense_extension.
+//   - CGO_CFLAGS=-I<folder> with DuckDB's duckdb_extension.h and duckdb.h
+//     of C extension API v1.5.6 (Debian unstable's libduckdb-dev ships
+//     them; the builder fetches them); nothing else is needed: no DuckDB
+//     library is linked.
+//   - CGO_ENABLED=1 go build -tags dense_extension -buildmode=c-shared
+//     -o dense.so ./extension, then the footer (platform linux_amd64, C API
+//     version v1.5.6, ABI type C_STRUCT).
+//
+// go list -deps -tags dense_extension ./extension contains neither
+// github.com/duckdb/duckdb-go nor github.com/duckdb/duckdb-go-bindings.
+//
+// # The entry point
+//
+// DuckDB looks up dense_init_c_api (the file's base name, "dense", plus
+// _init_c_api) and calls it with its C_STRUCT ABI: the entry point asks
+// for the v1.5.6 function table (access->get_api; an older DuckDB refuses
+// with its own version error), and udf.RegisterExtension registers
+// dense_predict, dense_predict_label, dense_predict_proba, dense_models(),
+// dense_layers() and dense_params() — the functions, semantics, numbers and
+// error messages of dense sql, from the same code — and the dense_models
+// setting. Loading the extension again into the same database does
+// nothing.
+//
+// # Models
+//
+// The functions read the registry folder named by the dense_models setting:
+// by default $DENSE_MODELS, else ./models of the host process, made
+// absolute when the extension is loaded. SET dense_models = '…' points
+// them at another folder from the next query on (SET GLOBAL / SET SESSION
+// as for any DuckDB setting; RESET goes back to the default);
+// current_setting('dense_models') tells the folder in use, and an unknown
+// model's error names it.
+//
+// # Threads and crashes
+//
+// DuckDB calls the functions from its own threads; the model is shared
+// read-only and every call has its own scratch memory, exactly as in
+// dense sql, and the GEMM uses up to GOMAXPROCS goroutines (the number of
+// CPUs), as dense sql does. Results do not depend on DuckDB's threads
+// setting. A Go panic inside a callback becomes the query's error; it never
+// unwinds into DuckDB.
+//
+// # Limits
+//
+// The extension is unsigned: DuckDB loads it only with unsigned extensions
+// allowed. It carries a Go runtime, and a process can hold only one: do not
+// load it into a program that is itself written in Go (such a program uses
+// the udf package directly), nor load two copies of the file from
+// different paths into one process.
+package main
