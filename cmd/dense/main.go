@@ -82,6 +82,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		e.modelsCommand(),
 		e.paramsCommand(),
 		e.evalCommand(),
+		e.exportCommand(),
+		e.importCommand(),
 		e.pipelineCommand(),
 		e.demoCommand(),
 		benchCommand(),

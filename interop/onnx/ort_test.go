@@ -3,6 +3,7 @@ package onnx
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -20,14 +21,19 @@ import (
 // ortDir holds the npm project with onnxruntime-node and run.js.
 const ortDir = "testdata/ort"
 
-// needORT skips the test unless Node and onnxruntime-node are installed.
+// needORT skips the test unless Node and onnxruntime-node are installed;
+// with DENSE_ORT=require (as .ci/run sets it) it fails instead.
 func needORT(t *testing.T) {
 	t.Helper()
+	skip := t.Skip
+	if os.Getenv("DENSE_ORT") == "require" {
+		skip = t.Fatal
+	}
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not on PATH: this test runs exported models in ONNX Runtime (npm onnxruntime-node); .ci/run installs it")
+		skip("node is not on PATH: this test runs exported models in ONNX Runtime (npm onnxruntime-node); .ci/run installs it")
 	}
 	if _, err := os.Stat(filepath.Join(ortDir, "node_modules", "onnxruntime-node")); err != nil {
-		t.Skip("onnxruntime-node is not installed: run `npm ci --ignore-scripts --prefix interop/onnx/testdata/ort` (.ci/run does)")
+		skip("onnxruntime-node is not installed: run `npm ci --ignore-scripts --prefix interop/onnx/testdata/ort` (.ci/run does)")
 	}
 }
 
@@ -378,5 +384,44 @@ func TestExportRawMatchesORT(t *testing.T) {
 		if g := ortFloat(t, got, i); !close(g, float64(want[i])) {
 			t.Errorf("output %d = %v, dense %v", i, g, want[i])
 		}
+	}
+}
+
+// TestExportPassesONNXChecker runs the ONNX project's own checker, with
+// full shape and type inference, on every exported graph (Debian's
+// python3-onnx 1.12 knows opset 17 and ai.onnx.ml 3).
+func TestExportPassesONNXChecker(t *testing.T) {
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import onnx").Run(); err != nil {
+		if os.Getenv("DENSE_ORT") == "require" {
+			t.Fatalf("%s cannot import onnx (python3-onnx): %v", python, err)
+		}
+		t.Skipf("%s cannot import onnx: install Debian's python3-onnx (.ci/run does) to run the ONNX checker", python)
+	}
+	dir := t.TempDir()
+	var paths []string
+	for k, task := range []string{nn.TaskRegression, nn.TaskBinary, nn.TaskMulticlass} {
+		out := map[string]int{nn.TaskRegression: 2, nn.TaskBinary: 1, nn.TaskMulticlass: 3}[task]
+		act := map[string]string{nn.TaskRegression: nn.Linear, nn.TaskBinary: nn.Sigmoid, nn.TaskMulticlass: nn.Softmax}[task]
+		m := testModel(t, task, []nn.LayerSpec{nn.Dense(4, nn.GELU), nn.BatchNorm(), nn.Dense(out, act), nn.BatchNorm()}, nil, uint64(k))
+		for _, raw := range []bool{false, true} {
+			data, err := Export(m, ExportOptions{Raw: raw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, fmt.Sprintf("%s_%v.onnx", task, raw))
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, path)
+		}
+	}
+	script := "import sys, onnx\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\n    print('ok', p)"
+	out, err := exec.Command(python, append([]string{"-c", script}, paths...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("onnx.checker: %v\n%s", err, out)
+	}
+	if n := bytes.Count(out, []byte("ok ")); n != len(paths) {
+		t.Fatalf("the checker passed %d of %d graphs:\n%s", n, len(paths), out)
 	}
 }
