@@ -11,7 +11,7 @@ import (
 // its labels (see the package doc).
 type Options struct {
 	Inputs []string // one name per feature; empty: x0, x1, …
-	Task   string   // nn.TaskRegression, nn.TaskBinary or nn.TaskMulticlass; empty: from the last dense layer
+	Task   nn.Task  // empty: implied by the last dense layer
 	Labels []string // class labels; empty: "0", "1", …
 	Source string   // recorded as Provenance.Source, e.g. "onnx:model.onnx"
 }
@@ -35,7 +35,7 @@ func Spec(width int, layers []nn.LayerSpec, opts Options) (nn.Spec, error) {
 	spec := nn.Spec{
 		Format:  nn.FormatName,
 		Version: nn.FormatVersion,
-		Task:    nn.Task(opts.Task),
+		Task:    opts.Task,
 		Layers:  layers,
 		Labels:  opts.Labels,
 		Provenance: nn.Provenance{

@@ -68,10 +68,12 @@ func ImportStateDict(path string, layers []string, opts Options) (*nn.Model, err
 			specLayers = append(specLayers, nn.BatchNorm())
 		case word == LayerBatchNorm:
 			return nil, fmt.Errorf("interop: %s: module %s is a Linear, layer %d says %q (want an activation)", path, m.prefix, i+1, word)
-		case !nn.ValidActivation(nn.Activation(word)):
-			return nil, fmt.Errorf("interop: %s: layer %d: unknown activation %q (want linear, relu, leaky_relu, elu, gelu, sigmoid, tanh, softmax or batchnorm)", path, i+1, word)
 		default:
-			l := nn.Dense(m.out, nn.Activation(word)).WithAlpha(alpha)
+			act, err := nn.ParseActivation(word)
+			if err != nil {
+				return nil, fmt.Errorf("interop: %s: layer %d: %w (or %s for a BatchNorm1d)", path, i+1, err, LayerBatchNorm)
+			}
+			l := nn.Dense(m.out, act).WithAlpha(alpha)
 			if !m.bias {
 				l = l.WithoutBias()
 			}

@@ -60,10 +60,12 @@ func (e *env) importModel(c *cli.Context) error {
 	case onnxPath != "" && layers != "":
 		return fmt.Errorf("import: --layers goes with --safetensors; an ONNX graph names its own activations")
 	}
-	switch t := c.String("task"); t {
-	case "", nn.TaskRegression, nn.TaskBinary, nn.TaskMulticlass:
-	default:
-		return fmt.Errorf("import: unknown task %q (want regression, binary or multiclass)", t)
+	var task nn.Task
+	if t := c.String("task"); t != "" {
+		var err error
+		if task, err = nn.ParseTask(t); err != nil {
+			return fmt.Errorf("import: --task: %w", err)
+		}
 	}
 	reg, err := registry.Open(c.String("models"))
 	if err != nil {
@@ -73,7 +75,7 @@ func (e *env) importModel(c *cli.Context) error {
 	if err := registry.ValidName(name); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	opts := interop.Options{Inputs: splitList(c.String("inputs")), Task: c.String("task"), Labels: splitList(c.String("labels"))}
+	opts := interop.Options{Inputs: splitList(c.String("inputs")), Task: task, Labels: splitList(c.String("labels"))}
 	var m *nn.Model
 	if onnxPath != "" {
 		data, err := os.ReadFile(onnxPath)

@@ -402,21 +402,12 @@ func (b *builder) heads(spec *nn.Spec, out string) {
 	first := func(to string) string {
 		return b.opTo(to, "Gather", []string{out, b.int64s("first", nil, []int64{0})}, attrInt("axis", 1))
 	}
-	labels := func(n int) []string {
-		if len(spec.Labels) > 0 {
-			return spec.Labels
-		}
-		l := make([]string, n)
-		for i := range l {
-			l[i] = strconv.Itoa(i)
-		}
-		return l
-	}
+	labels := spec.ClassLabels()
 	switch spec.Task {
 	case nn.TaskBinary:
 		p := first(OutputScore)
-		idx := b.op("Cast", []string{b.op("GreaterOrEqual", []string{p, b.floats("threshold", nil, []float32{0.5})})}, attrInt("to", int64(pb.TensorProto_INT64)))
-		b.opTo(OutputLabel, "Gather", []string{b.strs("labels", []int64{2}, labels(2)), idx}, attrInt("axis", 0))
+		idx := b.op("Cast", []string{b.op("GreaterOrEqual", []string{p, b.floats("threshold", nil, []float32{nn.BinaryThreshold})})}, attrInt("to", int64(pb.TensorProto_INT64)))
+		b.opTo(OutputLabel, "Gather", []string{b.strs("labels", []int64{2}, labels), idx}, attrInt("axis", 0))
 		q := b.op("Sub", []string{b.floats("one", nil, []float32{1}), out})
 		b.opTo(OutputProbabilities, "Concat", []string{q, out}, attrInt("axis", 1))
 		b.g.Output = append(b.g.Output,
@@ -426,7 +417,7 @@ func (b *builder) heads(spec *nn.Spec, out string) {
 	case nn.TaskMulticlass:
 		b.opTo(OutputScore, "ReduceMax", []string{out}, attrInts("axes", 1), attrInt("keepdims", 0))
 		idx := b.op("ArgMax", []string{out}, attrInt("axis", 1), attrInt("keepdims", 0))
-		b.opTo(OutputLabel, "Gather", []string{b.strs("labels", []int64{int64(width)}, labels(width)), idx}, attrInt("axis", 0))
+		b.opTo(OutputLabel, "Gather", []string{b.strs("labels", []int64{int64(width)}, labels), idx}, attrInt("axis", 0))
 		b.opTo(OutputProbabilities, "Identity", []string{out})
 		b.g.Output = append(b.g.Output,
 			valueInfo(OutputScore, pb.TensorProto_FLOAT, -1),

@@ -400,9 +400,9 @@ func TestExportPassesONNXChecker(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var paths []string
-	for k, task := range []string{nn.TaskRegression, nn.TaskBinary, nn.TaskMulticlass} {
-		out := map[string]int{nn.TaskRegression: 2, nn.TaskBinary: 1, nn.TaskMulticlass: 3}[task]
-		act := map[string]string{nn.TaskRegression: nn.Linear, nn.TaskBinary: nn.Sigmoid, nn.TaskMulticlass: nn.Softmax}[task]
+	for k, task := range []nn.Task{nn.TaskRegression, nn.TaskBinary, nn.TaskMulticlass} {
+		out := map[nn.Task]int{nn.TaskRegression: 2, nn.TaskBinary: 1, nn.TaskMulticlass: 3}[task]
+		act := map[nn.Task]nn.Activation{nn.TaskRegression: nn.Linear, nn.TaskBinary: nn.Sigmoid, nn.TaskMulticlass: nn.Softmax}[task]
 		m := testModel(t, task, []nn.LayerSpec{nn.Dense(4, nn.GELU), nn.BatchNorm(), nn.Dense(out, act), nn.BatchNorm()}, nil, uint64(k))
 		for _, raw := range []bool{false, true} {
 			data, err := Export(m, ExportOptions{Raw: raw})
