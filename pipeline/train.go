@@ -96,6 +96,7 @@ type TrainConfig struct {
 // Event kinds.
 const (
 	EventRead       = "read"       // a training batch was read: Rows so far
+	EventStart      = "start"      // the model is built and training starts: Model, Rows (training rows), ValRows
 	EventBatch      = "batch"      // a mini-batch was trained: Epoch, Batch, Batches, Loss
 	EventEpoch      = "epoch"      // an epoch ended: Epoch, Epochs, Metrics ("loss", "val_loss", …)
 	EventEvaluated  = "evaluated"  // validation metrics of the final model: Metrics
@@ -112,6 +113,8 @@ type Event struct {
 	Loss           float64
 	Metrics        map[string]float64
 	Ref            string // "name@version"
+	Model          *nn.Model
+	ValRows        int
 }
 
 // TrainResult is what Train returns.
@@ -373,7 +376,7 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		ValRows:   len(valIdx),
 		Threads:   cfg.Threads,
 		OnEpoch: func(l nn.EpochLog) error {
-			cfg.emit(Event{Kind: EventEpoch, Epoch: l.Epoch, Epochs: l.Epochs, Metrics: l.Values})
+			cfg.emit(Event{Kind: EventEpoch, Epoch: l.Epoch, Epochs: l.Epochs, Metrics: targetUnits(l.Values, spec.Loss, yStd)})
 			return nil
 		},
 		OnBatch: func(l nn.BatchLog) {
@@ -383,9 +386,13 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 	if cfg.Patience > 0 {
 		fc.EarlyStopping = &nn.EarlyStopping{Monitor: "val_loss", Patience: cfg.Patience, RestoreBest: true}
 	}
+	cfg.emit(Event{Kind: EventStart, Model: model, Rows: int64(nTrain), ValRows: len(valIdx)})
 	hist, err := model.Fit(ctx, trainX, fitY, nTrain, fc)
 	if err != nil {
 		return nil, err
+	}
+	for i := range hist.Epochs {
+		hist.Epochs[i].Values = targetUnits(hist.Epochs[i].Values, spec.Loss, yStd)
 	}
 	if tgt.task == TaskRegression {
 		// The model predicts raw units from here on.
@@ -500,4 +507,33 @@ func SchemaFingerprint(s *arrow.Schema) string {
 	}
 	sum := sha256.Sum256([]byte(sb.String()))
 	return hex.EncodeToString(sum[:16])
+}
+
+// targetUnits converts a regression's epoch metrics, computed on the
+// standardised target, to the target's units (MAE and RMSE times its
+// standard deviation, MSE and an MSE loss times its square), so that the
+// progress lines and the history agree with the final metrics. Other values
+// (r2, a Huber loss) stay as they are; std 1 changes nothing.
+func targetUnits(values map[string]float64, loss string, std float64) map[string]float64 {
+	if std == 1 {
+		return values
+	}
+	out := make(map[string]float64, len(values))
+	for k, v := range values {
+		switch strings.TrimPrefix(k, "val_") {
+		case "mae", "rmse":
+			v *= std
+		case "mse":
+			v *= std * std
+		case "loss":
+			switch loss {
+			case nn.LossMSE:
+				v *= std * std
+			case nn.LossMAE:
+				v *= std
+			}
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -281,5 +282,40 @@ func TestTrainOwnsItsStrings(t *testing.T) {
 		if !slices.Contains(known, w) {
 			t.Errorf("label or category %q: the model kept a view of a released batch", w)
 		}
+	}
+}
+
+// A regression's history and epoch events are in the target's units: the
+// last epoch's val_mae is the final validation MAE (no early stopping, so
+// the last epoch's weights are the final model's).
+func TestTrainRegressionHistoryInTargetUnits(t *testing.T) {
+	mem := checkedMem(t)
+	r := newMemReader(genBatches(mem, 400, 2)...)
+	defer r.Close()
+	cfg := quickConfig("spend")
+	cfg.Patience = 0
+	var events []Event
+	cfg.OnEvent = func(e Event) {
+		if e.Kind == EventEpoch || e.Kind == EventStart {
+			events = append(events, e)
+		}
+	}
+	res, err := Train(context.Background(), r, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.History.Epochs[len(res.History.Epochs)-1].Values
+	if got, want := last["val_mae"], res.Metrics["mae"]; math.Abs(got-want) > 1e-3*math.Abs(want) {
+		t.Errorf("last epoch's val_mae %v, final validation MAE %v: the history is not in the target's units", got, want)
+	}
+	if got, want := last["val_loss"], res.Metrics["mse"]; math.Abs(got-want) > 1e-3*math.Abs(want) {
+		t.Errorf("last epoch's val_loss (MSE) %v, final validation MSE %v", got, want)
+	}
+	if len(events) < 2 || events[0].Kind != EventStart || events[0].Model == nil || events[0].Rows != int64(res.TrainRows) ||
+		events[0].ValRows != res.ValRows {
+		t.Fatalf("the first event is not the start (model, rows): %+v", events)
+	}
+	if e := events[len(events)-1]; e.Metrics["val_mae"] != last["val_mae"] {
+		t.Errorf("the epoch event says val_mae %v, the history %v", e.Metrics["val_mae"], last["val_mae"])
 	}
 }

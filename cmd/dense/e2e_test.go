@@ -65,7 +65,7 @@ func TestEndToEnd(t *testing.T) {
 
 	r := mustRun(t, dir, env, "train", "--data", "customers.csv", "--target", "churned",
 		"--exclude", "customer_id,segment", "--name", "churn", "--epochs", "8", "--seed", "3")
-	for _, want := range []string{"churn@1: binary on churned", "Total params:", "roc_auc", "Registered churn@1 in "} {
+	for _, want := range []string{"churn: binary on churned", "Total params:", "roc_auc", "Registered churn@1 in "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("train output lacks %q:\n%s", want, r.stdout)
 		}
@@ -252,7 +252,7 @@ func TestEndToEndDuckDBAndPipeline(t *testing.T) {
 	r := mustRun(t, dir, env, "train", "--db", "shop.duckdb", "--query",
 		"SELECT * EXCLUDE (customer_id, segment, churned) FROM customers", "--target", "monthly_spend",
 		"--name", "spend", "--epochs", "40", "--patience", "5", "--lr", "0.003")
-	if !strings.Contains(r.stdout, "spend@1: regression on monthly_spend") || !strings.Contains(r.stdout, "r2") {
+	if !strings.Contains(r.stdout, "spend: regression on monthly_spend") || !strings.Contains(r.stdout, "r2") {
 		t.Errorf("train output:\n%s", r.stdout)
 	}
 	r = mustRun(t, dir, env, "eval", "--model", "spend", "--db", "shop.duckdb", "--query", "SELECT * FROM customers")
@@ -279,7 +279,7 @@ func TestEndToEndDuckDBAndPipeline(t *testing.T) {
 	writeCustomersCSV(t, dir, 3000)
 	mustRun(t, dir, env, "pipeline", "validate", "churn.yaml")
 	r = mustRun(t, dir, env, "pipeline", "run", "churn.yaml")
-	for _, want := range []string{"churn@1: binary on churned", "Registered churn@1 in " + filepath.Join(dir, "models", "churn", "1"), "Scored 3,000 rows → "} {
+	for _, want := range []string{"churn: binary on churned", "Registered churn@1 in " + filepath.Join(dir, "models", "churn", "1"), "Scored 3,000 rows → "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("pipeline run output lacks %q:\n%s", want, r.stdout)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,7 +44,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	app := newApp(stdin, stdout, stderr)
 	if err := app.RunContext(ctx, flagsFirst(app, args)); err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "dense: interrupted")
+			var ie *interruptedError
+			if errors.As(err, &ie) {
+				fmt.Fprintln(stderr, "dense: "+ie.msg)
+			} else {
+				fmt.Fprintln(stderr, "dense: interrupted")
+			}
 			return exitInterrupted
 		}
 		fmt.Fprintln(stderr, "dense: "+oneLine(trimLineMarker(err.Error())))

@@ -32,15 +32,15 @@ func (e *env) pipelineCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			prog := e.newTrainProgress(!c.Bool("quiet"))
+			prog := e.newTrainProgress(!c.Bool("quiet"), spec.Registry.Name)
 			spec.OnEvent = prog.event
 			start := time.Now()
 			res, err := pipeline.Run(c.Context, spec)
 			prog.clear()
 			if err != nil {
-				return err
+				return prog.interrupted(c.Context, err)
 			}
-			if err := e.reportTraining(res.Train, time.Since(start), !c.Bool("no-plot")); err != nil {
+			if err := e.reportTraining(res.Train, time.Since(start), !c.Bool("no-plot"), prog.started); err != nil {
 				return err
 			}
 			if res.Sink != "" {

@@ -122,27 +122,48 @@ func (e *env) train(c *cli.Context) error {
 // runTraining trains with progress bars on stderr (on a terminal, unless
 // bars is false), then reports like reportTraining.
 func (e *env) runTraining(ctx context.Context, src pipeline.Reader, cfg pipeline.TrainConfig, bars, plot bool) (*pipeline.TrainResult, error) {
-	prog := e.newTrainProgress(bars)
+	prog := e.newTrainProgress(bars, cfg.Name)
 	cfg.OnEvent = prog.event
 	start := time.Now()
 	res, err := pipeline.Train(ctx, src, cfg)
 	prog.clear()
 	if err != nil {
-		return nil, err
+		return nil, prog.interrupted(ctx, err)
 	}
-	return res, e.reportTraining(res, time.Since(start), plot)
+	return res, e.reportTraining(res, time.Since(start), plot, prog.started)
 }
 
-// reportTraining prints the model summary, the validation metrics and where
-// the model was registered to stdout, and draws history.png next to it.
-func (e *env) reportTraining(res *pipeline.TrainResult, elapsed time.Duration, plot bool) error {
-	out := e.stdout
-	spec := res.Model.Spec()
-	ref := res.Entry.Ref()
-	if res.Entry.Name == "" {
-		ref = "the model"
+// interruptedError is a Ctrl-C that the command explains in its one line.
+type interruptedError struct{ msg string }
+
+func (e *interruptedError) Error() string { return e.msg }
+
+// interrupted explains an interrupted training: nothing was registered,
+// and how to get the best epoch so far (training is deterministic for a
+// seed, so the same run stopped at that epoch gives it).
+func (p *trainProgress) interrupted(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
 	}
-	fmt.Fprintf(out, "%s: %s", ref, spec.Task)
+	msg := "interrupted before training started: nothing was registered"
+	if p.started {
+		msg = fmt.Sprintf("interrupted in epoch %d of %d: nothing was registered", p.lastEpoch+1, p.epochs)
+		if p.bestEpoch > 0 {
+			msg += fmt.Sprintf(" (the best epoch so far was %d, val_loss %s: train again with --epochs %d and the same seed to get it)",
+				p.bestEpoch, formatMetric(p.bestLoss), p.bestEpoch)
+		}
+	}
+	return &interruptedError{msg}
+}
+
+// printHeader describes the model about to be trained: what it predicts
+// from what, its layers, and the rows.
+func printHeader(out io.Writer, name string, m *nn.Model, trainRows, valRows int) {
+	spec := m.Spec()
+	if name == "" {
+		name = "the model"
+	}
+	fmt.Fprintf(out, "%s: %s", name, spec.Task)
 	if spec.Target != "" {
 		fmt.Fprintf(out, " on %s", spec.Target)
 	}
@@ -151,13 +172,24 @@ func (e *env) reportTraining(res *pipeline.TrainResult, elapsed time.Duration, p
 		fmt.Fprintf(out, ", labels %s", strings.Join(spec.Labels, ", "))
 	}
 	fmt.Fprintln(out)
-	fmt.Fprint(out, res.Model.Summary())
+	fmt.Fprint(out, m.Summary())
+	fmt.Fprintf(out, "Training on %s rows, validating on %s\n", thousands(trainRows), thousands(valRows))
+}
+
+// reportTraining prints the validation metrics and where the model was
+// registered to stdout (after the model header and summary, unless
+// headerShown says they were printed when training started), and draws
+// history.png next to the model.
+func (e *env) reportTraining(res *pipeline.TrainResult, elapsed time.Duration, plot, headerShown bool) error {
+	out := e.stdout
+	if !headerShown {
+		printHeader(out, res.Entry.Name, res.Model, res.TrainRows, res.ValRows)
+	}
 	epochs := 0
 	if res.History != nil {
 		epochs = len(res.History.Epochs)
 	}
-	fmt.Fprintf(out, "Trained on %s rows, validated on %s, %d epochs in %.1fs",
-		thousands(res.TrainRows), thousands(res.ValRows), epochs, elapsed.Seconds())
+	fmt.Fprintf(out, "Trained %d epochs in %.1fs", epochs, elapsed.Seconds())
 	if res.History != nil && res.History.Stopped {
 		fmt.Fprintf(out, " (early stopping: kept epoch %d)", res.History.BestEpoch)
 	}
@@ -199,16 +231,25 @@ func writeMetricTable(w io.Writer, m map[string]float64) {
 // thousands formats n with comma separators.
 func thousands(n int) string { return nn.Thousands(n) }
 
-// trainProgress turns pipeline events into progress bars.
+// trainProgress turns pipeline events into progress bars on stderr, prints
+// the model's header on stdout when training starts, and remembers the
+// epochs for an interrupted run's message.
 type trainProgress struct {
 	w       io.Writer
+	out     io.Writer
+	name    string
 	enabled bool
 	read    *progress
 	epoch   *progress
+
+	started           bool
+	epochs, lastEpoch int
+	bestEpoch         int
+	bestLoss          float64
 }
 
-func (e *env) newTrainProgress(bars bool) *trainProgress {
-	return &trainProgress{w: e.stderr, enabled: bars && isTerminal(e.stderr)}
+func (e *env) newTrainProgress(bars bool, name string) *trainProgress {
+	return &trainProgress{w: e.stderr, out: e.stdout, name: name, enabled: bars && isTerminal(e.stderr)}
 }
 
 func (p *trainProgress) clear() {
@@ -222,12 +263,20 @@ func (p *trainProgress) clear() {
 
 func (p *trainProgress) event(ev pipeline.Event) {
 	switch ev.Kind {
+	case pipeline.EventStart:
+		if p.read != nil {
+			p.read.Clear()
+			p.read = nil
+		}
+		p.started = true
+		printHeader(p.out, p.name, ev.Model, int(ev.Rows), ev.ValRows)
 	case pipeline.EventRead:
 		if p.read == nil {
 			p.read = newProgress(p.w, p.enabled, "reading", 0)
 		}
 		p.read.Update(ev.Rows, "rows")
 	case pipeline.EventBatch:
+		p.epochs = ev.Epochs
 		if p.read != nil {
 			p.read.Clear()
 			p.read = nil
@@ -248,6 +297,10 @@ func (p *trainProgress) event(ev pipeline.Event) {
 		}
 		bar.Finish(bar.total, formatMetrics(ev.Metrics)+fmt.Sprintf("  %.1fs", bar.Elapsed().Seconds()))
 		p.epoch = nil
+		p.epochs, p.lastEpoch = ev.Epochs, ev.Epoch
+		if v, ok := ev.Metrics["val_loss"]; ok && (p.bestEpoch == 0 || v < p.bestLoss) {
+			p.bestEpoch, p.bestLoss = ev.Epoch, v
+		}
 	}
 }
 
