@@ -17,7 +17,7 @@ var (
 	ErrColumnType   = errors.New("column type cannot become this feature")
 	ErrListLength   = errors.New("list length differs from the model's")
 	ErrSchema       = errors.New("batch schema differs from the featurizer's")
-	ErrFloat32Range = errors.New("value is outside float32's range")
+	ErrFloat32Range = nn.ErrFloat32Range // one rule, enforced by nn.Encoder
 )
 
 // RowError is a value the Featurizer could not encode: Row is the 0-based

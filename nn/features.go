@@ -170,12 +170,18 @@ var (
 	ErrNotFinite       = errors.New("value is ±Inf")
 	ErrUnknownCategory = errors.New("category not in the fitted vocabulary and no unknown bucket")
 	ErrDomain          = errors.New("value outside log1p's domain (must be > -1 after clipping)")
+	// ErrFloat32Range is the one rule for values too large for the network,
+	// which computes in float32: a finite value whose encoded feature (after
+	// clipping, log1p and scaling) is beyond ±3.4e38 is refused, never
+	// turned into ±Inf or a silently wrong score. Training, Go scoring and
+	// SQL scoring all encode through this Encoder, so all three refuse it.
+	ErrFloat32Range = errors.New("value is outside float32's range")
 )
 
 // InputError is the error of an Encoder method: the input (and, for a
 // vector, the element; -1 otherwise) whose value could not be encoded, and
-// why (Err: ErrMissing, ErrNotFinite, ErrUnknownCategory, ErrDomain, or a
-// wrong list length). Its message has no package prefix: the Encoder's
+// why (Err: ErrMissing, ErrNotFinite, ErrUnknownCategory, ErrDomain,
+// ErrFloat32Range, or a wrong list length). Its message has no package prefix: the Encoder's
 // methods are the innermost step of a caller's row loop, and the caller's
 // message names the row and carries the prefix.
 type InputError struct {
@@ -261,11 +267,15 @@ func (e *Encoder) Number(i int, v float64, valid bool, row []float32) error {
 	if math.IsInf(v, 0) {
 		return inputErr(in, ErrNotFinite)
 	}
-	v, err := in.transform(v)
+	t, err := in.transform(v)
 	if err != nil {
 		return err
 	}
-	dst[0] = float32(v)
+	f, ok := toFloat32(t)
+	if !ok {
+		return inputErr(in, rangeErr(v, t))
+	}
+	dst[0] = f
 	if in.Impute != nil && in.Impute.Indicator {
 		dst[1] = 0
 		if missing {
@@ -334,22 +344,44 @@ func (e *Encoder) Category(i int, s string, valid bool, row []float32) error {
 
 // Vector encodes a vector input from its elements (already converted to
 // float64 by the caller). A NaN element is missing; vectors have no
-// imputation, so it is an error.
+// imputation, so it is an error (ErrMissing, reported before any other
+// element's problem, so that a caller can make the row NULL).
 func (e *Encoder) Vector(i int, elems []float64, row []float32) error {
 	in := &e.inputs[i]
 	if len(elems) != in.Length {
 		return inputErr(in, fmt.Errorf("list has %d elements, want %d", len(elems), in.Length))
 	}
 	dst := row[e.offsets[i] : e.offsets[i]+in.Length]
-	for j, v := range elems {
+	for j, v := range elems { // a missing element wins over any other problem
 		if math.IsNaN(v) {
 			return &InputError{Input: in.Name, Element: j, Err: ErrMissing}
 		}
+	}
+	for j, v := range elems {
 		if math.IsInf(v, 0) {
 			return &InputError{Input: in.Name, Element: j, Err: ErrNotFinite}
 		}
 		t, _ := in.transform(v) // vectors have no log1p, so no domain error
-		dst[j] = float32(t)
+		f, ok := toFloat32(t)
+		if !ok {
+			return &InputError{Input: in.Name, Element: j, Err: rangeErr(v, t)}
+		}
+		dst[j] = f
 	}
 	return nil
+}
+
+// toFloat32 converts an encoded feature to float32, reporting false when it
+// is not finite as a float32 (beyond ±3.4e38, or ±Inf/NaN from the scaling
+// arithmetic overflowing float64).
+func toFloat32(t float64) (float32, bool) {
+	f := float32(t)
+	return f, f-f == 0
+}
+
+func rangeErr(raw, encoded float64) error {
+	if raw == encoded {
+		return fmt.Errorf("%w: %v", ErrFloat32Range, raw)
+	}
+	return fmt.Errorf("%w: %v encodes to %v", ErrFloat32Range, raw, encoded)
 }

@@ -75,8 +75,9 @@
 //   - A NULL element inside a list, a NULL list, array or STRUCT gives NULL
 //     (an element that feeds an imputed numeric input is imputed).
 //   - ±Inf fails the query with an error naming the input, and so does a
-//     DOUBLE beyond FLOAT's range (the network computes in float32), a
-//     value outside log1p's domain, and a category outside the vocabulary
+//     DOUBLE beyond FLOAT's range or a value whose preprocessing (scaling)
+//     takes it beyond (the network computes in float32: nn.ErrFloat32Range,
+//     the same rule as dense score and training), a value outside log1p's domain, and a category outside the vocabulary
 //     of an input without an unknown bucket — unless another input makes
 //     that row NULL: NULL wins, whatever the order of the inputs.
 //   - Errors found when the query is bound: unknown model (the error lists

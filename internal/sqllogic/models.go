@@ -22,6 +22,8 @@ import (
 //	vec4       regression: one vector input v of 4 → sum
 //	twoout     regression: a, b → [a, b]
 //	bn         regression: x, batch norm (running mean 1, var 4), dense → (x − 1)/2 (approx., ε = 1e-5), with a dropout layer
+//	sgate      binary: income (standard scaled, mean 0, std 0.5) → sigmoid(2·income); labels no|yes
+//	svec       regression: one vector input v of 2, each element standard scaled (mean 0, std 0.5) → 2·(v1 + v2)
 //	broken@1   regression x → x with validation metrics mse 0.25, r2 0.5, whose model file was damaged
 //	           after registration: listed, and loading it fails with the registry's SHA-256 error
 func WriteModels(dir string) error {
@@ -62,6 +64,12 @@ func WriteModels(dir string) error {
 		{"twoout", regression([]nn.Input{num("a"), num("b")}, nn.Dense(2, nn.Linear)), [][]float32{{1, 0, 0, 1}, {0, 0}}},
 		{"bn", regression([]nn.Input{num("x")}, nn.BatchNorm(), nn.Dropout(0.5), nn.Dense(1, nn.Linear)),
 			[][]float32{{1}, {0}, {1}, {4}, {1}, {0}}},
+		{"sgate", nn.Spec{Task: nn.TaskBinary, Labels: []string{"no", "yes"},
+			Inputs: []nn.Input{{Name: "income", Kind: nn.KindNumeric, Scale: &nn.Scale{Method: nn.ScaleStandard, Std: 0.5}}},
+			Layers: []nn.LayerSpec{nn.Dense(1, nn.Sigmoid)}},
+			[][]float32{{1}, {0}}},
+		{"svec", regression([]nn.Input{{Name: "v", Kind: nn.KindVector, Length: 2, Scale: &nn.Scale{Method: nn.ScaleStandard, Std: 0.5}}},
+			nn.Dense(1, nn.Linear)), [][]float32{{1, 1}, {0}}},
 		{"broken", func() nn.Spec {
 			s := regression([]nn.Input{num("x")}, nn.Dense(1, nn.Linear))
 			s.Provenance.Metrics = map[string]float64{"mse": 0.25, "r2": 0.5}
