@@ -1,14 +1,13 @@
-// Package arrowio moves data between the outside world and the network as
-// Arrow record batches: sources (Parquet, CSV, Arrow IPC, DuckDB queries),
-// sinks (Parquet, CSV, Arrow IPC, DuckDB tables), the conversion of batches
-// into a model's float32 feature matrix, and the conversion of predictions
-// back into Arrow columns.
+// Package arrowio moves data between files and the network as Arrow record
+// batches: sources (Parquet, Arrow IPC), sinks (Parquet, CSV, Arrow IPC),
+// the conversion of batches into a model's float32 feature matrix, and the
+// conversion of predictions back into Arrow columns.
 //
 // # Streams
 //
 // Every source is a Reader: Schema, then Read until it returns io.EOF, then
 // Close. Every sink is a Writer: Write batch after batch, then Close, which
-// finishes the output (Parquet and IPC footers, the DuckDB commit); output
+// finishes the output (Parquet and IPC footers, flushing CSV); output
 // is complete only when Close returned nil.
 //
 //	r, err := arrowio.Open("customers.parquet", arrowio.Options{Columns: []string{"age", "plan"}})
@@ -26,8 +25,7 @@
 // Memory follows the batch size, not the input size: nothing reads a whole
 // file. Parquet decodes only the projected columns, one batch at a time, with
 // buffered column streams (1 MiB per column) instead of whole column chunks;
-// CSV parses batch by batch; IPC files are read one stored batch at a time;
-// a DuckDB query is fetched chunk by chunk. A test reads a 400k-row file in
+// IPC files are read one stored batch at a time. A test reads a 400k-row file in
 // 4k-row batches and checks that the allocator's live bytes stay flat.
 //
 // # Ownership
@@ -42,27 +40,18 @@
 //
 // # Sources
 //
-// Open chooses by extension: .parquet/.pq (Parquet), .csv/.tsv (CSV),
-// .arrow/.feather/.ipc (IPC file), .arrows (IPC stream). A directory or a
-// glob means every Parquet file in it, in name order, as one stream; the
-// files must share a schema. Options.BatchSize (default DefaultBatchSize =
-// 64Ki rows) bounds the rows per batch; IPC batches that are larger are
-// sliced without copying.
+// Open chooses by extension: .parquet/.pq (Parquet), .arrow/.feather/.ipc
+// (IPC file), .arrows (IPC stream). A directory or a glob means every
+// Parquet file in it, in name order, as one stream; the files must share a
+// schema. Options.BatchSize (default DefaultBatchSize = 64Ki rows) bounds
+// the rows per batch; IPC batches that are larger are sliced without
+// copying.
 //
-// CSV needs a header row. Without Options.Schema, column types are inferred
-// from the first Options.InferRows (default 1000) data rows: int64 if every
-// non-NULL value is an integer, else float64 if every one is a number, else
-// bool if every one is true/false (any case), else string; a column NULL in
-// every sampled row is a string column. Empty fields, and fields equal to
-// one of Options.NullValues (say "NA"), are NULL. A later value that
-// does not fit the inferred (or explicit) type stops the stream with an error
-// naming file, line, column, value and type, wrapping ErrCSVValue; the fix
-// is an explicit Options.Schema or a larger InferRows. Options.Delimiter
-// sets the separator (.tsv defaults to a tab).
-//
-// QueryDuckDB runs SQL on a *sql.DB opened with the "duckdb" driver and
-// streams the result in batches of the requested size; OpenDuckDBQuery does
-// the same on a database file (opened read-only), for a --db FILE flag.
+// This package reads no CSV or JSON and links no DuckDB. Package duckio
+// reads CSV, JSON lines, Parquet globs and hive-partitioned folders through
+// DuckDB's own readers (the one type inference that the CLI, the pipeline
+// and SQL share), DuckDB queries into batches and batches into DuckDB
+// tables.
 //
 // # Sinks
 //
@@ -75,44 +64,6 @@
 // OpenParquet makes them fixed-size lists again; other readers (DuckDB,
 // pandas) see a list. CSV writes a header and NULL as an empty field. IPC writes the file format (or the stream
 // format for .arrows), optionally zstd or lz4 compressed.
-//
-// NewDuckDBWriter writes a DuckDB table in mode TableCreate (fail if it
-// exists), TableReplace or TableAppend (insert by column name; create the
-// table if missing). All batches go in one transaction on one connection,
-// committed by Close, so readers never see half a table and a failed write
-// leaves the database as it was. The table is created from the first
-// batch's schema, or from the one given to SetSchema when no batch came.
-//
-// # The duckdb_arrow build tag
-//
-// duckdb-go's Arrow interface (duckdb.NewArrowFromConn) only exists when
-// building with -tags duckdb_arrow. With the tag, queries stream through it
-// (DuckDB's 2048-row chunks are regrouped into batches of the requested size)
-// and table writes register each batch as an Arrow view read by INSERT …
-// SELECT. Without the tag, which is what `go test ./...` and `go run` use,
-// this package does not import the DuckDB driver at all, so programs and
-// test binaries that do not touch DuckDB do not pay for linking it: queries
-// go through database/sql and NewRowsReader (typed by the DuckDB column
-// types, see below), and table writes go through a temporary uncompressed
-// Parquet file per batch read with read_parquet. The two paths give the same
-// Arrow types for the types in the table below and are tested alike:
-//
-//	go test ./arrowio/...
-//	go test -tags duckdb_arrow ./arrowio/...
-//
-// The DuckDB tests live in arrowio/duckdbtest so that the rest of arrowio's
-// tests link without DuckDB. A program calling OpenDuckDBQuery must link the
-// driver (import _ "github.com/duckdb/duckdb-go/v2"); anything that uses the
-// udf package already does.
-//
-// DuckDB types without the tag: BOOLEAN → bool; TINYINT…BIGINT → int8…int64;
-// UTINYINT…UBIGINT → uint8…uint64; FLOAT, DOUBLE → float32, float64;
-// DECIMAL(p,s) → decimal128(p,s); HUGEINT → decimal128(38,0); VARCHAR, ENUM,
-// JSON, UUID → string (with the tag ENUM is a dictionary); BLOB → binary; DATE
-// → date32; TIME → time64[us]; TIMESTAMP[_S|_MS|_NS] → timestamp[us|s|ms|ns];
-// TIMESTAMPTZ → timestamp[us, UTC]; T[] → list<T>; T[n] → fixed_size_list<T>[n].
-// STRUCT, MAP, UNION, INTERVAL and the rest are refused with an error naming
-// the column (cast them in SQL, or build with the tag).
 //
 // # Features
 //
@@ -167,7 +118,7 @@
 // # Performance
 //
 // Measured on the project's 2-core AMD EPYC machine while other jobs were
-// running (best of three; go test -bench . ./arrowio/ ./arrowio/duckdbtest/):
+// running (best of three; go test -bench . ./arrowio/):
 //
 //	1M rows × 20 columns, Parquet (zstd, random normals) → feature batches
 //	  float64, passthrough inputs          ≈ 4.9M rows/s  (0.20 s)
@@ -177,9 +128,6 @@
 //	  float32 / float64 passthrough        ≈ 47M / 22M rows/s
 //	  float64 scaled (nn.Encoder.Number)   ≈ 5.5M rows/s
 //	writing 1M × 20 float64 to Parquet     ≈ 0.6M rows/s (with generating the data)
-//	DuckDB query (1M rows × 20 DOUBLE expressions) → Arrow → features
-//	  without the tag (database/sql)       ≈ 0.8M rows/s
-//	  with -tags duckdb_arrow              ≈ 1.6M rows/s
 //
 // TargetColumn reads a training target: float64 values for numeric and bool
 // columns, strings for text columns; a NULL or NaN target is an error naming

@@ -5,18 +5,35 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
 )
 
-// Read a CSV file batch by batch and turn each batch into the feature
+// Read a Parquet file batch by batch and turn each batch into the feature
 // matrix of a model with a scaled numeric input and a categorical input.
 func ExampleFeaturizer() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "customers.csv")
-	os.WriteFile(path, []byte("age,plan,churned\n30,basic,false\n45,pro,true\n,basic,false\n"), 0o644)
+	path := filepath.Join(dir, "customers.parquet")
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "age", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "plan", Type: arrow.BinaryTypes.String},
+		{Name: "churned", Type: arrow.FixedWidthTypes.Boolean},
+	}, nil)
+	data, _, _ := array.RecordFromJSON(memory.DefaultAllocator, schema, strings.NewReader(`[
+		{"age": 30, "plan": "basic", "churned": false},
+		{"age": 45, "plan": "pro", "churned": true},
+		{"age": null, "plan": "basic", "churned": false}]`))
+	w, _ := arrowio.Create(path, schema, arrowio.WriterOptions{})
+	w.Write(data)
+	w.Close()
+	data.Release()
 
 	inputs := []nn.Input{
 		{Name: "age", Kind: nn.KindNumeric,

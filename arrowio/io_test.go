@@ -233,7 +233,7 @@ func TestParquetProjectionOrder(t *testing.T) {
 			t.Fatalf("schema %s, want columns %v", schema, cols)
 		}
 	}
-	for _, ext := range []string{".arrow", ".csv"} {
+	for _, ext := range []string{".arrow"} {
 		p := filepath.Join(t.TempDir(), "p"+ext)
 		small := projectByName(want, "f64", "s", "i64")
 		writeFile(t, p, WriterOptions{Allocator: mem}, small)
@@ -322,10 +322,10 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open(junk, Options{}); err == nil || !strings.Contains(err.Error(), "junk.arrow") {
 		t.Errorf("junk arrow: %v", err)
 	}
-	empty := filepath.Join(dir, "empty.csv")
-	os.WriteFile(empty, nil, 0o644)
-	if _, err := Open(empty, Options{}); err == nil || !strings.Contains(err.Error(), "header") {
-		t.Errorf("empty csv: %v", err)
+	csv := filepath.Join(dir, "x.csv")
+	os.WriteFile(csv, []byte("a\n1\n"), 0o644)
+	if _, err := Open(csv, Options{}); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "duckio.Open") {
+		t.Errorf("csv: %v", err)
 	}
 	if _, err := Create(filepath.Join(dir, "out.xlsx"), arrow.NewSchema(nil, nil), WriterOptions{}); !errors.Is(err, ErrFormat) {
 		t.Errorf("create unknown extension: %v", err)
@@ -353,157 +353,6 @@ func TestWriterSchemaMismatch(t *testing.T) {
 	}
 }
 
-const csvText = `id,price,active,name,score,empty
-1,9.5,true,apple,,
-2,10,FALSE,"pear, green",3,
-,11.25,True,,4,
-4,-2e3,false,kiwi,5,
-`
-
-func TestCSVInference(t *testing.T) {
-	mem := checkedAlloc(t)
-	path := filepath.Join(t.TempDir(), "in.csv")
-	os.WriteFile(path, []byte(csvText), 0o644)
-	schema, got := readAllFile(t, path, Options{Allocator: mem})
-	defer releaseAll(got)
-	want := "schema:\n  fields: 6\n    - id: type=int64, nullable\n    - price: type=float64, nullable\n    - active: type=bool, nullable\n    - name: type=utf8, nullable\n    - score: type=int64, nullable\n    - empty: type=utf8, nullable"
-	if schema.String() != want {
-		t.Fatalf("schema\n%s\nwant\n%s", schema, want)
-	}
-	if len(got) != 1 || got[0].NumRows() != 4 {
-		t.Fatalf("got %d batches", len(got))
-	}
-	b := got[0]
-	ids := b.Column(0).(*array.Int64)
-	if ids.Value(1) != 2 || ids.IsValid(2) || ids.Value(3) != 4 {
-		t.Errorf("ids %v", ids)
-	}
-	if p := b.Column(1).(*array.Float64); p.Value(3) != -2000 || p.Value(2) != 11.25 {
-		t.Errorf("price %v", p)
-	}
-	if a := b.Column(2).(*array.Boolean); !a.Value(0) || a.Value(1) || !a.Value(2) {
-		t.Errorf("active %v", a)
-	}
-	if n := b.Column(3).(*array.String); n.Value(1) != "pear, green" || n.IsValid(2) {
-		t.Errorf("names %v", n)
-	}
-	if s := b.Column(4).(*array.Int64); s.IsValid(0) || s.Value(3) != 5 {
-		t.Errorf("score %v", s)
-	}
-	if e := b.Column(5); e.NullN() != 4 {
-		t.Errorf("empty column has %d NULLs", e.NullN())
-	}
-}
-
-func TestCSVLateRowDoesNotFit(t *testing.T) {
-	mem := checkedAlloc(t)
-	var sb strings.Builder
-	sb.WriteString("a,b\n")
-	for i := 0; i < 50; i++ {
-		fmt.Fprintf(&sb, "%d,x\n", i)
-	}
-	sb.WriteString("51,\"two\nlines\"\n")
-	sb.WriteString("oops,y\n")
-	path := filepath.Join(t.TempDir(), "late.csv")
-	os.WriteFile(path, []byte(sb.String()), 0o644)
-	r, err := Open(path, Options{Allocator: mem, InferRows: 10, BatchSize: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	_, err = ReadAll(r)
-	if !errors.Is(err, ErrCSVValue) {
-		t.Fatalf("err = %v", err)
-	}
-	for _, part := range []string{"late.csv", "line 54 (data row 52)", `column "a"`, `"oops"`, "int64", "first 10 rows"} {
-		if !strings.Contains(err.Error(), part) {
-			t.Errorf("error %q does not mention %q", err, part)
-		}
-	}
-	// With a larger sample, the column is a string column and all is read.
-	_, got := readAllFile(t, path, Options{Allocator: mem, InferRows: 100})
-	if got[0].Schema().Field(0).Type.ID() != arrow.STRING {
-		t.Errorf("type %s", got[0].Schema().Field(0).Type)
-	}
-	releaseAll(got)
-}
-
-func TestCSVExplicitSchemaDelimiterNulls(t *testing.T) {
-	mem := checkedAlloc(t)
-	path := filepath.Join(t.TempDir(), "in.tsv")
-	os.WriteFile(path, []byte("a\tb\tc\n1\tNA\tx\n300\t2.5\tNA\n\t\t\n"), 0o644)
-	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "c", Type: arrow.BinaryTypes.LargeString},
-		{Name: "a", Type: arrow.PrimitiveTypes.Int16},
-		{Name: "b", Type: arrow.PrimitiveTypes.Float32},
-	}, nil)
-	got, bs := readAllFile(t, path, Options{Allocator: mem, Schema: schema, NullValues: []string{"NA"}})
-	defer releaseAll(bs)
-	if got.Field(0).Type.ID() != arrow.INT16 || got.Field(1).Type.ID() != arrow.FLOAT32 || got.Field(2).Type.ID() != arrow.LARGE_STRING {
-		t.Fatalf("schema %s", got)
-	}
-	b := bs[0]
-	if b.NumRows() != 3 || b.Column(0).(*array.Int16).Value(1) != 300 || b.Column(1).IsValid(0) || b.Column(1).(*array.Float32).Value(1) != 2.5 || b.Column(2).IsValid(1) ||
-		b.Column(0).NullN() != 1 || b.Column(1).NullN() != 2 || b.Column(2).NullN() != 2 {
-		t.Errorf("batch %v", b)
-	}
-	// A value that overflows the explicit type names line and column.
-	os.WriteFile(path, []byte("a\tb\tc\n1\t1\tx\n40000\t1\ty\n"), 0o644)
-	r, err := Open(path, Options{Allocator: mem, Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ReadAll(r)
-	r.Close()
-	if !errors.Is(err, ErrCSVValue) || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "int16") {
-		t.Errorf("overflow: %v", err)
-	}
-	// A header column the schema lacks.
-	if _, err := Open(path, Options{Schema: arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int64}}, nil)}); err == nil || !strings.Contains(err.Error(), `"b"`) {
-		t.Errorf("schema lacking a column: %v", err)
-	}
-	// With a projection, the schema only needs the projected columns.
-	r, err = Open(path, Options{Allocator: mem, Columns: []string{"a"}, Schema: arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int32}}, nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bs2, err := ReadAll(r)
-	r.Close()
-	if err != nil || len(bs2) != 1 || bs2[0].NumCols() != 1 || bs2[0].Column(0).(*array.Int32).Value(1) != 40000 {
-		t.Errorf("projected explicit schema: %v %v", bs2, err)
-	}
-	releaseAll(bs2)
-	// A ragged row.
-	os.WriteFile(path, []byte("a\tb\tc\n1\t2\n"), 0o644)
-	r, err = Open(path, Options{Allocator: mem})
-	if err == nil {
-		_, err = ReadAll(r)
-		r.Close()
-	}
-	if err == nil || !strings.Contains(err.Error(), "fields") {
-		t.Errorf("ragged row: %v", err)
-	}
-}
-
-func TestCSVRoundTrip(t *testing.T) {
-	mem := checkedAlloc(t)
-	full := allTypesBatch(mem, 60)
-	defer full.Release()
-	want := projectByName(full, "i64", "f64", "b", "s")
-	defer want.Release()
-	path := filepath.Join(t.TempDir(), "rt.csv")
-	first, second := want.NewSlice(0, 30), want.NewSlice(30, 60)
-	writeFile(t, path, WriterOptions{Allocator: mem}, first, second)
-	first.Release()
-	second.Release()
-	_, got := readAllFile(t, path, Options{Allocator: mem, BatchSize: 25})
-	defer releaseAll(got)
-	if len(got) != 3 {
-		t.Errorf("%d batches, want 3", len(got))
-	}
-	sameRows(t, mem, want, got)
-}
-
 func TestIPCSlicesLargeBatches(t *testing.T) {
 	mem := checkedAlloc(t)
 	want := allTypesBatch(mem, 1000)
@@ -527,7 +376,7 @@ func TestStreamingMemoryIsFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 400k-row files")
 	}
-	for _, ext := range []string{".parquet", ".csv", ".arrows"} {
+	for _, ext := range []string{".parquet", ".arrows"} {
 		t.Run(ext, func(t *testing.T) { streamFlat(t, ext) })
 	}
 }
@@ -614,7 +463,7 @@ func TestEmptyStreams(t *testing.T) {
 	defer b.Release()
 	small := projectByName(b, "i64", "s")
 	defer small.Release()
-	for _, ext := range []string{".parquet", ".csv", ".arrow", ".arrows"} {
+	for _, ext := range []string{".parquet", ".arrow", ".arrows"} {
 		path := filepath.Join(t.TempDir(), "empty"+ext)
 		w, err := Create(path, small.Schema(), WriterOptions{Allocator: mem})
 		if err != nil {
@@ -623,11 +472,7 @@ func TestEmptyStreams(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		opts := Options{Allocator: mem}
-		if ext == ".csv" {
-			opts.Schema = small.Schema()
-		}
-		r, err := Open(path, opts)
+		r, err := Open(path, Options{Allocator: mem})
 		if err != nil {
 			t.Fatalf("%s: %v", ext, err)
 		}
@@ -638,55 +483,6 @@ func TestEmptyStreams(t *testing.T) {
 			t.Errorf("%s: %v", ext, err)
 		}
 		r.Close()
-	}
-}
-
-// TestCSVExplicitTypes parses every type an explicit CSV schema may use,
-// and refuses a value out of each type's range.
-func TestCSVExplicitTypes(t *testing.T) {
-	mem := checkedAlloc(t)
-	cases := []struct {
-		typ       arrow.DataType
-		good, bad string
-		want      string
-	}{
-		{arrow.PrimitiveTypes.Int8, "-128", "128", "[-128]"},
-		{arrow.PrimitiveTypes.Int16, "32767", "32768", "[32767]"},
-		{arrow.PrimitiveTypes.Int32, "-5", "1.5", "[-5]"},
-		{arrow.PrimitiveTypes.Int64, "9007199254740993", "x", "[9007199254740993]"},
-		{arrow.PrimitiveTypes.Uint8, "255", "-1", "[255]"},
-		{arrow.PrimitiveTypes.Uint16, "65535", "65536", "[65535]"},
-		{arrow.PrimitiveTypes.Uint32, "7", "-7", "[7]"},
-		{arrow.PrimitiveTypes.Uint64, "18446744073709551615", "18446744073709551616", "[18446744073709551615]"},
-		{arrow.PrimitiveTypes.Float32, "1.5", "abc", "[1.5]"},
-		{arrow.PrimitiveTypes.Float64, "-2.5e-3", "1,5", "[-0.0025]"},
-		{arrow.FixedWidthTypes.Boolean, "TRUE", "yes", "[true]"},
-	}
-	dir := t.TempDir()
-	for _, c := range cases {
-		schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: c.typ}}, nil)
-		path := filepath.Join(dir, "t.csv")
-		os.WriteFile(path, []byte("v\n\""+c.good+"\"\n\""+c.bad+"\"\n"), 0o644)
-		r, err := Open(path, Options{Allocator: mem, Schema: schema, BatchSize: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := r.Read()
-		if err != nil {
-			t.Fatalf("%s: %v", c.typ, err)
-		}
-		if got := fmt.Sprint(b.Column(0)); got != c.want {
-			t.Errorf("%s: %q read as %s, want %s", c.typ, c.good, got, c.want)
-		}
-		b.Release()
-		if _, err := r.Read(); !errors.Is(err, ErrCSVValue) || !strings.Contains(err.Error(), c.bad) || !strings.Contains(err.Error(), "line 3") {
-			t.Errorf("%s: %q: %v", c.typ, c.bad, err)
-		}
-		r.Close()
-	}
-	bad := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.FixedWidthTypes.Date32}}, nil)
-	if _, err := Open(filepath.Join(dir, "t.csv"), Options{Schema: bad}); err == nil || !strings.Contains(err.Error(), "date32") {
-		t.Errorf("date32 column: %v", err)
 	}
 }
 

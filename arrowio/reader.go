@@ -18,10 +18,6 @@ import (
 // amortise per-batch costs, small enough to keep memory modest.
 const DefaultBatchSize = 64 * 1024
 
-// DefaultInferRows is how many CSV data rows are sampled to infer column
-// types when no explicit schema is given.
-const DefaultInferRows = 1000
-
 // Reader is a stream of record batches that all share Schema. Read returns
 // io.EOF after the last batch. The caller owns each batch it gets and must
 // Release it; batches stay valid after the next Read and after Close. Close
@@ -44,12 +40,6 @@ type Options struct {
 	BatchSize int
 	// Allocator allocates the batches' buffers (default memory.DefaultAllocator).
 	Allocator memory.Allocator
-
-	// CSV only.
-	Delimiter  rune          // field delimiter; default ',' (and '\t' for .tsv)
-	Schema     *arrow.Schema // explicit column types instead of inference; matched by header name
-	NullValues []string      // strings read as NULL besides the empty field (say "NA")
-	InferRows  int           // data rows sampled for type inference (default DefaultInferRows)
 }
 
 func (o Options) withDefaults() Options {
@@ -59,9 +49,6 @@ func (o Options) withDefaults() Options {
 	if o.Allocator == nil {
 		o.Allocator = memory.DefaultAllocator
 	}
-	if o.InferRows <= 0 {
-		o.InferRows = DefaultInferRows
-	}
 	return o
 }
 
@@ -69,11 +56,15 @@ func (o Options) withDefaults() Options {
 var ErrFormat = errors.New("unknown file format")
 
 // Open opens path as a batch stream, choosing the format by extension:
-// .parquet and .pq are Parquet, .csv and .tsv are CSV (.tsv defaults to tab
-// delimited), .arrow, .feather and .ipc are Arrow IPC files and .arrows is
-// an Arrow IPC stream. A directory means every *.parquet / *.pq file in it
-// and a glob pattern (containing *, ? or [) every Parquet file it matches,
-// read one after the other in name order; they must share a schema.
+// .parquet and .pq are Parquet, .arrow, .feather and .ipc are Arrow IPC
+// files and .arrows is an Arrow IPC stream. A directory means every
+// *.parquet / *.pq file in it and a glob pattern (containing *, ? or [)
+// every Parquet file it matches, read one after the other in name order;
+// they must share a schema.
+//
+// CSV and JSON are not read here: duckio.Open reads them (and Parquet,
+// globs and hive-partitioned folders) through DuckDB's own readers, the one
+// type inference that the CLI, the pipeline and SQL share.
 func Open(path string, opts Options) (Reader, error) {
 	if strings.ContainsAny(path, "*?[") {
 		matches, err := filepath.Glob(path)
@@ -114,19 +105,14 @@ func Open(path string, opts Options) (Reader, error) {
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".parquet", ".pq":
 		return OpenParquet([]string{path}, opts)
-	case ".csv":
-		return OpenCSV(path, opts)
-	case ".tsv":
-		if opts.Delimiter == 0 {
-			opts.Delimiter = '\t'
-		}
-		return OpenCSV(path, opts)
+	case ".csv", ".tsv", ".json", ".jsonl", ".ndjson":
+		return nil, fmt.Errorf("arrowio: %q: %w %q: read CSV and JSON with duckio.Open (DuckDB's read_csv and read_json, the type inference SQL uses)", path, ErrFormat, ext)
 	case ".arrow", ".feather", ".ipc":
 		return OpenIPC(path, opts)
 	case ".arrows":
 		return OpenIPCStream(path, opts)
 	default:
-		return nil, fmt.Errorf("arrowio: %q: %w %q (want .parquet, .pq, .csv, .tsv, .arrow, .feather, .ipc or .arrows)", path, ErrFormat, ext)
+		return nil, fmt.Errorf("arrowio: %q: %w %q (want .parquet, .pq, .arrow, .feather, .ipc or .arrows)", path, ErrFormat, ext)
 	}
 }
 

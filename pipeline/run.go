@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 )
 
 // RunResult is what Run did.
@@ -68,7 +68,7 @@ func (s *Spec) score(ctx context.Context, res *TrainResult) (int64, string, erro
 	if sink.DB != "" && srcSpec.DB != "" && samePath(sink.DB, srcSpec.DB) {
 		if shared, err = openDuckDB(sink.DB); err == nil {
 			defer shared.Close()
-			src, err = arrowio.QueryDuckDB(ctx, shared, srcSpec.Query, srcSpec.BatchSize)
+			src, err = duckio.Query(ctx, shared, srcSpec.Query, duckio.Options{BatchSize: srcSpec.BatchSize})
 		}
 	} else {
 		src, err = OpenSource(ctx, srcSpec)
@@ -110,27 +110,20 @@ func samePath(a, b string) bool {
 
 // openDuckDB opens a DuckDB database file read-write.
 func openDuckDB(path string) (*sql.DB, error) {
-	if !slices.Contains(sql.Drivers(), "duckdb") {
-		return nil, errors.New(`the DuckDB driver is not linked into this program (import _ "github.com/duckdb/duckdb-go/v2")`)
-	}
 	return sql.Open("duckdb", path)
 }
 
-// OpenSource opens a file source (arrowio.Open: Parquet, CSV, Arrow IPC by
-// extension, or a folder or glob of Parquet files) or a DuckDB query on a
-// database file opened read-only. A DuckDB source needs the DuckDB driver
-// linked into the program: import _ "github.com/duckdb/duckdb-go/v2" (the
-// dense CLI does).
+// OpenSource opens a file source (duckio.Open: CSV, JSON lines and Parquet
+// through DuckDB's own readers, so the columns and types are those SQL sees
+// in FROM 'path'; a glob or a hive-partitioned folder; Arrow IPC through
+// arrowio) or a DuckDB query on a database file opened read-only.
 func OpenSource(ctx context.Context, src SourceSpec) (Reader, error) {
-	opts := arrowio.Options{BatchSize: src.BatchSize}
+	opts := duckio.Options{BatchSize: src.BatchSize}
 	switch {
 	case src.Path != "":
-		return arrowio.Open(src.Path, opts)
+		return duckio.Open(ctx, src.Path, opts)
 	case src.DB != "" && src.Query != "":
-		if _, err := os.Stat(src.DB); err != nil {
-			return nil, fmt.Errorf("DuckDB database: %w", err)
-		}
-		return arrowio.OpenDuckDBQuery(ctx, src.DB, src.Query, opts)
+		return duckio.QueryFile(ctx, src.DB, src.Query, opts)
 	}
 	return nil, errors.New("no source: give a path, or a db and a query")
 }
@@ -149,40 +142,23 @@ func openSink(ctx context.Context, sink SinkSpec, scored Reader, shared *sql.DB)
 	if mode == "" {
 		mode = "create"
 	}
-	m, err := arrowio.ParseTableMode(mode)
+	m, err := duckio.ParseTableMode(mode)
 	if err != nil {
 		return nil, "", nil, err
 	}
 	where = sink.DB + ":" + sink.Table
 	if shared != nil {
-		dw, err := arrowio.NewDuckDBWriter(ctx, shared, sink.Table, m)
+		dw, err := duckio.NewTableWriter(ctx, shared, sink.Table, m)
 		if err != nil {
 			return nil, "", nil, err
 		}
+		dw.SetSchema(scored.Schema())
 		return dw, where, func() {}, nil
 	}
-	db, err := openDuckDB(sink.DB)
+	dw, err := duckio.OpenTableWriter(ctx, sink.DB, sink.Table, m)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	dw, err := arrowio.NewDuckDBWriter(ctx, db, sink.Table, m)
-	if err != nil {
-		db.Close()
-		return nil, "", nil, err
-	}
-	return &closeDB{Writer: dw, db: db}, where, func() {}, nil
-}
-
-// closeDB closes the database after the writer commits.
-type closeDB struct {
-	Writer
-	db *sql.DB
-}
-
-func (c *closeDB) Close() error {
-	err := c.Writer.Close()
-	if cerr := c.db.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	dw.SetSchema(scored.Schema())
+	return dw, where, func() {}, nil
 }

@@ -13,12 +13,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/registry"
 )
 
 // writeCustomersCSV writes n generated customers: an id, numeric age and
 // income (income sometimes empty = NULL), a region, and a churned yes/no
-// that depends on them.
+// that depends on them. DuckDB's CSV reader (the one every source uses, as
+// SQL does) reads the yes/no column as BOOLEAN: the labels are false/true.
 func writeCustomersCSV(t *testing.T, path string, n int, seed uint64) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 2))
@@ -114,7 +116,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	s := model.Spec()
 	if entry.Version != 1 || s.Provenance.Rows != 1500 || s.Provenance.Source != filepath.Join(dir, "customers.csv") ||
-		s.Provenance.SchemaFingerprint == "" || s.Labels[1] != "yes" {
+		s.Provenance.SchemaFingerprint == "" || s.Labels[1] != "true" {
 		t.Errorf("entry %+v provenance %+v labels %v", entry, s.Provenance, s.Labels)
 	}
 	inc := s.Inputs[1]
@@ -124,7 +126,7 @@ func TestRunEndToEnd(t *testing.T) {
 
 	// Recompute: read the fresh rows, encode them with the loaded model's
 	// inputs, predict, and compare with what the sink holds.
-	fresh, err := arrowio.Open(filepath.Join(dir, "fresh.csv"), arrowio.Options{BatchSize: 1000})
+	fresh, err := duckio.Open(context.Background(), filepath.Join(dir, "fresh.csv"), duckio.Options{BatchSize: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +165,7 @@ func TestRunEndToEnd(t *testing.T) {
 			if p.Value(i) != float64(want[row]) {
 				t.Fatalf("row %d: sink has %v, nn predicts %v", row, p.Value(i), want[row])
 			}
-			if wl := map[bool]string{true: "yes", false: "no"}[want[row] >= 0.5]; l.Value(i) != wl {
+			if wl := map[bool]string{true: "true", false: "false"}[want[row] >= 0.5]; l.Value(i) != wl {
 				t.Fatalf("row %d: label %q, want %q", row, l.Value(i), wl)
 			}
 			row++
@@ -241,7 +243,7 @@ func ExampleTrain() {
 	os.WriteFile(csvPath, []byte(sb.String()), 0o644)
 
 	ctx := context.Background()
-	src, _ := arrowio.Open(csvPath, arrowio.Options{})
+	src, _ := duckio.Open(ctx, csvPath, duckio.Options{})
 	res, err := Train(ctx, src, TrainConfig{
 		Target: "y", Task: TaskRegression, Hidden: []int{}, // a linear model
 		Epochs: 300, LR: 0.05, Seed: 1, Name: "line", Models: filepath.Join(dir, "models"),
@@ -253,7 +255,7 @@ func ExampleTrain() {
 	}
 	fmt.Println("registered", res.Entry.Ref(), "task", res.Model.Spec().Task)
 
-	src, _ = arrowio.Open(csvPath, arrowio.Options{})
+	src, _ = duckio.Open(ctx, csvPath, duckio.Options{})
 	defer src.Close()
 	var out []arrow.RecordBatch
 	rows, err := Score(ctx, res.Model, src, writerFunc(func(b arrow.RecordBatch) error {
@@ -300,7 +302,7 @@ func TestExampleSpecRuns(t *testing.T) {
 	if acc := res.Train.Metrics["accuracy"]; acc < 0.85 {
 		t.Errorf("example spec: validation accuracy %v", acc)
 	}
-	if l := res.Train.Model.Spec().Labels; l[1] != "yes" {
+	if l := res.Train.Model.Spec().Labels; l[1] != "true" {
 		t.Errorf("labels %v", l)
 	}
 }

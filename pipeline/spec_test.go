@@ -15,7 +15,7 @@ func TestLoadExampleSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := s.TrainConfig()
-	if c.Target != "churned" || c.Task != TaskAuto || c.PositiveLabel != "yes" || c.Name != "churn" {
+	if c.Target != "churned" || c.Task != TaskAuto || c.PositiveLabel != "true" || c.Name != "churn" {
 		t.Errorf("config %+v", c)
 	}
 	if c.Source != filepath.Join("testdata", "customers.csv") || c.Models != filepath.Join("testdata", "models") {

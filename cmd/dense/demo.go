@@ -14,7 +14,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/urfave/cli/v2"
 
-	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/internal/demodata"
 	"github.com/dense-ml/dense/pipeline"
 	sqlfiles "github.com/dense-ml/dense/sql"
@@ -113,7 +113,7 @@ func (e *env) demo(c *cli.Context) error {
 		{"the churn model", "churn", "SELECT * EXCLUDE (customer_id, segment) FROM customers", "churned"},
 	} {
 		fmt.Fprintf(out, "\n%d. Training %s on: %s\n", i+2, m.title, m.query)
-		r, err := arrowio.QueryDuckDB(ctx, db, m.query, 0)
+		r, err := duckio.Query(ctx, db, m.query, duckio.Options{})
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}

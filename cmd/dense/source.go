@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 	"github.com/urfave/cli/v2"
 )
 
@@ -15,7 +16,7 @@ import (
 // database and a query.
 func dataFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "data", Usage: "data file: Parquet (.parquet), CSV (.csv/.tsv) or Arrow IPC (.arrow/.arrows), by extension"},
+		&cli.StringFlag{Name: "data", Usage: "data: a CSV (.csv/.tsv), JSON lines (.jsonl/.json), Parquet (.parquet) or Arrow IPC (.arrow/.arrows) file, a glob, or a (hive-partitioned) folder; read as DuckDB's FROM 'path' reads it"},
 		&cli.StringFlag{Name: "db", Usage: "DuckDB database file to run --query in"},
 		&cli.StringFlag{Name: "query", Usage: "SQL query giving the rows (in --db, or in an in-memory database that can read files: FROM 'x.parquet')"},
 	}
@@ -53,7 +54,9 @@ func openSource(ctx context.Context, c *cli.Context, models string, batchSize in
 			}
 			return nil, fmt.Errorf("data file %s: %w", data, err)
 		}
-		r, err := arrowio.Open(data, arrowio.Options{BatchSize: batchSize})
+		// One reader: DuckDB's read_csv/read_json/read_parquet, so the
+		// columns and types are those SQL sees in FROM 'file'.
+		r, err := duckio.Open(ctx, data, duckio.Options{BatchSize: batchSize})
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +72,7 @@ func openSource(ctx context.Context, c *cli.Context, models string, batchSize in
 		if err != nil {
 			return nil, err
 		}
-		r, err := arrowio.QueryDuckDB(ctx, db, query, batchSize)
+		r, err := duckio.Query(ctx, db, query, duckio.Options{BatchSize: batchSize})
 		if err != nil {
 			db.Close()
 			return nil, err

@@ -23,7 +23,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/pipeline"
 	"github.com/dense-ml/dense/udf"
 )
@@ -61,7 +61,7 @@ func run(ctx context.Context, w io.Writer, trainRows, testRows, epochs int) (flo
 
 	// 2. Train from a DuckDB query: the FLOAT[784] column becomes a
 	// 784-wide vector input, scaled with one fitted mean and std.
-	r, err := arrowio.QueryDuckDB(ctx, db, "SELECT pixels, label FROM digits WHERE split = 'train'", 0)
+	r, err := duckio.Query(ctx, db, "SELECT pixels, label FROM digits WHERE split = 'train'", duckio.Options{})
 	if err != nil {
 		return 0, err
 	}

@@ -7,13 +7,14 @@ import (
 	"log"
 
 	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/pipeline"
 	"github.com/dense-ml/dense/registry"
 )
 
 func main() {
 	ctx := context.Background()
-	data, err := arrowio.Open("customers.parquet", arrowio.Options{}) // or .csv, .arrow
+	data, err := duckio.Open(ctx, "customers.parquet", duckio.Options{}) // or .csv, .jsonl, a folder, .arrow
 	check(err)
 	defer data.Close()
 	res, err := pipeline.Train(ctx, data, pipeline.TrainConfig{
@@ -28,7 +29,7 @@ func main() {
 	check(err)
 	model, _, err := reg.Load("churn") // the newest version; "churn@1" for a given one
 	check(err)
-	in, err := arrowio.Open("customers.parquet", arrowio.Options{})
+	in, err := duckio.Open(ctx, "customers.parquet", duckio.Options{})
 	check(err)
 	scored, err := pipeline.ScoreStage{Model: model}.Apply(ctx, in) // + prediction, predicted_label, probabilities
 	check(err)

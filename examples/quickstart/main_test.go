@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/internal/demodata"
 )
 
@@ -78,7 +80,7 @@ func writeParquet(t *testing.T, path string, n int) {
 	if err := demodata.WriteCustomersCSV(csvPath, n, 9); err != nil {
 		t.Fatal(err)
 	}
-	in, err := arrowio.Open(csvPath, arrowio.Options{})
+	in, err := duckio.Open(context.Background(), csvPath, duckio.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

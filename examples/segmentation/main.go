@@ -21,7 +21,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/internal/demodata"
 	"github.com/dense-ml/dense/pipeline"
 	"github.com/dense-ml/dense/registry"
@@ -64,7 +64,7 @@ func run(ctx context.Context, w io.Writer, dir string, n int) (float64, error) {
 
 	// 2. Train from a query and register the model.
 	models := filepath.Join(dir, "models")
-	r, err := arrowio.QueryDuckDB(ctx, db, "SELECT * EXCLUDE (customer_id, churned) FROM customers", 0)
+	r, err := duckio.Query(ctx, db, "SELECT * EXCLUDE (customer_id, churned) FROM customers", duckio.Options{})
 	if err != nil {
 		return 0, err
 	}

@@ -1,5 +1,0 @@
-//go:build !duckdb_arrow
-
-package duckdbtest
-
-const wantArrowPath = false
