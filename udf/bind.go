@@ -2,7 +2,6 @@ package udf
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -50,6 +49,7 @@ type plan struct {
 	outW    int
 	binary  bool
 	labels  []string
+	spec    *nn.Spec   // the model's, for Classify
 	args    []*colType // the feature arguments (chunk columns 1…)
 	form    form
 	listLen int  // formList: elements per list
@@ -86,7 +86,7 @@ func bindPlan(fn *function, src ModelSource, ref string, args []*colType) (*plan
 	p := &plan{
 		fn: fn, call: fmt.Sprintf("%s(%s)", fn.name, info.Ref()), info: info, model: model, enc: enc,
 		inW: model.InputWidth(), outW: model.OutputWidth(),
-		binary: spec.Task == nn.TaskBinary, args: args,
+		binary: spec.Task == nn.TaskBinary, spec: spec, args: args,
 	}
 	if p.inW != enc.Width() {
 		return nil, fmt.Errorf("%s: model's input width %d does not match its inputs' encoded width %d", p.call, p.inW, enc.Width())
@@ -119,14 +119,7 @@ func (p *plan) checkTask(spec *nn.Spec) error {
 		}
 	}
 	if p.fn.kind == kindLabel {
-		p.labels = spec.Labels
-		n := max(p.outW, 2)
-		if len(p.labels) != n {
-			p.labels = make([]string, n)
-			for i := range p.labels {
-				p.labels[i] = strconv.Itoa(i)
-			}
-		}
+		p.labels = spec.ClassLabels() // nn's rule: the spec's labels, else "0", "1", …
 	}
 	return nil
 }

@@ -7,7 +7,7 @@
 //	dense_predict(model, features…)        → DOUBLE   regression value; binary: P(second label)
 //	dense_predict_label(model, features…)  → VARCHAR  the predicted class label
 //	dense_predict_proba(model, features…)  → FLOAT[]  the output vector; binary: [P(label 0), P(label 1)]
-//	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256
+//	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256, status, folder
 //	dense_layers(model)                    → layer, type, input_units, output_units, activation, weights, biases, params
 //	dense_params(inputs, units, bias := true) → layer, inputs, units, weights, biases, total, mb
 //
@@ -22,7 +22,9 @@
 // The functions find models in a ModelSource, which describes versions
 // with registry.Entry: FromRegistry(reg) serves a registry folder,
 // NewMemory an in-memory set (tests, embedding).
-// dense_models() lists the source's summaries without reading model files.
+// dense_models() lists the source's summaries without reading model files;
+// for a registry it lists damaged versions too (status says why, instead
+// of "ok") and names the folder it reads (folder).
 // FromRegistry resolves every reference against the folder afresh and
 // caches verified models by file and SHA-256 (versions never change).
 //
@@ -74,6 +76,8 @@
 //     model has one, are used). NaN is a missing value exactly like NULL.
 //   - A NULL element inside a list, a NULL list, array or STRUCT gives NULL
 //     (an element that feeds an imputed numeric input is imputed).
+//   - dense_predict_label follows nn.Spec.Classify: a row whose output is
+//     NaN (an overflow inside the network) predicts no class and gives NULL.
 //   - ±Inf fails the query with an error naming the input, and so does a
 //     DOUBLE beyond FLOAT's range or a value whose preprocessing (scaling)
 //     takes it beyond (the network computes in float32: nn.ErrFloat32Range,

@@ -501,31 +501,19 @@ func (p *plan) writeDouble(out vector, n int, s *scratch) {
 	setValidity(out, s.null)
 }
 
-// class returns row r's predicted class index.
-func (p *plan) class(s *scratch, r int) int {
-	y := s.out[r*p.outW : (r+1)*p.outW]
-	if p.binary {
-		if y[0] >= 0.5 {
-			return 1
-		}
-		return 0
-	}
-	best := 0
-	for j, v := range y {
-		if v > y[best] {
-			best = j
-		}
-	}
-	return best
-}
-
 func (p *plan) writeLabel(out vector, n int, s *scratch) {
 	res := unsafe.Slice((*[16]byte)(vectorData(out)), n)
 	for r := range n {
 		if s.null[r] {
 			continue
 		}
-		label := p.labels[p.class(s, r)]
+		// nn's rule (threshold, argmax, a NaN output predicts no class: NULL).
+		class, ok := p.spec.Classify(s.out[r*p.outW : (r+1)*p.outW])
+		if !ok {
+			s.null[r] = true
+			continue
+		}
+		label := p.labels[class]
 		if len(label) <= 12 {
 			// An inlined duckdb_string_t: length, then the bytes, zero padded.
 			res[r] = [16]byte{}

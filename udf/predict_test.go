@@ -276,3 +276,30 @@ func TestLog1pDomain(t *testing.T) {
 		t.Fatalf("v = -2 with a NULL w: %v, %v (want NULL)", got, err)
 	}
 }
+
+// A row whose output is NaN (here: logits +Inf and −Inf, from a product
+// beyond float32's range inside the network) predicts no class: its label
+// is NULL (nn.Spec.Classify's rule), while a finite row gets its label.
+func TestLabelOfNaNOutputIsNull(t *testing.T) {
+	src := NewMemory()
+	src.Add("blowup", handModel(t, nn.Spec{Task: nn.TaskMulticlass, Labels: []string{"lo", "hi"},
+		Inputs: []nn.Input{nn.NumericInput("x")},
+		Layers: []nn.LayerSpec{nn.Dense(2, nn.Softmax)}}, []float32{-1e30, 1e30}, []float32{0, 0}))
+	db := openDB(t, src)
+	rows, err := db.Query("SELECT dense_predict_label('blowup', x) FROM (VALUES (1.0), (1e20)) v(x) ORDER BY x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []sql.NullString
+	for rows.Next() {
+		var s sql.NullString
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
+	}
+	if len(got) != 2 || got[0].String != "hi" || !got[0].Valid || got[1].Valid {
+		t.Fatalf("labels %v, want [hi NULL]", got)
+	}
+}

@@ -229,6 +229,26 @@ type panicSource struct{ *Memory }
 
 func (panicSource) Load(string) (*nn.Model, registry.Entry, error) { panic("model source exploded") }
 
+// panicList is a broken ModelSource: its List panics.
+type panicList struct{ *Memory }
+
+func (panicList) List() ([]registry.Entry, error) { panic("listing exploded") }
+
+// A panic inside a table function's bind fails the query, not the process.
+func TestPanicInTableFunction(t *testing.T) {
+	db := openDB(t, panicList{NewMemory()})
+	for range 2 {
+		_, err := db.Exec("SELECT * FROM dense_models()")
+		if err == nil || !strings.Contains(err.Error(), "dense_models: internal error (a bug in dense, please report it): listing exploded") {
+			t.Fatalf("got %v", err)
+		}
+	}
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM dense_params(3, [2])").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("next query: %d, %v", n, err)
+	}
+}
+
 // A panic inside a callback (here: in the model source, during bind) fails
 // the query instead of the process, and the next query works.
 func TestPanicBecomesQueryError(t *testing.T) {

@@ -39,6 +39,11 @@ func (s *registrySource) List() ([]registry.Entry, error) {
 	return entries, err
 }
 
+// listAll lists the usable and the damaged versions, for dense_models().
+func (s *registrySource) listAll() ([]registry.Entry, []registry.Damaged, error) {
+	return s.reg.List()
+}
+
 // Dir is the registry's folder, named by the error for an unknown model.
 func (s *registrySource) Dir() string { return s.reg.Dir() }
 

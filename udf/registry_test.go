@@ -4,7 +4,9 @@ package udf
 
 import (
 	"database/sql"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -117,6 +119,38 @@ func TestRegistrySource(t *testing.T) {
 	// it keeps serving that model without reading the file again.
 	if v, err := predict("SELECT dense_predict('price', 3, 1)"); err != nil || v != 31 {
 		t.Fatalf("cached v2: %v, %v", v, err)
+	}
+
+	// Without its entry.json, version 2 is damaged: dense_models() still
+	// lists version 1, and version 2 with the reason; folder names the
+	// registry's folder, as does the error for an unknown model.
+	if err := os.Remove(filepath.Join(e2.Dir(), registry.EntryFile)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db2.Query("SELECT name || '@' || version, status, folder, sha256 IS NULL FROM dense_models() ORDER BY version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var listed []string
+	for rows.Next() {
+		var ref, status, folder string
+		var noSHA bool
+		if err := rows.Scan(&ref, &status, &folder, &noSHA); err != nil {
+			t.Fatal(err)
+		}
+		if folder != reg.Dir() {
+			t.Errorf("%s: folder %q, want %q", ref, folder, reg.Dir())
+		}
+		listed = append(listed, fmt.Sprintf("%s %v %s", ref, noSHA, status))
+	}
+	if len(listed) != 2 || listed[0] != "price@1 false ok" ||
+		!strings.HasPrefix(listed[1], "price@2 true damaged version price@2") || !strings.Contains(listed[1], "entry.json is missing") {
+		t.Fatalf("dense_models with a damaged version: %q", listed)
+	}
+	_, err = db2.Exec("SELECT dense_predict('nope', 1, 2)")
+	if err == nil || !strings.Contains(err.Error(), `unknown model "nope"; available models: price (models folder: `+reg.Dir()+")") {
+		t.Fatalf("unknown model: %v", err)
 	}
 }
 

@@ -381,28 +381,55 @@ func registerTables(conn connection, m *models) error {
 }
 
 // dense_models(): one row per model version, from the source's summaries
-// (no model file is read).
+// (no model file is read). A source that knows damaged versions (a
+// registry's) lists them too, with the reason in status and NULL where the
+// entry could not be read; folder is the folder the source reads (NULL for
+// an in-memory source).
 func modelsTable(m *models) *tableFunc {
 	return &tableFunc{
 		name: "dense_models", models: m,
 		columns: []tableColumn{
 			{"name", colVarchar}, {"version", colInteger}, {"task", colVarchar}, {"inputs", colVarcharList},
 			{"labels", colVarcharList}, {"params", colBigInt}, {"created", colTimestampTZ}, {"metrics", colMetrics},
-			{"path", colVarchar}, {"sha256", colVarchar},
+			{"path", colVarchar}, {"sha256", colVarchar}, {"status", colVarchar}, {"folder", colVarchar},
 		},
-		rows: func(src ModelSource, _ map[string]any) ([][]any, error) {
-			entries, err := src.List()
-			if err != nil {
-				return nil, fmt.Errorf("dense_models: %w", err)
-			}
-			sortEntries(entries)
-			rows := make([][]any, len(entries))
-			for i, e := range entries {
-				rows[i] = modelRow(e)
-			}
-			return rows, nil
-		},
+		rows: modelRows,
 	}
+}
+
+func modelRows(src ModelSource, _ map[string]any) ([][]any, error) {
+	var entries []registry.Entry
+	var damaged []registry.Damaged
+	var err error
+	if all, ok := src.(interface {
+		listAll() ([]registry.Entry, []registry.Damaged, error)
+	}); ok {
+		entries, damaged, err = all.listAll()
+	} else {
+		entries, err = src.List()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dense_models: %w", err)
+	}
+	var folder any
+	if d, ok := src.(interface{ Dir() string }); ok && d.Dir() != "" {
+		folder = d.Dir()
+	}
+	status := map[string]string{}
+	for _, d := range damaged {
+		entries = append(entries, registry.Entry{Name: d.Name, Version: d.Version})
+		status[d.Ref()] = strings.TrimPrefix(d.Err.Error(), "registry: ")
+	}
+	sortEntries(entries)
+	rows := make([][]any, len(entries))
+	for i, e := range entries {
+		if why, bad := status[e.Ref()]; bad {
+			rows[i] = []any{e.Name, int32(e.Version), nil, nil, nil, nil, nil, nil, nil, nil, why, folder}
+			continue
+		}
+		rows[i] = append(modelRow(e), "ok", folder)
+	}
+	return rows, nil
 }
 
 func modelRow(e registry.Entry) []any {
