@@ -26,14 +26,15 @@ func (e *env) evalCommand() *cli.Command {
 	}, dataFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "target", Usage: "the column with the true values (default: the model's training target)"},
-		&cli.StringFlag{Name: "plot", Usage: "draw the confusion matrix of a classifier into this PNG file"},
+		&cli.StringFlag{Name: "plot", Usage: "draw the evaluation into this PNG (or .svg) file: the confusion matrix, with ROC and precision-recall curves for a binary model; predicted vs actual and the residuals for regression"},
+		&cli.BoolFlag{Name: "thresholds", Usage: "binary models: print precision, recall and F1 at thresholds 0.1 … 0.9"},
 		modelsFlag(),
 		quietFlag(),
 	)
 	return &cli.Command{
 		Name:      "eval",
 		Usage:     "measure a model on labelled data: metrics, confusion matrix, scoring latency",
-		UsageText: "dense eval --model NAME[@V] (--data FILE | [--db FILE] --query SQL) [--target COL] [--plot FILE.png]",
+		UsageText: "dense eval --model NAME[@V] (--data FILE | [--db FILE] --query SQL) [--target COL] [--plot FILE.png] [--thresholds]",
 		Description: "Scores the rows with the model and compares with the target column. Classifiers get\n" +
 			"accuracy, precision, recall and F1 (of the positive class for binary models, macro\n" +
 			"averages for multiclass ones), log loss, ROC AUC (binary) and the confusion matrix;\n" +
@@ -43,6 +44,7 @@ func (e *env) evalCommand() *cli.Command {
 			"Examples:\n" +
 			"   dense eval --model churn --data holdout.parquet --target churned\n" +
 			"   dense eval --model segment@2 --data customers.csv --target segment --plot confusion.png\n" +
+			"   dense eval --model churn --data holdout.parquet --plot churn_eval.png --thresholds\n" +
 			"   dense eval --model spend --db shop.duckdb --query \"SELECT * FROM customers WHERE tenure_months > 12\"",
 		Flags: flags,
 		Action: func(c *cli.Context) error {
@@ -73,10 +75,10 @@ func (e *env) eval(c *cli.Context) error {
 		return errors.New("eval: the model does not record its target column: give --target COL")
 	}
 	plot := c.String("plot")
+	if c.Bool("thresholds") && (spec.Task != nn.TaskBinary || spec.OutputWidth() != 1) {
+		return fmt.Errorf("eval: --thresholds is for binary models; %s is %s", entry.Ref(), spec.Task)
+	}
 	if plot != "" {
-		if spec.Task == nn.TaskRegression {
-			return errors.New("eval: --plot draws a confusion matrix, which a regression model does not have")
-		}
 		if _, err := os.Stat(filepath.Dir(plot)); err != nil {
 			return fmt.Errorf("eval: plot folder %s does not exist", filepath.Dir(plot))
 		}
@@ -152,12 +154,28 @@ func (e *env) eval(c *cli.Context) error {
 		for _, l := range strings.Split(strings.TrimRight(cm.String(), "\n"), "\n") {
 			fmt.Fprintln(out, "  "+l)
 		}
-		if plot != "" {
+		binary := spec.Task == nn.TaskBinary && model.OutputWidth() == 1
+		if binary && (plot != "" || c.Bool("thresholds")) {
+			if err := e.binaryReport(model, x, y, rows, cm, plot, entry.Ref(), c.Bool("thresholds")); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		} else if plot != "" {
 			if err := writeConfusionPlot(plot, entry.Ref(), cm); err != nil {
 				return fmt.Errorf("eval: %w", err)
 			}
-			defer fmt.Fprintf(out, "Confusion matrix plot: %s\n", plot)
 		}
+		if plot != "" {
+			defer fmt.Fprintf(out, "Evaluation plot: %s\n", plot)
+		}
+	} else if plot != "" {
+		pred, err := model.Predict(x, rows)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		if err := writeRegressionEvalPlot(plot, entry.Ref(), spec, pred, y); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		defer fmt.Fprintf(out, "Evaluation plot: %s\n", plot)
 	}
 
 	lat, err := predictLatency(model, x, rows, 1000)

@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 var (
@@ -56,9 +57,71 @@ func historyMetric(h *nn.History) string {
 	return ""
 }
 
-// writeHistoryPlot draws the training history as a PNG: loss on the left,
-// the main metric on the right, training and validation curves on each.
-func writeHistoryPlot(path, title string, h *nn.History) error {
+// metricLabel is the axis label of a metric of a history: its name and its
+// unit. A regression's metrics are in the target's units (see
+// pipeline.Train), its MSE in their square.
+func metricLabel(name string, spec *nn.Spec) string {
+	target := "target"
+	loss := ""
+	regression := false
+	if spec != nil {
+		if spec.Target != "" {
+			target = spec.Target
+		}
+		loss, regression = string(spec.Loss), spec.Task == nn.TaskRegression
+	}
+	if name == "loss" {
+		switch {
+		case regression && (loss == nn.LossMSE || loss == ""):
+			return "loss: mean squared error (" + target + "²)"
+		case regression && loss == nn.LossMAE:
+			return "loss: mean absolute error (" + target + ")"
+		case regression:
+			return "loss: " + loss
+		case loss != "":
+			return "loss: " + strings.ReplaceAll(loss, "_", " ")
+		}
+		return "loss"
+	}
+	switch name {
+	case "accuracy":
+		return "accuracy (fraction correct)"
+	case "mae":
+		return "mean absolute error (" + target + ")"
+	case "rmse":
+		return "root mean squared error (" + target + ")"
+	case "mse":
+		return "mean squared error (" + target + "²)"
+	case "r2":
+		return "R² (1 = perfect)"
+	}
+	return name
+}
+
+// integerTicks labels an axis with whole numbers only (epochs): about
+// eight ticks, a step of 1, 2 or 5 times a power of ten.
+type integerTicks struct{}
+
+func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := 1.0
+	for _, m := range []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000} {
+		step = m
+		if (hi-lo)/m <= 8 {
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
+	}
+	return ticks
+}
+
+// writeHistoryPlot draws the training history (PNG, or SVG by extension):
+// loss on the left, the main metric on the right, training and validation
+// curves on each, axes labelled with the metric and its unit, whole epochs.
+// spec (may be nil) gives the task, loss and target for the labels.
+func writeHistoryPlot(path, title string, h *nn.History, spec *nn.Spec) error {
 	if h == nil || len(h.Epochs) == 0 {
 		return errors.New("plot: the training history is empty")
 	}
@@ -75,6 +138,8 @@ func writeHistoryPlot(path, title string, h *nn.History) error {
 			p.Title.Text = title + ": " + name
 		}
 		p.X.Label.Text = "epoch"
+		p.X.Tick.Marker = integerTicks{}
+		p.Y.Label.Text = metricLabel(name, spec)
 		p.Add(plotter.NewGrid())
 		for _, series := range []struct {
 			key   string
@@ -125,23 +190,38 @@ func writeHistoryPlot(path, title string, h *nn.History) error {
 		p.Legend.Left = false
 		plots[0][i] = p
 	}
-	img := vgimg.New(vg.Points(float64(360*len(panels))), vg.Points(300))
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: len(panels), PadX: vg.Points(18), PadTop: vg.Points(6),
+	return savePanels(path, plots[0], 360, 300)
+}
+
+// savePanels draws plots side by side, each width × height points, into
+// path: SVG when it ends in .svg, else PNG.
+func savePanels(path string, plots []*plot.Plot, width, height float64) error {
+	c := newCanvas(path, vg.Points(width*float64(len(plots))), vg.Points(height))
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(18), PadTop: vg.Points(6),
 		PadBottom: vg.Points(6), PadLeft: vg.Points(6), PadRight: vg.Points(10)}
-	canvases := plot.Align(plots, tiles, dc)
-	for i, p := range plots[0] {
+	canvases := plot.Align([][]*plot.Plot{plots}, tiles, draw.New(c))
+	for i, p := range plots {
 		p.Draw(canvases[0][i])
 	}
-	return savePNG(path, img)
+	return saveCanvas(path, c)
 }
 
 // writeConfusionPlot draws a confusion matrix as an annotated heat map:
 // actual classes down, predicted classes across, counts in the cells.
 func writeConfusionPlot(path, title string, cm *nn.ConfusionMatrix) error {
+	p, err := confusionPlot(title, cm)
+	if err != nil {
+		return err
+	}
+	k := cm.Classes()
+	side := float64(min(900, 220+50*k))
+	return savePanels(path, []*plot.Plot{p}, side+40, side)
+}
+
+func confusionPlot(title string, cm *nn.ConfusionMatrix) (*plot.Plot, error) {
 	k := cm.Classes()
 	if k == 0 {
-		return errors.New("plot: empty confusion matrix")
+		return nil, errors.New("plot: empty confusion matrix")
 	}
 	labels := cm.Labels
 	if len(labels) != k {
@@ -167,7 +247,7 @@ func writeConfusionPlot(path, title string, cm *nn.ConfusionMatrix) error {
 	var styles []text.Style
 	base, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{}}, Labels: []string{""}})
 	if err != nil {
-		return fmt.Errorf("plot: %w", err)
+		return nil, fmt.Errorf("plot: %w", err)
 	}
 	for r := range k {
 		for c := range k {
@@ -194,10 +274,7 @@ func writeConfusionPlot(path, title string, cm *nn.ConfusionMatrix) error {
 	p.NominalX(xNames...)
 	p.NominalY(yNames...)
 	p.X.Padding, p.Y.Padding = 0, 0
-	side := vg.Points(float64(min(900, 220+50*k)))
-	img := vgimg.New(side+vg.Points(40), side)
-	p.Draw(draw.New(img))
-	return savePNG(path, img)
+	return p, nil
 }
 
 type confusionGrid struct{ cm *nn.ConfusionMatrix }
@@ -233,8 +310,16 @@ func (n bluePalette) Colors() []color.Color {
 	return out
 }
 
-// savePNG writes the canvas to path, creating or replacing the file.
-func savePNG(path string, img *vgimg.Canvas) error {
+// newCanvas is an SVG canvas for a .svg path, else a PNG one.
+func newCanvas(path string, w, h vg.Length) vg.CanvasWriterTo {
+	if strings.EqualFold(filepath.Ext(path), ".svg") {
+		return vgsvg.New(w, h)
+	}
+	return vgimg.PngCanvas{Canvas: vgimg.New(w, h)}
+}
+
+// saveCanvas writes the canvas to path, creating or replacing the file.
+func saveCanvas(path string, img vg.CanvasWriterTo) error {
 	if dir := filepath.Dir(path); dir != "" {
 		if _, err := os.Stat(dir); err != nil {
 			return fmt.Errorf("plot: folder %s does not exist", dir)
@@ -244,7 +329,7 @@ func savePNG(path string, img *vgimg.Canvas) error {
 	if err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+	if _, err := img.WriteTo(f); err != nil {
 		f.Close()
 		return fmt.Errorf("plot: writing %s: %w", path, err)
 	}
@@ -252,4 +337,142 @@ func savePNG(path string, img *vgimg.Canvas) error {
 		return fmt.Errorf("plot: writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// maxScatterPoints caps the points of a scatter plot: beyond it every k-th
+// row is drawn (a million dots draw slowly and show no more).
+const maxScatterPoints = 5000
+
+// writeRegressionEvalPlot draws a regression model's evaluation: predicted
+// against actual values with the identity line (a perfect model's points
+// lie on it), and the histogram of the residuals (actual − predicted).
+func writeRegressionEvalPlot(path, title string, spec *nn.Spec, pred, y []float32) error {
+	if len(y) == 0 || len(pred) != len(y) {
+		return errors.New("plot: no predictions to draw")
+	}
+	target := "target"
+	if spec != nil && spec.Target != "" {
+		target = spec.Target
+	}
+	step := max(1, len(y)/maxScatterPoints)
+	var pts plotter.XYs
+	resid := make(plotter.Values, 0, len(y))
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range y {
+		a, p := float64(y[i]), float64(pred[i])
+		if math.IsNaN(a) || math.IsNaN(p) || math.IsInf(a, 0) || math.IsInf(p, 0) {
+			continue
+		}
+		resid = append(resid, a-p)
+		lo, hi = min(lo, a, p), max(hi, a, p)
+		if i%step == 0 {
+			pts = append(pts, plotter.XY{X: a, Y: p})
+		}
+	}
+	if len(resid) == 0 {
+		return errors.New("plot: no finite predictions to draw")
+	}
+	sc := plot.New()
+	sc.Title.Text = withTitle(title, "predicted vs actual")
+	sc.X.Label.Text = "actual " + target
+	sc.Y.Label.Text = "predicted " + target
+	sc.Add(plotter.NewGrid())
+	dots, err := plotter.NewScatter(pts)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	dots.Color, dots.Radius, dots.Shape = color.RGBA{R: 31, G: 119, B: 180, A: 90}, vg.Points(1.6), draw.CircleGlyph{}
+	ident, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	ident.Color, ident.Dashes = valColor, []vg.Length{vg.Points(5), vg.Points(3)}
+	sc.Add(dots, ident)
+	sc.Legend.Add("rows", dots)
+	sc.Legend.Add("predicted = actual", ident)
+	sc.Legend.Top, sc.Legend.Left = true, true
+
+	hp := plot.New()
+	hp.Title.Text = "residuals"
+	hp.X.Label.Text = "actual − predicted " + target
+	hp.Y.Label.Text = "rows"
+	hp.Add(plotter.NewGrid())
+	h, err := plotter.NewHist(resid, 40)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	h.FillColor, h.LineStyle.Color = trainColor, color.White
+	hp.Add(h)
+	return savePanels(path, []*plot.Plot{sc, hp}, 380, 340)
+}
+
+// writeBinaryEvalPlot draws a binary classifier's evaluation: the confusion
+// matrix, the ROC curve with its AUC, and the precision-recall curve with
+// its average precision, the model's threshold marked on both curves.
+func writeBinaryEvalPlot(path, title string, cm *nn.ConfusionMatrix, pts []curvePoint, threshold float64) error {
+	conf, err := confusionPlot(title, cm)
+	if err != nil {
+		return err
+	}
+	th := at(pts, threshold)
+	label := "threshold " + strconv.FormatFloat(threshold, 'g', 3, 64)
+	curve := func(name, x, y string, xy func(curvePoint) (float64, float64), area string, diag bool) (*plot.Plot, error) {
+		p := plot.New()
+		p.Title.Text = name + " (" + area + ")"
+		p.X.Label.Text, p.Y.Label.Text = x, y
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1.02
+		p.Add(plotter.NewGrid())
+		line := make(plotter.XYs, 0, len(pts))
+		for _, c := range pts {
+			if name == "precision-recall" && c.Positives == 0 {
+				continue // precision of no prediction is a convention, not a point
+			}
+			a, b := xy(c)
+			line = append(line, plotter.XY{X: a, Y: b})
+		}
+		l, err := plotter.NewLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("plot: %w", err)
+		}
+		l.Color, l.Width = trainColor, vg.Points(1.5)
+		p.Add(l)
+		if diag {
+			d, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
+			if err != nil {
+				return nil, fmt.Errorf("plot: %w", err)
+			}
+			d.Color, d.Dashes = color.Gray{Y: 150}, []vg.Length{vg.Points(4), vg.Points(3)}
+			p.Add(d)
+			p.Legend.Add("chance", d)
+		}
+		a, b := xy(th)
+		mark, err := plotter.NewScatter(plotter.XYs{{X: a, Y: b}})
+		if err != nil {
+			return nil, fmt.Errorf("plot: %w", err)
+		}
+		mark.Color, mark.Radius, mark.Shape = valColor, vg.Points(4), draw.CircleGlyph{}
+		p.Add(mark)
+		p.Legend.Add(label, mark)
+		p.Legend.Top, p.Legend.Left = !diag, diag
+		return p, nil
+	}
+	roc, err := curve("ROC", "false positive rate", "true positive rate (recall)",
+		func(c curvePoint) (float64, float64) { return c.FPR, c.TPR }, "AUC "+formatMetric(rocAUC(pts)), true)
+	if err != nil {
+		return err
+	}
+	pr, err := curve("precision-recall", "recall", "precision",
+		func(c curvePoint) (float64, float64) { return c.TPR, c.Precision }, "AP "+formatMetric(averagePrecision(pts)), false)
+	if err != nil {
+		return err
+	}
+	pr.Legend.Left, pr.Legend.Top = true, false
+	return savePanels(path, []*plot.Plot{conf, roc, pr}, 330, 330)
+}
+
+func withTitle(title, what string) string {
+	if title == "" {
+		return what
+	}
+	return title + ": " + what
 }

@@ -22,7 +22,7 @@ func TestPlotsArePNGs(t *testing.T) {
 		}})
 	}
 	hist := filepath.Join(dir, "history.png")
-	if err := writeHistoryPlot(hist, "segment@1", h); err != nil {
+	if err := writeHistoryPlot(hist, "segment@1", h, nil); err != nil {
 		t.Fatal(err)
 	}
 	cm, err := nn.NewConfusionMatrix([]int{0, 0, 1, 1, 1, 2, 2, 2, 2, 0}, []int{0, 1, 1, 1, 1, 2, 2, 0, 2, 0}, 3)
@@ -48,10 +48,10 @@ func TestPlotsArePNGs(t *testing.T) {
 			t.Fatalf("%s: %v is too small", p, b)
 		}
 	}
-	if err := writeHistoryPlot(filepath.Join(dir, "x.png"), "", &nn.History{}); err == nil {
+	if err := writeHistoryPlot(filepath.Join(dir, "x.png"), "", &nn.History{}, nil); err == nil {
 		t.Fatal("want an error for an empty history")
 	}
-	if err := writeHistoryPlot(filepath.Join(dir, "no/such/x.png"), "", h); err == nil {
+	if err := writeHistoryPlot(filepath.Join(dir, "no/such/x.png"), "", h, nil); err == nil {
 		t.Fatal("want an error for a missing folder")
 	}
 }

@@ -29,10 +29,12 @@ type progress struct {
 	start   time.Time
 	last    time.Time
 	width   int // of the last line drawn, to blank it out
+	cols    int // the terminal's width (0: unknown, no limit)
 }
 
+// newProgress draws on w, fitting lines to its width when w is a terminal.
 func newProgress(w io.Writer, enabled bool, label string, total int64) *progress {
-	return &progress{w: w, enabled: enabled, label: label, total: total, start: time.Now()}
+	return &progress{w: w, enabled: enabled, label: label, total: total, start: time.Now(), cols: terminalWidth(w)}
 }
 
 const barWidth = 28
@@ -50,22 +52,35 @@ func (p *progress) Update(done int64, suffix string) {
 	p.draw(done, suffix)
 }
 
+// draw redraws the line. On a terminal of p.cols columns the line stays
+// shorter than that (a line that wraps cannot be redrawn with \r): the bar
+// narrows first, down to minBarWidth, then the end of the line is cut with ….
 func (p *progress) draw(done int64, suffix string) {
+	const minBarWidth = 8
 	var line string
 	if p.total > 0 {
 		frac := float64(done) / float64(p.total)
 		frac = min(max(frac, 0), 1)
-		filled := int(frac * barWidth)
-		bar := strings.Repeat("█", filled) + strings.Repeat("░", barWidth-filled)
-		line = fmt.Sprintf("%s %s %3.0f%%", p.label, bar, 100*frac)
-		if suffix != "" {
-			line += "  " + suffix
+		bar := func(width int) string {
+			filled := int(frac * float64(width))
+			s := fmt.Sprintf("%s %s %3.0f%%", p.label, strings.Repeat("█", filled)+strings.Repeat("░", width-filled), 100*frac)
+			if suffix != "" {
+				s += "  " + suffix
+			}
+			return s
+		}
+		line = bar(barWidth)
+		if over := len([]rune(line)) - (p.cols - 1); p.cols > 0 && over > 0 {
+			line = bar(max(barWidth-over, minBarWidth))
 		}
 	} else {
 		line = p.label + " " + nn.Thousands(int(done))
 		if suffix != "" {
 			line += " " + suffix
 		}
+	}
+	if p.cols > 0 {
+		line = truncate(line, p.cols-1)
 	}
 	n := len([]rune(line))
 	pad := ""

@@ -58,3 +58,24 @@ func TestHumanFigures(t *testing.T) {
 		t.Errorf("rate = %q", got)
 	}
 }
+
+// On a narrow terminal the bar narrows, then the line is cut with …, so
+// that it never wraps (a wrapped line cannot be redrawn in place).
+func TestProgressBarFitsTerminal(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, true, "epoch 1/2", 10)
+	p.cols = 50
+	p.Finish(5, "loss 0.5")
+	line := strings.TrimSuffix(strings.TrimPrefix(b.String(), "\r"), "\n")
+	if n := len([]rune(line)); n != 49 || !strings.HasSuffix(line, " 50%  loss 0.5") || strings.Count(line, "█") != 12 {
+		t.Errorf("%d characters on a 50-column terminal: %q", n, line)
+	}
+	b.Reset()
+	p = newProgress(&b, true, "epoch 1/2", 10)
+	p.cols = 40
+	p.Finish(10, "loss 0.5123  accuracy 0.9  val_loss 0.6")
+	line = strings.TrimSuffix(strings.TrimPrefix(b.String(), "\r"), "\n")
+	if n := len([]rune(line)); n != 39 || !strings.HasSuffix(line, "…") || strings.Count(line, "█") != 8 {
+		t.Errorf("%d characters on a 40-column terminal: %q", n, line)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -8,8 +9,9 @@ import (
 
 // What dense score writes can be read back: CSV lists cast to FLOAT[] in
 // DuckDB, a scored file can be scored again, a regression model adds no
-// probabilities, and --out duckdb:FILE:TABLE writes a table.
-func TestScoreOutputsRoundTrip(t *testing.T) {
+// probabilities, and --out duckdb:FILE:TABLE writes a table. dense eval
+// plots both models and prints a binary model's thresholds.
+func TestScoreAndEvalOutputs(t *testing.T) {
 	dir := t.TempDir()
 	writeCustomersCSV(t, dir, 1500)
 	env := []string{"DENSE_MODELS=" + filepath.Join(dir, "models")}
@@ -57,4 +59,30 @@ func TestScoreOutputsRoundTrip(t *testing.T) {
 	}
 	checkUserError(t, runBin(t, dir, "", env, "score", "--model", "churn", "--data", "customers.csv", "--out", "duckdb:shop.duckdb"), "duckdb:FILE.duckdb:TABLE")
 	checkUserError(t, runBin(t, dir, "", env, "score", "--model", "churn", "--data", "customers.csv", "--out", "x.csv", "--table-mode", "append"), "--table-mode is for")
+
+	// eval --plot for regression (it refused before) and binary, --thresholds.
+	r = mustRun(t, dir, env, "eval", "--model", "spend", "--data", "customers.csv", "--plot", "spend.png")
+	if !strings.Contains(r.stdout, "r2") || !strings.Contains(r.stdout, "Evaluation plot: spend.png") {
+		t.Errorf("eval --plot on a regression model:\n%s", r.stdout)
+	}
+	checkPNG(t, filepath.Join(dir, "spend.png"))
+	r = mustRun(t, dir, env, "eval", "--model", "churn", "--data", "customers.csv", "--plot", "churn.svg", "--thresholds")
+	for _, want := range []string{"Thresholds (predict true when P(true) ≥ threshold; the model's is 0.5)", "│ threshold │ precision │ recall │", "│       0.5 │", "9 rows"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("eval --thresholds lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if svg := readFile(t, filepath.Join(dir, "churn.svg")); !strings.Contains(svg, "ROC (AUC ") || !strings.Contains(svg, "precision-recall (AP ") {
+		t.Errorf("the binary eval plot has no ROC or precision-recall curve")
+	}
+	checkUserError(t, runBin(t, dir, "", env, "eval", "--model", "spend", "--data", "customers.csv", "--thresholds"), "--thresholds is for binary models")
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -204,7 +204,7 @@ func (e *env) reportTraining(res *pipeline.TrainResult, elapsed time.Duration, p
 		where += " in " + dir
 		if plot && res.History != nil && len(res.History.Epochs) > 0 {
 			png := filepath.Join(dir, "history.png")
-			if err := writeHistoryPlot(png, res.Entry.Ref(), res.History); err != nil {
+			if err := writeHistoryPlot(png, res.Entry.Ref(), res.History, res.Model.Spec()); err != nil {
 				return fmt.Errorf("train: %w", err)
 			}
 			where += " (training history: " + png + ")"
