@@ -1,0 +1,75 @@
+package dense
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/pipeline"
+)
+
+// BenchmarkScore scores the test's 8 shards (1,048,576 rows, the churn
+// model) from Parquet to Parquet, with `dense score`'s code
+// (pipeline.Score over one stream of the files, one output file) and with
+// a Beam pipeline on Prism in this process (ReadParquet, Score,
+// WriteParquet into 8 shards). -cpu 1,2 gives both 1 and 2 cores
+// (GOMAXPROCS: the worker's and the runner's goroutines share them):
+//
+//	cd beam && go test ./dense -run '^$' -bench Score -benchtime 1x -cpu 1,2
+func BenchmarkScore(b *testing.B) {
+	f := testData(b)
+	ctx := context.Background()
+	files, _ := filepath.Glob(filepath.Join(f.data, "*.parquet"))
+	const total = shards * rowsPerShard
+	b.Run("dense-score", func(b *testing.B) {
+		for b.Loop() {
+			out := filepath.Join(b.TempDir(), "scored.parquet")
+			in, err := arrowio.OpenParquet(files, arrowio.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sr, err := pipeline.ScoreStage{Model: f.churn}.Apply(ctx, in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			w, err := arrowio.Create(out, sr.Schema(), arrowio.WriterOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := pipeline.Drain(ctx, sr, w)
+			if err != nil || n != total {
+				b.Fatalf("%d rows, %v", n, err)
+			}
+			if err := w.Close(); err != nil {
+				b.Fatal(err)
+			}
+			sr.Close()
+		}
+		b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	model, _, err := ReadModel(ctx, "churn", f.models)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("beam-prism", func(b *testing.B) {
+		for b.Loop() {
+			out := b.TempDir()
+			p, s := beam.NewPipelineWithRoot()
+			scored, dead := Score(s, model, ReadParquet(s, f.data, 0), ScoreOptions{})
+			WriteParquet(s, out, 8, scored)
+			WriteParquet(s, filepath.Join(out, "dead_letter"), 1, dead)
+			if c := run(b, p); c["rows_scored"] != total {
+				b.Fatalf("%d rows scored, want %d", c["rows_scored"], total)
+			}
+			if parts, _ := filepath.Glob(filepath.Join(out, "part-*")); len(parts) == 0 {
+				b.Fatal("no output")
+			}
+			os.RemoveAll(out)
+		}
+		b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+}

@@ -1,0 +1,75 @@
+// Package dense scores and evaluates dense models as Apache Beam
+// pipelines (the Go SDK), so that batch scoring outgrows one machine: the
+// same pipeline runs in-process on the Prism runner and on Dataflow, Flink
+// or Spark. It lives in its own Go module (github.com/dense-ml/dense/beam)
+// so that the main module does not depend on Beam.
+//
+// # A pipeline
+//
+//	model, _, err := dense.ReadModel(ctx, "churn", "")  // registry ref, or a file path / URL
+//	p, s := beam.NewPipelineWithRoot()
+//	rows := dense.ReadParquet(s, "gs://bucket/customers/*.parquet", 0)
+//	scored, dead := dense.Score(s, model, rows, dense.ScoreOptions{})
+//	dense.WriteParquet(s, "gs://bucket/scored/", 64, scored)
+//	dense.WriteParquet(s, "gs://bucket/scored/dead_letter/", 1, dead)
+//	metrics, _ := dense.Evaluate(s, model, rows, dense.EvalOptions{Target: "churned"})
+//	dense.WriteMetrics(s, "gs://bucket/metrics.json", metrics)
+//	beamx.Run(ctx, p)
+//
+// The command beam/cmd/dense-beam wraps this for the common cases.
+//
+// # Elements are Arrow batches
+//
+// The PCollections hold Batch: an Arrow record batch of up to a few
+// thousand rows with the file and row it starts at, never one element per
+// row. ReadParquet matches the files with Beam's fileio, splits them into
+// row groups, reshuffles the row groups across workers and reads each with
+// arrow-go's pqarrow into Batches of DefaultBatchRows rows. Within a fused
+// stage a Batch is handed on by reference; across a shuffle it is encoded
+// as an Arrow IPC stream. A vector column that `dense score` writes as a
+// fixed-size list is read back as a list (which scores the same).
+//
+// # The same answers as dense score and dense eval
+//
+// Score runs the code `dense score` runs, one forward pass per batch: the
+// model's stored preprocessing (arrowio.Featurizer), nn.Model.PredictInto
+// (whose output for a row does not depend on the batch), and
+// arrowio.AppendPredictions for the columns. The tests compare every row of
+// a million scored on Prism with pipeline.ScoreStage's, bit for bit.
+// Evaluate computes `dense eval`'s metrics from sums that add up across
+// workers in a CombineFn (see Partial): equal up to float rounding (the
+// tests allow 1e-9 relative), and the confusion matrix and ROC AUC
+// exactly. ROC AUC's Partial keeps one count per distinct score, so on
+// billions of rows with as many distinct scores it needs memory to match
+// (16 bytes per distinct score) in the final combine.
+//
+// # Models in the job
+//
+// ReadModel reads a model from the registry or from a path or URL that
+// Beam's filesystems serve, on the launcher. The model's bytes travel
+// inside the job's DoFns (workers need no shared disk and no registry);
+// each worker process verifies the SHA-256 (the registry's recorded one
+// for a registered model) and decodes the model once, shared read-only by
+// all its DoFn instances, each with its own scratch memory. Beam pipeline
+// graphs have size limits on some runners (Dataflow: about 10 MB for the
+// job request), which bounds the model size; dense models are usually far
+// smaller.
+//
+// # Bad rows
+//
+// A row that cannot be scored (±Inf, a NULL the model does not impute, an
+// unseen category without an unknown bucket, a list of the wrong length, a
+// file whose columns cannot feed the model) goes to the dead-letter
+// output with its columns and ErrorColumn (the reason), SourceColumn and
+// RowColumn; Evaluate adds the rows whose target is NULL or not a label.
+// The job carries on. The counters rows_scored, rows_evaluated and
+// dead_letters (namespace "dense") are in the job's metrics.
+//
+// # Output files
+//
+// WriteParquet groups the Batches into a fixed number of shards (a group
+// by key) and writes each as one Parquet file, part-00003-of-00008.parquet,
+// with arrowio's Parquet writer (the format `dense score` writes). A
+// shard's name depends only on its number, so a retried bundle overwrites
+// its own file.
+package dense

@@ -1,0 +1,507 @@
+package dense
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/nn"
+)
+
+func init() {
+	register.DoFn4x1[context.Context, Batch, func(Partial), func(Batch), error](&evalFn{})
+	register.Emitter1[Partial]()
+	register.Combiner2[Partial, Metrics](&metricsFn{})
+	register.DoFn2x1[context.Context, Metrics, error](&writeMetricsFn{})
+}
+
+// EvalOptions configure Evaluate.
+type EvalOptions struct {
+	// Target is the column with the true values (default: the model's
+	// training target).
+	Target string
+	// BatchRows is the most rows of one forward pass (0: DefaultBatchRows).
+	BatchRows int
+}
+
+// Metrics is the result of Evaluate: the metrics `dense eval` prints, over
+// every row that could be scored.
+type Metrics struct {
+	Model  string `json:"model"`
+	Task   string `json:"task"`
+	Target string `json:"target"`
+	Rows   int64  `json:"rows"`
+	// Metrics: accuracy, precision, recall, f1, log_loss and roc_auc (binary,
+	// when both classes occur) for classifiers, with precision, recall and
+	// f1 of the positive class (binary) or macro averages (multiclass); mse,
+	// rmse, mae and r2 for regression. The same definitions as nn.Evaluate.
+	Metrics map[string]float64 `json:"metrics"`
+	// Labels and Confusion (rows: true class, columns: predicted, in Labels
+	// order) for classifiers.
+	Labels    []string  `json:"labels,omitempty"`
+	Confusion [][]int64 `json:"confusion,omitempty"`
+}
+
+// ConfusionMatrix is the confusion matrix as nn's type (for its String and
+// per-class precision and recall).
+func (m Metrics) ConfusionMatrix() *nn.ConfusionMatrix {
+	if m.Confusion == nil {
+		return nil
+	}
+	c := &nn.ConfusionMatrix{Labels: m.Labels, Counts: make([][]int, len(m.Confusion))}
+	for i, row := range m.Confusion {
+		c.Counts[i] = make([]int, len(row))
+		for j, v := range row {
+			c.Counts[i][j] = int(v)
+		}
+	}
+	return c
+}
+
+// Evaluate measures model on rows (a PCollection of Batch with the target
+// column) like `dense eval`: each worker scores its batches and sums what
+// the metrics need into a Partial (confusion counts, log-loss sums, sums
+// of squares and absolute errors, the target's mean and spread, the ROC
+// curve's points), and a CombineFn adds the Partials up across workers, so
+// the result equals a single-machine `dense eval` up to float rounding
+// (roc_auc exactly: its Partial counts positives and negatives per
+// distinct score, so it grows with the number of distinct scores, up to 16
+// bytes each).
+//
+// metrics holds one Metrics. dead holds the rows that could not be
+// scored, as Score's dead letters, and the rows whose target is NULL, NaN,
+// ±Inf or not one of a classifier's labels; they are left out of the
+// metrics.
+func Evaluate(s beam.Scope, model Model, rows beam.PCollection, opts EvalOptions) (metrics, dead beam.PCollection) {
+	s = s.Scope("dense.Evaluate")
+	partials, dead := beam.ParDo2(s, &evalFn{Model: model, Opts: opts}, rows)
+	final := &metricsFn{Model: model.Ref, Target: opts.Target}
+	if m, err := model.load(); err == nil { // else the workers report it
+		if final.Target == "" {
+			final.Target = m.Spec().Target
+		}
+		if m.Spec().Task != nn.TaskRegression {
+			final.Labels = arrowio.Labels(m.Spec())
+		}
+	}
+	return beam.Combine(s, final, partials), dead
+}
+
+// Partial is the part of the metrics one batch contributes; Partials add
+// up (see Merge).
+type Partial struct {
+	Task    string
+	Classes int
+	Rows    int64
+	// Classifiers: Confusion is Classes×Classes row-major (true, predicted);
+	// LogLoss the sum of the rows' log losses.
+	Confusion []int64
+	LogLoss   float64
+	// Binary: the distinct scores in increasing order with the number of
+	// negative and positive rows at each.
+	Scores   []float32
+	Neg, Pos []int64
+	// Regression (one output): sums of squared and absolute errors, and
+	// the target's mean and sum of squared deviations (Chan et al.'s
+	// parallel update keeps them exact to rounding).
+	SSE, SAE, Mean, M2 float64
+}
+
+// Merge adds q to p.
+func (p Partial) Merge(q Partial) Partial {
+	if q.Rows == 0 {
+		return p
+	}
+	if p.Rows == 0 {
+		return q
+	}
+	r := Partial{Task: p.Task, Classes: p.Classes, Rows: p.Rows + q.Rows, LogLoss: p.LogLoss + q.LogLoss,
+		SSE: p.SSE + q.SSE, SAE: p.SAE + q.SAE}
+	if p.Confusion != nil {
+		r.Confusion = slices.Clone(p.Confusion)
+		for i, v := range q.Confusion {
+			r.Confusion[i] += v
+		}
+	}
+	r.Scores, r.Neg, r.Pos = mergeScores(p.Scores, p.Neg, p.Pos, q.Scores, q.Neg, q.Pos)
+	na, nb := float64(p.Rows), float64(q.Rows)
+	d := q.Mean - p.Mean
+	r.Mean = p.Mean + d*nb/(na+nb)
+	r.M2 = p.M2 + q.M2 + d*d*na*nb/(na+nb)
+	return r
+}
+
+// mergeScores merges two sorted score lists, adding the counts of equal
+// scores.
+func mergeScores(sa []float32, na, pa []int64, sb []float32, nb, pb []int64) ([]float32, []int64, []int64) {
+	if len(sa) == 0 && len(sb) == 0 {
+		return nil, nil, nil
+	}
+	s := make([]float32, 0, len(sa)+len(sb))
+	n := make([]int64, 0, len(sa)+len(sb))
+	p := make([]int64, 0, len(sa)+len(sb))
+	i, j := 0, 0
+	for i < len(sa) || j < len(sb) {
+		switch {
+		case j == len(sb) || (i < len(sa) && sa[i] < sb[j]):
+			s, n, p = append(s, sa[i]), append(n, na[i]), append(p, pa[i])
+			i++
+		case i == len(sa) || sb[j] < sa[i]:
+			s, n, p = append(s, sb[j]), append(n, nb[j]), append(p, pb[j])
+			j++
+		default:
+			s, n, p = append(s, sa[i]), append(n, na[i]+nb[j]), append(p, pa[i]+pb[j])
+			i, j = i+1, j+1
+		}
+	}
+	return s, n, p
+}
+
+type evalFn struct {
+	Model Model       `json:"model"`
+	Opts  EvalOptions `json:"opts"`
+
+	sc     *scorer
+	target string
+	labels []string
+}
+
+func (fn *evalFn) Setup() error {
+	sc, err := newScorer(fn.Model, fn.Opts.BatchRows)
+	if err != nil {
+		return err
+	}
+	fn.sc = sc
+	fn.target = fn.Opts.Target
+	if fn.target == "" {
+		fn.target = sc.spec.Target
+	}
+	if fn.target == "" {
+		return fmt.Errorf("dense: evaluate %s: the model does not record its target column: give the target", fn.Model.Ref)
+	}
+	if sc.spec.Task == nn.TaskRegression && sc.spec.OutputWidth() != 1 {
+		return fmt.Errorf("dense: evaluate %s: the model has %d outputs; evaluation handles one-output regression", fn.Model.Ref, sc.spec.OutputWidth())
+	}
+	fn.labels = arrowio.Labels(sc.spec)
+	return nil
+}
+
+func (fn *evalFn) ProcessElement(ctx context.Context, b Batch, emit func(Partial), dead func(Batch)) error {
+	return fn.sc.each(b, func(chunk Batch) error {
+		out, _, reasons := fn.sc.predict(chunk) // reasons name the rows left out
+		y, bad := targetValues(chunk.Record, fn.target, fn.sc.spec, fn.labels)
+		for r, why := range bad {
+			if reasons == nil {
+				reasons = map[int]string{}
+			}
+			if _, ok := reasons[r]; !ok {
+				reasons[r] = why
+			}
+		}
+		if len(reasons) > 0 {
+			d, err := deadBatch(chunk, reasons)
+			if err != nil {
+				return err
+			}
+			deadLetters.Inc(ctx, d.Record.NumRows())
+			dead(d)
+		}
+		p := fn.partial(out, y, reasons)
+		rowsEvaluated.Inc(ctx, p.Rows)
+		emit(p)
+		return nil
+	})
+}
+
+// partial sums the metrics' terms over the rows not in skip.
+func (fn *evalFn) partial(out, y []float32, skip map[int]string) Partial {
+	spec := fn.sc.spec
+	width := spec.OutputWidth()
+	p := Partial{Task: spec.Task}
+	if out == nil {
+		return p
+	}
+	if spec.Task == nn.TaskRegression {
+		var sum float64
+		for r, v := range y {
+			if _, bad := skip[r]; !bad {
+				sum += float64(v)
+				p.Rows++
+			}
+		}
+		if p.Rows == 0 {
+			return p
+		}
+		p.Mean = sum / float64(p.Rows)
+		for r, v := range y {
+			if _, bad := skip[r]; bad {
+				continue
+			}
+			d := float64(v) - float64(out[r])
+			p.SSE += d * d
+			p.SAE += math.Abs(d)
+			e := float64(v) - p.Mean
+			p.M2 += e * e
+		}
+		return p
+	}
+	k := len(fn.labels)
+	p.Classes = k
+	p.Confusion = make([]int64, k*k)
+	type point struct {
+		s   float32
+		pos bool
+	}
+	var pts []point
+	for r, v := range y {
+		if _, bad := skip[r]; bad {
+			continue
+		}
+		p.Rows++
+		truth := int(v)
+		row := out[r*width : (r+1)*width]
+		var guess int
+		var q float64 // the probability of the true class
+		if spec.Task == nn.TaskBinary {
+			if row[0] >= 0.5 {
+				guess = 1
+			}
+			q = float64(row[0])
+			if truth == 0 {
+				q = 1 - q
+			}
+			pts = append(pts, point{row[0], truth == 1})
+		} else {
+			for j := range row {
+				if row[j] > row[guess] {
+					guess = j
+				}
+			}
+			q = float64(row[truth])
+		}
+		p.Confusion[truth*k+guess]++
+		p.LogLoss -= math.Log(min(max(q, nn.LogLossEpsilon), 1-nn.LogLossEpsilon))
+	}
+	if len(pts) > 0 {
+		slices.SortFunc(pts, func(a, b point) int {
+			switch {
+			case a.s < b.s:
+				return -1
+			case a.s > b.s:
+				return 1
+			}
+			return 0
+		})
+		for _, pt := range pts {
+			if n := len(p.Scores); n == 0 || p.Scores[n-1] != pt.s {
+				p.Scores, p.Neg, p.Pos = append(p.Scores, pt.s), append(p.Neg, 0), append(p.Pos, 0)
+			}
+			if pt.pos {
+				p.Pos[len(p.Pos)-1]++
+			} else {
+				p.Neg[len(p.Neg)-1]++
+			}
+		}
+	}
+	return p
+}
+
+// targetValues reads the target of every row as `dense eval` does: the
+// class index into labels for classifiers (a string label as it is, a bool
+// as "true"/"false", a number in its shortest form), the value for
+// regression. bad names the rows that have none, with the reason.
+func targetValues(rec arrow.RecordBatch, target string, spec *nn.Spec, labels []string) (y []float32, bad map[int]string) {
+	rows := int(rec.NumRows())
+	all := func(why string) ([]float32, map[int]string) {
+		bad := make(map[int]string, rows)
+		for r := range rows {
+			bad[r] = why
+		}
+		return make([]float32, rows), bad
+	}
+	idx := rec.Schema().FieldIndices(target)
+	if len(idx) == 0 {
+		return all(fmt.Sprintf("no target column %q", target))
+	}
+	isBool := rec.Schema().Field(idx[0]).Type.ID() == arrow.BOOL
+	y = make([]float32, rows)
+	bad = map[int]string{}
+	t, err := arrowio.TargetColumn(rec, target)
+	if err != nil && errors.Is(err, arrowio.ErrColumnType) {
+		return all(err.Error())
+	}
+	value := func(t *arrowio.Target, i, r int) {
+		if spec.Task == nn.TaskRegression {
+			if t.Numbers == nil {
+				bad[r] = fmt.Sprintf("target column %q holds strings; a regression model needs numbers", target)
+				return
+			}
+			y[r] = float32(t.Numbers[i])
+			return
+		}
+		var s string
+		switch {
+		case t.Strings != nil:
+			s = t.Strings[i]
+		case isBool:
+			s = strconv.FormatBool(t.Numbers[i] != 0)
+		default:
+			s = strconv.FormatFloat(t.Numbers[i], 'g', -1, 64)
+		}
+		k := slices.Index(labels, s)
+		if k < 0 {
+			bad[r] = fmt.Sprintf("target %q is not one of the model's labels (%s)", s, strings.Join(labels, ", "))
+			return
+		}
+		y[r] = float32(k)
+	}
+	if err == nil {
+		for r := range rows {
+			value(t, r, r)
+		}
+		return y, bad
+	}
+	// Some row's target is missing: read the rows one by one for their own
+	// reasons (bad rows are rare).
+	for r := range rows {
+		one := rec.NewSlice(int64(r), int64(r+1))
+		t, err := arrowio.TargetColumn(one, target)
+		one.Release()
+		if err != nil {
+			bad[r] = strings.Replace(err.Error(), " row 0:", "", 1)
+			continue
+		}
+		value(t, 0, r)
+	}
+	return y, bad
+}
+
+// metricsFn adds up the Partials and computes the metrics.
+type metricsFn struct {
+	Model  string   `json:"model"`
+	Target string   `json:"target"`
+	Labels []string `json:"labels"`
+}
+
+func (fn *metricsFn) CreateAccumulator() Partial { return Partial{} }
+
+func (fn *metricsFn) MergeAccumulators(a, b Partial) Partial { return a.Merge(b) }
+
+func (fn *metricsFn) ExtractOutput(p Partial) Metrics {
+	m := Metrics{Model: fn.Model, Task: p.Task, Target: fn.Target, Rows: p.Rows, Metrics: map[string]float64{}}
+	if p.Rows == 0 {
+		return m
+	}
+	n := float64(p.Rows)
+	if p.Task == nn.TaskRegression {
+		m.Metrics["mse"] = p.SSE / n
+		m.Metrics["rmse"] = math.Sqrt(p.SSE / n)
+		m.Metrics["mae"] = p.SAE / n
+		switch { // as nn.R2: constant targets give 1 for a perfect fit, else 0
+		case p.M2 != 0:
+			m.Metrics["r2"] = 1 - p.SSE/p.M2
+		case p.SSE == 0:
+			m.Metrics["r2"] = 1
+		default:
+			m.Metrics["r2"] = 0
+		}
+		return m
+	}
+	k := p.Classes
+	m.Labels = fn.Labels
+	m.Confusion = make([][]int64, k)
+	for i := range m.Confusion {
+		m.Confusion[i] = p.Confusion[i*k : (i+1)*k]
+	}
+	c := m.ConfusionMatrix()
+	m.Metrics["accuracy"] = c.Accuracy()
+	m.Metrics["log_loss"] = p.LogLoss / n
+	if p.Task == nn.TaskBinary {
+		m.Metrics["precision"], m.Metrics["recall"], m.Metrics["f1"] = c.Precision(1), c.Recall(1), c.F1(1)
+		if auc, ok := rocAUC(p.Scores, p.Neg, p.Pos); ok {
+			m.Metrics["roc_auc"] = auc
+		}
+	} else {
+		m.Metrics["precision"], m.Metrics["recall"], m.Metrics["f1"] = c.MacroPrecision(), c.MacroRecall(), c.MacroF1()
+	}
+	return m
+}
+
+// rocAUC is nn.ROCAUC from counts per distinct score: the rank sum of the
+// positives, each run of tied scores taking the average of the ranks it
+// spans (Mann-Whitney U). ok is false without both classes.
+func rocAUC(scores []float32, neg, pos []int64) (float64, bool) {
+	var np, nn int64
+	for i := range scores {
+		np += pos[i]
+		nn += neg[i]
+	}
+	if np == 0 || nn == 0 {
+		return 0, false
+	}
+	rankSum := 0.0
+	var seen int64
+	for i := range scores {
+		k := pos[i] + neg[i]
+		avg := float64(2*seen+1+k) / 2 // mean of ranks seen+1 … seen+k
+		rankSum += avg * float64(pos[i])
+		seen += k
+	}
+	p, q := float64(np), float64(nn)
+	return (rankSum - p*(p+1)/2) / (p * q), true
+}
+
+// WriteMetrics writes the one Metrics of metrics as indented JSON to path
+// (on any of Beam's filesystems), where the launcher or a later job reads it.
+func WriteMetrics(s beam.Scope, path string, metrics beam.PCollection) {
+	s = s.Scope("dense.WriteMetrics")
+	beam.ParDo0(s, &writeMetricsFn{Path: path}, metrics)
+}
+
+type writeMetricsFn struct {
+	Path string `json:"path"`
+}
+
+func (fn *writeMetricsFn) ProcessElement(ctx context.Context, m Metrics) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("dense: metrics: %w", err)
+	}
+	fs, err := filesystem.New(ctx, fn.Path)
+	if err != nil {
+		return fmt.Errorf("dense: %s: %w", fn.Path, err)
+	}
+	defer fs.Close()
+	w, err := fs.OpenWrite(ctx, fn.Path)
+	if err != nil {
+		return fmt.Errorf("dense: %s: %w", fn.Path, err)
+	}
+	if _, err := w.Write(append(data, '\n')); err != nil {
+		w.Close()
+		return fmt.Errorf("dense: %s: %w", fn.Path, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("dense: %s: %w", fn.Path, err)
+	}
+	return nil
+}
+
+// ParseMetrics reads what WriteMetrics wrote.
+func ParseMetrics(data []byte) (Metrics, error) {
+	var m Metrics
+	if err := json.Unmarshal(data, &m); err != nil {
+		return Metrics{}, fmt.Errorf("dense: metrics: %w", err)
+	}
+	return m, nil
+}
