@@ -610,7 +610,7 @@ func readDead(t *testing.T, glob string) map[int64]deadLetter {
 
 // TestDefaultColumns pins the defaults to dense score's.
 func TestDefaultColumns(t *testing.T) {
-	for _, task := range []string{nn.TaskBinary, nn.TaskMulticlass, nn.TaskRegression} {
+	for _, task := range []nn.Task{nn.TaskBinary, nn.TaskMulticlass, nn.TaskRegression} {
 		got, want := defaultColumns(task), pipeline.DefaultPredictionColumns(task)
 		if got != want {
 			t.Errorf("%s: %+v, dense score uses %+v", task, got, want)

@@ -38,10 +38,10 @@ type EvalOptions struct {
 // Metrics is the result of Evaluate: the metrics `dense eval` prints, over
 // every row that could be scored.
 type Metrics struct {
-	Model  string `json:"model"`
-	Task   string `json:"task"`
-	Target string `json:"target"`
-	Rows   int64  `json:"rows"`
+	Model  string  `json:"model"`
+	Task   nn.Task `json:"task"`
+	Target string  `json:"target"`
+	Rows   int64   `json:"rows"`
 	// Metrics: accuracy, precision, recall, f1, log_loss and roc_auc (binary,
 	// when both classes occur) for classifiers, with precision, recall and
 	// f1 of the positive class (binary) or macro averages (multiclass); mse,
@@ -92,7 +92,7 @@ func Evaluate(s beam.Scope, model Model, rows beam.PCollection, opts EvalOptions
 			final.Target = m.Spec().Target
 		}
 		if m.Spec().Task != nn.TaskRegression {
-			final.Labels = arrowio.Labels(m.Spec())
+			final.Labels = m.Spec().ClassLabels()
 		}
 	}
 	return beam.Combine(s, final, partials), dead
@@ -101,7 +101,7 @@ func Evaluate(s beam.Scope, model Model, rows beam.PCollection, opts EvalOptions
 // Partial is the part of the metrics one batch contributes; Partials add
 // up (see Merge).
 type Partial struct {
-	Task    string
+	Task    nn.Task
 	Classes int
 	Rows    int64
 	// Classifiers: Confusion is Classes×Classes row-major (true, predicted);
@@ -193,7 +193,7 @@ func (fn *evalFn) Setup() error {
 	if sc.spec.Task == nn.TaskRegression && sc.spec.OutputWidth() != 1 {
 		return fmt.Errorf("dense: evaluate %s: the model has %d outputs; evaluation handles one-output regression", fn.Model.Ref, sc.spec.OutputWidth())
 	}
-	fn.labels = arrowio.Labels(sc.spec)
+	fn.labels = sc.spec.ClassLabels()
 	return nil
 }
 
@@ -201,6 +201,7 @@ func (fn *evalFn) ProcessElement(ctx context.Context, b Batch, emit func(Partial
 	return fn.sc.each(b, func(chunk Batch) error {
 		out, _, reasons := fn.sc.predict(chunk) // reasons name the rows left out
 		y, bad := targetValues(chunk.Record, fn.target, fn.sc.spec, fn.labels)
+		nanRows(out, fn.sc.spec, reasons, bad)
 		for r, why := range bad {
 			if reasons == nil {
 				reasons = map[int]string{}
@@ -271,23 +272,15 @@ func (fn *evalFn) partial(out, y []float32, skip map[int]string) Partial {
 		p.Rows++
 		truth := int(v)
 		row := out[r*width : (r+1)*width]
-		var guess int
-		var q float64 // the probability of the true class
+		guess, _ := spec.Classify(row) // a NaN output row is in skip (see nanRows)
+		var q float64                  // the probability of the true class
 		if spec.Task == nn.TaskBinary {
-			if row[0] >= 0.5 {
-				guess = 1
-			}
 			q = float64(row[0])
 			if truth == 0 {
 				q = 1 - q
 			}
 			pts = append(pts, point{row[0], truth == 1})
 		} else {
-			for j := range row {
-				if row[j] > row[guess] {
-					guess = j
-				}
-			}
 			q = float64(row[truth])
 		}
 		p.Confusion[truth*k+guess]++
@@ -504,4 +497,22 @@ func ParseMetrics(data []byte) (Metrics, error) {
 		return Metrics{}, fmt.Errorf("dense: metrics: %w", err)
 	}
 	return m, nil
+}
+
+// nanRows adds to bad the encoded rows whose output is NaN: a classifier's
+// such row predicts no class (nn.Spec.Classify) and nn.Evaluate refuses
+// it, as it refuses a NaN regression output.
+func nanRows(out []float32, spec *nn.Spec, encoded, bad map[int]string) {
+	if out == nil {
+		return
+	}
+	w := spec.OutputWidth()
+	for r := range len(out) / w {
+		if _, skip := encoded[r]; skip {
+			continue
+		}
+		if slices.ContainsFunc(out[r*w:(r+1)*w], func(v float32) bool { return v != v }) {
+			bad[r] = "the model's output is NaN"
+		}
+	}
 }

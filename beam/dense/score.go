@@ -279,7 +279,7 @@ func deadBatch(b Batch, reasons map[int]string) (Batch, error) {
 // (pipeline.DefaultPredictionColumns, which the tests compare with; this
 // package does not import pipeline, which would link DuckDB and YAML into
 // every worker).
-func defaultColumns(task string) arrowio.PredictionColumns {
+func defaultColumns(task nn.Task) arrowio.PredictionColumns {
 	if task == nn.TaskRegression {
 		return arrowio.PredictionColumns{Score: "prediction"}
 	}
