@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -115,6 +116,12 @@ func (b *builder) preprocess(spec *nn.Spec) (string, error) {
 	var blocks []string
 	for i := range spec.Inputs {
 		in := &spec.Inputs[i]
+		switch {
+		case strings.HasPrefix(in.Name, internalPrefix):
+			return "", fmt.Errorf("interop/onnx: export: input %q: names starting with %q are the graph's own", in.Name, internalPrefix)
+		case slices.Contains([]string{OutputScore, OutputLabel, OutputProbabilities, OutputOutputs}, in.Name):
+			return "", fmt.Errorf("interop/onnx: export: input %q has the name of one of the graph's outputs (score, label, probabilities, outputs); export with --raw, or retrain with the column renamed", in.Name)
+		}
 		switch in.Kind {
 		case nn.KindNumeric:
 			b.g.Input = append(b.g.Input, valueInfo(in.Name, pb.TensorProto_FLOAT, -1, 1))

@@ -15,11 +15,15 @@ type builder struct {
 	ml   bool // a node of the ai.onnx.ml domain was added
 }
 
-// fresh is a new tensor name.
+// fresh is a new tensor name. Names made here start with internalPrefix,
+// which Export refuses in an input's name, so they never clash with one.
 func (b *builder) fresh(prefix string) string {
 	b.next++
-	return fmt.Sprintf("%s_%d", prefix, b.next)
+	return fmt.Sprintf("%s%s_%d", internalPrefix, prefix, b.next)
 }
+
+// internalPrefix starts the name of every node and tensor Export makes.
+const internalPrefix = "/dense/"
 
 // op adds a node of the default domain with one output named after the
 // operator and returns that name.

@@ -179,20 +179,20 @@ func TestImportRefuses(t *testing.T) {
 		f    func(b *builder) string
 		want string
 	}{
-		{"abs", func(b *builder) string { return b.op("Abs", []string{gemm(b, "x", 3, 2)}) }, `node "Abs_3" (Abs): dense runs MLPs`},
+		{"abs", func(b *builder) string { return b.op("Abs", []string{gemm(b, "x", 3, 2)}) }, `node "/dense/Abs_3" (Abs): dense runs MLPs`},
 		{"conv", func(b *builder) string {
 			return b.op("Conv", []string{"x", b.floats("k", []int64{1, 1, 1}, []float32{1})})
-		}, `node "Conv_2" (Conv)`},
+		}, `node "/dense/Conv_2" (Conv)`},
 		{"branch", func(b *builder) string {
 			h := gemm(b, "x", 3, 3)
 			return b.op("Gemm", []string{"x", b.floats("w", []int64{3, 3}, make([]float32, 9)), h})
-		}, `node "Gemm_4" (Gemm): its input "x" is not the output of the node before`},
-		{"activation first", func(b *builder) string { return gemm(b, b.op("Relu", []string{"x"}), 3, 2) }, `node "Relu_1" (Relu): an activation before any Gemm`},
+		}, `node "/dense/Gemm_4" (Gemm): its input "x" is not the output of the node before`},
+		{"activation first", func(b *builder) string { return gemm(b, b.op("Relu", []string{"x"}), 3, 2) }, `node "/dense/Relu_1" (Relu): an activation before any Gemm`},
 		{"two activations", func(b *builder) string {
 			return b.op("Sigmoid", []string{b.op("Relu", []string{gemm(b, "x", 3, 2)})})
-		}, `node "Sigmoid_4" (Sigmoid): the dense layer of node "Gemm_2" already has the activation relu`},
+		}, `node "/dense/Sigmoid_4" (Sigmoid): the dense layer of node "/dense/Gemm_2" already has the activation relu`},
 		{"width", func(b *builder) string { return gemm(b, "x", 4, 2) }, `takes 4 features, the tensor before it has 3`},
-		{"ml domain", func(b *builder) string { return b.mlOp("Scaler", []string{"x"}) }, `node "Scaler_1" (Scaler): operators of domain "ai.onnx.ml"`},
+		{"ml domain", func(b *builder) string { return b.mlOp("Scaler", []string{"x"}) }, `node "/dense/Scaler_1" (Scaler): operators of domain "ai.onnx.ml"`},
 		{"softmax axis", func(b *builder) string {
 			return b.op("Softmax", []string{gemm(b, "x", 3, 2)}, attrInt("axis", 0))
 		}, `(Softmax): axis 0`},
@@ -204,5 +204,22 @@ func TestImportRefuses(t *testing.T) {
 	}
 	if _, err := Import([]byte("not a model"), interop.Options{}); err == nil || !strings.Contains(err.Error(), "not an ONNX model") {
 		t.Errorf("garbage: %v", err)
+	}
+}
+
+func TestExportRefusesClashingNames(t *testing.T) {
+	for _, name := range []string{"score", "label", "/dense/Cast_1"} {
+		spec := nn.Spec{Format: nn.FormatName, Version: nn.FormatVersion, Task: nn.TaskRegression,
+			Inputs: []nn.Input{nn.NumericInput("a"), nn.NumericInput(name)}, Layers: []nn.LayerSpec{nn.Dense(1, nn.Linear)}}
+		m, err := nn.NewModel(spec, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Export(m, ExportOptions{}); err == nil || !strings.Contains(err.Error(), `input "`+name+`"`) {
+			t.Errorf("input %q: %v", name, err)
+		}
+		if _, err := Export(m, ExportOptions{Raw: true}); err != nil {
+			t.Errorf("input %q, raw: %v", name, err)
+		}
 	}
 }
