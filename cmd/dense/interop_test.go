@@ -4,8 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -182,5 +186,162 @@ func TestExportCLI(t *testing.T) {
 		if r.code != exitUser || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("dense %v: exit %d, stderr %q; want %q", tc.args, r.code, r.stderr, tc.want)
 		}
+	}
+}
+
+// TestExportTrainedModelsRunInORT trains a binary, a multiclass and a
+// regression model with dense train (fitted imputation, scaling and
+// one-hot encoding), exports them with dense export, runs the graphs in
+// ONNX Runtime on new rows with NULLs and unseen categories, and matches
+// dense's own predictions from SQL within 1e-5. It needs Node and npm
+// onnxruntime-node (see interop/onnx); it skips without them unless
+// DENSE_ORT=require.
+func TestExportTrainedModelsRunInORT(t *testing.T) {
+	const ortDir = "../../interop/onnx/testdata/ort"
+	_, nodeErr := exec.LookPath("node")
+	_, ortErr := os.Stat(filepath.Join(ortDir, "node_modules", "onnxruntime-node"))
+	if nodeErr != nil || ortErr != nil {
+		msg := "needs node and onnxruntime-node: run `npm ci --ignore-scripts --prefix interop/onnx/testdata/ort` (.ci/run does)"
+		if os.Getenv("DENSE_ORT") == "require" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dir := t.TempDir()
+	models := filepath.Join(dir, "models")
+	rng := rand.New(rand.NewPCG(17, 1))
+	plans, regions := []string{"basic", "pro", "max"}, []string{"north", "south", "east"}
+	write := func(name string, rows int, unseen bool) string {
+		var sb strings.Builder
+		sb.WriteString("id,age,income,plan,region,churned,segment,spend\n")
+		for i := range rows {
+			age, income := 18+rng.IntN(60), 20000+rng.Float64()*80000
+			plan, region := plans[rng.IntN(3)], regions[rng.IntN(3)]
+			churned := []string{"no", "yes"}[(age/10+len(plan))%2]
+			segment := []string{"a", "b", "c"}[(int(income)/30000+len(region))%3]
+			spend := float64(age)*3.5 + income/1000
+			ageS, incomeS := strconv.Itoa(age), strconv.FormatFloat(income, 'f', 2, 64)
+			if unseen {
+				switch i % 5 {
+				case 1:
+					ageS = ""
+				case 2:
+					plan = "enterprise"
+				case 3:
+					plan, incomeS = "", ""
+				case 4:
+					region = "west"
+				}
+			}
+			fmt.Fprintf(&sb, "%d,%s,%s,%s,%s,%s,%s,%.2f\n", i, ageS, incomeS, plan, region, churned, segment, spend)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	train, score := write("train.csv", 300, false), write("new.csv", 30, true)
+	for _, target := range []string{"churned", "segment", "spend"} {
+		r := runIn(t, "", "train", "--data", train, "--target", target, "--features", "age,income,plan,region",
+			"--hidden", "8", "--batchnorm", "--dropout", "0.1", "--epochs", "3", "--no-plot", "--quiet", "--models", models)
+		if r.code != 0 {
+			t.Fatalf("train %s: %s", target, r.stderr)
+		}
+	}
+	// The new rows as ONNX Runtime inputs: NaN (null) and "" for NULL.
+	raw, err := os.ReadFile(score)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")[1:]
+	feeds := map[string]map[string]any{}
+	for col, name := range map[int]string{1: "age", 2: "income", 3: "plan", 4: "region"} {
+		var data []any
+		for _, l := range lines {
+			v := strings.Split(l, ",")[col]
+			switch {
+			case col >= 3:
+				data = append(data, v)
+			case v == "":
+				data = append(data, nil)
+			default:
+				f, _ := strconv.ParseFloat(v, 64)
+				data = append(data, float64(float32(f)))
+			}
+		}
+		typ := "float32"
+		if col >= 3 {
+			typ = "string"
+		}
+		feeds[name] = map[string]any{"type": typ, "dims": []int{len(lines), 1}, "data": data}
+	}
+	for _, target := range []string{"churned", "segment", "spend"} {
+		t.Run(target, func(t *testing.T) {
+			path := filepath.Join(dir, target+".onnx")
+			if r := runIn(t, "", "export", "--model", target, "-o", path, "--models", models); r.code != 0 {
+				t.Fatalf("export: %s", r.stderr)
+			}
+			req, _ := json.Marshal(map[string]any{"model": path, "feeds": feeds})
+			cmd := exec.Command("node", "run.js")
+			cmd.Dir = ortDir
+			cmd.Stdin = strings.NewReader(string(req))
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("ONNX Runtime: %v: %s", err, stderr.String())
+			}
+			var res struct {
+				Outputs map[string]struct{ Data []any } `json:"outputs"`
+			}
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatal(err)
+			}
+			q := fmt.Sprintf("SELECT dense_predict_proba('%s', t) AS proba, dense_predict_label('%s', t) AS label FROM read_csv('%s') t ORDER BY id", target, target, score)
+			if target == "spend" {
+				q = fmt.Sprintf("SELECT dense_predict('%s', t) AS score FROM read_csv('%s') t ORDER BY id", target, score)
+			}
+			r := runIn(t, "", "sql", "--models", models, "--format", "json", "-c", q)
+			if r.code != 0 {
+				t.Fatalf("dense sql: %s", r.stderr)
+			}
+			var want []struct {
+				Proba []float64
+				Label string
+				Score float64
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &want); err != nil || len(want) != len(lines) {
+				t.Fatalf("dense sql gave %d rows (%v): %s", len(want), err, r.stdout)
+			}
+			near := func(got any, want float64) bool {
+				g, ok := got.(float64)
+				return ok && math.Abs(g-want) <= 1e-5+1e-5*math.Abs(want)
+			}
+			for i, w := range want {
+				if target == "spend" {
+					if g := res.Outputs["score"].Data[i]; !near(g, w.Score) {
+						t.Errorf("row %d: score %v in ONNX Runtime, %v in dense", i, g, w.Score)
+					}
+					continue
+				}
+				if g := res.Outputs["label"].Data[i]; g != w.Label {
+					t.Errorf("row %d: label %v in ONNX Runtime, %q in dense", i, g, w.Label)
+				}
+				n := len(w.Proba)
+				for j, p := range w.Proba {
+					if g := res.Outputs["probabilities"].Data[i*n+j]; !near(g, p) {
+						t.Errorf("row %d: probability %d %v in ONNX Runtime, %v in dense", i, j, g, p)
+					}
+				}
+				score := w.Proba[len(w.Proba)-1] // binary: P(second label)
+				if target == "segment" {
+					score = slices.Max(w.Proba)
+				}
+				if g := res.Outputs["score"].Data[i]; !near(g, score) {
+					t.Errorf("row %d: score %v in ONNX Runtime, %v in dense", i, g, score)
+				}
+			}
+		})
 	}
 }
