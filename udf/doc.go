@@ -2,7 +2,9 @@
 //
 // Register(db, models) adds six functions to a database opened with
 // duckdb-go (github.com/duckdb/duckdb-go/v2), available on every connection
-// of that database:
+// of that database; the loadable extension (package extension) registers
+// the same functions, from the same code, in a DuckDB that loads it (see
+// "Two hosts" below):
 //
 //	dense_predict(model, features…)        → DOUBLE   regression value; binary: P(second label)
 //	dense_predict_label(model, features…)  → VARCHAR  the predicted class label
@@ -98,8 +100,8 @@
 // # How it runs
 //
 // The three scalar functions are registered through DuckDB's C API (via
-// duckdb-go's mapping package) as name(VARCHAR, ANY…) with a bind callback
-// and a chunk callback:
+// the C layer below) as name(VARCHAR, ANY…) with a bind callback and a
+// chunk callback:
 //
 //   - bind (once per query and call site): folds the model argument,
 //     loads the model, reads the argument types with
