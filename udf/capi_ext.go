@@ -34,6 +34,9 @@ static void dx_init(const void *api) { duckdb_ext_api = *(const duckdb_ext_api_v
 static void *dx_create_logical_type(int32_t id) { return duckdb_create_logical_type((duckdb_type)id); }
 static void *dx_create_list_type(void *t) { return duckdb_create_list_type(T(t)); }
 static void *dx_create_map_type(void *k, void *v) { return duckdb_create_map_type(T(k), T(v)); }
+static void *dx_create_struct_type(void **types, const char **names, idx_t n) {
+	return duckdb_create_struct_type((duckdb_logical_type *)types, names, n);
+}
 static void dx_destroy_logical_type(void *t) { duckdb_logical_type lt = T(t); duckdb_destroy_logical_type(&lt); }
 static int32_t dx_get_type_id(void *t) { return (int32_t)duckdb_get_type_id(T(t)); }
 static int dx_decimal_width(void *t) { return duckdb_decimal_width(T(t)); }
@@ -224,6 +227,23 @@ func newListType(elem logicalType) logicalType {
 }
 func newMapType(key, val logicalType) logicalType {
 	return logicalType{C.dx_create_map_type(key.p, val.p)}
+}
+
+// newStructType returns STRUCT(names[0] types[0], …); the types stay the caller's.
+func newStructType(names []string, types []logicalType) logicalType {
+	n := len(types)
+	if n == 0 || len(names) != n {
+		panic("udf: newStructType needs one name per type, at least one")
+	}
+	// Go slices holding C pointers only, which cgo lets C read.
+	ts := make([]unsafe.Pointer, n)
+	ns := make([]*C.char, n)
+	for i := range n {
+		ts[i] = types[i].p
+		ns[i] = C.CString(names[i])
+		defer C.free(unsafe.Pointer(ns[i]))
+	}
+	return logicalType{C.dx_create_struct_type(&ts[0], &ns[0], C.idx_t(n))}
 }
 func destroyLogicalType(t *logicalType) {
 	if t.p != nil {

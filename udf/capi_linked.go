@@ -24,6 +24,15 @@ func newListType(elem logicalType) logicalType {
 func newMapType(key, val logicalType) logicalType {
 	return logicalType{mapping.CreateMapType(mapping.LogicalType{Ptr: key.p}, mapping.LogicalType{Ptr: val.p}).Ptr}
 }
+
+// newStructType returns STRUCT(names[0] types[0], …); the types stay the caller's.
+func newStructType(names []string, types []logicalType) logicalType {
+	ts := make([]mapping.LogicalType, len(types))
+	for i, t := range types {
+		ts[i] = mapping.LogicalType{Ptr: t.p}
+	}
+	return logicalType{mapping.CreateStructType(ts, names).Ptr}
+}
 func destroyLogicalType(t *logicalType) {
 	lt := mapping.LogicalType{Ptr: t.p}
 	mapping.DestroyLogicalType(&lt)

@@ -286,3 +286,19 @@ func TestTypeIDs(t *testing.T) {
 		}
 	}
 }
+
+// The layer builds the result types of the functions to come (a STRUCT per
+// row, issue 16) and takes them apart again as the bind code does.
+func TestLayerStructType(t *testing.T) {
+	label, prob := newLogicalType(typeVarchar), newLogicalType(typeDouble)
+	elem := newLogicalType(typeFloat)
+	probs := newListType(elem)
+	st := newStructType([]string{"label", "probability", "probabilities"}, []logicalType{label, prob, probs})
+	for _, lt := range []*logicalType{&label, &prob, &elem, &probs} {
+		destroyLogicalType(lt)
+	}
+	defer destroyLogicalType(&st)
+	if got := newColType(st).name; got != "STRUCT(label VARCHAR, probability DOUBLE, probabilities FLOAT[])" {
+		t.Fatalf("got %s", got)
+	}
+}
