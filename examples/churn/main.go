@@ -6,6 +6,17 @@
 //	go run ./examples/churn                  # in a temporary folder
 //	go run ./examples/churn -dir /tmp/churn  # keep the files, then:
 //	dense pipeline run /tmp/churn/churn.yaml
+//
+// The folder holds the data the spec names (customers.csv, 5,000 rows, and
+// new_customers.csv, 1,250 rows), so that on a fresh clone
+//
+//	dense pipeline run examples/churn/churn.yaml
+//
+// works as it is (it writes models/ and churn_scores.parquet here, which git
+// ignores). The two files are what this program generates;
+// TestCommittedData keeps them so. Regenerate them with
+//
+//	go run ./examples/churn -data-only -customers 5000 -dir examples/churn
 package main
 
 import (
@@ -33,7 +44,17 @@ var specYAML []byte
 func main() {
 	dir := flag.String("dir", "", "folder for the data, the spec, the models and the scores (default: a temporary one)")
 	customers := flag.Int("customers", 20000, "customers to train on (and a quarter as many new ones to score)")
+	dataOnly := flag.Bool("data-only", false, "only write the two CSV files into -dir")
 	flag.Parse()
+	if *dataOnly {
+		if *dir == "" {
+			log.Fatal("-data-only needs -dir")
+		}
+		if err := writeData(*dir, *customers); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "dense-churn-")
 		if err != nil {
@@ -49,6 +70,15 @@ func main() {
 	}
 }
 
+// writeData writes n customers to learn from (customers.csv) and a
+// quarter as many new ones to score (new_customers.csv) into dir.
+func writeData(dir string, n int) error {
+	if err := demodata.WriteCustomersCSV(filepath.Join(dir, "customers.csv"), n, 1); err != nil {
+		return err
+	}
+	return demodata.WriteCustomersCSV(filepath.Join(dir, "new_customers.csv"), max(n/4, 100), 2)
+}
+
 // result is what the example measured, for its test.
 type result struct {
 	AUC           float64
@@ -58,10 +88,7 @@ type result struct {
 
 func run(ctx context.Context, w io.Writer, dir string, n int) (*result, error) {
 	// 1. The data: customers to learn from and new customers to score.
-	if err := demodata.WriteCustomersCSV(filepath.Join(dir, "customers.csv"), n, 1); err != nil {
-		return nil, err
-	}
-	if err := demodata.WriteCustomersCSV(filepath.Join(dir, "new_customers.csv"), max(n/4, 100), 2); err != nil {
+	if err := writeData(dir, n); err != nil {
 		return nil, err
 	}
 	specPath := filepath.Join(dir, "churn.yaml")
