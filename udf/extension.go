@@ -88,7 +88,7 @@ func (m *models) source(ctx clientContext) (ModelSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models folder (SET %s): %w", SettingModels, err)
 	}
-	src := FromRegistry(reg)
+	src := folderSource(reg)
 	m.folders[dir] = src
 	return src, nil
 }

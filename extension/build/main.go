@@ -40,6 +40,7 @@
 //	-fetch           fetch the headers from Debian when they are not found (default true)
 //	-version v       the extension's version in the footer (default: git describe, else "dev")
 //	-platform p      DuckDB's platform name (default: this machine's, e.g. linux_amd64)
+//	-tags t,u        extra build tags (extension/hosttest adds dense_panictest for its panic test)
 //	-print-include   find (or fetch) the headers, print their folder and build nothing:
 //	                 CGO_CFLAGS=-I$(go run ./extension/build -print-include) go vet -tags dense_extension ./extension
 package main
@@ -88,12 +89,13 @@ func run(args []string, log func(string, ...any)) error {
 	fetch := fs.Bool("fetch", true, "fetch the headers from Debian's libduckdb-dev when they are not found")
 	version := fs.String("version", "", "the extension's `version` in the footer (default: git describe, else dev)")
 	platform := fs.String("platform", "", "DuckDB's `platform` name (default: this machine's)")
+	extraTags := fs.String("tags", "", "extra comma-separated build `tags` (for tests)")
 	printInclude := fs.Bool("print-include", false, "find (or fetch) the headers, print their folder and build nothing")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("extension/build: %w", err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("extension/build: unexpected arguments %q (the flags are -o, -include, -fetch, -version, -platform, -print-include)", fs.Args())
+		return fmt.Errorf("extension/build: unexpected arguments %q (the flags are -o, -include, -fetch, -version, -platform, -tags, -print-include)", fs.Args())
 	}
 	if *printInclude {
 		dir, err := findHeaders(*include, *fetch, log)
@@ -129,7 +131,11 @@ func run(args []string, log func(string, ...any)) error {
 	}
 	defer os.RemoveAll(tmp)
 	lib := filepath.Join(tmp, "libdense.so")
-	if err := goBuild(lib, dir, log); err != nil {
+	tags := buildTags
+	if *extraTags != "" {
+		tags = append(append([]string{}, buildTags...), strings.Split(*extraTags, ",")...)
+	}
+	if err := goBuild(lib, dir, tags, log); err != nil {
 		return err
 	}
 	so, err := os.ReadFile(lib)
@@ -178,17 +184,17 @@ func gitVersion() string {
 }
 
 // goBuild compiles package extension as a C shared library.
-func goBuild(lib, include string, log func(string, ...any)) error {
+func goBuild(lib, include string, tags []string, log func(string, ...any)) error {
 	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goCmd); err != nil {
 		goCmd = "go"
 	}
 	cmd := exec.Command(goCmd, "build", "-buildmode=c-shared", "-trimpath",
-		"-tags", strings.Join(buildTags, ","), "-o", lib, extensionPackage)
+		"-tags", strings.Join(tags, ","), "-o", lib, extensionPackage)
 	cflags := strings.TrimSpace(os.Getenv("CGO_CFLAGS") + " -I" + include + " " + capiDefines())
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "CGO_CFLAGS="+cflags)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	log("CGO_CFLAGS=%q go build -buildmode=c-shared -tags %s %s", cflags, strings.Join(buildTags, ","), extensionPackage)
+	log("CGO_CFLAGS=%q go build -buildmode=c-shared -tags %s %s", cflags, strings.Join(tags, ","), extensionPackage)
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("extension/build: go build -buildmode=c-shared %s: %w", extensionPackage, err)
 	}

@@ -12,7 +12,10 @@
 //     (internal/sqllogic), the demo's customers scored bit for bit like the
 //     in-process udf package does, SET threads = 1, 2, 4, loading twice,
 //     SET dense_models, an unsigned or too-new file refused with DuckDB's
-//     own errors;
+//     own errors, and a Go panic inside the functions turned into the query's
+//     error with the host still running (a second build with the extra tag
+//     dense_panictest, whose models folder "dense-panic" panics:
+//     udf/extension_panictest.go);
 //   - a small C program (chost/host.c), compiled by the test with gcc
 //     against the libduckdb.so the Node API ships.
 //

@@ -2,10 +2,13 @@ package hosttest
 
 import (
 	"database/sql"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dense-ml/dense/internal/demodata"
@@ -287,5 +290,67 @@ func TestRefusals(t *testing.T) {
 	}
 	if got := queryStrings(t, h2, "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'dense_predict'"); got[0][0] != "0" {
 		t.Errorf("after the refused LOAD, dense_predict exists (%s)", got[0][0])
+	}
+}
+
+// panicExtension builds, once, the extension with the extra tag
+// dense_panictest (udf/extension_panictest.go): there a models folder
+// named dense-panic has a model source that panics.
+var panicExtension = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "dense-hosttest-panic-*")
+	if err != nil {
+		return "", err
+	}
+	file := filepath.Join(dir, "dense.duckdb_extension")
+	cmd := exec.Command("go", "run", "./extension/build", "-tags", "dense_panictest", "-o", file)
+	cmd.Dir = moduleRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go run ./extension/build -tags dense_panictest: %v\n%s", err, out)
+	}
+	return file, nil
+})
+
+// TestPanicKeepsHostAlive: a Go panic inside the scalar functions' bind and
+// inside a table function becomes the query's error, and the Node process
+// and its database go on working.
+func TestPanicKeepsHostAlive(t *testing.T) {
+	needNode(t)
+	file, err := panicExtension()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(filepath.Dir(file)) })
+	suite := t.TempDir()
+	if err := sqllogic.WriteModels(suite); err != nil {
+		t.Fatal(err)
+	}
+	panicDir := filepath.Join(t.TempDir(), "dense-panic")
+	if err := os.Mkdir(panicDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := startNode(t, nil, "DENSE_MODELS="+suite)
+	if err := h.Exec(loadSQL(file)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Exec("SET dense_models = '" + panicDir + "'"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"SELECT dense_predict('lin3', 1, 2, 3)",
+		"SELECT * FROM dense_models()",
+		"SELECT * FROM dense_layers('lin3')",
+		"SELECT dense_predict_label('gate', x, 'red') FROM range(5000) t(x)",
+	} {
+		err := h.Exec(q)
+		if err == nil || !strings.Contains(err.Error(), "internal error (a bug in dense, please report it)") ||
+			!strings.Contains(err.Error(), "dense_panictest") {
+			t.Errorf("%s: %v, want the panic as the query's error", q, err)
+		}
+	}
+	if err := h.Exec("RESET dense_models"); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryStrings(t, h, "SELECT dense_predict('lin3@1', 1, 2, 3), 40 + 2"); got[0][0] != "14.5" || got[0][1] != "42" {
+		t.Errorf("after the panics: %q, want 14.5 and 42", got)
 	}
 }
