@@ -19,13 +19,18 @@
 // it. Every batch but the last holds exactly Options.BatchSize rows (default
 // 64Ki). QueryFile does the same on a database file opened read-only.
 //
-// The result is read from DuckDB's data chunks through the C API
-// (duckdb-go's mapping package): each column's vector data, validity mask,
-// list child and string payloads are copied into Arrow buffers of
-// Options.Allocator, one memmove per chunk for fixed-width columns. There is
-// no database/sql row scanning, no boxing into driver.Value and no build
-// tag; on 1M rows × 20 DOUBLE columns this is several times faster than
-// scanning rows (bench/README.md has the figures and the command).
+// The result is a streaming one, read from DuckDB's data chunks through the
+// C API (duckdb-go's mapping package): each column's vector data, validity
+// mask, list child and string payloads are copied into Arrow buffers of
+// Options.Allocator, one memmove per chunk for fixed-width columns. DuckDB
+// computes chunks as Read asks for them, so memory on both sides follows
+// the batch size, not the result size (a test reads 1M rows in 8Ki-row
+// batches with a flat ~340 KiB of live Arrow memory). There is no
+// database/sql row scanning, no boxing into driver.Value and no build tag;
+// on 1M rows × 20 DOUBLE columns → feature matrix this is several times
+// faster than scanning rows (bench/README.md has the figures and the
+// command). Cancelling the context interrupts the query; Read then returns
+// the context's error.
 //
 // DuckDB types and the Arrow types they are read as:
 //
@@ -89,9 +94,21 @@
 //   - zero-padded codes (01067, 007) stay VARCHAR: the text is kept, they
 //     are categories, not numbers;
 //   - ISO dates (2024-01-05) become DATE (date32), date-times TIMESTAMP;
-//   - integers BIGINT, decimals DOUBLE, true/false BOOLEAN;
+//     training refuses such a column as a feature with a message saying to
+//     exclude or convert it (before, dense's own CSV reader made it a
+//     category, and SQL then found a DATE where the model wanted VARCHAR);
+//   - integers BIGINT, decimals DOUBLE; true/false and yes/no BOOLEAN (a
+//     yes/no target gives a classifier with the labels false and true);
 //   - headers that differ only in case are made unique the DuckDB way:
 //     Max.Axis and max.axis become the columns "Max.Axis" and "max.axis_1".
 //     A model trained on such a file has the inputs Max.Axis and max.axis_1,
-//     which are the names SQL's read_csv gives too.
+//     which are the names SQL's read_csv gives too, so scoring
+//     dense_predict('m', t) FROM 'file.csv' t matches each input to its own
+//     column (TestTrainOnCSVScoreInSQL trains on such a file through this
+//     reader and checks that SQL's STRUCT form gives Go's predictions).
+//
+// Empty fields are NULL. To read a file differently (other types, other
+// NULL strings), load it in SQL with read_csv's options and train from the
+// query (dense train --query "SELECT * FROM read_csv('x.csv', …)"): the
+// model then records that query's types, and scoring should use it too.
 package duckio

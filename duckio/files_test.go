@@ -185,3 +185,74 @@ func TestParquetGlobAndHive(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenMatchesSQL: Open's schema is the schema of a query over FROM
+// 'file' (DuckDB's own default reader for the file), for each format.
+func TestOpenMatchesSQL(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a.csv":   "zip,when,v,Name,name\n01067,2024-01-05 10:00:00,1.5,x,y\n",
+		"a.jsonl": `{"zip": "01067", "n": 3, "xs": [1, 2]}` + "\n",
+	}
+	for name, text := range files {
+		path := filepath.Join(dir, name)
+		writeFile(t, path, text)
+		r, err := Open(context.Background(), path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := Query(context.Background(), openDB(t), "SELECT * FROM '"+path+"'", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Schema().Equal(q.Schema()) {
+			t.Errorf("%s: Open %s, SQL %s", name, schemaString(r.Schema()), schemaString(q.Schema()))
+		}
+		r.Close()
+		q.Close()
+	}
+}
+
+// TestCSVWriterReadBack: what arrowio's CSV writer writes (a scored file,
+// say), the one reader reads back with the same values.
+func TestCSVWriterReadBack(t *testing.T) {
+	mem := checkedAlloc(t)
+	db := openDB(t)
+	src, err := Query(context.Background(), db, `SELECT i AS id, i / 4 AS x, 'c' || (i % 3) AS cat,
+		CASE WHEN i % 5 = 0 THEN NULL ELSE i % 2 = 0 END AS flag FROM range(3000) t(i)`, Options{Allocator: mem, BatchSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "out.csv")
+	w, err := arrowio.Create(path, src.Schema(), arrowio.WriterOptions{Allocator: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := arrowio.Copy(w, src); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	schema, bs := readFile(t, path, Options{Allocator: mem})
+	defer releaseAll(bs)
+	if got := schemaString(schema); got != "id int64, x float64, cat utf8, flag bool" {
+		t.Errorf("schema %s", got)
+	}
+	i := 0
+	for _, b := range bs {
+		for r := range int(b.NumRows()) {
+			id, x := b.Column(0).(*array.Int64).Value(r), b.Column(1).(*array.Float64).Value(r)
+			flag := b.Column(3).(*array.Boolean)
+			if id != int64(i) || x != float64(i)/4 || b.Column(2).(*array.String).Value(r) != fmt.Sprintf("c%d", i%3) ||
+				flag.IsNull(r) != (i%5 == 0) || (flag.IsValid(r) && flag.Value(r) != (i%2 == 0)) {
+				t.Fatalf("row %d: %d %v %v", i, id, x, flag.IsNull(r))
+			}
+			i++
+		}
+	}
+	if i != 3000 {
+		t.Errorf("%d rows", i)
+	}
+}

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -232,5 +233,147 @@ func TestQueryUnsupportedType(t *testing.T) {
 	if _, err := r.Read(); !errors.Is(err, ErrType) || !strings.Contains(err.Error(), `"h"`) || !strings.Contains(err.Error(), "39 digits") {
 		t.Errorf("huge hugeint: %v", err)
 	}
-	_ = math.MaxInt64
+}
+
+func TestQueryEmptyAndErrors(t *testing.T) {
+	db := openDB(t)
+	mem := checkedAlloc(t)
+	ctx := context.Background()
+	if _, err := Query(ctx, db, "SELECT nope FROM nowhere", Options{}); err == nil || !strings.Contains(err.Error(), "nowhere") {
+		t.Errorf("bad SQL: %v", err)
+	}
+	if _, err := Query(ctx, db, "SELECT 1", Options{Columns: []string{"a"}}); err == nil {
+		t.Error("Columns accepted for a query")
+	}
+	// An empty result: a schema, then io.EOF.
+	r, err := Query(ctx, db, "SELECT 1::INTEGER AS a, 'x' AS s, [1.5] AS l WHERE false", Options{Allocator: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Schema().String(); !strings.Contains(got, "a: type=int32") || !strings.Contains(got, "l: type=list<item: decimal(2, 1)") {
+		t.Errorf("schema %s", got)
+	}
+	if b, err := r.Read(); err != io.EOF {
+		t.Errorf("empty result: %v %v", b, err)
+	}
+	if err := r.Close(); err != nil {
+		t.Error(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	// A runtime error surfaces from Read, naming the query's problem.
+	r, err = Query(ctx, db, "SELECT CASE WHEN i < 5000 THEN i ELSE error('boom at ' || i) END AS v FROM range(10000) t(i)", Options{Allocator: mem, BatchSize: 1000})
+	if err == nil {
+		var rerr error
+		for rerr == nil {
+			var b arrow.RecordBatch
+			if b, rerr = r.Read(); rerr == nil {
+				b.Release()
+			}
+		}
+		err = rerr
+		r.Close()
+	}
+	if err == nil || err == io.EOF || !strings.Contains(err.Error(), "boom at") {
+		t.Errorf("runtime error: %v", err)
+	}
+}
+
+// TestQueryCancel: cancelling the context stops the stream with the
+// context's error.
+func TestQueryCancel(t *testing.T) {
+	db := openDB(t)
+	mem := checkedAlloc(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := Query(ctx, db, "SELECT i FROM range(10000000) t(i)", Options{BatchSize: 1000, Allocator: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Release()
+	cancel()
+	if _, err = r.Read(); !errors.Is(err, context.Canceled) {
+		t.Errorf("after cancel: %v", err)
+	}
+	// The connection went back to the pool usable.
+	r.Close()
+	var n int
+	if err := db.QueryRow("SELECT 42").Scan(&n); err != nil || n != 42 {
+		t.Errorf("the pool after a cancelled query: %v %v", n, err)
+	}
+}
+
+func TestQueryFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.duckdb")
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE t AS SELECT i, i * 2.0 AS y FROM range(10) t(i)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	mem := checkedAlloc(t)
+	r, err := QueryFile(context.Background(), path, "SELECT sum(y)::DOUBLE AS s FROM t", Options{Allocator: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := readAll(t, r)
+	if v := bs[0].Column(0).(*array.Float64).Value(0); v != 90 {
+		t.Errorf("sum %v", v)
+	}
+	releaseAll(bs)
+	if err := r.Close(); err != nil {
+		t.Error(err)
+	}
+	if _, err := QueryFile(context.Background(), filepath.Join(t.TempDir(), "missing.duckdb"), "SELECT 1", Options{}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing database file: %v", err)
+	}
+}
+
+// TestQueryStreamsFlat reads 1M rows in 8Ki-row batches (489 DuckDB
+// chunks): the live Arrow memory while a batch is held stays at a batch's
+// worth, the same in the second half as in the first.
+func TestQueryStreamsFlat(t *testing.T) {
+	db := openDB(t)
+	mem := checkedAlloc(t)
+	const batch = 8192
+	r, err := Query(context.Background(), db,
+		"SELECT i, i / 2 AS half, 'v' || (i % 10) AS s, [i, i + 1] AS l FROM range(1000000) t(i)", Options{BatchSize: batch, Allocator: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var peak, firstHalf, rows int64
+	for {
+		b, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.NumRows() != batch && rows+b.NumRows() != 1000000 {
+			t.Fatalf("batch of %d rows at row %d", b.NumRows(), rows)
+		}
+		rows += b.NumRows()
+		peak = max(peak, int64(mem.CurrentAlloc()))
+		if rows <= 500000 {
+			firstHalf = peak
+		}
+		b.Release()
+	}
+	if rows != 1000000 {
+		t.Fatalf("%d rows", rows)
+	}
+	t.Logf("peak %d KiB while holding an 8Ki-row batch (first half %d KiB); the result is ~%d MiB", peak>>10, firstHalf>>10, (rows*(8+8+6+16+8+4))>>20)
+	if peak > 2<<20 || peak > firstHalf+firstHalf/4 {
+		t.Errorf("memory peaked at %d bytes (first half %d)", peak, firstHalf)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	bindings "github.com/duckdb/duckdb-go-bindings"
 	"github.com/duckdb/duckdb-go/v2/mapping"
 )
 
@@ -100,9 +101,15 @@ func queryConn(ctx context.Context, conn *sql.Conn, query, what string, opts Opt
 		if mapping.Prepare(c, query, &r.stmt) == mapping.StateError {
 			return fmt.Errorf("duckio: %s: %s", r.what, mapping.PrepareError(r.stmt))
 		}
+		// A streaming result: DuckDB produces chunks as Read fetches them,
+		// so its memory, like ours, follows the batch size and not the
+		// result size. mapping does not re-export the streaming variant
+		// (marked deprecated in DuckDB's C API, yet the only way to stream
+		// a result through it in 1.5); duckdb-go-bindings is the module
+		// whose functions mapping aliases.
 		var pending mapping.PendingResult
 		defer mapping.DestroyPending(&pending)
-		if mapping.PendingPrepared(r.stmt, &pending) == mapping.StateError {
+		if bindings.PendingPreparedStreaming(r.stmt, &pending) == mapping.StateError {
 			return fmt.Errorf("duckio: %s: %s", r.what, mapping.PendingError(pending))
 		}
 		var res mapping.Result

@@ -49,16 +49,21 @@ type builder interface {
 	release()
 }
 
-// buffer is a growing memory.Buffer of the allocator.
+// buffer is a growing memory.Buffer of the allocator. hint is the size it
+// starts with: what the previous batch used, so that after the first batch
+// a batch fills its buffers without reallocating (and a small result does
+// not allocate a full batch's worth).
 type buffer struct {
-	mem memory.Allocator
-	b   *memory.Buffer
+	mem  memory.Allocator
+	b    *memory.Buffer
+	hint int
 }
 
 // extend grows the buffer by n bytes and returns them.
 func (b *buffer) extend(n int) []byte {
 	if b.b == nil {
 		b.b = memory.NewResizableBuffer(b.mem)
+		b.b.Reserve(max(n, b.hint))
 	}
 	l := b.b.Len()
 	if need := l + n; need > b.b.Cap() {
@@ -75,13 +80,14 @@ func (b *buffer) len() int {
 	return b.b.Len()
 }
 
-// take hands the buffer over (nil if nothing was written).
+// take hands the buffer over (an empty one if nothing was written).
 func (b *buffer) take() *memory.Buffer {
 	out := b.b
 	b.b = nil
 	if out == nil {
 		out = memory.NewResizableBuffer(b.mem)
 	}
+	b.hint = max(b.hint, out.Len())
 	return out
 }
 
@@ -224,7 +230,8 @@ type fixedBuilder struct {
 }
 
 func newFixed(t arrow.DataType, width, srcWidth int, mem memory.Allocator, convert func([]byte, unsafe.Pointer, int) error) *fixedBuilder {
-	return &fixedBuilder{typ: t, width: width, srcWidth: srcWidth, data: buffer{mem: mem}, valid: validity{buf: buffer{mem: mem}}, convert: convert}
+	return &fixedBuilder{typ: t, width: width, srcWidth: srcWidth, data: buffer{mem: mem},
+		valid: validity{buf: buffer{mem: mem}}, convert: convert}
 }
 
 func (b *fixedBuilder) add(x vec, off, n int) error {
@@ -347,7 +354,8 @@ type stringBuilder struct {
 }
 
 func newStringBuilder(t arrow.DataType, mem memory.Allocator) *stringBuilder {
-	return &stringBuilder{typ: t, offsets: buffer{mem: mem}, bytes: buffer{mem: mem}, valid: validity{buf: buffer{mem: mem}}}
+	return &stringBuilder{typ: t, offsets: buffer{mem: mem}, bytes: buffer{mem: mem},
+		valid: validity{buf: buffer{mem: mem}}}
 }
 
 // errTooLarge is returned when a batch's strings pass Arrow's 2 GiB.
