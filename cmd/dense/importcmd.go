@@ -20,8 +20,9 @@ func (e *env) importCommand() *cli.Command {
 		UsageText: "dense import (--onnx FILE | --safetensors FILE --layers LIST) --name NAME [--inputs a,b,c] [--task T] [--labels a,b]",
 		Description: "Registers the network as a new version of NAME, scorable at once with dense score and\n" +
 			"dense_predict in SQL. --onnx takes a graph of Gemm or MatMul(+Add), Relu, LeakyRelu, Elu,\n" +
-			"Sigmoid, Tanh, Softmax, BatchNormalization, Flatten, Identity and Dropout, such as\n" +
-			"torch.onnx.export writes for an nn.Sequential MLP; any other node is refused by name.\n" +
+			"Sigmoid, Tanh, Softmax, Gelu (or torch's Erf form of it), BatchNormalization, Flatten,\n" +
+			"Identity and Dropout, such as torch.onnx.export writes for an nn.Sequential MLP; any other\n" +
+			"node is refused by name.\n" +
 			"--safetensors takes the state_dict of an nn.Sequential of Linear (and BatchNorm1d) layers,\n" +
 			"with --layers giving one word per Linear, its activation (relu, leaky_relu:0.1, elu,\n" +
 			"gelu, sigmoid, tanh, softmax, linear), or batchnorm for a BatchNorm1d.\n" +

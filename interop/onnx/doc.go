@@ -70,9 +70,10 @@
 // refused with an error naming the node and its op type.
 //
 // PyTorch's torch.onnx.export of an nn.Sequential of Linear, BatchNorm1d,
-// the activations dense has, Dropout and Flatten imports as is; nn.GELU
-// does not, because before opset 20 torch writes it as Erf arithmetic.
-// Such a model imports from its state dict (interop.ImportStateDict).
+// the activations dense has, Dropout and Flatten imports as is. Before
+// opset 20 ONNX has no Gelu, and torch writes nn.GELU as
+// Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5): the import recognises exactly
+// that sequence (operands of Add and Mul in either order) as one gelu.
 // The tests import fixtures torch.onnx.export wrote
 // (interop/testdata/torch/make_fixtures.py) and match PyTorch within 1e-5.
 package onnx

@@ -17,7 +17,8 @@ import (
 // Import builds a model from a serialised ONNX ModelProto holding an MLP:
 // one float input [N, features], a chain of Gemm (or MatMul, optionally
 // followed by Add of a constant bias), Relu, LeakyRelu, Elu, Sigmoid, Tanh,
-// Softmax (over the last axis), BatchNormalization (inference mode), and
+// Softmax (over the last axis), Gelu (or torch's Erf form of it, see the
+// package doc), BatchNormalization (inference mode), and
 // Flatten, Identity and Dropout, which change nothing at inference; one
 // output. opts names the inputs and gives the task and labels (see package
 // interop). Anything else is refused with an error naming the node and its
@@ -67,7 +68,19 @@ func Import(data []byte, opts interop.Options) (*nn.Model, error) {
 	if dims := tt.GetShape().GetDim(); len(dims) == 2 && dims[1].GetDimValue() > 0 {
 		im.width = int(dims[1].GetDimValue())
 	}
+	// Constants first, so that the patterns below see the layers' nodes
+	// next to each other.
+	var nodes []*pb.NodeProto
 	for _, n := range g.GetNode() {
+		if n.GetOpType() != "Constant" || (n.GetDomain() != "" && n.GetDomain() != "ai.onnx") {
+			nodes = append(nodes, n)
+			continue
+		}
+		if err := im.node(n); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range im.fuseGelu(nodes) {
 		if err := im.node(n); err != nil {
 			return nil, err
 		}
@@ -518,4 +531,48 @@ func tensorOf(t *pb.TensorProto) (*constant, error) {
 		return nil, bad("%d values for dims %v", len(c.v), t.GetDims())
 	}
 	return c, nil
+}
+
+// fuseGelu replaces the arithmetic torch.onnx.export writes for nn.GELU
+// before opset 20, Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5), with one
+// Gelu node (named after the Erf), so that the chain sees one activation.
+// Operands of Add and Mul may come in either order.
+func (im *importer) fuseGelu(nodes []*pb.NodeProto) []*pb.NodeProto {
+	isConst := func(name string, v float64) bool {
+		c := im.consts[name]
+		return c != nil && len(c.v) == 1 && math.Abs(c.v[0]-v) <= 1e-6*math.Abs(v)
+	}
+	// other is the operand of a two-input node that is not in, or "" when
+	// in is not one of them.
+	other := func(n *pb.NodeProto, in string) string {
+		switch ins := n.GetInput(); {
+		case len(ins) != 2 || len(n.GetOutput()) != 1:
+			return ""
+		case ins[0] == in:
+			return ins[1]
+		case ins[1] == in:
+			return ins[0]
+		}
+		return ""
+	}
+	out := func(n *pb.NodeProto) string { return n.GetOutput()[0] }
+	var fused []*pb.NodeProto
+	for i := 0; i < len(nodes); i++ {
+		if i+5 <= len(nodes) {
+			div, erf, add, mul, half := nodes[i], nodes[i+1], nodes[i+2], nodes[i+3], nodes[i+4]
+			ops := div.GetOpType() + erf.GetOpType() + add.GetOpType() + mul.GetOpType() + half.GetOpType()
+			if ops == "DivErfAddMulMul" && len(div.GetInput()) == 2 && len(div.GetOutput()) == 1 && len(erf.GetOutput()) == 1 {
+				x := div.GetInput()[0]
+				if isConst(div.GetInput()[1], math.Sqrt2) && len(erf.GetInput()) == 1 && erf.GetInput()[0] == out(div) &&
+					isConst(other(add, out(erf)), 1) && other(mul, out(add)) == x && isConst(other(half, out(mul)), 0.5) {
+					fused = append(fused, &pb.NodeProto{Name: proto.String(erf.GetName()), OpType: proto.String("Gelu"),
+						Input: []string{x}, Output: []string{out(half)}})
+					i += 4
+					continue
+				}
+			}
+		}
+		fused = append(fused, nodes[i])
+	}
+	return fused
 }

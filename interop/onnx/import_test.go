@@ -85,6 +85,7 @@ func TestImportLayers(t *testing.T) {
 		{"binary_bn", nn.TaskBinary, []string{"dense/relu", "dense/sigmoid"}},
 		{"regression", nn.TaskRegression, []string{"dense/leaky_relu", "dense/elu", "batchnorm/", "dense/linear"}},
 		{"matmul", nn.TaskRegression, []string{"dense/tanh", "dense/linear"}},
+		{"gelu_sigmoid", nn.TaskRegression, []string{"dense/gelu", "dense/sigmoid", "dense/linear"}},
 	} {
 		data, err := os.ReadFile(filepath.Join(torchDir, tc.name+".onnx"))
 		if err != nil {
@@ -193,6 +194,12 @@ func TestImportRefuses(t *testing.T) {
 		}, `node "/dense/Sigmoid_4" (Sigmoid): the dense layer of node "/dense/Gemm_2" already has the activation relu`},
 		{"width", func(b *builder) string { return gemm(b, "x", 4, 2) }, `takes 4 features, the tensor before it has 3`},
 		{"ml domain", func(b *builder) string { return b.mlOp("Scaler", []string{"x"}) }, `node "/dense/Scaler_1" (Scaler): operators of domain "ai.onnx.ml"`},
+		{"not gelu", func(b *builder) string { // x/2 instead of x/√2
+			x := gemm(b, "x", 3, 2)
+			erf := b.op("Erf", []string{b.op("Div", []string{x, b.floats("two", nil, []float32{2})})})
+			mul := b.op("Mul", []string{x, b.op("Add", []string{erf, b.floats("one", nil, []float32{1})})})
+			return b.op("Mul", []string{mul, b.floats("half", nil, []float32{0.5})})
+		}, `node "/dense/Div_4" (Div): dense runs MLPs`},
 		{"softmax axis", func(b *builder) string {
 			return b.op("Softmax", []string{gemm(b, "x", 3, 2)}, attrInt("axis", 0))
 		}, `(Softmax): axis 0`},
