@@ -17,6 +17,10 @@ import (
 	"github.com/dense-ml/dense/registry"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/duckdb/duckdb-go/v2/mapping"
+	"os"
+	osexec "os/exec"
+	"runtime"
+	"slices"
 )
 
 // TestConnLayoutPinned pins the one thing this package takes from
@@ -300,5 +304,27 @@ func TestLayerStructType(t *testing.T) {
 	defer destroyLogicalType(&st)
 	if got := newColType(st).name; got != "STRUCT(label VARCHAR, probability DOUBLE, probabilities FLOAT[])" {
 		t.Fatalf("got %s", got)
+	}
+}
+
+// The extension's build (tag dense_extension) links no DuckDB: DuckDB is the
+// host. Neither duckdb-go nor its bindings may be among its dependencies.
+func TestExtensionBuildLinksNoDuckDB(t *testing.T) {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		t.Skipf("no go command at %s: %v", gobin, err)
+	}
+	out, err := osexec.Command(gobin, "list", "-deps", "-tags", "dense_extension", "github.com/dense-ml/dense/extension").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "github.com/dense-ml/dense/udf") {
+		t.Fatalf("the extension does not depend on udf? deps:\n%s", out)
+	}
+	for _, d := range deps {
+		if strings.HasPrefix(d, "github.com/duckdb/") {
+			t.Errorf("the extension build depends on %s", d)
+		}
 	}
 }
