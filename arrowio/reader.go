@@ -139,8 +139,13 @@ func projection(schema *arrow.Schema, columns []string, source string) ([]int, e
 	return idx, nil
 }
 
-// ErrNoColumn is wrapped when a named column does not exist.
-var ErrNoColumn = errors.New("no column")
+// Errors the readers wrap: a named column that does not exist, a column
+// type they cannot read, a list of the wrong length for its declared type.
+var (
+	ErrNoColumn   = errors.New("no column")
+	ErrColumnType = errors.New("column type not supported")
+	ErrListLength = errors.New("list length differs from the declared one")
+)
 
 func columnList(schema *arrow.Schema) string {
 	names := make([]string, schema.NumFields())

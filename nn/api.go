@@ -35,7 +35,8 @@ type FitConfig struct {
 	Epochs          int // default 10
 	Seed            int64
 	NoShuffle       bool
-	ValidationSplit float64 // fraction of rows (the last ones, after a seeded shuffle) held out
+	Rows            []int   // the rows of x and y to train on, each once (nil: all)
+	ValidationSplit float64 // fraction of the training rows (the last ones, after a seeded shuffle) held out
 	ValX, ValY      []float32
 	ValRows         int
 	EarlyStopping   *EarlyStopping

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -21,7 +22,8 @@ const evalChunk = 1024
 // Fit trains the model on rows×InputWidth x and targets y: for
 // sparse_categorical_crossentropy one value per row (the class index as a
 // float32), otherwise rows×OutputWidth (0/1 for binary_crossentropy, one-hot
-// rows for categorical_crossentropy).
+// rows for categorical_crossentropy). cfg.Rows, when set, picks the rows of
+// x and y to train on (the others are not read).
 //
 // Each epoch shuffles the training rows with a generator seeded from
 // cfg.Seed (unless NoShuffle), runs the mini-batches (the last one may be
@@ -37,10 +39,74 @@ const evalChunk = 1024
 // the same way. A non-finite loss stops training with an error. On success
 // Fit records the loss name in Spec.Loss and the epochs, training rows and
 // final (or restored best) metrics in Spec.Provenance.
+//
+// Fit runs in three steps: newFitRun resolves the configuration and the
+// data (defaults, checks, the validation split, the optimiser),
+// fitRun.epochs is the epoch loop, and an earlyStopping watches the
+// monitored value between epochs.
 func (m *Model) Fit(ctx context.Context, x, y []float32, rows int, cfg FitConfig) (*History, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	r, err := m.newFitRun(x, y, rows, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	hist, err := r.epochs(ctx)
+	if err != nil {
+		return hist, err
+	}
+	r.es.restore(m, hist)
+	m.spec.Loss = r.lossName
+	p := &m.spec.Provenance
+	p.Epochs = len(hist.Epochs)
+	p.Rows = int64(len(r.order))
+	p.Metrics = make(map[string]float64)
+	if len(hist.Epochs) > 0 {
+		for k, v := range hist.Epochs[hist.BestEpoch-1].Values {
+			p.Metrics[k] = v
+		}
+	}
+	return hist, nil
+}
+
+// fitRun is one Fit call's resolved configuration and state.
+type fitRun struct {
+	m        *Model
+	cfg      FitConfig
+	kind     lossKind
+	lossName string
+	cw       []float32
+	x, y     []float32
+	yw       int   // target values per row
+	order    []int // the training rows, reshuffled every epoch
+	batch    int   // rows per mini-batch
+	batches  int   // mini-batches per epoch
+	epochsN  int
+	rng      *rand.Rand
+	metric   string // "accuracy" or "mae"
+
+	valX, valY []float32
+	valRows    int
+
+	t  *trainer
+	es *earlyStopping // nil without early stopping
+
+	// Two pairs of batch buffers: unless Fit runs on one thread, a goroutine
+	// gathers the next batch into one while the step runs on the other
+	// (20→64→32→1: 2.65M → 3.0M samples/s, 784→128→10: 208k → 254k).
+	bxs, bys [2][]float32
+	pf       *prefetcher
+
+	ws                *Workspace // validation
+	valOut, valLogits []float32
+}
+
+// newFitRun resolves cfg: the loss and class weights, the data checks, the
+// defaults, the training rows and the validation set, the optimiser, the
+// trainer and its buffers, and early stopping. Nothing is changed in m.
+func (m *Model) newFitRun(x, y []float32, rows int, cfg FitConfig) (*fitRun, error) {
 	kind, lossName, err := m.resolveLoss(cfg.Loss)
 	if err != nil {
 		return nil, err
@@ -66,49 +132,19 @@ func (m *Model) Fit(ctx context.Context, x, y []float32, rows int, cfg FitConfig
 	if err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e6e2d73687566)) // "nn-shuf"
-	yw := m.targetWidth(kind)
-
-	// Split off the validation rows.
-	order := make([]int, rows)
-	for i := range order {
-		order[i] = i
+	r := &fitRun{m: m, cfg: cfg, kind: kind, lossName: lossName, cw: cw, x: x, y: y, yw: m.targetWidth(kind), epochsN: epochs,
+		rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e6e2d73687566))} // "nn-shuf"
+	if r.order, err = trainingRows(cfg.Rows, rows); err != nil {
+		return nil, err
 	}
-	var valX, valY []float32
-	valRows := 0
-	switch {
-	case cfg.ValX != nil || cfg.ValY != nil || cfg.ValRows != 0:
-		if cfg.ValidationSplit != 0 {
-			return nil, fmt.Errorf("nn: both ValidationSplit and an explicit validation set given; use one")
-		}
-		if err := m.checkData("validation", cfg.ValX, cfg.ValY, cfg.ValRows, kind); err != nil {
-			return nil, err
-		}
-		valX, valY, valRows = cfg.ValX, cfg.ValY, cfg.ValRows
-	case cfg.ValidationSplit != 0:
-		s := cfg.ValidationSplit
-		if !(s > 0 && s < 1) {
-			return nil, fmt.Errorf("nn: validation split %v must be in (0, 1)", s)
-		}
-		valRows = int(float64(rows) * s)
-		if valRows < 1 || valRows >= rows {
-			return nil, fmt.Errorf("nn: validation split %v of %d rows leaves %d validation and %d training rows; both need at least 1", s, rows, valRows, rows-valRows)
-		}
-		if !cfg.NoShuffle {
-			rng.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		}
-		held := order[rows-valRows:]
-		order = order[:rows-valRows]
-		valX = make([]float32, valRows*m.inW)
-		valY = make([]float32, valRows*yw)
-		gatherRows(valX, x, held, m.inW)
-		gatherRows(valY, y, held, yw)
+	if err := r.splitValidation(); err != nil {
+		return nil, err
 	}
-	trainRows := len(order)
-	batch = min(batch, trainRows)
-	batches := (trainRows + batch - 1) / batch
+	trainRows := len(r.order)
+	r.batch = min(batch, trainRows)
+	r.batches = (trainRows + r.batch - 1) / r.batch
 
-	t := newTrainer(m, batch, cfg.Seed)
+	t := newTrainer(m, r.batch, cfg.Seed)
 	t.loss, t.fused, t.cw = kind, kind.classification(), cw
 	if t.opt, err = newOptimizer(optCfg, len(m.params)); err != nil {
 		return nil, err
@@ -118,107 +154,148 @@ func (m *Model) Fit(ctx context.Context, x, y []float32, rows int, cfg FitConfig
 		threads = runtime.GOMAXPROCS(0)
 	}
 	t.par = newWorkers(threads)
-	defer t.par.stop()
 	t.opt.par = t.par
+	r.t = t
 
-	metric := "accuracy"
+	r.metric = "accuracy"
 	if !kind.classification() {
-		metric = "mae"
+		r.metric = "mae"
 	}
-	keys := []string{"loss", metric}
-	if valRows > 0 {
-		keys = append(keys, "val_loss", "val_"+metric)
+	keys := []string{"loss", r.metric}
+	if r.valRows > 0 {
+		keys = append(keys, "val_loss", "val_"+r.metric)
 	}
-	es := cfg.EarlyStopping
-	var (
-		monitor   string
-		maximize  bool
-		best      = math.Inf(1)
-		bestEpoch int
-		wait      int
-		snapshot  []float32
-	)
-	if es != nil {
-		monitor = es.Monitor
-		if monitor == "" {
-			monitor = "loss"
-			if valRows > 0 {
-				monitor = "val_loss"
-			}
-		}
-		found := false
-		for _, k := range keys {
-			found = found || k == monitor
-		}
-		if !found {
-			return nil, fmt.Errorf("nn: early stopping monitors %q, which this fit does not compute (it has %s)", monitor, strings.Join(keys, ", "))
-		}
-		if es.Patience < 0 || !(es.MinDelta >= 0) {
-			return nil, fmt.Errorf("nn: early stopping patience %d and min delta %v must be ≥ 0", es.Patience, es.MinDelta)
-		}
-		maximize = strings.HasSuffix(monitor, "accuracy")
-		if maximize {
-			best = math.Inf(-1)
-		}
-		if es.RestoreBest {
-			snapshot = make([]float32, len(m.params)+len(m.state))
-		}
+	if r.es, err = newEarlyStopping(cfg.EarlyStopping, keys, r.valRows > 0, m); err != nil {
+		r.close()
+		return nil, err
 	}
 
-	// Two pairs of batch buffers: unless Fit runs on one thread, a goroutine
-	// gathers the next batch into one while the step runs on the other
-	// (20→64→32→1: 2.65M → 3.0M samples/s, 784→128→10: 208k → 254k).
-	var bxs, bys [2][]float32
-	bxs[0], bys[0] = make([]float32, batch*m.inW), make([]float32, batch*yw)
-	var pf *prefetcher
-	if t.par != nil && batches > 1 {
-		bxs[1], bys[1] = make([]float32, batch*m.inW), make([]float32, batch*yw)
-		pf = newPrefetcher(x, y, m.inW, yw)
-		defer pf.stop()
+	inW := m.inW
+	r.bxs[0], r.bys[0] = make([]float32, r.batch*inW), make([]float32, r.batch*r.yw)
+	if t.par != nil && r.batches > 1 {
+		r.bxs[1], r.bys[1] = make([]float32, r.batch*inW), make([]float32, r.batch*r.yw)
+		r.pf = newPrefetcher(x, y, inW, r.yw)
 	}
+	if r.valRows > 0 {
+		outW := m.OutputWidth()
+		r.ws = m.NewWorkspace()
+		c := min(evalChunk, r.valRows)
+		r.valOut = make([]float32, c*outW)
+		if kind.classification() { // only the cross-entropies read the logits
+			r.valLogits = make([]float32, c*outW)
+		}
+	}
+	return r, nil
+}
+
+// trainingRows is FitConfig.Rows checked, or every row.
+func trainingRows(rows []int, n int) ([]int, error) {
+	if rows == nil {
+		order := make([]int, n)
+		for i := range order {
+			order[i] = i
+		}
+		return order, nil
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("nn: FitConfig.Rows is empty; want at least 1 training row")
+	}
+	seen := make([]bool, n)
+	for i, r := range rows {
+		if r < 0 || r >= n {
+			return nil, fmt.Errorf("nn: FitConfig.Rows[%d] is %d, outside the %d rows", i, r, n)
+		}
+		if seen[r] {
+			return nil, fmt.Errorf("nn: FitConfig.Rows lists row %d twice", r)
+		}
+		seen[r] = true
+	}
+	return slices.Clone(rows), nil
+}
+
+// splitValidation takes the explicit validation set, or holds out the last
+// ValidationSplit of the (shuffled) training rows.
+func (r *fitRun) splitValidation() error {
+	cfg, m := &r.cfg, r.m
+	switch {
+	case cfg.ValX != nil || cfg.ValY != nil || cfg.ValRows != 0:
+		if cfg.ValidationSplit != 0 {
+			return fmt.Errorf("nn: both ValidationSplit and an explicit validation set given; use one")
+		}
+		if err := m.checkData("validation", cfg.ValX, cfg.ValY, cfg.ValRows, r.kind); err != nil {
+			return err
+		}
+		r.valX, r.valY, r.valRows = cfg.ValX, cfg.ValY, cfg.ValRows
+	case cfg.ValidationSplit != 0:
+		s, rows := cfg.ValidationSplit, len(r.order)
+		if !(s > 0 && s < 1) {
+			return fmt.Errorf("nn: validation split %v must be in (0, 1)", s)
+		}
+		valRows := int(float64(rows) * s)
+		if valRows < 1 || valRows >= rows {
+			return fmt.Errorf("nn: validation split %v of %d rows leaves %d validation and %d training rows; both need at least 1", s, rows, valRows, rows-valRows)
+		}
+		if !cfg.NoShuffle {
+			r.rng.Shuffle(rows, func(i, j int) { r.order[i], r.order[j] = r.order[j], r.order[i] })
+		}
+		held := r.order[rows-valRows:]
+		r.order = r.order[:rows-valRows]
+		r.valRows = valRows
+		r.valX = make([]float32, valRows*m.inW)
+		r.valY = make([]float32, valRows*r.yw)
+		gatherRows(r.valX, r.x, held, m.inW)
+		gatherRows(r.valY, r.y, held, r.yw)
+	}
+	return nil
+}
+
+func (r *fitRun) close() {
+	if r.pf != nil {
+		r.pf.stop()
+	}
+	if r.t != nil {
+		r.t.par.stop()
+	}
+}
+
+// epochs is the epoch loop: shuffle, the mini-batches, validation, early
+// stopping, OnEpoch.
+func (r *fitRun) epochs(ctx context.Context) (*History, error) {
+	m, t, cfg := r.m, r.t, &r.cfg
+	order, batch, trainRows := r.order, r.batch, len(r.order)
 	outW := m.OutputWidth()
 	lastL := &t.lay[len(t.lay)-1]
-	var ws *Workspace
-	var valOut, valLogits []float32
-	if valRows > 0 {
-		ws = m.NewWorkspace()
-		c := min(evalChunk, valRows)
-		valOut = make([]float32, c*outW)
-		if kind.classification() { // only the cross-entropies read the logits
-			valLogits = make([]float32, c*outW)
-		}
-	}
 	swap := func(i, j int) { order[i], order[j] = order[j], order[i] }
+	batchRows := func(b int) []int { return order[b*batch : min((b+1)*batch, trainRows)] }
 	hist := &History{}
-	for epoch := 1; epoch <= epochs; epoch++ {
+	for epoch := 1; epoch <= r.epochsN; epoch++ {
 		if !cfg.NoShuffle {
-			rng.Shuffle(trainRows, swap)
+			r.rng.Shuffle(trainRows, swap)
 		}
 		var lossSum float64
 		var acc metricAcc
-		batchRows := func(b int) []int { return order[b*batch : min((b+1)*batch, trainRows)] }
 		cur := 0
-		if pf != nil {
-			pf.start(bxs[0], bys[0], batchRows(0))
+		if r.pf != nil {
+			r.pf.start(r.bxs[0], r.bys[0], batchRows(0))
 		}
-		for b := range batches {
+		for b := range r.batches {
 			if err := ctx.Err(); err != nil {
 				return hist, fmt.Errorf("nn: training cancelled in epoch %d: %w", epoch, err)
 			}
 			idx := batchRows(b)
 			n := len(idx)
-			bx, by := bxs[cur], bys[cur]
-			if pf != nil {
-				pf.wait()
-				if b+1 < batches {
-					pf.start(bxs[cur^1], bys[cur^1], batchRows(b+1))
+			bx, by := r.bxs[cur], r.bys[cur]
+			if r.pf != nil {
+				r.pf.wait()
+				if b+1 < r.batches {
+					r.pf.start(r.bxs[cur^1], r.bys[cur^1], batchRows(b+1))
 				}
 				cur ^= 1
 			} else {
-				t.sink = gatherBatch(bx, by, x, y, idx, m.inW, yw)
+				t.sink = gatherBatch(bx, by, r.x, r.y, idx, m.inW, r.yw)
 			}
 			out := t.forward(bx, n, true)
-			s, w := lossGrad(kind, out, lastL.z, by, n, outW, cw, lastL.da[:n*outW])
+			s, w := lossGrad(r.kind, out, lastL.z, by, n, outW, r.cw, lastL.da[:n*outW])
 			l := meanLoss(s, w) + t.l2Penalty()
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				return hist, fmt.Errorf("nn: the loss became %v in epoch %d, batch %d; lower the learning rate or check the data's scale", l, epoch, b+1)
@@ -226,38 +303,21 @@ func (m *Model) Fit(ctx context.Context, x, y []float32, rows int, cfg FitConfig
 			t.backward(n)
 			t.opt.step(m.params, t.grads)
 			lossSum += l * float64(n)
-			acc.add(kind, out, by, n, outW)
+			acc.add(r.kind, out, by, n, outW)
 			if cfg.OnBatch != nil {
-				cfg.OnBatch(BatchLog{Epoch: epoch, Batch: b + 1, Batches: batches, Loss: l})
+				cfg.OnBatch(BatchLog{Epoch: epoch, Batch: b + 1, Batches: r.batches, Loss: l})
 			}
 		}
-		vals := map[string]float64{"loss": lossSum / float64(trainRows), metric: acc.value()}
-		if valRows > 0 {
-			vl, vm := m.evaluate(kind, cw, valX, valY, valRows, ws, valOut, valLogits)
+		vals := map[string]float64{"loss": lossSum / float64(trainRows), r.metric: acc.value()}
+		if r.valRows > 0 {
+			vl, vm := m.evaluate(r.kind, r.cw, r.valX, r.valY, r.valRows, r.ws, r.valOut, r.valLogits)
 			vals["val_loss"] = vl + t.l2Penalty()
-			vals["val_"+metric] = vm
+			vals["val_"+r.metric] = vm
 		}
-		log := EpochLog{Epoch: epoch, Epochs: epochs, Values: vals}
+		log := EpochLog{Epoch: epoch, Epochs: r.epochsN, Values: vals}
 		hist.Epochs = append(hist.Epochs, log)
 		hist.BestEpoch = epoch
-		stop := false
-		if es != nil {
-			v := vals[monitor]
-			improved := v < best-es.MinDelta
-			if maximize {
-				improved = v > best+es.MinDelta
-			}
-			if improved {
-				best, bestEpoch, wait = v, epoch, 0
-				if snapshot != nil {
-					copy(snapshot, m.params)
-					copy(snapshot[len(m.params):], m.state)
-				}
-			} else {
-				wait++
-				stop = wait >= es.Patience // like Keras: patience 0 stops at the first epoch without improvement
-			}
-		}
+		stop := r.es.update(epoch, vals, m)
 		if cfg.OnEpoch != nil {
 			if err := cfg.OnEpoch(log); err != nil {
 				return hist, fmt.Errorf("nn: training stopped by OnEpoch in epoch %d: %w", epoch, err)
@@ -268,24 +328,85 @@ func (m *Model) Fit(ctx context.Context, x, y []float32, rows int, cfg FitConfig
 			break
 		}
 	}
-	if es != nil && bestEpoch > 0 {
-		hist.BestEpoch = bestEpoch
-		if snapshot != nil {
-			copy(m.params, snapshot)
-			copy(m.state, snapshot[len(m.params):])
-		}
-	}
-	m.spec.Loss = lossName
-	p := &m.spec.Provenance
-	p.Epochs = len(hist.Epochs)
-	p.Rows = int64(trainRows)
-	p.Metrics = make(map[string]float64)
-	if len(hist.Epochs) > 0 {
-		for k, v := range hist.Epochs[hist.BestEpoch-1].Values {
-			p.Metrics[k] = v
-		}
-	}
 	return hist, nil
+}
+
+// earlyStopping watches the monitored value after every epoch: it counts
+// the epochs without improvement, says when to stop, and keeps a snapshot of
+// the best weights when RestoreBest asks for them. A nil *earlyStopping
+// never stops.
+type earlyStopping struct {
+	EarlyStopping
+	maximize  bool
+	best      float64
+	bestEpoch int
+	wait      int
+	snapshot  []float32 // params then state, with RestoreBest
+}
+
+// newEarlyStopping checks es against the History keys this fit computes
+// (nil es: nil, no early stopping).
+func newEarlyStopping(es *EarlyStopping, keys []string, validation bool, m *Model) (*earlyStopping, error) {
+	if es == nil {
+		return nil, nil
+	}
+	e := &earlyStopping{EarlyStopping: *es, best: math.Inf(1)}
+	if e.Monitor == "" {
+		e.Monitor = "loss"
+		if validation {
+			e.Monitor = "val_loss"
+		}
+	}
+	if !slices.Contains(keys, e.Monitor) {
+		return nil, fmt.Errorf("nn: early stopping monitors %q, which this fit does not compute (it has %s)", e.Monitor, strings.Join(keys, ", "))
+	}
+	if e.Patience < 0 || !(e.MinDelta >= 0) {
+		return nil, fmt.Errorf("nn: early stopping patience %d and min delta %v must be ≥ 0", e.Patience, e.MinDelta)
+	}
+	e.maximize = strings.HasSuffix(e.Monitor, "accuracy")
+	if e.maximize {
+		e.best = math.Inf(-1)
+	}
+	if e.RestoreBest {
+		e.snapshot = make([]float32, len(m.params)+len(m.state))
+	}
+	return e, nil
+}
+
+// update takes an epoch's values and reports whether to stop: like Keras,
+// patience 0 stops at the first epoch without improvement.
+func (e *earlyStopping) update(epoch int, vals map[string]float64, m *Model) bool {
+	if e == nil {
+		return false
+	}
+	v := vals[e.Monitor]
+	improved := v < e.best-e.MinDelta
+	if e.maximize {
+		improved = v > e.best+e.MinDelta
+	}
+	if improved {
+		e.best, e.bestEpoch, e.wait = v, epoch, 0
+		if e.snapshot != nil {
+			copy(e.snapshot, m.params)
+			copy(e.snapshot[len(m.params):], m.state)
+		}
+		return false
+	}
+	e.wait++
+	return e.wait >= e.Patience
+}
+
+// restore sets the History's best epoch and, with RestoreBest, puts the
+// best epoch's weights back.
+func (e *earlyStopping) restore(m *Model, hist *History) {
+	if e == nil || e.bestEpoch == 0 {
+		return
+	}
+	hist.BestEpoch = e.bestEpoch
+	if e.snapshot != nil {
+		copy(m.params, e.snapshot)
+		copy(m.state, e.snapshot[len(m.params):])
+	}
 }
 
 // targetWidth is the number of target values per row for a loss.

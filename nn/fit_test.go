@@ -484,3 +484,39 @@ func TestFitPrefetchSameWeights(t *testing.T) {
 		t.Fatalf("cancelled fit returned %v", err)
 	}
 }
+
+// Training on FitConfig.Rows of a matrix is training on those rows copied
+// out in that order: the same weights, bit for bit.
+func TestFitRowsSubset(t *testing.T) {
+	x, y := regressionData(200, 3)
+	rows := []int{}
+	for r := 199; r >= 0; r -= 3 {
+		rows = append(rows, r)
+	}
+	sub := make([]float32, len(rows)*3)
+	suby := make([]float32, len(rows))
+	gatherRows(sub, x, rows, 3)
+	gatherRows(suby, y, rows, 1)
+	fit := func(x, y []float32, n int, idx []int) []float32 {
+		m, _ := NewSequential(3, Dense(8, Tanh), Dense(1, Linear))
+		if _, err := m.Fit(context.Background(), x, y, n, FitConfig{Epochs: 3, BatchSize: 16, Seed: 2, Rows: idx}); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Spec().Provenance.Rows; got != int64(len(rows)) {
+			t.Errorf("provenance rows %d, want %d", got, len(rows))
+		}
+		return m.params
+	}
+	a, b := fit(x, y, 200, rows), fit(sub, suby, len(rows), nil)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("weight %d: %v on Rows, %v on the copied rows", i, a[i], b[i])
+		}
+	}
+	m, _ := NewSequential(3, Dense(1, Linear))
+	for _, bad := range [][]int{{}, {0, 0}, {200}, {-1}} {
+		if _, err := m.Fit(context.Background(), x, y, 200, FitConfig{Rows: bad}); err == nil || !strings.Contains(err.Error(), "FitConfig.Rows") {
+			t.Errorf("Rows %v: err = %v", bad, err)
+		}
+	}
+}

@@ -84,6 +84,15 @@ func newConfusionMatrix(yTrue, yPred []int, classes int) (*ConfusionMatrix, erro
 	return c, nil
 }
 
+// Label is the name of class i: Labels[i], or the index when the matrix
+// has no labels for it.
+func (c *ConfusionMatrix) Label(i int) string {
+	if i < len(c.Labels) {
+		return c.Labels[i]
+	}
+	return strconv.Itoa(i)
+}
+
 // Classes is the number of classes.
 func (c *ConfusionMatrix) Classes() int { return len(c.Counts) }
 
@@ -189,12 +198,7 @@ func (c *ConfusionMatrix) MacroF1() float64        { return c.macro(c.F1) }
 // and predicted classes across.
 func (c *ConfusionMatrix) String() string {
 	k := len(c.Counts)
-	name := func(i int) string {
-		if i < len(c.Labels) {
-			return c.Labels[i]
-		}
-		return strconv.Itoa(i)
-	}
+	name := c.Label
 	cells := make([][]string, k+1)
 	cells[0] = append(cells[0], `true\pred`)
 	for j := range k {

@@ -1,7 +1,10 @@
-// Package pipeline trains and scores dense models over Arrow record-batch
-// streams: it fits the feature preprocessing into the model, trains with
-// early stopping, registers the model in a versioned registry
-// (registry) and appends predictions to batches. It is what a
+// Package pipeline trains, evaluates and scores dense models over Arrow
+// record-batch streams: it fits the feature preprocessing into the model,
+// trains with early stopping, registers the model in a versioned registry
+// (registry), measures a model on labelled data (Evaluate) and appends
+// predictions to batches. The work on columns (fitting and applying the
+// preprocessing, targets and labels, prediction columns) is package
+// tabular's; pipeline strings it into stages. It is what a
 // batch ETL job calls, by hand (Train, Score, stages) or through a
 // declarative YAML spec (Run).
 //
@@ -19,10 +22,12 @@
 // statistics of every feature (Welford mean and variance, min and max,
 // category counts) and collects the target; the batches, cut down to the
 // feature and target columns, are held in memory. It then fits the
-// preprocessing, detects the task, splits the rows, encodes them into one
-// float32 matrix with arrowio.Featurizer, the encoder scoring uses
-// (releasing each batch once encoded), trains, evaluates the
-// final model on the validation rows with nn.Evaluate, records the
+// preprocessing, detects the task, splits the rows, encodes every batch
+// straight into its rows of one float32 matrix with tabular.Featurizer, the
+// encoder scoring uses (releasing each batch once encoded), trains on the
+// training rows by index (nn.FitConfig.Rows; only the validation rows are
+// copied out), evaluates the final model on the validation rows with
+// nn.Evaluate, records the
 // provenance (source, rows, schema fingerprint, time, seed, epochs,
 // metrics) in the spec and, when TrainConfig.Name is set, registers it.
 //
@@ -103,17 +108,31 @@
 // "val_loss" and the metrics), EventEvaluated, EventRegistered. Train is
 // cancelled through ctx. Its errors start with "pipeline: train:".
 //
+// # Evaluate
+//
+//	res, err := pipeline.Evaluate(ctx, model, src, pipeline.EvalConfig{}) // target: the model's
+//	// res.Metrics["accuracy"], res.Confusion (classifiers), res.Rows
+//
+// Evaluate encodes each batch like Score, predicts it once, reads the true
+// values (tabular.TargetValues: class labels matched as training made them)
+// and scores the outputs with nn.EvaluateOutputs: accuracy, precision,
+// recall, F1, log loss (and ROC AUC for binary models) and the labelled
+// confusion matrix for classifiers; MSE, RMSE, MAE and R² for regression.
+// The class of an output row is nn.Spec.Classify's; a NaN output is an
+// error naming the row. dense eval is this call plus a latency measurement.
+//
 // # Score
 //
 //	n, err := pipeline.Score(ctx, model, src, sink, pipeline.PredictionColumns{})
 //
-// Score encodes each batch with the model's inputs (arrowio.Featurizer),
-// predicts, appends the prediction columns (arrowio.AppendPredictions) and
+// Score encodes each batch with the model's inputs (tabular.Featurizer),
+// predicts, appends the prediction columns (tabular.AppendPredictions) and
 // writes the batch to any Writer; memory is one batch, its feature matrix
 // and its outputs. The default columns are "prediction" (float64: the
 // value, P(Labels[1]) for binary, the top probability for multiclass) and,
 // for classifiers, "predicted_label" (string) and "probabilities"
-// (fixed-size list of float32 in Labels order). A NULL is imputed as
+// (fixed-size list of float32 in Labels order); the label is
+// nn.Spec.Classify's, NULL for a row whose output is NaN. A NULL is imputed as
 // fitted and an unseen category goes to the unknown bucket; a value the
 // model cannot encode (a NULL where the feature has no imputation, an
 // unseen category without an unknown bucket, a list of the wrong length) is

@@ -1,27 +1,24 @@
 package pipeline
 
 import (
-	"math"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
 )
 
-// fitBatches fits features over batches (held for the second pass) and
-// releases them.
-func fitBatches(t *testing.T, features []Feature, batches ...arrow.RecordBatch) ([]nn.Input, error) {
+// fitBatches fits features over batches and releases them.
+func fitBatches(t *testing.T, features []tabular.Feature, batches ...arrow.RecordBatch) ([]nn.Input, error) {
 	t.Helper()
 	defer func() {
 		for _, b := range batches {
 			b.Release()
 		}
 	}()
-	f, err := NewFitter(batches[0].Schema(), features)
+	f, err := tabular.NewFitter(batches[0].Schema(), features)
 	if err != nil {
 		return nil, err
 	}
@@ -33,287 +30,6 @@ func fitBatches(t *testing.T, features []Feature, batches ...arrow.RecordBatch) 
 	return f.Finish(batches)
 }
 
-func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*max(1, math.Abs(b)) }
-
-func TestFitNumericDefaultsMeanAndStandard(t *testing.T) {
-	mem := checkedMem(t)
-	// Observed 1, 2, 4, 10 over two batches: mean 4.25, population variance
-	// (3.25² + 2.25² + 0.25² + 5.75²)/4 = 48.75/4 = 12.1875.
-	in, err := fitBatches(t, []Feature{{Name: "x", FeatureOptions: FeatureOptions{Indicator: true}}},
-		batch(f64Col(mem, "x", 1, 2, nil)), batch(f64Col(mem, "x", 4, math.NaN(), 10)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := in[0]
-	if x.Kind != nn.KindNumeric || x.Impute == nil || x.Scale == nil {
-		t.Fatalf("got %+v", x)
-	}
-	if x.Impute.Strategy != nn.ImputeMean || x.Impute.Value != 4.25 || !x.Impute.Indicator {
-		t.Errorf("impute = %+v, want mean 4.25 with indicator", *x.Impute)
-	}
-	if x.Scale.Method != nn.ScaleStandard || x.Scale.Mean != 4.25 || !near(x.Scale.Std, math.Sqrt(12.1875)) {
-		t.Errorf("scale = %+v, want standard mean 4.25 std %v", *x.Scale, math.Sqrt(12.1875))
-	}
-	// Encoded: a NULL becomes the mean (scaled to 0) and sets the indicator.
-	enc, err := nn.NewEncoder(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := make([]float32, enc.Width())
-	if err := enc.Number(0, 0, false, row); err != nil {
-		t.Fatal(err)
-	}
-	if row[0] != 0 || row[1] != 1 {
-		t.Errorf("NULL encodes to %v, want [0 1]", row)
-	}
-	if err := enc.Number(0, 10, true, row); err != nil {
-		t.Fatal(err)
-	}
-	if want := float32((10 - 4.25) / math.Sqrt(12.1875)); row[0] != want || row[1] != 0 {
-		t.Errorf("10 encodes to %v, want [%v 0]", row, want)
-	}
-}
-
-func TestFitMedianAndMostFrequent(t *testing.T) {
-	for _, tc := range []struct {
-		strategy string
-		vals     []any
-		want     float64
-	}{
-		{ImputeMedian, []any{5, 1, 2, 2, nil, 9}, 2}, // 1 2 2 5 9
-		{ImputeMedian, []any{9, nil, 1, 5, 2}, 3.5},  // 1 2 5 9 → (2+5)/2
-		{ImputeMostFrequent, []any{5, 1, 2, 2, nil, 9}, 2},
-		{ImputeMostFrequent, []any{3, 1, 3, 1, 7}, 1}, // tie → smallest
-		{ImputeConstant, []any{3, nil}, -7},
-	} {
-		mem := checkedMem(t)
-		half := len(tc.vals) / 2
-		in, err := fitBatches(t, []Feature{{Name: "x", FeatureOptions: FeatureOptions{Impute: tc.strategy, FillValue: -7, Scale: ScaleNone}}},
-			batch(i64Col(mem, "x", tc.vals[:half]...)), batch(i64Col(mem, "x", tc.vals[half:]...)))
-		if err != nil {
-			t.Fatalf("%s %v: %v", tc.strategy, tc.vals, err)
-		}
-		if in[0].Impute == nil || in[0].Impute.Strategy != tc.strategy || in[0].Impute.Value != tc.want {
-			t.Errorf("%s %v: impute %+v, want value %v", tc.strategy, tc.vals, in[0].Impute, tc.want)
-		}
-		if in[0].Scale != nil {
-			t.Errorf("scale none gave %+v", in[0].Scale)
-		}
-	}
-}
-
-func TestFitClipLog1pThenScale(t *testing.T) {
-	mem := checkedMem(t)
-	// Clip to [0, 10] then log1p: -5 → 0 → 0; 0 → 0; e-1 → 1; 100 → 10 → ln 11.
-	vals := []any{-5, 0, math.E - 1, 100}
-	pre := []float64{0, 0, 1, math.Log(11)}
-	mean := (1 + math.Log(11)) / 4
-	var ss float64
-	for _, p := range pre {
-		ss += (p - mean) * (p - mean)
-	}
-	clip := &nn.Clip{Min: 0, Max: 10}
-	in, err := fitBatches(t, []Feature{
-		{Name: "x", FeatureOptions: FeatureOptions{Clip: clip, Log1p: true}},
-		{Name: "y", FeatureOptions: FeatureOptions{Clip: clip, Log1p: true, Scale: ScaleMinMax}},
-	}, batch(f64Col(mem, "x", vals...), f64Col(mem, "y", vals...)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, y := in[0], in[1]
-	if !x.Log1p || x.Clip == nil || *x.Clip != *clip {
-		t.Errorf("x lost its clip/log1p: %+v", x)
-	}
-	if !near(x.Scale.Mean, mean) || !near(x.Scale.Std, math.Sqrt(ss/4)) {
-		t.Errorf("x scale %+v, want mean %v std %v", *x.Scale, mean, math.Sqrt(ss/4))
-	}
-	if y.Scale.Method != nn.ScaleMinMax || y.Scale.Min != 0 || !near(y.Scale.Max, math.Log(11)) {
-		t.Errorf("y scale %+v, want minmax 0..ln 11", *y.Scale)
-	}
-	// The mean imputation value stays in raw units: (−5+0+e−1+100)/4.
-	if !near(x.Impute.Value, (-5+math.E-1+100)/4) {
-		t.Errorf("impute value %v", x.Impute.Value)
-	}
-	enc, err := nn.NewEncoder(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := make([]float32, enc.Width())
-	if err := enc.Number(1, 1000, true, row); err != nil {
-		t.Fatal(err)
-	}
-	if row[1] != 1 { // clipped to 10 → ln 11 → the max → 1
-		t.Errorf("1000 min-max encodes to %v, want 1", row[1])
-	}
-}
-
-func TestFitCategorical(t *testing.T) {
-	mem := checkedMem(t)
-	// Counts: a 3, b 2, c 1, d 1. Max 3 keeps a, b, and c (tie c/d → c).
-	in, err := fitBatches(t, []Feature{
-		{Name: "s", FeatureOptions: FeatureOptions{MaxCategories: 3, Indicator: true}},
-		{Name: "t", FeatureOptions: FeatureOptions{Impute: ImputeConstant, FillCategory: "zz", UnknownBucket: new(false), MaxCategories: 2}},
-	},
-		batch(strCol(mem, "s", "a", "b", "a", "c"), strCol(mem, "t", "x", "y", "x", "x")),
-		batch(strCol(mem, "s", nil, "a", "b", "d"), strCol(mem, "t", "x", "y", "y", "x")))
-	if err == nil || !strings.Contains(err.Error(), `"zz"`) {
-		t.Fatalf("a constant fill outside the vocabulary without an unknown bucket: err = %v", err)
-	}
-	in, err = fitBatches(t, []Feature{{Name: "s", FeatureOptions: FeatureOptions{MaxCategories: 3, Indicator: true}}},
-		batch(strCol(mem, "s", "a", "b", "a", "c")), batch(strCol(mem, "s", nil, "a", "b", "d")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := in[0]
-	if !slices.Equal(s.Vocabulary, []string{"a", "b", "c"}) || !s.UnknownBucket {
-		t.Fatalf("vocabulary %q unknown %v, want [a b c] with an unknown bucket", s.Vocabulary, s.UnknownBucket)
-	}
-	if s.Impute == nil || s.Impute.Category != "a" || !s.Impute.Indicator || s.Scale != nil {
-		t.Errorf("impute %+v scale %+v", s.Impute, s.Scale)
-	}
-	enc, err := nn.NewEncoder(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := make([]float32, enc.Width()) // a b c unknown missing
-	for _, tc := range []struct {
-		v     string
-		valid bool
-		want  []float32
-	}{
-		{"b", true, []float32{0, 1, 0, 0, 0}},
-		{"d", true, []float32{0, 0, 0, 1, 0}},   // cut from the vocabulary → unknown
-		{"new", true, []float32{0, 0, 0, 1, 0}}, // never seen → unknown
-		{"", false, []float32{1, 0, 0, 0, 1}},   // NULL → most frequent + indicator
-	} {
-		if err := enc.Category(0, tc.v, tc.valid, row); err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(row, tc.want) {
-			t.Errorf("%q valid=%v encodes to %v, want %v", tc.v, tc.valid, row, tc.want)
-		}
-	}
-}
-
-func TestFitVector(t *testing.T) {
-	mem := checkedMem(t)
-	in, err := fitBatches(t, []Feature{{Name: "v"}, {Name: "w", FeatureOptions: FeatureOptions{Scale: ScaleNone}}},
-		batch(vecCol(mem, "v", 2, []float32{1, 2}), listCol(mem, "w", []float64{1, 2, 3})),
-		batch(vecCol(mem, "v", 2, []float32{3, 4}), listCol(mem, "w", []float64{0, 0, 0})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, w := in[0], in[1]
-	if v.Kind != nn.KindVector || v.Length != 2 || v.Scale.Mean != 2.5 || !near(v.Scale.Std, math.Sqrt(1.25)) {
-		t.Errorf("v = %+v scale %+v, want length 2, mean 2.5, std √1.25", v, v.Scale)
-	}
-	if w.Length != 3 || w.Scale != nil {
-		t.Errorf("w = %+v, want length 3 unscaled", w)
-	}
-}
-
-func TestFitErrors(t *testing.T) {
-	mem := checkedMem(t)
-	dateCol := func() col {
-		b := array.NewDate32Builder(mem)
-		defer b.Release()
-		b.Append(1)
-		return col{"d", b.NewArray()}
-	}
-	for _, tc := range []struct {
-		name     string
-		features []Feature
-		batches  func() []arrow.RecordBatch
-		want     []string
-	}{
-		{"infinity", []Feature{{Name: "x"}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1, 2)), batch(f64Col(mem, "x", 3, math.Inf(1)))}
-		}, []string{`feature "x"`, "row 3", "+Inf"}},
-		{"log1p domain", []Feature{{Name: "x", FeatureOptions: FeatureOptions{Log1p: true}}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1, -2))}
-		}, []string{`feature "x"`, "row 1", "log1p"}},
-		{"fill outside log1p domain", []Feature{{Name: "x", FeatureOptions: FeatureOptions{Log1p: true, Impute: ImputeConstant, FillValue: -3}}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1, nil))}
-		}, []string{`feature "x"`, "fill value", "log1p"}},
-		{"all missing", []Feature{{Name: "x"}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", nil, nil))}
-		}, []string{`feature "x"`, "all 2 values are missing"}},
-		{"vector NULL", []Feature{{Name: "v"}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(vecCol(mem, "v", 2, []float32{1, 2}, nil))}
-		}, []string{`feature "v"`, "row 1", "NULL"}},
-		{"vector length", []Feature{{Name: "v"}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(listCol(mem, "v", []float64{1, 2}, []float64{1}))}
-		}, []string{`feature "v"`, "row 1", "1 elements, want 2"}},
-		{"no column", []Feature{{Name: "nope"}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1), f64Col(mem, "y", 1))}
-		}, []string{`feature "nope"`, "no such column", "columns: x, y"}},
-		{"type", []Feature{{Name: "d"}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(dateCol())}
-		}, []string{`feature "d"`, "date32", "can't be a feature"}},
-		{"kind mismatch", []Feature{{Name: "x", FeatureOptions: FeatureOptions{Kind: KindCategorical}}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1))}
-		}, []string{`feature "x"`, "kind categorical", "float64"}},
-		{"unknown scale", []Feature{{Name: "x", FeatureOptions: FeatureOptions{Scale: "robust"}}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1))}
-		}, []string{`unknown scale "robust"`}},
-		{"unknown impute", []Feature{{Name: "x", FeatureOptions: FeatureOptions{Impute: "zero"}}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1))}
-		}, []string{`unknown impute "zero"`}},
-		{"mean of strings", []Feature{{Name: "s", FeatureOptions: FeatureOptions{Impute: ImputeMean}}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(strCol(mem, "s", "a"))}
-		}, []string{`feature "s"`, "impute mean needs numbers"}},
-		{"indicator without impute", []Feature{{Name: "x", FeatureOptions: FeatureOptions{Impute: ImputeNone, Indicator: true}}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1))}
-		}, []string{"indicator needs an imputation"}},
-		{"vector log1p", []Feature{{Name: "v", FeatureOptions: FeatureOptions{Log1p: true}}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(vecCol(mem, "v", 1, []float32{1}))}
-		}, []string{"vector feature takes only scaling"}},
-		{"clip order", []Feature{{Name: "x", FeatureOptions: FeatureOptions{Clip: &nn.Clip{Min: 2, Max: 1}}}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1))}
-		}, []string{"clip min 2 is greater than max 1"}},
-		{"twice", []Feature{{Name: "x"}, {Name: "x"}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{batch(f64Col(mem, "x", 1))}
-		}, []string{`"x" is listed twice`}},
-	} {
-		_, err := fitBatches(t, tc.features, tc.batches()...)
-		if err == nil {
-			t.Errorf("%s: no error", tc.name)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: error %q does not mention %q", tc.name, err, w)
-			}
-		}
-	}
-}
-
-func TestFitterNeedsValues(t *testing.T) {
-	mem := checkedMem(t)
-	b := batch(f64Col(mem, "x", 1, 2, 3))
-	defer b.Release()
-	for _, tc := range []struct {
-		impute string
-		want   bool
-	}{{ImputeMean, false}, {ImputeMedian, true}, {ImputeMostFrequent, true}, {ImputeConstant, false}} {
-		f, err := NewFitter(b.Schema(), []Feature{{Name: "x", FeatureOptions: FeatureOptions{Impute: tc.impute}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.NeedsValues() != tc.want {
-			t.Errorf("%s: NeedsValues = %v", tc.impute, !tc.want)
-		}
-		if tc.want {
-			if err := f.Observe(b); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.Finish(nil); err == nil || !strings.Contains(err.Error(), "needs the training batches") {
-				t.Errorf("%s: Finish(nil) = %v, want an error asking for the batches", tc.impute, err)
-			}
-		}
-	}
-}
-
 // Defaults apply to every feature where they make sense: a default scaling
 // or log1p is skipped for a categorical column, imputation for a vector. In
 // a column's own transforms the same setting is an error.
@@ -321,7 +37,7 @@ func TestDefaultsSkipWhatDoesNotFit(t *testing.T) {
 	mem := checkedMem(t)
 	b := batch(f64Col(mem, "x", 1, 2, nil, 4), strCol(mem, "s", "a", "b", "a", nil),
 		vecCol(mem, "v", 2, []float32{1, 2}, []float32{3, 4}, []float32{5, 6}, []float32{7, 8}), f64Col(mem, "y", 0, 1, 0, 1))
-	cfg := TrainConfig{Target: "y", Defaults: FeatureOptions{Scale: ScaleMinMax, Log1p: true, Impute: ImputeMedian, Indicator: true}}
+	cfg := TrainConfig{Target: "y", Defaults: tabular.FeatureOptions{Scale: ScaleMinMax, Log1p: true, Impute: ImputeMedian, Indicator: true}}
 	features, err := cfg.features(b.Schema())
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +58,7 @@ func TestDefaultsSkipWhatDoesNotFit(t *testing.T) {
 	}
 
 	// The same scaling set for the categorical column itself is an error.
-	cfg.Transforms = map[string]FeatureOptions{"s": {Scale: ScaleMinMax}}
+	cfg.Transforms = map[string]tabular.FeatureOptions{"s": {Scale: ScaleMinMax}}
 	features, err = cfg.features(b.Schema())
 	if err != nil {
 		t.Fatal(err)

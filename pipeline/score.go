@@ -10,13 +10,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
 )
 
 // PredictionColumns name the columns the score stage appends (see
-// arrowio.PredictionColumns: an empty name leaves that column out).
-type PredictionColumns = arrowio.PredictionColumns
+// tabular.PredictionColumns: an empty name leaves that column out).
+type PredictionColumns = tabular.PredictionColumns
 
 // DefaultPredictionColumns are the names Score uses when cols is zero:
 // "prediction" (the score), "predicted_label" (classifiers) and
@@ -62,7 +62,7 @@ func (s ScoreStage) Apply(ctx context.Context, in Reader) (Reader, error) {
 	if spec.Task == nn.TaskRegression {
 		s.Columns.Label = "" // AppendPredictions adds no label for regression
 	}
-	f, err := arrowio.NewFeaturizer(spec.Inputs, in.Schema())
+	f, err := tabular.NewFeaturizer(spec.Inputs, in.Schema())
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: score: %w", err)
 	}
@@ -83,7 +83,7 @@ func scoredSchema(in *arrow.Schema, spec *nn.Spec, cols PredictionColumns) (*arr
 	}
 	empty := array.NewRecordBatch(in, arrs, 0)
 	defer empty.Release()
-	out, err := arrowio.AppendPredictions(empty, nil, spec, cols, nil)
+	out, err := tabular.AppendPredictions(empty, nil, spec, cols, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ type scoreReader struct {
 	ctx    context.Context
 	in     Reader
 	stage  ScoreStage
-	feat   *arrowio.Featurizer
+	feat   *tabular.Featurizer
 	schema *arrow.Schema
 	ws     *nn.Workspace
 	x, out []float32
@@ -140,7 +140,7 @@ func (r *scoreReader) score(b arrow.RecordBatch) (arrow.RecordBatch, error) {
 	} else {
 		r.x, err = r.feat.Encode(b, r.x)
 		if err != nil {
-			var re *arrowio.RowError
+			var re *tabular.RowError
 			if errors.As(err, &re) {
 				return nil, fmt.Errorf("column %q row %d: %w", re.Column, r.rows+int64(re.Row), re.Err)
 			}
@@ -157,7 +157,7 @@ func (r *scoreReader) score(b arrow.RecordBatch) (arrow.RecordBatch, error) {
 			return nil, err
 		}
 	}
-	return arrowio.AppendPredictions(b, r.out, r.stage.Model.Spec(), r.stage.Columns, valid)
+	return tabular.AppendPredictions(b, r.out, r.stage.Model.Spec(), r.stage.Columns, valid)
 }
 
 // Score reads r to the end, appends model's predictions to every batch and

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
 )
 
 // trainOn trains quickly on generated rows and returns the model.
@@ -170,9 +171,9 @@ func TestScoreEqualsPredict(t *testing.T) {
 func TestScoreUnencodableRows(t *testing.T) {
 	mem := checkedMem(t)
 	cfg := quickConfig("churn")
-	none := FeatureOptions{Impute: ImputeNone}
-	noUnknown := FeatureOptions{UnknownBucket: new(false)}
-	cfg.Transforms = map[string]FeatureOptions{"a": none, "region": noUnknown}
+	none := tabular.FeatureOptions{Impute: ImputeNone}
+	noUnknown := tabular.FeatureOptions{UnknownBucket: new(false)}
+	cfg.Transforms = map[string]tabular.FeatureOptions{"a": none, "region": noUnknown}
 	model := trainOn(t, mem, cfg)
 
 	mk := func(a any, region any) []arrow.RecordBatch {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/registry"
+	"github.com/dense-ml/dense/tabular"
 )
 
 // Spec is a declarative pipeline: the YAML file `dense pipeline run` takes.
@@ -311,7 +312,7 @@ func (s *Spec) Validate() error {
 	if s.Target == "" {
 		errs.add("target", "required: the column to predict")
 	}
-	if s.Task != "" && validTask(s.Task) != nil {
+	if s.Task != "" && tabular.ValidTask(s.Task) != nil {
 		errs.add("task", "must be %s, %s, got %q", TaskAuto, nn.List(nn.Tasks()), s.Task)
 	}
 	if s.PositiveLabel != "" && (s.Task == TaskRegression || s.Task == TaskMulticlass) {
@@ -461,26 +462,26 @@ func (t *TransformSpec) validate(key string, errs *specErrors) {
 }
 
 // over fills the keys unset in t from d and reports which it filled.
-func (t TransformSpec) over(d TransformSpec) (TransformSpec, inheritMask) {
-	var inh inheritMask
+func (t TransformSpec) over(d TransformSpec) (TransformSpec, tabular.Inherited) {
+	var inh tabular.Inherited
 	if t.Kind == "" {
 		t.Kind = d.Kind
 	}
 	if t.Scale == "" {
-		t.Scale, inh = d.Scale, inh|inhScale
+		t.Scale, inh = d.Scale, inh|tabular.InheritScale
 	}
 	if t.Impute == "" {
 		t.Impute, t.FillValue, t.FillCategory = d.Impute, d.FillValue, d.FillCategory
-		inh |= inhImpute
+		inh |= tabular.InheritImpute
 	}
 	if t.Indicator == nil {
-		t.Indicator, inh = d.Indicator, inh|inhIndicator
+		t.Indicator, inh = d.Indicator, inh|tabular.InheritIndicator
 	}
 	if t.Log1p == nil {
-		t.Log1p, inh = d.Log1p, inh|inhLog1p
+		t.Log1p, inh = d.Log1p, inh|tabular.InheritLog1p
 	}
 	if t.Clip == nil {
-		t.Clip, inh = d.Clip, inh|inhClip
+		t.Clip, inh = d.Clip, inh|tabular.InheritClip
 	}
 	if t.MaxCategories == nil {
 		t.MaxCategories = d.MaxCategories
@@ -492,8 +493,8 @@ func (t TransformSpec) over(d TransformSpec) (TransformSpec, inheritMask) {
 }
 
 // options converts to FeatureOptions.
-func (t TransformSpec) options() FeatureOptions {
-	o := FeatureOptions{Kind: t.Kind, Scale: t.Scale, Impute: t.Impute, UnknownBucket: t.UnknownBucket}
+func (t TransformSpec) options() tabular.FeatureOptions {
+	o := tabular.FeatureOptions{Kind: t.Kind, Scale: t.Scale, Impute: t.Impute, UnknownBucket: t.UnknownBucket}
 	if t.FillValue != nil {
 		o.FillValue = *t.FillValue
 	}
@@ -535,8 +536,8 @@ func (s *Spec) TrainConfig() TrainConfig {
 		c.Models = s.resolve(s.Registry.Dir)
 	}
 	if len(s.Features.Columns) > 0 {
-		c.Transforms = map[string]FeatureOptions{}
-		c.inherited = map[string]inheritMask{}
+		c.Transforms = map[string]tabular.FeatureOptions{}
+		c.inherited = map[string]tabular.Inherited{}
 		for name, t := range s.Features.Columns {
 			merged, inh := t.over(s.Features.Defaults)
 			c.Transforms[name], c.inherited[name] = merged.options(), inh

@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/dense-ml/dense/tabular"
 )
 
 // Reader is a stream of record batches sharing one schema; Read returns
@@ -156,7 +158,7 @@ func project(b arrow.RecordBatch, names []string) (arrow.RecordBatch, error) {
 	for i, n := range names {
 		idx := b.Schema().FieldIndices(n)
 		if len(idx) == 0 {
-			return nil, fmt.Errorf("column %q is missing from a batch (columns: %s)", n, columnList(b.Schema()))
+			return nil, fmt.Errorf("column %q is missing from a batch (columns: %s)", n, tabular.ColumnList(b.Schema()))
 		}
 		fields[i] = b.Schema().Field(idx[0])
 		cols[i] = b.Column(idx[0])

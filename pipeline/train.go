@@ -15,6 +15,32 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
+)
+
+// The names the configuration takes for tasks and feature transforms: those
+// of the tabular layer, which does the work.
+const (
+	TaskAuto       = tabular.TaskAuto
+	TaskRegression = tabular.TaskRegression
+	TaskBinary     = tabular.TaskBinary
+	TaskMulticlass = tabular.TaskMulticlass
+
+	KindAuto        = tabular.KindAuto
+	KindNumeric     = tabular.KindNumeric
+	KindCategorical = tabular.KindCategorical
+	KindVector      = tabular.KindVector
+
+	ScaleStandard      = tabular.ScaleStandard
+	ScaleMinMax        = tabular.ScaleMinMax
+	ScaleNone          = tabular.ScaleNone
+	ImputeMean         = tabular.ImputeMean
+	ImputeMedian       = tabular.ImputeMedian
+	ImputeMostFrequent = tabular.ImputeMostFrequent
+	ImputeConstant     = tabular.ImputeConstant
+	ImputeNone         = tabular.ImputeNone
+
+	MaxAutoClasses = tabular.MaxAutoClasses
 )
 
 // Training defaults, used where a TrainConfig field is zero.
@@ -46,8 +72,8 @@ type TrainConfig struct {
 	// package defaults (see FeatureOptions). A default that does not fit a
 	// column's kind is skipped for it (Defaults.Scale does not apply to a
 	// categorical column); in Transforms it is an error.
-	Transforms map[string]FeatureOptions
-	Defaults   FeatureOptions
+	Transforms map[string]tabular.FeatureOptions
+	Defaults   tabular.FeatureOptions
 
 	// Task is auto (default), regression, binary or multiclass.
 	Task string
@@ -90,7 +116,7 @@ type TrainConfig struct {
 
 	// inherited marks, per column of Transforms, the options a spec took
 	// from its defaults (see Feature).
-	inherited map[string]inheritMask
+	inherited map[string]tabular.Inherited
 }
 
 // Event kinds.
@@ -161,8 +187,8 @@ func (c TrainConfig) Validate() error {
 	switch {
 	case c.Target == "":
 		return errors.New("no target column")
-	case validTask(c.Task) != nil:
-		return validTask(c.Task)
+	case tabular.ValidTask(c.Task) != nil:
+		return tabular.ValidTask(c.Task)
 	case !c.Activation.Hidden():
 		_, err := nn.ParseHiddenActivation(string(c.Activation))
 		return err
@@ -235,11 +261,11 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 	for _, f := range features {
 		names = append(names, f.Name)
 	}
-	fitter, err := NewFitter(schema, features)
+	fitter, err := tabular.NewFitter(schema, features)
 	if err != nil {
 		return nil, err
 	}
-	target, err := newTargetColumn(schema, cfg.Target)
+	target, err := tabular.NewTargetFit(schema, cfg.Target)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +298,7 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 			return nil, err
 		}
 		held = append(held, p)
-		if err := target.observe(p, fitter.Rows()); err != nil {
+		if err := target.Observe(p, fitter.Rows()); err != nil {
 			return nil, err
 		}
 		if err := fitter.Observe(p); err != nil {
@@ -288,61 +314,50 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 	if err != nil {
 		return nil, err
 	}
-	tgt, err := target.resolve(cfg.Task, cfg.PositiveLabel)
+	tgt, err := target.Resolve(cfg.Task, cfg.PositiveLabel)
 	if err != nil {
 		return nil, err
 	}
-	trainIdx, valIdx, err := SplitRows(rows, tgt.classes, cfg.ValSplit, cfg.Seed)
+	trainIdx, valIdx, err := SplitRows(rows, tgt.Classes, cfg.ValSplit, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
 
-	// Encode into one matrix, training rows first, then validation rows.
-	enc, err := newBatchEncoder(inputs, held[0].Schema())
+	// Encode every batch straight into its rows of one matrix, in the
+	// order read; Fit trains on the training rows by index, and only the
+	// validation rows are copied out (for Evaluate and early stopping).
+	enc, err := tabular.NewBatchEncoder(inputs, held[0].Schema())
 	if err != nil {
 		return nil, err
 	}
 	width := enc.Width()
-	dest := make([]int, rows)
-	for pos, i := range trainIdx {
-		dest[i] = pos
-	}
-	for pos, i := range valIdx {
-		dest[i] = len(trainIdx) + pos
-	}
 	x := make([]float32, rows*width)
-	y := make([]float32, rows)
 	var offset int
 	for k, b := range held {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		bx, err := enc.encode(b, int64(offset))
-		if err != nil {
+		n := int(b.NumRows())
+		if err := enc.Encode(b, int64(offset), x[offset*width:(offset+n)*width]); err != nil {
 			return nil, err
 		}
-		for i := range int(b.NumRows()) {
-			d := dest[offset+i]
-			copy(x[d*width:(d+1)*width], bx[i*width:(i+1)*width])
-			y[d] = tgt.y[offset+i]
-		}
-		offset += int(b.NumRows())
+		offset += n
 		b.Release() // the matrix has it now
 		held[k] = nil
 	}
+	y := tgt.Y
 	nTrain := len(trainIdx)
-	trainX, valX := x[:nTrain*width], x[nTrain*width:]
-	trainY, valY := y[:nTrain], y[nTrain:]
+	valX, valY := gather(x, valIdx, width), gather(y, valIdx, 1)
 
 	spec := nn.Spec{
 		Format:  nn.FormatName,
 		Version: nn.FormatVersion,
-		Task:    nn.Task(tgt.task),
+		Task:    tgt.Task,
 		Inputs:  inputs,
 		Layers:  cfg.layers(tgt),
-		Loss:    nn.Task(tgt.task).DefaultLoss(),
+		Loss:    tgt.Task.DefaultLoss(),
 		Target:  cfg.Target,
-		Labels:  tgt.labels,
+		Labels:  tgt.Labels,
 	}
 	model, err := nn.NewModel(spec, cfg.Seed)
 	if err != nil {
@@ -352,17 +367,14 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 	// Regression trains on standardised targets; the scaling is folded
 	// into the output layer afterwards, so the model predicts raw units.
 	yMean, yStd := 0.0, 1.0
-	fitY, fitValY := trainY, valY
-	if tgt.task == TaskRegression {
-		var w welford
-		for _, v := range trainY {
-			w.add(float64(v))
-		}
-		yMean = w.mean
-		if s := w.std(); s > 0 {
+	fitY, fitValY := y, valY
+	if tgt.Task == nn.TaskRegression {
+		var s float64
+		yMean, s = tabular.MeanStd(gather(y, trainIdx, 1))
+		if s > 0 {
 			yStd = s
 		}
-		fitY, fitValY = standardise(trainY, yMean, yStd), standardise(valY, yMean, yStd)
+		fitY, fitValY = standardise(y, yMean, yStd), standardise(valY, yMean, yStd)
 	}
 
 	fc := nn.FitConfig{
@@ -371,6 +383,7 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		BatchSize: cfg.BatchSize,
 		Epochs:    cfg.Epochs,
 		Seed:      cfg.Seed,
+		Rows:      trainIdx,
 		ValX:      valX,
 		ValY:      fitValY,
 		ValRows:   len(valIdx),
@@ -387,14 +400,14 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		fc.EarlyStopping = &nn.EarlyStopping{Monitor: "val_loss", Patience: cfg.Patience, RestoreBest: true}
 	}
 	cfg.emit(Event{Kind: EventStart, Model: model, Rows: int64(nTrain), ValRows: len(valIdx)})
-	hist, err := model.Fit(ctx, trainX, fitY, nTrain, fc)
+	hist, err := model.Fit(ctx, x, fitY, rows, fc)
 	if err != nil {
 		return nil, err
 	}
 	for i := range hist.Epochs {
 		hist.Epochs[i].Values = targetUnits(hist.Epochs[i].Values, spec.Loss, yStd)
 	}
-	if tgt.task == TaskRegression {
+	if tgt.Task == nn.TaskRegression {
 		// The model predicts raw units from here on.
 		if err := model.ScaleOutputs(yMean, yStd); err != nil {
 			return nil, err
@@ -432,11 +445,11 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 }
 
 // features resolves the feature list and merges each one's options.
-func (c *TrainConfig) features(schema *arrow.Schema) ([]Feature, error) {
+func (c *TrainConfig) features(schema *arrow.Schema) ([]tabular.Feature, error) {
 	names := c.Features
 	for _, n := range c.Exclude {
 		if len(schema.FieldIndices(n)) == 0 {
-			return nil, fmt.Errorf("excluded column %q: no such column (columns: %s)", n, columnList(schema))
+			return nil, fmt.Errorf("excluded column %q: no such column (columns: %s)", n, tabular.ColumnList(schema))
 		}
 	}
 	if len(names) == 0 {
@@ -446,7 +459,7 @@ func (c *TrainConfig) features(schema *arrow.Schema) ([]Feature, error) {
 			}
 		}
 		if len(names) == 0 {
-			return nil, fmt.Errorf("no feature columns left (columns: %s)", columnList(schema))
+			return nil, fmt.Errorf("no feature columns left (columns: %s)", tabular.ColumnList(schema))
 		}
 	}
 	for n := range c.Transforms {
@@ -454,20 +467,20 @@ func (c *TrainConfig) features(schema *arrow.Schema) ([]Feature, error) {
 			return nil, fmt.Errorf("transforms for %q, which is not a feature", n)
 		}
 	}
-	out := make([]Feature, len(names))
+	out := make([]tabular.Feature, len(names))
 	for i, n := range names {
 		o, ok := c.Transforms[n]
 		inh := c.inherited[n]
 		if !ok {
-			o, inh = c.Defaults, inhAll
+			o, inh = c.Defaults, tabular.InheritAll
 		}
-		out[i] = Feature{Name: n, FeatureOptions: o, inherited: inh}
+		out[i] = tabular.Feature{Name: n, FeatureOptions: o, Inherited: inh}
 	}
 	return out, nil
 }
 
 // layers builds the hidden stack and the task's output layer.
-func (c *TrainConfig) layers(t *resolvedTarget) []nn.LayerSpec {
+func (c *TrainConfig) layers(t *tabular.Targets) []nn.LayerSpec {
 	var ls []nn.LayerSpec
 	for _, h := range c.Hidden {
 		d := nn.Dense(h, c.Activation).WithInit(c.Activation.Init())
@@ -479,15 +492,24 @@ func (c *TrainConfig) layers(t *resolvedTarget) []nn.LayerSpec {
 			ls = append(ls, nn.Dropout(c.Dropout))
 		}
 	}
-	switch t.task {
-	case TaskBinary:
+	switch t.Task {
+	case nn.TaskBinary:
 		ls = append(ls, nn.Dense(1, nn.Sigmoid))
-	case TaskMulticlass:
-		ls = append(ls, nn.Dense(len(t.labels), nn.Softmax))
+	case nn.TaskMulticlass:
+		ls = append(ls, nn.Dense(len(t.Labels), nn.Softmax))
 	default:
 		ls = append(ls, nn.Dense(1, nn.Linear))
 	}
 	return ls
+}
+
+// gather copies rows idx of the row-major v (of the given width).
+func gather(v []float32, idx []int, width int) []float32 {
+	out := make([]float32, len(idx)*width)
+	for i, r := range idx {
+		copy(out[i*width:(i+1)*width], v[r*width:(r+1)*width])
+	}
+	return out
 }
 
 func standardise(y []float32, mean, std float64) []float32 {

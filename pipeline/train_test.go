@@ -11,6 +11,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/dense-ml/dense/tabular"
 )
 
 // genBatches generates n rows in batches of 100: numeric a and b (b has
@@ -157,7 +159,7 @@ func TestTrainRegressionPredictsRawUnits(t *testing.T) {
 		if err := enc.encode(b, int64(off), func(i int) []float32 { return x[(base+i)*w : (base+i+1)*w] }); err != nil {
 			t.Fatal(err)
 		}
-		at, _ := numberAt(b.Column(4))
+		at, _ := tabular.NumberGetter(b.Column(4))
 		for i := range int(b.NumRows()) {
 			v, _ := at(i)
 			y = append(y, v)
@@ -228,7 +230,7 @@ func TestTrainErrors(t *testing.T) {
 		{"missing feature", func(c *TrainConfig) { c.Features = []string{"a", "zz"} }, `feature "zz": no such column`},
 		{"missing exclude", func(c *TrainConfig) { c.Exclude = append(c.Exclude, "zz") }, `excluded column "zz"`},
 		{"target as feature", func(c *TrainConfig) { c.Features = []string{"a", "churn"} }, `target "churn" is also listed as a feature`},
-		{"transforms for a non-feature", func(c *TrainConfig) { c.Transforms = map[string]FeatureOptions{"tier": {}} }, `transforms for "tier"`},
+		{"transforms for a non-feature", func(c *TrainConfig) { c.Transforms = map[string]tabular.FeatureOptions{"tier": {}} }, `transforms for "tier"`},
 		{"feature and excluded", func(c *TrainConfig) { c.Features = []string{"a", "b"}; c.Exclude = []string{"b"} }, `column "b" is both a feature and excluded`},
 		{"epochs", func(c *TrainConfig) { c.Epochs = -1 }, "epochs must be ≥ 1, got -1"},
 		{"optimizer", func(c *TrainConfig) { c.Optimizer = "lbfgs" }, `unknown optimizer "lbfgs"`},

@@ -3,20 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/urfave/cli/v2"
 
-	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/pipeline"
 	"github.com/dense-ml/dense/registry"
 )
 
@@ -89,67 +86,19 @@ func (e *env) eval(c *cli.Context) error {
 	}
 	defer src.Close()
 
-	feat, err := arrowio.NewFeaturizer(spec.Inputs, src.Schema())
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
-	}
-	if len(src.Schema().FieldIndices(target)) == 0 {
-		return fmt.Errorf("eval: no target column %q in the data (columns: %s)", target, fieldNames(src.Schema()))
-	}
-	labels := arrowio.Labels(spec)
 	bar := newProgress(e.stderr, !c.Bool("quiet") && isTerminal(e.stderr), "reading", 0)
-	var x, y, buf []float32
-	rows := 0
-	var encode time.Duration
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		b, err := src.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("eval: reading: %w", err)
-		}
-		t0 := time.Now()
-		buf, err = feat.Encode(b, buf)
-		encode += time.Since(t0)
-		if err != nil {
-			b.Release()
-			var re *arrowio.RowError
-			if errors.As(err, &re) {
-				return fmt.Errorf("eval: row %d: %w", rows+re.Row, re.Err)
-			}
-			return fmt.Errorf("eval: %w", err)
-		}
-		x = append(x, buf...)
-		yt, err := targetValues(b, target, spec, labels, rows)
-		b.Release()
-		if err != nil {
-			return fmt.Errorf("eval: %w", err)
-		}
-		y = append(y, yt...)
-		rows += int(b.NumRows())
-		bar.Update(int64(rows), "rows")
-	}
+	res, err := pipeline.Evaluate(ctx, model, src, pipeline.EvalConfig{Target: target,
+		OnEvent: func(ev pipeline.Event) { bar.Update(ev.Rows, "rows") }})
 	bar.Clear()
-	if rows == 0 {
-		return errors.New("eval: the data has no rows")
-	}
-	metrics, err := nn.Evaluate(model, x, y, rows)
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
+	rows, x := res.Rows, res.X
 	out := e.stdout
 	fmt.Fprintf(out, "Evaluated %s (%s) on %s rows of %s, target %s\n", entry.Ref(), spec.Task, thousands(rows), src.desc, target)
-	writeMetricTable(out, metrics)
+	writeMetricTable(out, res.Metrics)
 
-	if spec.Task != nn.TaskRegression {
-		cm, err := confusion(model, x, y, rows, labels)
-		if err != nil {
-			return fmt.Errorf("eval: %w", err)
-		}
+	if cm := res.Confusion; cm != nil {
 		fmt.Fprintln(out, "\nConfusion matrix (rows: true class, columns: predicted):")
 		for _, l := range strings.Split(strings.TrimRight(cm.String(), "\n"), "\n") {
 			fmt.Fprintln(out, "  "+l)
@@ -184,79 +133,8 @@ func (e *env) eval(c *cli.Context) error {
 	}
 	fmt.Fprintf(out, "\nScoring latency per 1,000 rows: forward pass median %s, p95 %s (%s); encoding the features %s\n",
 		formatDuration(lat.median), formatDuration(lat.p95), rate(1000, lat.median, "rows"),
-		formatDuration(time.Duration(float64(encode)*1000/float64(rows))))
+		formatDuration(time.Duration(float64(res.Encode)*1000/float64(rows))))
 	return nil
-}
-
-// targetValues turns a batch's target column into Evaluate's y: class
-// indices into labels for classifiers, the values for regression.
-func targetValues(b arrow.RecordBatch, target string, spec *nn.Spec, labels []string, offset int) ([]float32, error) {
-	t, err := arrowio.TargetColumn(b, target)
-	if err != nil {
-		return nil, err
-	}
-	y := make([]float32, t.Len())
-	if spec.Task == nn.TaskRegression {
-		if t.Numbers == nil {
-			return nil, fmt.Errorf("target column %q holds strings; a regression model needs numbers", target)
-		}
-		if spec.OutputWidth() != 1 {
-			return nil, fmt.Errorf("the model has %d outputs; eval handles one-output regression", spec.OutputWidth())
-		}
-		for i, v := range t.Numbers {
-			y[i] = float32(v)
-		}
-		return y, nil
-	}
-	isBool := b.Schema().Field(b.Schema().FieldIndices(target)[0]).Type.ID() == arrow.BOOL
-	for i := range y {
-		var s string
-		if t.Strings != nil {
-			s = t.Strings[i]
-		} else if isBool {
-			s = strconv.FormatBool(t.Numbers[i] != 0)
-		} else {
-			s = strconv.FormatFloat(t.Numbers[i], 'g', -1, 64)
-		}
-		k := slices.Index(labels, s)
-		if k < 0 {
-			return nil, fmt.Errorf("row %d: target %q is not one of the model's labels (%s)", offset+i, s, strings.Join(labels, ", "))
-		}
-		y[i] = float32(k)
-	}
-	return y, nil
-}
-
-// confusion predicts every row and tabulates true against predicted class.
-func confusion(m *nn.Model, x, y []float32, rows int, labels []string) (*nn.ConfusionMatrix, error) {
-	pred, err := m.Predict(x, rows)
-	if err != nil {
-		return nil, err
-	}
-	out := m.OutputWidth()
-	truth := make([]int, rows)
-	guess := make([]int, rows)
-	for i := range rows {
-		truth[i] = int(y[i])
-		if out == 1 { // binary: P(Labels[1])
-			if pred[i] >= 0.5 {
-				guess[i] = 1
-			}
-			continue
-		}
-		row := pred[i*out : (i+1)*out]
-		for j := range row {
-			if row[j] > row[guess[i]] {
-				guess[i] = j
-			}
-		}
-	}
-	cm, err := nn.NewConfusionMatrix(truth, guess, len(labels))
-	if err != nil {
-		return nil, err
-	}
-	cm.Labels = labels
-	return cm, nil
 }
 
 type latency struct{ median, p95 time.Duration }
@@ -304,12 +182,4 @@ func formatDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%.2f s", d.Seconds())
 	}
-}
-
-func fieldNames(s *arrow.Schema) string {
-	names := make([]string, s.NumFields())
-	for i, f := range s.Fields() {
-		names[i] = f.Name
-	}
-	return strings.Join(names, ", ")
 }

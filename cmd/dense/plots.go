@@ -223,12 +223,9 @@ func confusionPlot(title string, cm *nn.ConfusionMatrix) (*plot.Plot, error) {
 	if k == 0 {
 		return nil, errors.New("plot: empty confusion matrix")
 	}
-	labels := cm.Labels
-	if len(labels) != k {
-		labels = make([]string, k)
-		for i := range labels {
-			labels[i] = strconv.Itoa(i)
-		}
+	labels := make([]string, k)
+	for i := range labels {
+		labels[i] = cm.Label(i)
 	}
 	grid := confusionGrid{cm: cm}
 	hm := plotter.NewHeatMap(grid, bluePalette(64))

@@ -41,7 +41,7 @@
 // only one with neither (the last layer, say) stays, as a Mul and an Add.
 // Folding is done in float64 and rounds once.
 //
-// The outputs are what dense's scoring gives (arrowio.PredictionColumns):
+// The outputs are what dense's scoring gives (tabular.PredictionColumns):
 //
 //   - "score" float [N]: regression, the first output; binary,
 //     P(Labels[1]); multiclass, the probability of the predicted label.

@@ -14,8 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
 )
 
 // ortDir holds the npm project with onnxruntime-node and run.js.
@@ -256,7 +256,7 @@ func predictions(t *testing.T, spec *nn.Spec, outputs []float32, rows int) (scor
 	t.Helper()
 	empty := array.NewRecordBatch(arrow.NewSchema(nil, nil), nil, int64(rows))
 	defer empty.Release()
-	b, err := arrowio.AppendPredictions(empty, outputs, spec, arrowio.PredictionColumns{Score: "score", Label: "label", Proba: "proba"}, nil)
+	b, err := tabular.AppendPredictions(empty, outputs, spec, tabular.PredictionColumns{Score: "score", Label: "label", Proba: "proba"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

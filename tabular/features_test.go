@@ -1,4 +1,4 @@
-package arrowio
+package tabular
 
 import (
 	"errors"
@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal256"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
 )
 
@@ -481,33 +482,33 @@ func TestTargetColumn(t *testing.T) {
 	mem := checkedAlloc(t)
 	batch := allTypesBatch(mem, 8)
 	defer batch.Release()
-	tg, err := TargetColumn(batch, "d128")
+	tg, err := readTarget(batch, "d128")
 	if !errors.Is(err, ErrNullTarget) || !strings.Contains(err.Error(), "row 6") {
 		t.Errorf("NULL target: %v", err)
 	}
 	head := batch.NewSlice(0, 6)
 	defer head.Release()
-	if tg, err = TargetColumn(head, "d128"); err != nil || tg.Numbers[2] != 2.25 || tg.Strings != nil || tg.Len() != 6 {
+	if tg, err = readTarget(head, "d128"); err != nil || tg.Numbers[2] != 2.25 || tg.Strings != nil || tg.Len() != 6 {
 		t.Errorf("numeric target %+v %v", tg, err)
 	}
-	if tg, err = TargetColumn(head, "b"); err != nil || tg.Numbers[0] != 1 || tg.Numbers[1] != 0 {
+	if tg, err = readTarget(head, "b"); err != nil || tg.Numbers[0] != 1 || tg.Numbers[1] != 0 {
 		t.Errorf("bool target %+v %v", tg, err)
 	}
-	if tg, err = TargetColumn(head, "dict"); err != nil || tg.Strings[0] != "green" || tg.Numbers != nil {
+	if tg, err = readTarget(head, "dict"); err != nil || tg.Strings[0] != "green" || tg.Numbers != nil {
 		t.Errorf("dictionary target %+v %v", tg, err)
 	}
-	if tg, err = TargetColumn(head, "ls"); err != nil || tg.Strings[5] != "row 5" {
+	if tg, err = readTarget(head, "ls"); err != nil || tg.Strings[5] != "row 5" {
 		t.Errorf("string target %+v %v", tg, err)
 	}
-	if _, err = TargetColumn(head, "nope"); !errors.Is(err, ErrNoColumn) || !strings.Contains(err.Error(), "i8") {
+	if _, err = readTarget(head, "nope"); !errors.Is(err, ErrNoColumn) || !strings.Contains(err.Error(), "i8") {
 		t.Errorf("missing target: %v", err)
 	}
-	if _, err = TargetColumn(head, "vec"); !errors.Is(err, ErrColumnType) {
+	if _, err = readTarget(head, "vec"); !errors.Is(err, ErrColumnType) {
 		t.Errorf("list target: %v", err)
 	}
 	nan := buildBatch([]string{"y"}, f64Col(mem, []float64{1, math.NaN()}, nil))
 	defer nan.Release()
-	if _, err = TargetColumn(nan, "y"); !errors.Is(err, ErrNullTarget) || !strings.Contains(err.Error(), "row 1") {
+	if _, err = readTarget(nan, "y"); !errors.Is(err, ErrNullTarget) || !strings.Contains(err.Error(), "row 1") {
 		t.Errorf("NaN target: %v", err)
 	}
 }
@@ -569,8 +570,8 @@ func TestAppendPredictions(t *testing.T) {
 	}
 	// The result, with a NULL probability vector, goes to Parquet and back.
 	path := filepath.Join(t.TempDir(), "pred.parquet")
-	writeFile(t, path, WriterOptions{Allocator: mem}, out)
-	_, back := readAllFile(t, path, Options{Allocator: mem})
+	writeFile(t, path, arrowio.WriterOptions{Allocator: mem}, out)
+	_, back := readAllFile(t, path, arrowio.Options{Allocator: mem})
 	sameRows(t, mem, out, back)
 	releaseAll(back)
 	out.Release()

@@ -1,4 +1,4 @@
-package pipeline
+package tabular
 
 import (
 	"cmp"
@@ -63,56 +63,56 @@ type FeatureOptions struct {
 type Feature struct {
 	Name string
 	FeatureOptions
-	// inherited marks the options that came from defaults for all features
+	// Inherited marks the options that came from defaults for all features
 	// rather than from this column's own settings: those that do not apply
 	// to the column's kind (scaling a categorical, say) are dropped instead
 	// of being errors.
-	inherited inheritMask
+	Inherited Inherited
 }
 
-// inheritMask flags FeatureOptions fields taken from defaults.
-type inheritMask uint16
+// Inherited flags FeatureOptions fields taken from defaults.
+type Inherited uint16
 
 const (
-	inhScale inheritMask = 1 << iota
-	inhImpute
-	inhIndicator
-	inhLog1p
-	inhClip
-	inhAll inheritMask = 1<<iota - 1
+	InheritScale Inherited = 1 << iota
+	InheritImpute
+	InheritIndicator
+	InheritLog1p
+	InheritClip
+	InheritAll Inherited = 1<<iota - 1
 )
 
-// dropInapplicable removes inherited options that do not fit kind.
-func (o *FeatureOptions) dropInapplicable(kind string, inh inheritMask) {
+// dropInapplicable removes Inherited options that do not fit kind.
+func (o *FeatureOptions) dropInapplicable(kind string, inh Inherited) {
 	switch kind {
 	case KindCategorical:
-		if inh&inhScale != 0 {
+		if inh&InheritScale != 0 {
 			o.Scale = ""
 		}
-		if inh&inhImpute != 0 && (o.Impute == ImputeMean || o.Impute == ImputeMedian) {
+		if inh&InheritImpute != 0 && (o.Impute == ImputeMean || o.Impute == ImputeMedian) {
 			o.Impute = ""
 		}
-		if inh&inhLog1p != 0 {
+		if inh&InheritLog1p != 0 {
 			o.Log1p = false
 		}
-		if inh&inhClip != 0 {
+		if inh&InheritClip != 0 {
 			o.Clip = nil
 		}
 	case KindVector:
-		if inh&inhImpute != 0 {
+		if inh&InheritImpute != 0 {
 			o.Impute = ImputeNone
 		}
-		if inh&inhIndicator != 0 {
+		if inh&InheritIndicator != 0 {
 			o.Indicator = false
 		}
-		if inh&inhLog1p != 0 {
+		if inh&InheritLog1p != 0 {
 			o.Log1p = false
 		}
-		if inh&inhClip != 0 {
+		if inh&InheritClip != 0 {
 			o.Clip = nil
 		}
 	}
-	if inh&inhIndicator != 0 && o.Impute == ImputeNone {
+	if inh&InheritIndicator != 0 && o.Impute == ImputeNone {
 		o.Indicator = false
 	}
 }
@@ -128,6 +128,17 @@ func (w *welford) add(x float64) {
 	d := x - w.mean
 	w.mean += d / float64(w.n)
 	w.m2 += d * (x - w.mean)
+}
+
+// MeanStd is the mean and the population standard deviation of v,
+// accumulated in float64 (Welford's algorithm): what training standardises a
+// regression target with.
+func MeanStd(v []float32) (mean, std float64) {
+	var w welford
+	for _, x := range v {
+		w.add(float64(x))
+	}
+	return w.mean, w.std()
 }
 
 func (w *welford) std() float64 {
@@ -176,7 +187,7 @@ func NewFitter(schema *arrow.Schema, features []Feature) (*Fitter, error) {
 		seen[ft.Name] = true
 		idx := schema.FieldIndices(ft.Name)
 		if len(idx) == 0 {
-			return nil, fmt.Errorf("feature %q: no such column (columns: %s)", ft.Name, columnList(schema))
+			return nil, fmt.Errorf("feature %q: no such column (columns: %s)", ft.Name, ColumnList(schema))
 		}
 		typ := schema.Field(idx[0]).Type
 		ff := &featureFit{Feature: ft, colKind: columnKind(typ), min: math.Inf(1), max: math.Inf(-1)}
@@ -205,7 +216,7 @@ func (ff *featureFit) resolve(typ arrow.DataType) error {
 	default:
 		return fmt.Errorf("unknown kind %q (want auto, numeric, categorical or vector)", o.Kind)
 	}
-	o.dropInapplicable(o.Kind, ff.inherited)
+	o.dropInapplicable(o.Kind, ff.Inherited)
 	switch o.Scale {
 	case "":
 		if o.Kind != KindCategorical {
@@ -298,13 +309,13 @@ func (f *Fitter) Observe(b arrow.RecordBatch) error {
 func batchColumn(b arrow.RecordBatch, name string) (arrow.Array, error) {
 	idx := b.Schema().FieldIndices(name)
 	if len(idx) == 0 {
-		return nil, fmt.Errorf("column %q is missing from a batch (columns: %s)", name, columnList(b.Schema()))
+		return nil, fmt.Errorf("column %q is missing from a batch (columns: %s)", name, ColumnList(b.Schema()))
 	}
 	return b.Column(idx[0]), nil
 }
 
-// columnList renders a schema's column names for error messages.
-func columnList(s *arrow.Schema) string {
+// ColumnList renders a schema's column names for error messages.
+func ColumnList(s *arrow.Schema) string {
 	out := ""
 	for i, f := range s.Fields() {
 		if i > 0 {
@@ -345,7 +356,7 @@ func (ff *featureFit) observe(col arrow.Array, offset int64) error {
 	n := col.Len()
 	switch ff.Kind {
 	case KindNumeric:
-		at, err := numberAt(col)
+		at, err := NumberGetter(col)
 		if err != nil {
 			return err
 		}
@@ -367,7 +378,7 @@ func (ff *featureFit) observe(col arrow.Array, offset int64) error {
 			ff.addPre(p)
 		}
 	case KindCategorical:
-		at, err := stringAt(col)
+		at, err := CategoryGetter(col)
 		if err != nil {
 			return err
 		}
@@ -526,7 +537,7 @@ func (ff *featureFit) values(held []arrow.RecordBatch) ([]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		at, err := numberAt(col)
+		at, err := NumberGetter(col)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package pipeline
+package tabular
 
 import (
 	"cmp"
@@ -13,7 +13,8 @@ import (
 	"github.com/dense-ml/dense/nn"
 )
 
-// Task names accepted by TrainConfig.Task: auto, or one of nn.Tasks.
+// Task names TargetFit.Resolve accepts: auto (detect the task from the
+// target), or one of nn.Tasks.
 const (
 	TaskAuto       = "auto"
 	TaskRegression = string(nn.TaskRegression)
@@ -21,8 +22,8 @@ const (
 	TaskMulticlass = string(nn.TaskMulticlass)
 )
 
-// validTask checks a TrainConfig.Task or a spec's task: auto or an nn.Task.
-func validTask(task string) error {
+// ValidTask checks a task name for Resolve: auto or an nn.Task.
+func ValidTask(task string) error {
 	if task == TaskAuto {
 		return nil
 	}
@@ -45,8 +46,9 @@ const maxClasses = 1000
 // case-blind). Numeric and bool targets take the larger value.
 var positiveNames = []string{"1", "true", "yes", "y", "t", "positive", "pos"}
 
-// targetColumn collects a target column during the streaming pass.
-type targetColumn struct {
+// TargetFit collects a target column during training's streaming pass
+// (Observe each batch), then decides the task and encodes it (Resolve).
+type TargetFit struct {
 	name    string
 	typ     arrow.DataType
 	kind    int
@@ -57,13 +59,13 @@ type targetColumn struct {
 	numbers map[float64]bool // distinct numbers, up to MaxAutoClasses+1
 }
 
-func newTargetColumn(schema *arrow.Schema, name string) (*targetColumn, error) {
+func NewTargetFit(schema *arrow.Schema, name string) (*TargetFit, error) {
 	idx := schema.FieldIndices(name)
 	if len(idx) == 0 {
-		return nil, fmt.Errorf("target %q: no such column (columns: %s)", name, columnList(schema))
+		return nil, fmt.Errorf("target %q: no such column (columns: %s)", name, ColumnList(schema))
 	}
 	typ := schema.Field(idx[0]).Type
-	t := &targetColumn{name: name, typ: typ, kind: columnKind(typ), isInt: isIntegerType(typ),
+	t := &TargetFit{name: name, typ: typ, kind: columnKind(typ), isInt: isIntegerType(typ),
 		isBool: typ.ID() == arrow.BOOL, numbers: map[float64]bool{}}
 	if t.kind != colNumeric && t.kind != colString {
 		return nil, fmt.Errorf("target %q: column type %s can't be a target (numbers, bools and strings can)", name, typ)
@@ -71,15 +73,16 @@ func newTargetColumn(schema *arrow.Schema, name string) (*targetColumn, error) {
 	return t, nil
 }
 
-// observe appends a batch's targets. A missing target is an error naming the row.
-func (t *targetColumn) observe(b arrow.RecordBatch, offset int64) error {
+// Observe appends a batch's targets; offset is the row number of its
+// first row, for errors. A missing target is an error naming the row.
+func (t *TargetFit) Observe(b arrow.RecordBatch, offset int64) error {
 	col, err := batchColumn(b, t.name)
 	if err != nil {
 		return err
 	}
 	n := col.Len()
 	if t.kind == colString {
-		at, err := stringAt(col)
+		at, err := CategoryGetter(col)
 		if err != nil {
 			return fmt.Errorf("target %q: %w", t.name, err)
 		}
@@ -92,7 +95,7 @@ func (t *targetColumn) observe(b arrow.RecordBatch, offset int64) error {
 		}
 		return nil
 	}
-	at, err := numberAt(col)
+	at, err := NumberGetter(col)
 	if err != nil {
 		return fmt.Errorf("target %q: %w", t.name, err)
 	}
@@ -112,21 +115,22 @@ func (t *targetColumn) observe(b arrow.RecordBatch, offset int64) error {
 	return nil
 }
 
-// resolvedTarget is the outcome of task detection.
-type resolvedTarget struct {
-	task    string
-	labels  []string  // classification: label of each class index
-	y       []float32 // regression: value; classification: class index
-	classes []int     // classification: class index per row (nil for regression)
+// Targets is the outcome of task detection: the task, the labels and the
+// encoded target of every row observed.
+type Targets struct {
+	Task    nn.Task
+	Labels  []string  // classification: label of each class index
+	Y       []float32 // regression: value; classification: class index
+	Classes []int     // classification: class index per row (nil for regression)
 }
 
-// resolve detects the task (when task is auto), builds the label vocabulary
+// Resolve detects the task (when task is auto), builds the label vocabulary
 // and encodes the targets. Labels are sorted (numerically for numeric
 // targets); for a binary task Labels[1] is the positive class: positive if
 // given; else for a string target the one of the two labels named like a
 // positive ("yes", "true", "1", …); else the second in sorted order (the
 // larger number, true over false).
-func (t *targetColumn) resolve(task, positive string) (*resolvedTarget, error) {
+func (t *TargetFit) Resolve(task, positive string) (*Targets, error) {
 	numeric := t.kind == colNumeric
 	if task == "" || task == TaskAuto {
 		switch {
@@ -156,7 +160,7 @@ func (t *targetColumn) resolve(task, positive string) (*resolvedTarget, error) {
 		for i, v := range t.nums {
 			y[i] = float32(v)
 		}
-		return &resolvedTarget{task: task, y: y}, nil
+		return &Targets{Task: nn.TaskRegression, Y: y}, nil
 	case TaskBinary, TaskMulticlass:
 	default:
 		return nil, fmt.Errorf("unknown task %q (want auto, regression, binary or multiclass)", task)
@@ -224,15 +228,15 @@ func (t *targetColumn) resolve(task, positive string) (*resolvedTarget, error) {
 	for i, l := range labels {
 		index[l] = i
 	}
-	r := &resolvedTarget{task: task, labels: labels, y: make([]float32, len(labelOf)), classes: make([]int, len(labelOf))}
+	r := &Targets{Task: nn.Task(task), Labels: labels, Y: make([]float32, len(labelOf)), Classes: make([]int, len(labelOf))}
 	for i, s := range labelOf {
-		r.classes[i] = index[s]
-		r.y[i] = float32(index[s])
+		r.Classes[i] = index[s]
+		r.Y[i] = float32(index[s])
 	}
 	return r, nil
 }
 
-func (t *targetColumn) distinct() int {
+func (t *TargetFit) distinct() int {
 	if t.kind == colNumeric {
 		return len(t.numbers)
 	}
@@ -246,13 +250,15 @@ func (t *targetColumn) distinct() int {
 	return len(set)
 }
 
-func (t *targetColumn) rows() int {
+func (t *TargetFit) rows() int {
 	if t.kind == colString {
 		return len(t.strs)
 	}
 	return len(t.nums)
 }
 
+// formatLabel is the label of a numeric or bool target value: the one text
+// form training stores in Spec.Labels and evaluation matches against.
 func formatLabel(v float64, isBool bool) string {
 	if isBool {
 		return strconv.FormatBool(v != 0)
@@ -272,4 +278,106 @@ func labelSample(labels []string) string {
 		return strings.Join(labels[:5], ", ") + ", …"
 	}
 	return strings.Join(labels, ", ")
+}
+
+// target is a batch's target column: Numbers for numeric and bool columns
+// (bool as 0/1), Strings for string and dictionary columns; the other is nil.
+type target struct {
+	Name    string
+	Numbers []float64
+	Strings []string
+}
+
+// Len is the number of values.
+func (t *target) Len() int { return max(len(t.Numbers), len(t.Strings)) }
+
+// readTarget reads the target column name of batch, for TargetValues.
+// A NULL (or NaN) target is an error naming the row; a missing column lists
+// the columns there are.
+func readTarget(batch arrow.RecordBatch, name string) (*target, error) {
+	idx := batch.Schema().FieldIndices(name)
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("tabular: target %w %q (columns: %s)", ErrNoColumn, name, ColumnList(batch.Schema()))
+	}
+	col := batch.Column(idx[0])
+	rows := int(batch.NumRows())
+	t := &target{Name: name}
+	switch {
+	case IsNumericType(col.DataType()):
+		get, _ := NumberGetter(col)
+		t.Numbers = make([]float64, rows)
+		for r := range t.Numbers {
+			v, ok := get(r)
+			if !ok || math.IsNaN(v) {
+				return nil, fmt.Errorf("tabular: target column %q row %d: %w", name, r, ErrNullTarget)
+			}
+			if math.IsInf(v, 0) {
+				return nil, fmt.Errorf("tabular: target column %q row %d: value is ±Inf", name, r)
+			}
+			t.Numbers[r] = v
+		}
+	case IsTextType(col.DataType()):
+		get, _ := CategoryGetter(col)
+		t.Strings = make([]string, rows)
+		for r := range t.Strings {
+			s, ok := get(r)
+			if !ok {
+				return nil, fmt.Errorf("tabular: target column %q row %d: %w", name, r, ErrNullTarget)
+			}
+			t.Strings[r] = strings.Clone(s) // Value aliases the batch's memory
+		}
+	default:
+		return nil, fmt.Errorf("tabular: target column %q: %w: %s (want numbers, bools or strings)", name, ErrColumnType, col.DataType())
+	}
+	return t, nil
+}
+
+// ErrNullTarget is wrapped when a target value is NULL or NaN.
+var ErrNullTarget = fmt.Errorf("target is NULL")
+
+// TargetValues reads batch's target column name as the y of
+// nn.EvaluateOutputs for a model with spec: for a classifier, each value's
+// index among spec.ClassLabels (numbers and bools are matched by the text
+// training gave them: "3", "0.5", "true"); for a regression model, the
+// values. offset is the row number of the batch's first row, for errors. A
+// NULL or NaN target, a label the model does not know, strings for a
+// regression model and a regression model with several outputs are errors.
+func TargetValues(batch arrow.RecordBatch, name string, spec *nn.Spec, offset int) ([]float32, error) {
+	t, err := readTarget(batch, name)
+	if err != nil {
+		return nil, err
+	}
+	y := make([]float32, t.Len())
+	if !spec.Task.Classifier() {
+		if t.Numbers == nil {
+			return nil, fmt.Errorf("tabular: target column %q holds strings; a regression model needs numbers", name)
+		}
+		if spec.OutputWidth() != 1 {
+			return nil, fmt.Errorf("tabular: the model has %d outputs; evaluation handles one-output regression", spec.OutputWidth())
+		}
+		for i, v := range t.Numbers {
+			y[i] = float32(v)
+		}
+		return y, nil
+	}
+	labels := spec.ClassLabels()
+	index := make(map[string]int, len(labels))
+	for i, l := range labels {
+		index[l] = i
+	}
+	isBool := batch.Schema().Field(batch.Schema().FieldIndices(name)[0]).Type.ID() == arrow.BOOL
+	for i := range y {
+		var s string
+		if t.Strings != nil {
+			s = t.Strings[i]
+		} else {
+			s = formatLabel(t.Numbers[i], isBool)
+		}
+		k, ok := index[s]
+		if !ok {
+			return nil, fmt.Errorf("tabular: row %d: target %q is not one of the model's labels (%s)", offset+i, s, strings.Join(labels, ", "))
+		}
+		y[i] = float32(k)
+	}
+	return y, nil
 }

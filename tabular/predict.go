@@ -1,4 +1,4 @@
-package arrowio
+package tabular
 
 import (
 	"fmt"
@@ -48,19 +48,19 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 	rows := int(batch.NumRows())
 	width := spec.OutputWidth()
 	if len(outputs) != rows*width {
-		return nil, fmt.Errorf("arrowio: %d outputs for %d rows × %d outputs", len(outputs), rows, width)
+		return nil, fmt.Errorf("tabular: %d outputs for %d rows × %d outputs", len(outputs), rows, width)
 	}
 	if valid != nil && len(valid) != rows {
-		return nil, fmt.Errorf("arrowio: validity mask has %d entries for %d rows", len(valid), rows)
+		return nil, fmt.Errorf("tabular: validity mask has %d entries for %d rows", len(valid), rows)
 	}
 	ok := func(r int) bool { return valid == nil || valid[r] }
 	classifier := spec.Task.Classifier()
 	labels := spec.ClassLabels()
 	if spec.Task == nn.TaskMulticlass && len(labels) != width {
-		return nil, fmt.Errorf("arrowio: %d labels for %d outputs", len(labels), width)
+		return nil, fmt.Errorf("tabular: %d labels for %d outputs", len(labels), width)
 	}
 	if spec.Task == nn.TaskBinary && (width != 1 || len(labels) != 2) {
-		return nil, fmt.Errorf("arrowio: a binary model has 1 output and 2 labels, this one %d and %d", width, len(labels))
+		return nil, fmt.Errorf("tabular: a binary model has 1 output and 2 labels, this one %d and %d", width, len(labels))
 	}
 
 	fields := append([]arrow.Field(nil), batch.Schema().Fields()...)
@@ -74,7 +74,7 @@ func AppendPredictions(batch arrow.RecordBatch, outputs []float32, spec *nn.Spec
 	add := func(name string, a arrow.Array) error {
 		added = append(added, a)
 		if len(batch.Schema().FieldIndices(name)) > 0 {
-			return fmt.Errorf("arrowio: prediction column %q already exists in the batch", name)
+			return fmt.Errorf("tabular: prediction column %q already exists in the batch", name)
 		}
 		fields = append(fields, arrow.Field{Name: name, Type: a.DataType(), Nullable: true})
 		arrays = append(arrays, a)

@@ -1,4 +1,4 @@
-package arrowio
+package tabular
 
 import (
 	"errors"
@@ -18,6 +18,7 @@ var (
 	ErrListLength   = errors.New("list length differs from the model's")
 	ErrSchema       = errors.New("batch schema differs from the featurizer's")
 	ErrFloat32Range = nn.ErrFloat32Range // one rule, enforced by nn.Encoder
+	ErrNoColumn     = errors.New("no column")
 )
 
 // RowError is a value the Featurizer could not encode: Row is the 0-based
@@ -31,7 +32,7 @@ type RowError struct {
 }
 
 func (e *RowError) Error() string {
-	return fmt.Sprintf("arrowio: column %q row %d: %v", e.Column, e.Row, e.Err)
+	return fmt.Sprintf("tabular: column %q row %d: %v", e.Column, e.Row, e.Err)
 }
 
 func (e *RowError) Unwrap() error { return e.Err }
@@ -66,20 +67,20 @@ type inputPlan struct {
 func NewFeaturizer(inputs []nn.Input, schema *arrow.Schema) (*Featurizer, error) {
 	enc, err := nn.NewEncoder(inputs)
 	if err != nil {
-		return nil, fmt.Errorf("arrowio: %w", err)
+		return nil, fmt.Errorf("tabular: %w", err)
 	}
 	f := &Featurizer{enc: enc, schema: schema, plans: make([]inputPlan, len(inputs))}
 	for i := range inputs {
 		in := &inputs[i]
 		idx := schema.FieldIndices(in.Name)
 		if len(idx) == 0 {
-			return nil, fmt.Errorf("arrowio: model input %q: %w %q (columns: %s)", in.Name, ErrNoColumn, in.Name, columnList(schema))
+			return nil, fmt.Errorf("tabular: model input %q: %w %q (columns: %s)", in.Name, ErrNoColumn, in.Name, ColumnList(schema))
 		}
 		field := schema.Field(idx[0])
 		p := inputPlan{input: i, name: in.Name, kind: in.Kind, col: idx[0], typ: field.Type,
 			pass: enc.Passthrough(i), off: enc.Offset(i), len: in.Length}
 		bad := func(want string) error {
-			return fmt.Errorf("arrowio: column %q: %w: type %s cannot feed %s input %q (want %s)", in.Name, ErrColumnType, field.Type, in.Kind, in.Name, want)
+			return fmt.Errorf("tabular: column %q: %w: type %s cannot feed %s input %q (want %s)", in.Name, ErrColumnType, field.Type, in.Kind, in.Name, want)
 		}
 		switch in.Kind {
 		case nn.KindNumeric:
@@ -96,7 +97,7 @@ func NewFeaturizer(inputs []nn.Input, schema *arrow.Schema) (*Featurizer, error)
 			case *arrow.FixedSizeListType:
 				elem = t.Elem()
 				if int(t.Len()) != in.Length {
-					return nil, fmt.Errorf("arrowio: column %q: %w: fixed_size_list of %d, model input %q has length %d", in.Name, ErrListLength, t.Len(), in.Name, in.Length)
+					return nil, fmt.Errorf("tabular: column %q: %w: fixed_size_list of %d, model input %q has length %d", in.Name, ErrListLength, t.Len(), in.Name, in.Length)
 				}
 			case *arrow.ListType:
 				elem = t.Elem()
@@ -156,7 +157,7 @@ func (f *Featurizer) checkSchema(batch arrow.RecordBatch) error {
 	}
 	for _, p := range f.plans {
 		if p.col >= s.NumFields() || s.Field(p.col).Name != p.name || !arrow.TypeEqual(s.Field(p.col).Type, p.typ) {
-			return fmt.Errorf("arrowio: %w: input %q was bound to column %d of type %s; batch schema:\n%s", ErrSchema, p.name, p.col, p.typ, s)
+			return fmt.Errorf("tabular: %w: input %q was bound to column %d of type %s; batch schema:\n%s", ErrSchema, p.name, p.col, p.typ, s)
 		}
 	}
 	return nil
@@ -315,7 +316,7 @@ func (e *encodeRun) numericSlow(p *inputPlan, col arrow.Array, from int) error {
 	}
 	get, err := NumberGetter(col)
 	if err != nil {
-		return fmt.Errorf("arrowio: column %q: %w", p.name, err)
+		return fmt.Errorf("tabular: column %q: %w", p.name, err)
 	}
 	enc := e.f.enc
 	for r := from; r < e.hi; r++ {
@@ -369,7 +370,7 @@ func encodeNumbers[T float32 | float64 | int32 | int64](e *encodeRun, p *inputPl
 func (e *encodeRun) categorical(p *inputPlan, col arrow.Array) error {
 	get, err := CategoryGetter(col)
 	if err != nil {
-		return fmt.Errorf("arrowio: column %q: %w", p.name, err)
+		return fmt.Errorf("tabular: column %q: %w", p.name, err)
 	}
 	enc := e.f.enc
 	for r := e.lo; r < e.hi; r++ {
@@ -389,7 +390,7 @@ func (e *encodeRun) categorical(p *inputPlan, col arrow.Array) error {
 func (e *encodeRun) vector(p *inputPlan, col arrow.Array) error {
 	list, ok := col.(array.ListLike)
 	if !ok {
-		return fmt.Errorf("arrowio: column %q: %w: %s", p.name, ErrColumnType, col.DataType())
+		return fmt.Errorf("tabular: column %q: %w: %s", p.name, ErrColumnType, col.DataType())
 	}
 	child := list.ListValues()
 	var fast []float32
@@ -400,7 +401,7 @@ func (e *encodeRun) vector(p *inputPlan, col arrow.Array) error {
 	if fast == nil {
 		var err error
 		if get, err = NumberGetter(child); err != nil {
-			return fmt.Errorf("arrowio: column %q: %w", p.name, err)
+			return fmt.Errorf("tabular: column %q: %w", p.name, err)
 		}
 	}
 	if cap(e.scratch) < p.len {

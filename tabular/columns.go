@@ -1,12 +1,10 @@
-package pipeline
+package tabular
 
 import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/dense-ml/dense/arrowio"
 )
 
 // Column kinds as the fitter sees an Arrow type.
@@ -17,18 +15,18 @@ const (
 )
 
 // columnKind classifies an Arrow type, or returns 0 if it cannot be a
-// feature or a target. It takes arrowio's type lists, so that training
-// accepts exactly the columns scoring reads.
+// feature or a target. It takes the Featurizer's type lists, so that
+// training accepts exactly the columns scoring reads.
 func columnKind(t arrow.DataType) int {
 	switch {
-	case arrowio.IsNumericType(t):
+	case IsNumericType(t):
 		return colNumeric
-	case arrowio.IsTextType(t):
+	case IsTextType(t):
 		return colString
 	}
 	switch t.ID() {
 	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST:
-		if arrowio.IsNumericType(t.(arrow.ListLikeType).Elem()) {
+		if IsNumericType(t.(arrow.ListLikeType).Elem()) {
 			return colList
 		}
 	}
@@ -45,13 +43,6 @@ func isIntegerType(t arrow.DataType) bool {
 	return false
 }
 
-// numberAt and stringAt are arrowio's column readers, so that training reads
-// a value with exactly the arithmetic scoring uses (decimals, float16, bool).
-var (
-	numberAt = arrowio.NumberGetter
-	stringAt = arrowio.CategoryGetter
-)
-
 // listAt returns an accessor for a list of numbers: it appends row i's
 // elements to dst (a NULL element becomes NaN) and reports the row's validity.
 func listAt(a arrow.Array) (func(i int, dst []float64) ([]float64, bool), error) {
@@ -59,7 +50,7 @@ func listAt(a arrow.Array) (func(i int, dst []float64) ([]float64, bool), error)
 	if !ok {
 		return nil, fmt.Errorf("type %s is not a list", a.DataType())
 	}
-	elem, err := numberAt(l.ListValues())
+	elem, err := NumberGetter(l.ListValues())
 	if err != nil {
 		return nil, fmt.Errorf("list elements: %w", err)
 	}

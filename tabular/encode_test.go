@@ -1,4 +1,4 @@
-package pipeline
+package tabular
 
 import (
 	"fmt"
@@ -9,12 +9,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
-	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
 )
 
 // The reference encoder (this package's column readers + nn.Encoder, value
-// by value) and arrowio.Featurizer, which builds the training and the
+// by value) and tabular.Featurizer, which builds the training and the
 // scoring matrices, are the same, bit for bit, for every column type a
 // feature can have.
 func TestTrainingAndScoringEncodeAlike(t *testing.T) {
@@ -58,12 +57,12 @@ func TestTrainingAndScoringEncodeAlike(t *testing.T) {
 		return col{"dict", b.NewArray()}
 	}
 	mk := func() arrow.RecordBatch {
-		return batch(i32(), u8(), f32(), dec(), dict(),
-			boolCol(mem, "flag", true, false, nil, true),
-			f64Col(mem, "f64", 1.5, nil, 2.5, 100),
-			strCol(mem, "s", "x", "y", nil, "x"),
-			vecCol(mem, "vec", 3, []float32{1, 2, 3}, []float32{0, 0, 1}, []float32{-1, 5, 2}, []float32{4, 4, 4}),
-			listCol(mem, "list", []float64{1, 2}, []float64{3, 4}, []float64{5, 6}, []float64{7, 8}))
+		return mkBatch(i32(), u8(), f32(), dec(), dict(),
+			mkBool(mem, "flag", true, false, nil, true),
+			mkF64(mem, "f64", 1.5, nil, 2.5, 100),
+			mkStr(mem, "s", "x", "y", nil, "x"),
+			mkVec(mem, "vec", 3, []float32{1, 2, 3}, []float32{0, 0, 1}, []float32{-1, 5, 2}, []float32{4, 4, 4}),
+			mkList(mem, "list", []float64{1, 2}, []float64{3, 4}, []float64{5, 6}, []float64{7, 8}))
 	}
 	features := []Feature{
 		{Name: "i32", FeatureOptions: FeatureOptions{Indicator: true}},
@@ -92,7 +91,7 @@ func TestTrainingAndScoringEncodeAlike(t *testing.T) {
 	if err := enc.encode(b, 0, func(i int) []float32 { return ours[i*w : (i+1)*w] }); err != nil {
 		t.Fatal(err)
 	}
-	f, err := arrowio.NewFeaturizer(inputs, b.Schema())
+	f, err := NewFeaturizer(inputs, b.Schema())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +112,7 @@ func TestTrainingAndScoringEncodeAlike(t *testing.T) {
 }
 
 // rowEncoder is the tests' reference encoder: this package's column readers
-// and nn.Encoder, value by value, independent of arrowio.Featurizer (which
+// and nn.Encoder, value by value, independent of tabular.Featurizer (which
 // training and scoring both use).
 type rowEncoder struct {
 	enc    *nn.Encoder
@@ -144,7 +143,7 @@ func (e *rowEncoder) encode(b arrow.RecordBatch, offset int64, rowOf func(i int)
 		}
 		switch in.Kind {
 		case nn.KindNumeric:
-			at, err := numberAt(col)
+			at, err := NumberGetter(col)
 			if err != nil {
 				return fmt.Errorf("column %q: %w", in.Name, err)
 			}
@@ -155,7 +154,7 @@ func (e *rowEncoder) encode(b arrow.RecordBatch, offset int64, rowOf func(i int)
 				}
 			}
 		case nn.KindCategorical:
-			at, err := stringAt(col)
+			at, err := CategoryGetter(col)
 			if err != nil {
 				return fmt.Errorf("column %q: %w", in.Name, err)
 			}

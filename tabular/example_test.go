@@ -1,4 +1,4 @@
-package arrowio_test
+package tabular_test
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
 )
 
 // Read a Parquet file batch by batch and turn each batch into the feature
@@ -47,7 +48,7 @@ func ExampleFeaturizer() {
 		return
 	}
 	defer r.Close()
-	f, err := arrowio.NewFeaturizer(inputs, r.Schema())
+	f, err := tabular.NewFeaturizer(inputs, r.Schema())
 	if err != nil {
 		fmt.Println(err)
 		return

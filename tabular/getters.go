@@ -1,4 +1,4 @@
-package arrowio
+package tabular
 
 import (
 	"fmt"
@@ -171,7 +171,7 @@ func intGetter(col arrow.Array) func(int) int64 {
 	case *array.Int64:
 		return a.Value
 	}
-	panic("arrowio: intGetter on " + col.DataType().String())
+	panic("tabular: intGetter on " + col.DataType().String())
 }
 
 func uintGetter(col arrow.Array) func(int) uint64 {
@@ -185,5 +185,5 @@ func uintGetter(col arrow.Array) func(int) uint64 {
 	case *array.Uint64:
 		return a.Value
 	}
-	panic("arrowio: uintGetter on " + col.DataType().String())
+	panic("tabular: uintGetter on " + col.DataType().String())
 }

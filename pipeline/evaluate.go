@@ -1,0 +1,123 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
+)
+
+// EvalConfig configures Evaluate.
+type EvalConfig struct {
+	// Target is the column with the true values (default: the model's
+	// training target, Spec.Target).
+	Target string
+	// OnEvent, when set, receives an EventRead after each batch.
+	OnEvent func(Event)
+}
+
+// EvalResult is what Evaluate returns.
+type EvalResult struct {
+	// Metrics and, for a classifier, the confusion matrix labelled with the
+	// model's class labels (nn.EvaluateOutputs).
+	nn.Evaluation
+	Target string
+	Rows   int
+	// X is every row's encoded features (Rows×InputWidth row-major), kept
+	// for timing the model on real rows.
+	X []float32
+	// Encode is the time spent encoding the features.
+	Encode time.Duration
+}
+
+// Evaluate reads r to the end, encodes each batch with the model's fitted
+// preprocessing (tabular.Featurizer), predicts it once, and scores the
+// predictions against the target column with nn.EvaluateOutputs: accuracy,
+// precision, recall, F1, log loss (and ROC AUC for binary models) and the
+// confusion matrix for classifiers, MSE, RMSE, MAE and R² for regression.
+// Class labels are matched as training made them (tabular.TargetValues). It
+// does not close r. Errors start with "pipeline: evaluate:" and name the
+// row (0-based over the stream) of a value that cannot be encoded or a
+// label the model does not know.
+func Evaluate(ctx context.Context, model *nn.Model, r Reader, cfg EvalConfig) (*EvalResult, error) {
+	res, err := evaluate(ctx, model, r, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: evaluate: %w", err)
+	}
+	return res, nil
+}
+
+func evaluate(ctx context.Context, model *nn.Model, r Reader, cfg EvalConfig) (*EvalResult, error) {
+	spec := model.Spec()
+	target := cfg.Target
+	if target == "" {
+		target = spec.Target
+	}
+	if target == "" {
+		return nil, errors.New("the model does not record its target column; name one")
+	}
+	schema := r.Schema()
+	if len(schema.FieldIndices(target)) == 0 {
+		return nil, fmt.Errorf("no target column %q in the data (columns: %s)", target, tabular.ColumnList(schema))
+	}
+	feat, err := tabular.NewFeaturizer(spec.Inputs, schema)
+	if err != nil {
+		return nil, err
+	}
+	res := &EvalResult{Target: target}
+	var y, pred, buf []float32
+	ws := model.NewWorkspace()
+	outW := model.OutputWidth()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading: %w", err)
+		}
+		n := int(b.NumRows())
+		t0 := time.Now()
+		buf, err = feat.Encode(b, buf)
+		res.Encode += time.Since(t0)
+		if err != nil {
+			b.Release()
+			var re *tabular.RowError
+			if errors.As(err, &re) {
+				return nil, fmt.Errorf("column %q row %d: %w", re.Column, res.Rows+re.Row, re.Err)
+			}
+			return nil, err
+		}
+		yt, err := tabular.TargetValues(b, target, spec, res.Rows)
+		b.Release()
+		if err != nil {
+			return nil, err
+		}
+		res.X = append(res.X, buf...)
+		y = append(y, yt...)
+		pred = append(pred, make([]float32, n*outW)...)
+		if err := model.PredictInto(pred[res.Rows*outW:], buf, n, ws); err != nil {
+			return nil, err
+		}
+		res.Rows += n
+		if cfg.OnEvent != nil {
+			cfg.OnEvent(Event{Kind: EventRead, Rows: int64(res.Rows)})
+		}
+	}
+	if res.Rows == 0 {
+		return nil, errors.New("the data has no rows")
+	}
+	ev, err := nn.EvaluateOutputs(spec, pred, y, res.Rows)
+	if err != nil {
+		return nil, err
+	}
+	res.Evaluation = *ev
+	return res, nil
+}
