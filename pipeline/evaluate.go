@@ -28,8 +28,10 @@ type EvalResult struct {
 	Target string
 	Rows   int
 	// X is every row's encoded features (Rows×InputWidth row-major), kept
-	// for timing the model on real rows.
-	X []float32
+	// for timing the model on real rows; Outputs the model's outputs
+	// (Rows×OutputWidth) and Y the true values (class indices, or the
+	// regression targets), for plots and reports on the same rows.
+	X, Outputs, Y []float32
 	// Encode is the time spent encoding the features.
 	Encode time.Duration
 }
@@ -119,5 +121,6 @@ func evaluate(ctx context.Context, model *nn.Model, r Reader, cfg EvalConfig) (*
 		return nil, err
 	}
 	res.Evaluation = *ev
+	res.Outputs, res.Y = pred, y
 	return res, nil
 }

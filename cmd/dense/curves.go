@@ -108,12 +108,9 @@ func thresholdTable(pts []curvePoint) []thresholdRow {
 }
 
 // binaryReport draws a binary model's evaluation plot (confusion matrix,
-// ROC and precision-recall curves) and prints the threshold table.
-func (e *env) binaryReport(m *nn.Model, x, y []float32, rows int, cm *nn.ConfusionMatrix, plot, title string, thresholds bool) error {
-	score, err := m.Predict(x, rows)
-	if err != nil {
-		return err
-	}
+// ROC and precision-recall curves) from its scores (P(Labels[1]) per row,
+// the outputs Evaluate already computed) and prints the threshold table.
+func (e *env) binaryReport(score, y []float32, cm *nn.ConfusionMatrix, plot, title string, thresholds bool) error {
 	pts := binaryCurve(score, y)
 	if thresholds {
 		fmt.Fprintf(e.stdout, "\nThresholds (predict %s when P(%s) ≥ threshold; the model's is %g):\n",

@@ -93,7 +93,7 @@ func (e *env) eval(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	rows, x := res.Rows, res.X
+	rows, x, y := res.Rows, res.X, res.Y
 	out := e.stdout
 	fmt.Fprintf(out, "Evaluated %s (%s) on %s rows of %s, target %s\n", entry.Ref(), spec.Task, thousands(rows), src.desc, target)
 	writeMetricTable(out, res.Metrics)
@@ -105,7 +105,7 @@ func (e *env) eval(c *cli.Context) error {
 		}
 		binary := spec.Task == nn.TaskBinary && model.OutputWidth() == 1
 		if binary && (plot != "" || c.Bool("thresholds")) {
-			if err := e.binaryReport(model, x, y, rows, cm, plot, entry.Ref(), c.Bool("thresholds")); err != nil {
+			if err := e.binaryReport(res.Outputs, y, cm, plot, entry.Ref(), c.Bool("thresholds")); err != nil {
 				return fmt.Errorf("eval: %w", err)
 			}
 		} else if plot != "" {
@@ -117,11 +117,7 @@ func (e *env) eval(c *cli.Context) error {
 			defer fmt.Fprintf(out, "Evaluation plot: %s\n", plot)
 		}
 	} else if plot != "" {
-		pred, err := model.Predict(x, rows)
-		if err != nil {
-			return fmt.Errorf("eval: %w", err)
-		}
-		if err := writeRegressionEvalPlot(plot, entry.Ref(), spec, pred, y); err != nil {
+		if err := writeRegressionEvalPlot(plot, entry.Ref(), spec, res.Outputs, y); err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
 		defer fmt.Fprintf(out, "Evaluation plot: %s\n", plot)
