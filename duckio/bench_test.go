@@ -14,6 +14,7 @@ import (
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
 )
 
 // BenchmarkQueryToFeatures runs a 1M-row × 20-DOUBLE-column query and turns
@@ -61,7 +62,7 @@ func BenchmarkQueryToFeatures(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				f, err := arrowio.NewFeaturizer(inputs, r.Schema())
+				f, err := tabular.NewFeaturizer(inputs, r.Schema())
 				if err != nil {
 					b.Fatal(err)
 				}
