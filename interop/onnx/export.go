@@ -149,6 +149,9 @@ func (b *builder) preprocess(spec *nn.Spec) (string, error) {
 // numeric encodes a float [N, 1] input in float64, as nn does: imputation
 // of NaN, clip, log1p, scale; then the float32 value and the indicator.
 func (b *builder) numeric(in *nn.Input) []string {
+	if in.Impute == nil && in.Clip == nil && !in.Log1p && in.Scale == nil {
+		return []string{in.Name} // passed through as it is
+	}
 	x := b.op("Cast", []string{in.Name}, attrInt("to", int64(pb.TensorProto_DOUBLE)))
 	var indicator string
 	if in.Impute != nil {
