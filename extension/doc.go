@@ -47,8 +47,8 @@
 // The functions read the registry folder named by the dense_models setting:
 // by default $DENSE_MODELS, else ./models of the host process, made
 // absolute when the extension is loaded. SET dense_models = '…' points
-// them at another folder from the next query on (SET GLOBAL / SET SESSION
-// as for any DuckDB setting; RESET goes back to the default);
+// them at another folder from the next query on, for that connection (SET
+// GLOBAL: for every connection that has not set its own; RESET goes back);
 // current_setting('dense_models') tells the folder in use, and an unknown
 // model's error names it.
 //
