@@ -83,7 +83,12 @@ SELECT i,
        CASE WHEN i % 11 = 10 THEN NULL ELSE TIMESTAMPTZ '2024-01-01 00:00:00+00' + INTERVAL (i) SECOND END AS tstz,
        (CASE WHEN i % 11 = 10 THEN NULL ELSE [i, i + 1, i + 2] END)::FLOAT[3] AS emb,
        CASE WHEN i % 11 = 10 THEN NULL ELSE list_transform(range(i % 4), x -> CASE WHEN x = 2 THEN NULL ELSE x / 2 END)::DOUBLE[] END AS lst,
-       CASE WHEN i % 11 = 10 THEN NULL ELSE [i % 5, NULL]::BIGINT[] END AS ilst
+       CASE WHEN i % 11 = 10 THEN NULL ELSE [i % 5, NULL]::BIGINT[] END AS ilst,
+       CASE WHEN i % 11 = 10 THEN NULL ELSE ('b' || i)::BLOB END AS bl,
+       CASE WHEN i % 11 = 10 THEN NULL ELSE TIME '00:00:00' + INTERVAL (i) SECOND END AS tm,
+       CASE WHEN i % 11 = 10 THEN NULL ELSE (TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) SECOND)::TIMESTAMP_S END AS ts_s,
+       CASE WHEN i % 11 = 10 THEN NULL ELSE (TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) SECOND)::TIMESTAMP_MS END AS ts_ms,
+       CASE WHEN i % 11 = 10 THEN NULL ELSE (TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) SECOND)::TIMESTAMP_NS END AS ts_ns
 FROM range(5000) t(i)`
 
 // checkTypesRow checks row r of batch b, which holds global row i.
@@ -167,6 +172,18 @@ func checkTypesRow(t *testing.T, b arrow.RecordBatch, r int) {
 	}
 	want := []string{"0", "0.5", "NULL"}[:min(i%4, 3)]
 	check("lst", got, want)
+	check("bl", string(col("bl").(*array.Binary).Value(r)), fmt.Sprintf("b%d", i))
+	check("tm", int64(col("tm").(*array.Time64).Value(r)), i*1e6)
+	for _, c := range []struct {
+		name string
+		unit arrow.TimeUnit
+	}{{"ts_s", arrow.Second}, {"ts_ms", arrow.Millisecond}, {"ts_ns", arrow.Nanosecond}} {
+		a := col(c.name).(*array.Timestamp)
+		if a.DataType().(*arrow.TimestampType).Unit != c.unit {
+			fail(c.name, a.DataType(), c.unit)
+		}
+		check(c.name, a.Value(r).ToTime(c.unit).UTC(), time.Date(2024, 1, 1, 0, 0, int(i), 0, time.UTC))
+	}
 	il := col("ilst").(*array.List)
 	s, e = il.ValueOffsets(r)
 	iv := il.ListValues().(*array.Int64)
@@ -187,7 +204,8 @@ func TestQueryTypesNullsAndBatches(t *testing.T) {
 		"u32": "uint32", "u64": "uint64", "huge": "decimal(38, 0)", "uhuge": "decimal(38, 0)", "f32": "float32", "f64": "float64",
 		"dec16": "decimal(4, 2)", "dec32": "decimal(9, 2)", "dec64": "decimal(18, 3)", "dec128": "decimal(38, 10)",
 		"b": "bool", "s": "utf8", "e": "utf8", "day": "date32", "ts": "timestamp[us]", "tstz": "timestamp[us, tz=UTC]",
-		"emb": "fixed_size_list<item: float32, nullable>[3]", "lst": "list<item: float64, nullable>", "ilst": "list<item: int64, nullable>"}
+		"emb": "fixed_size_list<item: float32, nullable>[3]", "lst": "list<item: float64, nullable>", "ilst": "list<item: int64, nullable>",
+		"bl": "binary", "tm": "time64[us]", "ts_s": "timestamp[s]", "ts_ms": "timestamp[ms]", "ts_ns": "timestamp[ns]"}
 	for name, typ := range want {
 		idx := r.Schema().FieldIndices(name)
 		if len(idx) != 1 || r.Schema().Field(idx[0]).Type.String() != typ {

@@ -73,7 +73,7 @@ func TestTableRoundTrip(t *testing.T) {
 	if err := copyQuery(t, db, mem, typesQuery, "copy", TableCreate, 1000); err != nil {
 		t.Fatal(err)
 	}
-	cols := "i, i32, i64, i8, i16, u8, u16, u32, u64, huge::HUGEINT, uhuge::UHUGEINT, f32, f64, dec16, dec32, dec64, dec128, b, s, e::VARCHAR, day, ts, tstz, emb, lst, ilst"
+	cols := "i, i32, i64, i8, i16, u8, u16, u32, u64, huge::HUGEINT, uhuge::UHUGEINT, f32, f64, dec16, dec32, dec64, dec128, b, s, e::VARCHAR, day, ts, tstz, emb, lst, ilst, bl, tm, ts_s, ts_ms, ts_ns"
 	diff := queryRows(t, db, `SELECT count(*) FROM (
 		(SELECT `+cols+` FROM copy EXCEPT SELECT `+cols+` FROM (`+typesQuery+`))
 		UNION ALL
@@ -84,8 +84,8 @@ func TestTableRoundTrip(t *testing.T) {
 	if n := queryRows(t, db, "SELECT count(*), count(f64), count(lst), count(ilst[2]) FROM copy")[0]; fmt.Sprint(n) != "[5000 4546 4546 0]" {
 		t.Errorf("counts %v", n)
 	}
-	types := queryRows(t, db, "SELECT typeof(emb), typeof(lst), typeof(dec16), typeof(dec128), typeof(s), typeof(e), typeof(tstz), typeof(huge) FROM copy LIMIT 1")[0]
-	if fmt.Sprint(types) != "[FLOAT[3] DOUBLE[] DECIMAL(4,2) DECIMAL(38,10) VARCHAR VARCHAR TIMESTAMP WITH TIME ZONE DECIMAL(38,0)]" {
+	types := queryRows(t, db, "SELECT typeof(emb), typeof(lst), typeof(dec16), typeof(dec128), typeof(s), typeof(e), typeof(tstz), typeof(huge), typeof(bl), typeof(tm), typeof(ts_s), typeof(ts_ns) FROM copy LIMIT 1")[0]
+	if fmt.Sprint(types) != "[FLOAT[3] DOUBLE[] DECIMAL(4,2) DECIMAL(38,10) VARCHAR VARCHAR TIMESTAMP WITH TIME ZONE DECIMAL(38,0) BLOB TIME TIMESTAMP_S TIMESTAMP_NS]" {
 		t.Errorf("column types %v", types)
 	}
 }

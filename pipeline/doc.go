@@ -166,8 +166,11 @@
 // is a commented example with every key. Decoding is strict (an unknown key
 // is an error listing the known ones), and Validate reports every problem
 // at once, each naming its key: "training.epochs: must be ≥ 1, got 0".
-// Relative paths are relative to the spec file's folder. A DuckDB source or
-// sink needs the DuckDB driver linked into the program (import _
-// "github.com/duckdb/duckdb-go/v2"; the dense CLI does). A partly written
-// sink file is removed when scoring fails.
+// Relative paths are relative to the spec file's folder. File sources are
+// read by duckio.Open (DuckDB's read_csv, read_json and read_parquet, so a
+// CSV has the columns and types SQL gives it; globs and hive-partitioned
+// folders keep their partition columns); DuckDB sources stream a query
+// through duckio.QueryFile and DuckDB sinks write through duckio's table
+// writer in one transaction (nothing is left when scoring fails). A partly
+// written sink file is removed when scoring fails.
 package pipeline

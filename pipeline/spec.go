@@ -42,8 +42,9 @@ type Spec struct {
 	Dir string `yaml:"-"`
 }
 
-// SourceSpec names the data: a file (Parquet, CSV, Arrow IPC by extension,
-// or a folder/glob of Parquet files) or a DuckDB database and a query.
+// SourceSpec names the data: a file (CSV, JSON lines, Parquet or Arrow IPC
+// by extension; a glob or a hive-partitioned folder), read by duckio.Open
+// as SQL's FROM 'path' reads it, or a DuckDB database and a query.
 type SourceSpec struct {
 	Path      string `yaml:"path"`
 	DB        string `yaml:"db"`
