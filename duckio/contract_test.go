@@ -143,4 +143,3 @@ type writerFunc func(arrow.RecordBatch) error
 
 func (f writerFunc) Write(b arrow.RecordBatch) error { return f(b) }
 func (f writerFunc) Close() error                    { return nil }
-
