@@ -292,7 +292,7 @@ func jsonable(v any, typ string) any {
 	case *big.Int:
 		return json.Number(x.String())
 	case duckdb.Decimal:
-		return json.Number(x.String())
+		return json.Number(formatDecimal(x))
 	case []byte:
 		if typ == "UUID" && len(x) == 16 {
 			return formatUUID(x)
@@ -526,7 +526,7 @@ func (n numText) String() string { return string(n) }
 
 func isNumber(v any) bool {
 	switch v.(type) {
-	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, *big.Int, numText:
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, *big.Int, numText, duckdb.Decimal:
 		return true
 	}
 	return false
@@ -543,6 +543,8 @@ func formatCell(v any, typ string, table bool) string {
 		return formatTime(x, typ)
 	case duckdb.Interval:
 		return formatInterval(x)
+	case duckdb.Decimal:
+		return formatDecimal(x)
 	case []byte:
 		if typ == "UUID" && len(x) == 16 {
 			return formatUUID(x)
@@ -621,6 +623,27 @@ func formatInterval(iv duckdb.Interval) string {
 	return strings.Join(parts, " ")
 }
 
+// formatDecimal renders a DECIMAL with its scale's digits, as DuckDB does
+// (DECIMAL(3,1) 3 prints as 3.0).
+func formatDecimal(d duckdb.Decimal) string {
+	if d.Value == nil {
+		return "NULL"
+	}
+	digits := new(big.Int).Abs(d.Value).String()
+	sign := ""
+	if d.Value.Sign() < 0 {
+		sign = "-"
+	}
+	scale := int(d.Scale)
+	if scale == 0 {
+		return sign + digits
+	}
+	if len(digits) <= scale {
+		digits = strings.Repeat("0", scale-len(digits)+1) + digits
+	}
+	return sign + digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+}
+
 // formatUUID renders 16 bytes as 8-4-4-4-12 hexadecimal digits.
 func formatUUID(b []byte) string {
 	h := fmt.Sprintf("%x", b)
@@ -656,6 +679,8 @@ func formatValue(v any, table bool) string {
 		return formatTime(x, "")
 	case duckdb.Interval:
 		return formatInterval(x)
+	case duckdb.Decimal:
+		return formatDecimal(x)
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {

@@ -438,7 +438,10 @@ func (e *env) shellRun(ctx context.Context, s *session, q string) {
 	err := s.exec(stmtCtx, s.writer(e.stdout), q)
 	switch {
 	case err == nil:
-	case stmtCtx.Err() != nil && ctx.Err() == nil: // Ctrl-C: DuckDB's and Go's messages say the same
+	case stmtCtx.Err() != nil: // Ctrl-C: DuckDB's and Go's messages say the same thing twice
+		if isTerminal(e.stderr) {
+			fmt.Fprint(e.stderr, "\r") // over the terminal's ^C
+		}
 		fmt.Fprintln(e.stderr, "Interrupted")
 	default:
 		fmt.Fprintln(e.stderr, "Error: "+oneLine(trimLineMarker(err.Error())))

@@ -81,10 +81,10 @@ func TestSQLTimeTypesTextForms(t *testing.T) {
 	q := "SELECT DATE '2024-03-01' AS d, TIMESTAMP '2024-03-01 12:30:05.25' AS ts, TIMESTAMP '2024-03-01 00:00:00' AS midnight, " +
 		"TIMESTAMPTZ '2024-03-01 12:30:00+00' AS tz, TIME '07:08:09' AS t, INTERVAL 3 DAY AS i3, " +
 		"INTERVAL '1 year 2 months 1 day 04:05:06.5' AS ilong, INTERVAL '36 hours' AS ih, INTERVAL '0 seconds' AS izero, " +
-		"'4ac7a9e9-607c-4c8a-84f3-843f0191e3fd'::UUID AS u, [DATE '2024-01-02', NULL] AS dl"
+		"'4ac7a9e9-607c-4c8a-84f3-843f0191e3fd'::UUID AS u, 1.5 * 2 AS dec, -0.05::DECIMAL(4,2) AS small, [DATE '2024-01-02', NULL] AS dl"
 	t.Setenv("TZ", "UTC")
 	want := []string{"2024-03-01", "2024-03-01 12:30:05.25", "2024-03-01 00:00:00", "2024-03-01 12:30:00+00", "07:08:09",
-		"3 days", "1 year 2 months 1 day 04:05:06.5", "36:00:00", "00:00:00", "4ac7a9e9-607c-4c8a-84f3-843f0191e3fd"}
+		"3 days", "1 year 2 months 1 day 04:05:06.5", "36:00:00", "00:00:00", "4ac7a9e9-607c-4c8a-84f3-843f0191e3fd", "3.0", "-0.05"}
 	r := runIn(t, "", "sql", "-c", "SET TimeZone = 'UTC'; "+q, "--format", "csv")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
