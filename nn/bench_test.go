@@ -9,7 +9,7 @@ import (
 
 // Benchmarks in the two sizes of the project's performance goals: an
 // MNIST-shaped classifier at batch 128 and a tabular regressor at batch 256,
-// under gonum's blas32 and under the package's own sgemm kernel.
+// under gonum's Sgemm and under the package's own sgemm kernel.
 // Run with: go test ./nn/ -run '^$' -bench . -benchtime 2s
 
 type benchNet struct {

@@ -9,24 +9,51 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
-// gemmImpls are the blas32 implementations nn's properties are tested
-// under: gonum's pure-Go one and the package's own fast kernel.
+// gemmImpls are the kernels nn's properties are tested under: gonum's
+// pure-Go Sgemm and the package's own one.
 var gemmImpls = []struct {
 	name string
-	impl blas.Float32
+	impl gemmFunc
 }{
-	{"gonum", gonum.Implementation{}},
-	{"sgemm", sgemm.Implementation{}},
+	{"gonum", gonumGemm},
+	{"sgemm", sgemm.Gemm},
 }
 
-// withGemm runs f with impl installed through blas32.Use and puts the
-// previous implementation back afterwards. Tests using it must not run in
-// parallel.
-func withGemm(tb testing.TB, impl blas.Float32, f func()) {
+// gonumKBlock is the k-block of gonum's parallel Sgemm. Its serial path
+// (small m·n) takes one dot product over the whole of k for A·Bᵀ while the
+// parallel path sums dot products over blocks of 64, so the same row would
+// round differently in a small and a large batch. Feeding gonum's Sgemm k in
+// blocks of 64 makes both paths add the same partial sums in the same order.
+const gonumKBlock = 64
+
+// gonumGemm is gemmFunc on gonum's Sgemm, batch-size invariant.
+func gonumGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	var g gonum.Implementation
+	tA, tB := blas.NoTrans, blas.NoTrans
+	if transA {
+		tA = blas.Trans
+	}
+	if transB {
+		tB = blas.Trans
+	}
+	if !transA && transB && k > gonumKBlock {
+		for k0 := 0; k0 < k; k0 += gonumKBlock {
+			kb := min(gonumKBlock, k-k0)
+			g.Sgemm(tA, tB, m, n, kb, alpha, a[k0:], lda, b[k0:], ldb, beta, c, ldc)
+			beta = 1
+		}
+		return
+	}
+	g.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// withGemm runs f with kernel in nn's gemm and puts the package's own back
+// afterwards. Tests using it must not run in parallel.
+func withGemm(tb testing.TB, kernel gemmFunc, f func()) {
 	tb.Helper()
-	prev := blas32.Implementation()
-	blas32.Use(impl)
-	defer blas32.Use(prev)
+	prev := gemmKernel
+	gemmKernel = kernel
+	defer func() { gemmKernel = prev }()
 	f()
 }
 
@@ -81,4 +108,11 @@ func transpose(a []float32, rows, cols int) []float32 {
 		}
 	}
 	return t
+}
+
+// Importing nn leaves gonum's global float32 BLAS alone.
+func TestNoGlobalBLASChange(t *testing.T) {
+	if _, ok := blas32.Implementation().(gonum.Implementation); !ok {
+		t.Errorf("blas32's implementation is %T, want gonum's: something installed another one", blas32.Implementation())
+	}
 }

@@ -41,9 +41,9 @@
 // Every matrix is float32, row-major, batch × features: x[r*width+j] is
 // feature j of row r. Dense weights are [out, in] (PyTorch's Linear.weight),
 // so a layer computes x·Wᵀ. Every matrix product goes through one function
-// (blas.go) calling gonum's blas32.Gemm. The package installs its own kernel
-// (nn/internal/sgemm, see blas_fast.go) with blas32.Use at init; another
-// blas32.Use after that replaces it, and nn follows. The kernel must compute
+// (blas.go) calling the package's own kernel (nn/internal/sgemm) directly;
+// nn has no init() and leaves gonum's global blas32 implementation alone.
+// The kernel must compute
 // each output element in an order that does not depend on the number of rows
 // (batch-size invariance); the tests check this for gonum and sgemm. Reductions that are not matrix products
 // (biases' and batch norm's column sums, losses, softmax) accumulate in
