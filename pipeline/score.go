@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -172,11 +172,26 @@ func Score(ctx context.Context, model *nn.Model, r Reader, w Writer, cols Predic
 		return 0, err
 	}
 	defer sr.Close()
-	n, err := Drain(ctx, sr, w)
-	if err != nil && !strings.HasPrefix(err.Error(), "pipeline: ") {
-		err = fmt.Errorf("pipeline: score: %w", err)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, fmt.Errorf("pipeline: score: %w", err)
+		}
+		b, err := sr.Read() // the stage's errors carry "pipeline: score:" already
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		err = w.Write(b)
+		rows := b.NumRows()
+		b.Release()
+		if err != nil {
+			return n, fmt.Errorf("pipeline: score: writing: %w", err)
+		}
+		n += rows
 	}
-	return n, err
 }
 
 // noClose keeps a stage from closing a reader its caller owns.
