@@ -1,5 +1,5 @@
 // Package nn builds, trains and runs dense (fully connected) neural networks
-// in pure Go: float32 compute through blas32 GEMM, PyTorch's formulas and
+// in pure Go: float32 compute through its own GEMM, PyTorch's formulas and
 // tensor layout, Keras's vocabulary. It imports no cgo, Arrow or DuckDB.
 //
 // # Building a model
@@ -95,8 +95,11 @@
 //     stops at the first epoch without an improvement larger than MinDelta;
 //     RestoreBest copies the best epoch's weights back at the end.
 //
+// FitConfig.Rows trains on some rows of x and y by index, without copying
+// them (pipeline encodes every row once and trains on the training rows).
+//
 // History has one EpochLog per epoch with "loss", "accuracy" (cross-entropy
-// losses: threshold 0.5 for binary, arg-max otherwise) or "mae" (regression
+// losses: Classify's threshold and arg-max) or "mae" (regression
 // losses), and the same with "val_" in front for the validation set. The
 // training values are averaged over the epoch's batches (Keras style); the
 // losses include the L2 penalties. OnBatch and OnEpoch are called after each
@@ -106,7 +109,7 @@
 // starts with a fresh optimiser state (moments, momentum buffers) and
 // continues from the model's current weights.
 //
-// Same model seed, Fit seed, data, configuration and GEMM implementation →
+// Same model seed, Fit seed, data, configuration and GEMM kernel →
 // bit-identical weights: every reduction has a fixed order, and gonum's
 // GEMM (which splits its work across goroutines by output blocks only) is
 // deterministic.
@@ -132,6 +135,27 @@
 // step runs. Those loops compute each element on its own, so the weights do
 // not depend on the thread count either. The GEMM's
 // own goroutines are capped with SetGemmThreads.
+//
+// # What an output means
+//
+// The Spec owns the meaning of an output row, and every consumer (metrics,
+// the Arrow prediction columns, the SQL functions, the CLI) asks it rather
+// than deciding for itself. ClassLabels gives a classifier's labels in
+// output order (Labels, or "0", "1", … without them). Classify(out) gives
+// the class a row predicts: binary, the positive label Labels[1] when
+// out[0] ≥ BinaryThreshold (0.5); multiclass, the largest output, the first
+// on ties. The one rule for NaN: a row with a NaN output predicts no class
+// (ok = false): a NULL label in SQL and in Arrow, an error naming the row in
+// EvaluateOutputs. EvaluateOutputs scores outputs already computed, so a
+// caller that needs both the metrics and the confusion matrix predicts once.
+//
+// The named choices are typed: Task, Activation and Optimizer, each with
+// its list (Tasks, Activations, HiddenActivations, Optimizers) and parser;
+// Task.DefaultLoss is the loss a task trains with. Adding an activation is
+// one file, activations.go (its constant, its row in activationTable, and
+// its forward and derivative cases). Model.ScaleOutputs rescales a linear
+// output layer, the way to turn a model trained on standardised targets
+// into one that predicts raw units.
 //
 // # Model files
 //
@@ -166,7 +190,12 @@
 // feature), labels out of range, unknown loss, optimiser, activation or
 // layer names, invalid specs (wrapping ErrInvalidSpec), bad option values,
 // a non-finite loss during training, cancellation (wrapping ctx.Err()).
-// Panics are kept for programmer errors inside the package, such as
+// The prefix is added once, by the exported function the caller called;
+// where a caller needs the reason without it, the error is typed:
+// *InputError from the Encoder's methods (the input, the vector element,
+// the category; no prefix, since the caller's message names the row and
+// carries its own), *ParamsError inside ParamTable's error, *FileError for
+// model files. Panics are kept for programmer errors inside the package, such as
 // internal buffers of the wrong size.
 //
 // # Checked against
@@ -193,31 +222,10 @@
 // before copying them so that their cache misses overlap.
 //
 // bench_test.go measures a training step (forward, loss, backward, Adam) and
-// PredictInto, under both GEMM implementations:
+// PredictInto, under the package's kernel and gonum's Sgemm:
 //
 //	go test ./nn/ -run '^$' -bench . -benchtime 2s
 //
-// On the 2-core development machine (AMD EPYC, AVX-512; measured while other
-// jobs were running, best of three), in samples per second:
-//
-//	                                     sgemm (default)   gonum blas32
-//	train 784→128 relu→10 softmax, b128       270,000           56,000
-//	train 20→64→32→1, batch 256             3,000,000          570,000
-//	predict 784→128→10, batch 128             630,000           85,000
-//	predict 20→64→32→1, batch 256          11,600,000        1,800,000
-//
-// Whole Fit calls (dense bench train: generated data, shuffling, 2 epochs,
-// Adam) run at about 250,000 samples/s for 784→128→10 at batch 128 and
-// 3,000,000 for 20→64→32→1 at batch 256; PyTorch 1.13 on the same machine
-// (bench/compare.sh, the faster of 1 and 2 threads) trains them at about
-// 100,000-130,000 and 600,000-630,000: bench/compare.sh on a quiet machine
-// measured 259,000 against 123,000 (2.10×) and 3,090,000 against 620,000
-// (4.99×). The machine is shared and dense's figures drop by up to half in
-// some runs (1.2× and 2.3× in one full run under load): compare ratios
-// measured side by side (bench/README.md).
-//
-// A training step allocates nothing with sgemm; gonum's parallel GEMM
-// allocates its goroutines. With gonum, Predict is slow on wide inputs
-// because nn feeds gonum's GEMM in 64-wide blocks of k to keep its results
-// batch-size invariant.
+// The figures, with their dates and the machine's load, are in
+// bench/README.md, next to the whole-Fit comparison with PyTorch.
 package nn
