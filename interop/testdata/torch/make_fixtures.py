@@ -3,10 +3,12 @@
 
 Regenerate from the repository root with
 
-    /usr/bin/python3 interop/testdata/torch/make_fixtures.py
+    /usr/bin/python3 interop/testdata/torch/make_fixtures.py [OUTDIR]
 
-It builds small MLPs with seeded weights and non-trivial batch-norm running
-statistics, puts them in eval mode and writes, next to this script:
+OUTDIR defaults to this script's folder; interop's TestTorchFixturesReproduce
+writes to a temporary one and checks that the committed files come out byte
+for byte. It builds small MLPs with seeded weights and non-trivial batch-norm
+running statistics, puts them in eval mode and writes, into OUTDIR:
 
   NAME.onnx         torch.onnx.export of the model (opset 13, batch axis dynamic)
   NAME.safetensors  its state_dict, for the nn.Sequential ones
@@ -21,6 +23,7 @@ JSON header, raw little-endian tensors) is written by hand.
 import json
 import os
 import struct
+import sys
 
 import torch
 from torch import nn
@@ -90,6 +93,7 @@ def models(g):
 
 
 def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else HERE
     torch.manual_seed(20261130)
     g = torch.Generator().manual_seed(20261130)
     expected = {"torch": torch.__version__, "models": []}
@@ -99,13 +103,13 @@ def main():
         x = torch.randn(9, inputs, generator=g)
         with torch.no_grad():
             y = model(x)
-        onnx_path = os.path.join(HERE, name + ".onnx")
+        onnx_path = os.path.join(out, name + ".onnx")
         # GELU has no ONNX operator before opset 20: torch writes it as Erf
         # arithmetic, which the import recognises.
         torch.onnx.export(model, x, onnx_path, opset_version=13, input_names=["x"], output_names=["y"],
                           dynamic_axes={"x": {0: "N"}, "y": {0: "N"}})
         if layers is not None:
-            write_safetensors(os.path.join(HERE, name + ".safetensors"), model.state_dict())
+            write_safetensors(os.path.join(out, name + ".safetensors"), model.state_dict())
         expected["models"].append({
             "name": name,
             "onnx": True,
@@ -115,7 +119,7 @@ def main():
             "y": y.flatten().tolist(),
             "outputs": y.shape[1],
         })
-    with open(os.path.join(HERE, "expected.json"), "w") as f:
+    with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
         f.write("\n")
 
