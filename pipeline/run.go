@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/duckio"
@@ -88,15 +87,12 @@ func (s *Spec) score(ctx context.Context, res *TrainResult) (int64, string, erro
 	if err != nil {
 		return 0, "", fmt.Errorf("pipeline: run: sink: %w", err)
 	}
-	n, err := Drain(ctx, scored, w)
+	n, err := drainScored(ctx, scored, w)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("pipeline: run: sink %s: %w", where, cerr)
 	}
 	if err != nil {
 		cleanup()
-		if !strings.HasPrefix(err.Error(), "pipeline: ") {
-			err = fmt.Errorf("pipeline: score: %w", err)
-		}
 		return n, where, err
 	}
 	return n, where, nil

@@ -172,12 +172,19 @@ func Score(ctx context.Context, model *nn.Model, r Reader, w Writer, cols Predic
 		return 0, err
 	}
 	defer sr.Close()
+	return drainScored(ctx, sr, w)
+}
+
+// drainScored is Drain for a ScoreStage's reader, with every error
+// prefixed once: the stage's errors carry "pipeline: score:" already, the
+// writer's and the context's get it here.
+func drainScored(ctx context.Context, sr Reader, w Writer) (int64, error) {
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return n, fmt.Errorf("pipeline: score: %w", err)
 		}
-		b, err := sr.Read() // the stage's errors carry "pipeline: score:" already
+		b, err := sr.Read()
 		if errors.Is(err, io.EOF) {
 			return n, nil
 		}

@@ -3,7 +3,6 @@ package udf
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"unsafe"
 
 	"github.com/dense-ml/dense/nn"
@@ -283,12 +282,12 @@ func (p *plan) rowErr(s *scratch, r int, err error) {
 	case errors.Is(err, nn.ErrMissing):
 		s.null[r] = true
 	case s.bad[r] == nil:
-		s.bad[r] = fmt.Errorf("%s: %s", p.call, strings.TrimPrefix(err.Error(), "nn: "))
+		s.bad[r] = fmt.Errorf("%s: %w", p.call, err) // *nn.InputError: no prefix to strip
 	}
 }
 
 func (p *plan) rowInf(s *scratch, r int, f *feed) {
-	p.rowErr(s, r, fmt.Errorf("nn: input %q: %w (or beyond float32's range)", f.name, nn.ErrNotFinite))
+	p.rowErr(s, r, &nn.InputError{Input: f.name, Element: -1, Err: fmt.Errorf("%w (or beyond float32's range)", nn.ErrNotFinite)})
 }
 
 // copyable reports whether input f's values can be copied by copyColumn: a

@@ -3,6 +3,7 @@ package udf
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -529,8 +530,11 @@ func paramsTable(m *models) *tableFunc {
 				bias = b.(bool)
 			}
 			report, err := nn.ParamTable(int(args["inputs"].(int64)), widths, bias)
-			if err != nil {
-				return nil, fmt.Errorf("dense_params: %s", strings.TrimPrefix(err.Error(), "nn: params: "))
+			var pe *nn.ParamsError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("dense_params: %w", pe)
+			} else if err != nil {
+				return nil, fmt.Errorf("dense_params: %w", err)
 			}
 			rows := make([][]any, len(report.Rows))
 			for i, r := range report.Rows {
