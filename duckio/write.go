@@ -232,9 +232,12 @@ func (w *TableWriter) start(schema *arrow.Schema) error {
 
 func (w *TableWriter) tableExists() (bool, error) {
 	var n int
+	// An unqualified name means the current schema and database, as in
+	// the appender and CREATE TABLE.
 	err := w.conn.QueryRowContext(w.ctx, `SELECT count(*) FROM duckdb_tables()
-		WHERE table_name = ? AND (? = '' OR schema_name = ?) AND (? = '' OR database_name = ?)`,
-		w.parts[2], w.parts[1], w.parts[1], w.parts[0], w.parts[0]).Scan(&n)
+		WHERE table_name = ? AND schema_name = coalesce(nullif(?, ''), current_schema())
+		AND database_name = coalesce(nullif(?, ''), current_database())`,
+		w.parts[2], w.parts[1], w.parts[0]).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("duckio: table %s: %w", w.name, err)
 	}

@@ -121,6 +121,17 @@ func TestTableModes(t *testing.T) {
 	if n := count("fresh"); n != 3000 {
 		t.Errorf("append to a new table: %d rows", n)
 	}
+	// An unqualified name is the current schema's table, even when another
+	// schema has one of that name.
+	if _, err := db.Exec(`CREATE SCHEMA other; CREATE TABLE other.only_there (i BIGINT)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := copyQuery(t, db, mem, q, "only_there", TableAppend, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := count("main.only_there"), count("other.only_there"); n != 3000 || m != 0 {
+		t.Errorf("append to an unqualified name: main %d rows, other %d", n, m)
+	}
 	// Append matches columns by name: another order and an extra column
 	// with a default work.
 	if _, err := db.Exec(`CREATE TABLE wide (s VARCHAR, extra INTEGER DEFAULT 7, half DOUBLE, i BIGINT)`); err != nil {
