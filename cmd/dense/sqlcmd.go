@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -230,7 +231,7 @@ func (s *session) runScript(ctx context.Context, w io.Writer, script, source str
 			if len(stmts) > 1 {
 				where = fmt.Sprintf(" (statement %d of %d in %s: %s)", i+1, len(stmts), source, abbreviate(q, 60))
 			}
-			return fmt.Errorf("sql: %s%s", trimLineMarker(err.Error()), where)
+			return fmt.Errorf("sql: %s%s%s", trimLineMarker(err.Error()), arrowHint(q), where)
 		}
 	}
 	if s.nested {
@@ -444,7 +445,7 @@ func (e *env) shellRun(ctx context.Context, s *session, q string) {
 		}
 		fmt.Fprintln(e.stderr, "Interrupted")
 	default:
-		fmt.Fprintln(e.stderr, "Error: "+oneLine(trimLineMarker(err.Error())))
+		fmt.Fprintln(e.stderr, "Error: "+oneLine(trimLineMarker(err.Error()))+arrowHint(q))
 	}
 }
 
@@ -568,4 +569,16 @@ func terminalWidth(w io.Writer) int {
 		return 0
 	}
 	return width
+}
+
+// arrowFile finds an Arrow IPC file name or read_arrow in a statement.
+var arrowFile = regexp.MustCompile(`(?i)(\.(arrow|arrows|feather|ipc)'|\bread_arrow\s*\()`)
+
+// arrowHint explains a failed statement that reads an Arrow IPC file:
+// DuckDB has no reader for them (its arrow extension is not bundled).
+func arrowHint(q string) string {
+	if !arrowFile.MatchString(q) {
+		return ""
+	}
+	return " (DuckDB reads no Arrow IPC files: write dense score's output as .parquet, or into a table with --out duckdb:FILE.duckdb:TABLE)"
 }

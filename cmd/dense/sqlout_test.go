@@ -183,3 +183,13 @@ func TestSQLTableMemoryIsFlat(t *testing.T) {
 		t.Errorf("table output took %d MiB, streaming CSV %d MiB: the table keeps rows it does not show", table>>10, csv>>10)
 	}
 }
+
+// Reading an Arrow IPC file fails in DuckDB; the error says what to do.
+func TestSQLArrowFileHint(t *testing.T) {
+	r := runIn(t, "", "sql", "-c", "SELECT * FROM 'scored.arrow'")
+	checkUserError(t, result{stderr: r.stderr, code: r.code}, "DuckDB reads no Arrow IPC files", ".parquet", "--out duckdb:")
+	r = runIn(t, "", "sql", "-c", "SELECT * FROM 'nosuch.parquet'")
+	if strings.Contains(r.stderr, "Arrow") {
+		t.Errorf("the hint shows for a Parquet file: %s", r.stderr)
+	}
+}
