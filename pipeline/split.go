@@ -52,6 +52,9 @@ func SplitRows(n int, classes []int, frac float64, seed int64) (train, val []int
 			train = append(train, i)
 		}
 	}
+	if len(val) == 0 && classes != nil && len(groups) > 1 {
+		return nil, nil, fmt.Errorf("a stratified validation split of %v leaves no validation rows: the %d rows fall into %d classes, too few rows per class to hold any out (each class keeps one for training); use more rows, fewer classes, or task regression for a continuous target", frac, n, len(groups))
+	}
 	if len(val) == 0 {
 		return nil, nil, fmt.Errorf("a validation split of %v leaves no validation rows out of %d; use more rows or a larger split", frac, n)
 	}

@@ -93,7 +93,9 @@ type TrainConfig struct {
 	// sgd, adamw, rmsprop), learning rate (0 → the optimiser's default),
 	// validation fraction (0.2), early-stopping patience in epochs (0 = no
 	// early stopping; with it the best epoch's weights are restored), and
-	// the seed for the split, the weights and the shuffling.
+	// the seed for the split, the weights and the shuffling. Zero means the
+	// default for these Go fields; dense train's flags and the YAML spec
+	// refuse an explicit 0 instead (a 0 given by a user is not a default).
 	Epochs    int
 	BatchSize int
 	Optimizer nn.Optimizer
@@ -253,6 +255,9 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 	}
 	cfg = cfg.withDefaults()
 	schema := r.Schema()
+	if err := uniqueColumns(schema); err != nil {
+		return nil, err
+	}
 	features, err := cfg.features(schema)
 	if err != nil {
 		return nil, err

@@ -117,6 +117,18 @@ func (o *FeatureOptions) dropInapplicable(kind string, inh Inherited) {
 	}
 }
 
+// checkFloat32 is the fit's side of nn.ErrFloat32Range: a value that
+// reaches the scaling (p, after clip and log1p, from the raw value v) must
+// fit float32, in which the network computes. Refusing it here names the
+// row and the value, where the statistics would otherwise overflow and fail
+// later without either.
+func checkFloat32(p, v float64) error {
+	if f := float32(p); f-f == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %v (±3.4e38 at most); clip or rescale the column, or use log1p", nn.ErrFloat32Range, v)
+}
+
 // welford accumulates a mean and a population variance in one pass.
 type welford struct {
 	n        int64
@@ -375,6 +387,9 @@ func (ff *featureFit) observe(col arrow.Array, offset int64) error {
 			if err != nil {
 				return fmt.Errorf("row %d: %w", offset+int64(i), err)
 			}
+			if err := checkFloat32(p, v); err != nil {
+				return fmt.Errorf("row %d: %w", offset+int64(i), err)
+			}
 			ff.addPre(p)
 		}
 	case KindCategorical:
@@ -422,6 +437,9 @@ func (ff *featureFit) observe(col arrow.Array, offset int64) error {
 			for j, v := range ff.scratch {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
 					return fmt.Errorf("row %d element %d: value is %v (vectors have no imputation)", row, j, v)
+				}
+				if err := checkFloat32(v, v); err != nil {
+					return fmt.Errorf("row %d element %d: %w", row, j, err)
 				}
 				ff.observed++
 				ff.addPre(v)

@@ -159,6 +159,9 @@ func (t *TargetFit) Resolve(task, positive string) (*Targets, error) {
 		y := make([]float32, len(t.nums))
 		for i, v := range t.nums {
 			y[i] = float32(v)
+			if y[i]-y[i] != 0 {
+				return nil, fmt.Errorf("target %q row %d: %v is outside float32's range (±3.4e38), in which the network computes; rescale the target", t.name, i, v)
+			}
 		}
 		return &Targets{Task: nn.TaskRegression, Y: y}, nil
 	case TaskBinary, TaskMulticlass:
@@ -167,6 +170,13 @@ func (t *TargetFit) Resolve(task, positive string) (*Targets, error) {
 	}
 
 	// Classification: the label of each row as a string.
+	if numeric && !t.isInt && !t.isBool {
+		for i, v := range t.nums {
+			if v != math.Trunc(v) {
+				return nil, fmt.Errorf("task %s needs classes, but target %q holds fractional numbers (row %d is %v); for a continuous target use task regression", task, t.name, i, v)
+			}
+		}
+	}
 	labelOf := t.strs
 	if numeric {
 		labelOf = make([]string, len(t.nums))

@@ -70,13 +70,16 @@ func (e *env) trainCommand() *cli.Command {
 
 func parseHidden(s string) ([]int, error) {
 	s = strings.TrimSpace(s)
-	if s == "" || strings.EqualFold(s, "none") || s == "0" {
+	if s == "" || strings.EqualFold(s, "none") {
 		return []int{}, nil
 	}
 	return parseInts("hidden", s)
 }
 
 func (e *env) train(c *cli.Context) error {
+	if err := checkTrainFlags(c); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	hidden, err := parseHidden(c.String("hidden"))
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
