@@ -138,6 +138,12 @@ func Open(ctx context.Context, path string, opts Options) (arrowio.Reader, error
 		db.Close()
 		return nil, fmt.Errorf("duckio: %w", err)
 	}
+	if strings.HasPrefix(expr, "read_csv(") && !strings.Contains(expr, "hive_partitioning") {
+		if err := checkCSVHeader(ctx, conn, path); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	r, err := queryConn(ctx, conn, "SELECT "+sel+" FROM "+expr, "read "+path, opts.withDefaults())
 	if err != nil {
 		db.Close()

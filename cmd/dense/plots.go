@@ -322,15 +322,24 @@ func saveCanvas(path string, img vg.CanvasWriterTo) error {
 			return fmt.Errorf("plot: folder %s does not exist", dir)
 		}
 	}
-	f, err := os.Create(path)
+	// Write a temporary file and rename it: a failure (a full disk) leaves
+	// no truncated PNG behind.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	if _, err := img.WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("plot: writing %s: %w", path, err)
+	_, err = img.WriteTo(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
 		return fmt.Errorf("plot: writing %s: %w", path, err)
 	}
 	return nil

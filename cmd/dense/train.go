@@ -206,11 +206,15 @@ func (e *env) reportTraining(res *pipeline.TrainResult, elapsed time.Duration, p
 	if dir := res.Entry.Dir(); dir != "" {
 		where += " in " + dir
 		if plot && res.History != nil && len(res.History.Epochs) > 0 {
+			// The version is published already: a plot that cannot be
+			// drawn (a full disk) is a warning, never a failed command
+			// that leaves a registered model behind.
 			png := filepath.Join(dir, "history.png")
 			if err := writeHistoryPlot(png, res.Entry.Ref(), res.History, res.Model.Spec()); err != nil {
-				return fmt.Errorf("train: %w", err)
+				defer fmt.Fprintf(e.stderr, "warning: %s is registered, but its training history could not be drawn: %v\n", res.Entry.Ref(), err)
+			} else {
+				where += " (training history: " + png + ")"
 			}
-			where += " (training history: " + png + ")"
 		}
 	}
 	fmt.Fprintln(out, "Registered "+where)
