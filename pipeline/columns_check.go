@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dense-ml/dense/tabular"
 )
 
 // uniqueColumns refuses data with two columns of the same name (a CSV
@@ -14,7 +16,7 @@ func uniqueColumns(schema *arrow.Schema) error {
 	for i, f := range schema.Fields() {
 		if j, ok := seen[f.Name]; ok {
 			return fmt.Errorf("the data has two columns named %q (columns %d and %d of: %s); rename one (in SQL: SELECT … AS other_name)",
-				f.Name, j+1, i+1, columnList(schema))
+				f.Name, j+1, i+1, tabular.ColumnList(schema))
 		}
 		seen[f.Name] = i
 	}

@@ -77,7 +77,13 @@
 // regression; bools → binary; integers with at most MaxAutoClasses (20)
 // distinct values → classification, with more → regression; strings →
 // classification. Classification with two classes is binary, with more
-// multiclass. A NULL target is an error naming the row.
+// multiclass. A NULL target is an error naming the row. A float target
+// with fractional values cannot be forced to binary or multiclass (as in
+// scikit-learn, such a target is continuous); whole floats (1.0, 2.0) can.
+// A regression target, and every numeric feature value that reaches the
+// scaling, must fit float32, in which the network computes
+// (nn.ErrFloat32Range, with the row and value). Two columns of the same
+// name in the data are an error, not a silent choice of the first.
 //
 // The label vocabulary goes into Spec.Labels, sorted (numerically for
 // numeric targets). For a binary target Labels[1] is the positive class,

@@ -53,7 +53,7 @@ func TestTaskDetection(t *testing.T) {
 		{"explicit positive", mkStr(mem, "y", "stayed", "churned"), TaskAuto, "churned", TaskBinary, []string{"stayed", "churned"}, []float32{0, 1}},
 		{"strings", mkStr(mem, "y", "b", "c", "a", "b"), TaskAuto, "", TaskMulticlass, []string{"a", "b", "c"}, []float32{1, 2, 0, 1}},
 		{"two strings forced multiclass", mkStr(mem, "y", "b", "a"), TaskMulticlass, "", TaskMulticlass, []string{"a", "b"}, []float32{1, 0}},
-		{"floats forced binary", mkF64(mem, "y", 0.5, 1.5), TaskBinary, "", TaskBinary, []string{"0.5", "1.5"}, []float32{0, 1}},
+		{"whole floats forced binary", mkF64(mem, "y", 2.0, 1.0), TaskBinary, "", TaskBinary, []string{"1", "2"}, []float32{1, 0}},
 	} {
 		r, err := resolveTarget(t, tc.col, tc.task, tc.positive)
 		if err != nil {
@@ -92,6 +92,9 @@ func TestTaskDetectionErrors(t *testing.T) {
 		{"unknown positive", mkStr(mem, "y", "a", "b"), TaskAuto, "c", `positive label "c" is not one of`},
 		{"positive for multiclass", mkStr(mem, "y", "a", "b", "c"), TaskAuto, "a", "only for binary"},
 		{"unknown task", mkF64(mem, "y", 1), "ranking", "", `unknown task "ranking"`},
+		// Fractional numbers are not classes (as in scikit-learn: "Unknown label type: continuous").
+		{"fractional floats forced binary", mkF64(mem, "y", 0.5, 1.5), TaskBinary, "", `task binary needs classes, but target "y" holds fractional numbers (row 0 is 0.5)`},
+		{"fractional floats forced multiclass", mkF64(mem, "y", 1, 2, 2.5), TaskMulticlass, "", "(row 2 is 2.5); for a continuous target use task regression"},
 	} {
 		_, err := resolveTarget(t, tc.col, tc.task, tc.positive)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
