@@ -105,7 +105,10 @@
 //     which are the names SQL's read_csv gives too, so scoring
 //     dense_predict('m', t) FROM 'file.csv' t matches each input to its own
 //     column (TestTrainOnCSVScoreInSQL trains on such a file through this
-//     reader and checks that SQL's STRUCT form gives Go's predictions).
+//     reader and checks that SQL's STRUCT form gives Go's predictions);
+//   - a header that names a column twice, exactly ("a,y,y"), is an error
+//     from Open: DuckDB would rename the twin y_1, and a model would
+//     silently train on the target's copy.
 //
 // Empty fields are NULL. To read a file differently (other types, other
 // NULL strings), load it in SQL with read_csv's options and train from the

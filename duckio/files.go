@@ -140,6 +140,7 @@ func Open(ctx context.Context, path string, opts Options) (arrowio.Reader, error
 	}
 	if strings.HasPrefix(expr, "read_csv(") && !strings.Contains(expr, "hive_partitioning") {
 		if err := checkCSVHeader(ctx, conn, path); err != nil {
+			conn.Close()
 			db.Close()
 			return nil, err
 		}
