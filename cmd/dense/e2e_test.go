@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"image/png"
 	"os"
@@ -263,7 +264,11 @@ func TestEndToEndDuckDBAndPipeline(t *testing.T) {
 	if strings.Contains(r.stdout, "Confusion") || !strings.Contains(r.stdout, "mae") {
 		t.Errorf("a regression eval shows MSE/MAE/R² and no confusion matrix:\n%s", r.stdout)
 	}
-	checkUserError(t, runBin(t, dir, "", env, "eval", "--model", "spend", "--db", "shop.duckdb", "--query", "SELECT * FROM customers", "--plot", "x.png"), "regression")
+	// A regression model's --plot draws predicted against actual and the residuals (issue 18).
+	mustRun(t, dir, env, "eval", "--model", "spend", "--db", "shop.duckdb", "--query", "SELECT * FROM customers", "--plot", "x.png")
+	if png, err := os.ReadFile(filepath.Join(dir, "x.png")); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("eval --plot on a regression model wrote no PNG (err %v)", err)
+	}
 
 	// The churn example's spec, run by the CLI.
 	spec, err := os.ReadFile(filepath.Join("..", "..", "examples", "churn", "churn.yaml"))
