@@ -185,18 +185,24 @@ type Fitter struct {
 }
 
 // NewFitter checks the features against the schema and resolves their
-// kinds. Feature options must already have their defaults merged in.
+// kinds. Feature names that differ only in case are refused (SQL's STRUCT
+// form matches fields ignoring case, so such a model would be ambiguous). Feature options must already have their defaults merged in.
 func NewFitter(schema *arrow.Schema, features []Feature) (*Fitter, error) {
 	if len(features) == 0 {
 		return nil, errors.New("no features")
 	}
 	f := &Fitter{}
-	seen := map[string]bool{}
+	seen := map[string]string{} // lower-cased name → the feature's name
 	for _, ft := range features {
-		if seen[ft.Name] {
-			return nil, fmt.Errorf("feature %q is listed twice", ft.Name)
+		if prev, ok := seen[strings.ToLower(ft.Name)]; ok {
+			if prev == ft.Name {
+				return nil, fmt.Errorf("feature %q is listed twice", ft.Name)
+			}
+			return nil, fmt.Errorf("features %q and %q differ only in case: SQL names ignore case, so the model "+
+				"could not be scored from SQL reliably; rename one of the columns (DuckDB's read_csv renames the "+
+				"second to %s_1)", prev, ft.Name, ft.Name)
 		}
-		seen[ft.Name] = true
+		seen[strings.ToLower(ft.Name)] = ft.Name
 		idx := schema.FieldIndices(ft.Name)
 		if len(idx) == 0 {
 			return nil, fmt.Errorf("feature %q: no such column (columns: %s)", ft.Name, ColumnList(schema))

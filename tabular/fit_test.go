@@ -313,3 +313,15 @@ func TestFitterNeedsValues(t *testing.T) {
 		}
 	}
 }
+
+// Issue 13: a model with inputs that differ only in case could not be
+// scored by SQL's STRUCT form, so training refuses them.
+func TestFitterRefusesCaseCollidingNames(t *testing.T) {
+	mem := checkedMem(t)
+	b := mkBatch(mkF64(mem, "Max.Axis", 1, 2, 3), mkF64(mem, "max.axis", 4, 5, 6))
+	defer b.Release()
+	_, err := NewFitter(b.Schema(), []Feature{{Name: "Max.Axis"}, {Name: "max.axis"}})
+	if err == nil || !strings.Contains(err.Error(), `features "Max.Axis" and "max.axis" differ only in case`) {
+		t.Fatalf("got %v, want an error naming both features", err)
+	}
+}

@@ -2,6 +2,7 @@ package udf
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -194,10 +195,12 @@ func (p *plan) bindList(inputs []nn.Input, t *colType) error {
 
 func (p *plan) bindStruct(inputs []nn.Input, t *colType) error {
 	p.form = formStruct
+	if err := p.matchFields(t); err != nil {
+		return err
+	}
 	var missing []string
 	for i := range p.feeds {
 		f := &p.feeds[i]
-		f.field = fieldIndex(t, f.name)
 		if f.field < 0 {
 			missing = append(missing, f.name)
 			continue
@@ -208,32 +211,79 @@ func (p *plan) bindStruct(inputs []nn.Input, t *colType) error {
 		}
 	}
 	if len(missing) > 0 {
-		have := make([]string, len(t.fields))
-		for i, f := range t.fields {
-			have[i] = f.name
-		}
 		return fmt.Errorf("%s: the STRUCT is missing field(s) %s needed by the model (it has: %s)",
-			p.call, strings.Join(missing, ", "), strings.Join(have, ", "))
+			p.call, strings.Join(missing, ", "), fieldNames(t.fields))
 	}
 	return nil
 }
 
-// fieldIndex finds the STRUCT field for an input: the exact name, else the
-// one field whose name matches ignoring case (SQL identifiers ignore case).
-func fieldIndex(t *colType, name string) int {
-	match := -1
-	for i, f := range t.fields {
-		if f.name == name {
-			return i
-		}
-		if strings.EqualFold(f.name, name) {
-			if match >= 0 {
-				return -1
+func fieldNames(fields []colField) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// matchFields sets each feed's STRUCT field, by these rules (a wrong match
+// would score silently wrong, so every doubt is an error):
+//   - a field whose name equals the input's name feeds it;
+//   - otherwise the field whose name equals it ignoring case (SQL identifiers
+//     ignore case), only if it is the one such field and no other input takes
+//     that field, exactly or ignoring case;
+//   - every field feeds at most one input.
+//
+// An input with no field is left at -1 (reported as missing by the caller).
+func (p *plan) matchFields(t *colType) error {
+	owner := make([]int, len(t.fields)) // field → input + 1 that takes it exactly
+	for i := range p.feeds {
+		for j, fld := range t.fields {
+			if fld.name == p.feeds[i].name {
+				p.feeds[i].field = j
+				owner[j] = i + 1
+				break
 			}
-			match = i
 		}
 	}
-	return match
+	folded := make([]int, len(t.fields)) // field → input + 1 that takes it ignoring case
+	for i := range p.feeds {
+		f := &p.feeds[i]
+		if f.field >= 0 {
+			continue
+		}
+		var cands []int
+		for j, fld := range t.fields {
+			if strings.EqualFold(fld.name, f.name) {
+				cands = append(cands, j)
+			}
+		}
+		switch {
+		case len(cands) == 0:
+			continue
+		case len(cands) > 1:
+			names := make([]string, len(cands))
+			for k, j := range cands {
+				names[k] = strconv.Quote(t.fields[j].name)
+			}
+			return fmt.Errorf("%s: input %q has no STRUCT field of that exact name and matches several ignoring case (%s); "+
+				"name the field exactly %q", p.call, f.name, strings.Join(names, ", "), f.name)
+		}
+		j := cands[0]
+		fld := t.fields[j]
+		if o := owner[j]; o > 0 {
+			return fmt.Errorf("%s: input %q has no STRUCT field of that exact name; field %q matches it only ignoring case "+
+				"and already feeds input %q (names that differ only in case are ambiguous in SQL); "+
+				"give input %q its own field named exactly %q, e.g. {%q: …, %q: …}",
+				p.call, f.name, fld.name, p.feeds[o-1].name, f.name, f.name, p.feeds[o-1].name, f.name)
+		}
+		if o := folded[j]; o > 0 {
+			return fmt.Errorf("%s: STRUCT field %q matches both input %q and input %q ignoring case; "+
+				"name the fields exactly %q and %q", p.call, fld.name, p.feeds[o-1].name, f.name, p.feeds[o-1].name, f.name)
+		}
+		f.field = j
+		folded[j] = i + 1
+	}
+	return nil
 }
 
 // checkType checks that a value of type t can feed input f.

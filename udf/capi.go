@@ -180,7 +180,7 @@ func bindCall(fn *function, info bindInfo) (*plan, error) {
 		args[i-1] = newColType(lt)
 		destroyLogicalType(&lt)
 		destroyExpression(&expr)
-		if args[i-1].id == typeInvalid {
+		if args[i-1].unknown() {
 			// A ? parameter passed to an ANY argument has no type while the
 			// statement is prepared. DuckDB binds the call again when the
 			// statement runs with values, with their types; until then a

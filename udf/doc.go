@@ -56,10 +56,17 @@
 //  2. one argument per model input, in the model's input order: numbers for
 //     numeric inputs, a LIST/ARRAY for vector inputs, VARCHAR (or ENUM) for
 //     categorical ones;
-//  3. one STRUCT whose fields are matched to the input names (exact name
-//     first, else the one field equal ignoring case): the row of a table,
-//     dense_predict('m', t) FROM t t, or {'age': age, …}; extra fields are
-//     ignored and missing ones are named in the error;
+//  3. one STRUCT whose fields are matched to the input names: the row of a
+//     table, dense_predict('m', t) FROM t t, or {'age': age, …}; extra fields
+//     are ignored and missing ones are named in the error. An input takes the
+//     field of its exact name; else the field equal to it ignoring case (SQL
+//     identifiers ignore case), but only if that is the one such field and
+//     no other input takes it, exactly or ignoring case. Anything else is an
+//     error at bind naming the input and the fields, never a field fed to two
+//     inputs: DuckDB renames the second of two columns that differ only in
+//     case (Max.Axis, max.axis → max.axis_1), and a model with inputs
+//     Max.Axis and max.axis (trained before dense refused such names, see
+//     package tabular) cannot be scored from such a row, only in form 2;
 //  4. VARCHAR (or ENUM) values for categorical inputs, in forms 2 and 3, one-hot
 //     encoded with the vocabulary fitted into the model (a list of numbers
 //     cannot carry them).
@@ -68,8 +75,9 @@
 // HUGEINT, FLOAT, DOUBLE, DECIMAL, BOOLEAN (0/1). The preprocessing fitted
 // into the model (imputation, clipping, log1p, scaling, one-hot) is applied
 // with nn.Encoder, the same code the training and Go scoring paths use.
-// Features may be ? parameters of a prepared statement: DuckDB binds the
-// call again when the statement runs, with the parameters' types.
+// Features may be ? parameters of a prepared statement, bare or inside a
+// STRUCT or LIST literal (dense_predict('m', {'age': ?, 'plan': ?})): DuckDB
+// binds the call again when the statement runs, with the values' types.
 //
 // # NULL, NaN, ±Inf and bad input
 //

@@ -100,3 +100,17 @@ func (t *colType) numeric() bool {
 func (t *colType) listOfNumbers() bool {
 	return (t.id == typeList || t.id == typeArray) && t.elem.numeric() && t.elem.id != typeSQLNull
 }
+
+// unknown reports whether t, or a type inside it, is not known yet: a ?
+// parameter while a statement is prepared.
+func (t *colType) unknown() bool {
+	if t.id == typeInvalid || (t.elem != nil && t.elem.unknown()) {
+		return true
+	}
+	for _, f := range t.fields {
+		if f.typ.unknown() {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,118 @@
+//go:build !dense_extension
+
+package udf
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dense-ml/dense/nn"
+)
+
+// caseModel is a regression model y = 1·"Max.Axis" + 10·"max.axis": inputs
+// whose names differ only in case, as a model trained on an Arrow or Parquet
+// file with such columns has them.
+func caseModel(t *testing.T) *Memory {
+	src := NewMemory()
+	src.Add("axes", handModel(t, nn.Spec{Task: nn.TaskRegression,
+		Inputs: []nn.Input{nn.NumericInput("Max.Axis"), nn.NumericInput("max.axis")},
+		Layers: []nn.LayerSpec{nn.Dense(1, nn.Linear)}}, []float32{1, 10}, []float32{0}))
+	src.Add("age", handModel(t, nn.Spec{Task: nn.TaskRegression,
+		Inputs: []nn.Input{nn.NumericInput("age"), nn.NumericInput("Income")},
+		Layers: []nn.LayerSpec{nn.Dense(1, nn.Linear)}}, []float32{1, 10}, []float32{0}))
+	return src
+}
+
+// TestStructNamesStrict: an input takes the STRUCT field of its exact name;
+// a field matching only ignoring case is used when nothing else could take
+// it; every doubt is an error at bind naming the input and the fields —
+// never a column fed twice (issue 13: DuckDB reads headers Max.Axis,
+// max.axis as Max.Axis, max.axis_1, and the old rule fed Max.Axis to both).
+func TestStructNamesStrict(t *testing.T) {
+	db := openDB(t, caseModel(t))
+	ctx := context.Background()
+	csv := filepath.Join(t.TempDir(), "axes.csv")
+	if err := os.WriteFile(csv, []byte("Max.Axis,max.axis\n1,2\n3,4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok := []struct {
+		q    string
+		want float64
+	}{
+		{`SELECT dense_predict('axes', "Max.Axis", "max.axis_1") FROM read_csv('` + csv + `') LIMIT 1`, 21},
+		{`SELECT dense_predict('age', {'AGE': 1, 'income': 2})`, 21},
+		{`SELECT dense_predict('age', {'income': 2, 'age': 1})`, 21},
+	}
+	for _, c := range ok {
+		var got float64
+		if err := db.QueryRowContext(ctx, c.q).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", c.q, err)
+		}
+		if got != c.want {
+			t.Errorf("%s = %v, want %v", c.q, got, c.want)
+		}
+	}
+	bad := []struct {
+		q    string
+		want []string
+	}{
+		// The issue's case: read_csv renames max.axis to max.axis_1; the
+		// input max.axis must not take Max.Axis, which feeds Max.Axis.
+		{`SELECT dense_predict('axes', t) FROM read_csv('` + csv + `') t`,
+			[]string{`input "max.axis"`, `field "Max.Axis"`, `feeds input "Max.Axis"`}},
+		{`SELECT dense_predict('axes', {'Max.Axis': 1, 'other': 2})`,
+			[]string{`input "max.axis"`, `field "Max.Axis"`, `feeds input "Max.Axis"`}},
+		// Neither input has its exact field; one field would feed both.
+		{`SELECT dense_predict('axes', {'MAX.AXIS': 1, 'x': 2})`,
+			[]string{`field "MAX.AXIS" matches both input "Max.Axis" and input "max.axis"`}},
+	}
+	for _, c := range bad {
+		var got float64
+		err := db.QueryRowContext(ctx, c.q).Scan(&got)
+		if err == nil {
+			t.Errorf("%s = %v, want an error", c.q, got)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not say %s", c.q, err, w)
+			}
+		}
+	}
+}
+
+// TestPreparedFeatures: ? parameters as features, bare or inside a STRUCT or
+// LIST literal, take the values' types when the statement runs.
+func TestPreparedFeatures(t *testing.T) {
+	db := openDB(t, testModels(t))
+	ctx := context.Background()
+	for _, q := range []string{
+		`SELECT dense_predict('lin3', ?, ?, ?)`,
+		`SELECT dense_predict('lin3', {'a': ?, 'b': ?, 'c': ?})`,
+		`SELECT dense_predict('lin3', [?, ?, ?])`,
+		`SELECT dense_predict('lin3', ?::DOUBLE, ?::DOUBLE, ?::DOUBLE)`,
+	} {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			t.Fatalf("PREPARE %s: %v", q, err)
+		}
+		for _, row := range [][3]any{{int64(1), int64(2), int64(3)}, {1.5, 0.0, -1.0}} {
+			var got float64
+			if err := st.QueryRowContext(ctx, row[0], row[1], row[2]).Scan(&got); err != nil {
+				t.Fatalf("%s with %v: %v", q, row, err)
+			}
+			want := 0.5
+			for i, w := range []float64{1, 2, 3} {
+				v, _ := toFloat(row[i])
+				want += w * v
+			}
+			if got != want {
+				t.Errorf("%s with %v = %v, want %v", q, row, got, want)
+			}
+		}
+		st.Close()
+	}
+}
