@@ -174,4 +174,10 @@ func TestModelsWithDamagedVersion(t *testing.T) {
 	if r := runIn(t, "", "models", "show", "churn@1", "--models", dir); r.code != 0 {
 		t.Errorf("models show churn@1: exit %d: %s", r.code, r.stderr)
 	}
+	if r := runIn(t, "", "models", "rm", "churn@2", "--models", dir, "--yes"); r.code != 0 {
+		t.Fatalf("models rm of the damaged version: exit %d: %s", r.code, r.stderr)
+	}
+	if r := runIn(t, "", "models", "list", "--models", dir); r.code != 0 || r.stderr != "" {
+		t.Errorf("after rm: exit %d, stderr %q", r.code, r.stderr)
+	}
 }
