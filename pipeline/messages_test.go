@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,5 +74,30 @@ func TestTrainMessages(t *testing.T) {
 				t.Errorf("%v does not wrap nn.ErrFloat32Range", err)
 			}
 		})
+	}
+}
+
+// LoadSpec reads regular files only, and at most MaxSpecBytes of them.
+func TestLoadSpecBounded(t *testing.T) {
+	dir := t.TempDir()
+	zero := filepath.Join(dir, "zero.yaml")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.yaml")
+	if err := os.WriteFile(huge, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, 200<<20); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		zero: zero + " is a device, not a regular file",
+		dir:  dir + " is a folder, not a regular file",
+		huge: "over the 1048576-byte limit",
+	} {
+		if _, err := LoadSpec(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("LoadSpec(%s): %v, want …%s…", path, err, want)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/dense-ml/dense/internal/safefile"
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/registry"
 	"github.com/dense-ml/dense/tabular"
@@ -128,9 +128,15 @@ type PredictionNames struct {
 	Proba string `yaml:"proba"`
 }
 
-// LoadSpec reads, strictly decodes and validates a spec file.
+// MaxSpecBytes caps the size of a spec file LoadSpec reads: a spec is a
+// page of YAML, and a path to /dev/zero or a huge file must not fill memory.
+const MaxSpecBytes = 1 << 20
+
+// LoadSpec reads, strictly decodes and validates a spec file. It reads only
+// a regular file of at most MaxSpecBytes (a FIFO or a device is refused by
+// name).
 func LoadSpec(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, MaxSpecBytes)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: spec: %w", err)
 	}
