@@ -3,7 +3,6 @@
 package udf
 
 import (
-	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -21,48 +20,7 @@ func TestSQL(t *testing.T) {
 			dir := sqlFixtureDir(t)
 			db := openDB(t, sqlFixtureSource(t, dir))
 			db.SetMaxOpenConns(1) // SET statements apply to the next records
-			sqllogic.RunFile(t, dbHost{db}, file, dir)
+			sqllogic.RunFile(t, sqllogic.DB(db), file, dir)
 		})
 	}
-}
-
-// dbHost runs the suite through database/sql.
-type dbHost struct{ db *sql.DB }
-
-// Exec runs q once through Query and reads every row: an error DuckDB
-// raises while it produces rows shows up only there.
-func (h dbHost) Exec(q string) error {
-	rows, err := h.db.Query(q)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-	}
-	return rows.Err()
-}
-
-func (h dbHost) Query(q string) (sqllogic.Result, error) {
-	rows, err := h.db.Query(q)
-	if err != nil {
-		return sqllogic.Result{}, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return sqllogic.Result{}, err
-	}
-	res := sqllogic.Result{Columns: len(cols)}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return sqllogic.Result{}, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	return res, rows.Err()
 }

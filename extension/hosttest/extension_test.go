@@ -113,44 +113,6 @@ func inProcess(t *testing.T, models string) *sql.DB {
 	return db
 }
 
-type dbHost struct{ db *sql.DB }
-
-func (h dbHost) Exec(q string) error {
-	rows, err := h.db.Query(q)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-	}
-	return rows.Err()
-}
-
-func (h dbHost) Query(q string) (sqllogic.Result, error) {
-	rows, err := h.db.Query(q)
-	if err != nil {
-		return sqllogic.Result{}, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return sqllogic.Result{}, err
-	}
-	res := sqllogic.Result{Columns: len(cols)}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return sqllogic.Result{}, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	return res, rows.Err()
-}
-
 // scoreSQL scores every customer with every function.
 func scoreSQL(csv string) string {
 	return "SELECT customer_id, dense_predict('churn', c), dense_predict_label('churn', c), dense_predict_proba('churn', c), " +
@@ -178,7 +140,7 @@ func TestDemoCustomersBitForBit(t *testing.T) {
 	needNode(t)
 	models := demoModels(t)
 	csv := customersCSV(t, 5000)
-	want := queryStrings(t, dbHost{inProcess(t, models)}, scoreSQL(csv))
+	want := queryStrings(t, sqllogic.DB(inProcess(t, models)), scoreSQL(csv))
 	if len(want) != 5000 {
 		t.Fatalf("in process: %d rows", len(want))
 	}
@@ -193,7 +155,7 @@ func TestThreads(t *testing.T) {
 	needNode(t)
 	models := demoModels(t)
 	csv := customersCSV(t, 30000)
-	want := queryStrings(t, dbHost{inProcess(t, models)}, scoreSQL(csv))
+	want := queryStrings(t, sqllogic.DB(inProcess(t, models)), scoreSQL(csv))
 	h := startNode(t, nil, "DENSE_MODELS="+models)
 	h.load()
 	if err := h.Exec("CREATE TABLE customers AS SELECT * FROM read_csv('" + csv + "')"); err != nil {

@@ -42,7 +42,8 @@ import (
 const ModelsVar = "__MODELS__"
 
 // Host runs SQL on one connection (SET statements apply to the next
-// records).
+// records). DB adapts a database/sql pool; extension/hosttest drives a
+// Node.js process.
 type Host interface {
 	// Exec runs a statement and reads its whole result, so an error raised
 	// while rows are produced is returned too.

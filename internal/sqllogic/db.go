@@ -1,0 +1,48 @@
+package sqllogic
+
+import "database/sql"
+
+// DB is a Host over a database/sql pool (duckdb-go in udf's tests and in
+// the extension's comparisons). Set db.SetMaxOpenConns(1) first, so that
+// SET statements apply to the next records.
+func DB(db *sql.DB) Host { return dbHost{db} }
+
+type dbHost struct{ db *sql.DB }
+
+// Exec runs q once through Query and reads every row: an error DuckDB
+// raises while it produces rows shows up only there.
+func (h dbHost) Exec(q string) error {
+	rows, err := h.db.Query(q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
+}
+
+func (h dbHost) Query(q string) (Result, error) {
+	rows, err := h.db.Query(q)
+	if err != nil {
+		return Result{}, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Columns: len(cols)}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return Result{}, err
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	return res, rows.Err()
+}
