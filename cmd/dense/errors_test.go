@@ -146,6 +146,7 @@ func TestUserErrors(t *testing.T) {
 		{[]string{"eval", "--model", "churn", "--data", csv, "--target", "region", "--models", models}, []string{`is not one of the model's labels (false, true)`}},
 		{[]string{"eval", "--model", "churn", "--data", csv, "--target", "nope", "--models", models}, []string{`no target column "nope"`}},
 		{[]string{"eval", "--model", "price", "--data", csv, "--plot", "x.png", "--models", models}, []string{`no target column "price"`}},
+		{[]string{"eval", "--model", "price", "--data", csv, "--thresholds", "--models", models}, []string{"--thresholds is for binary models"}},
 		{[]string{"sql", "--models", models, "-c", "SELECT dense_predict('nope', 1.0)"}, []string{`unknown model "nope"`}},
 		{[]string{"sql", "--models", models, "-c", "SELECT dense_predict('churn', 1.0)"}, []string{"expected 3", "got 1"}},
 		{[]string{"sql", "--db", filepath.Join(dir, "no", "such.duckdb"), "-c", "SELECT 1"}, []string{"does not exist"}},
