@@ -36,6 +36,12 @@ const (
 // then Scale. A categorical value becomes a one-hot block over Vocabulary,
 // with one extra slot for values outside it when UnknownBucket is set. A
 // vector is copied element by element, with Scale applied to each element.
+//
+// Source is the feature contract: the SQL type (DuckDB's spelling: BIGINT,
+// DOUBLE, DECIMAL(9,2), VARCHAR, FLOAT[], FLOAT[784] …) of the column the
+// input was fitted from. Scorers check what they are given against it
+// (TextSource). It is optional: files written before it existed have none,
+// and are checked by Kind alone.
 type Input struct {
 	Name          string   `json:"name"`
 	Kind          string   `json:"kind"`
@@ -46,6 +52,20 @@ type Input struct {
 	Scale         *Scale   `json:"scale,omitempty"`
 	Vocabulary    []string `json:"vocabulary,omitempty"`
 	UnknownBucket bool     `json:"unknown_bucket,omitempty"`
+	Source        string   `json:"source,omitempty"`
+}
+
+// TextSource reports, for a categorical input, whether it was fitted from
+// text (VARCHAR) rather than from integers or booleans, whose categories are
+// their decimal or true/false text; known is false when the model does not
+// record its source. A scorer must not feed text to an input fitted from
+// numbers, or numbers to one fitted from text: "01067" and 1067 are
+// different categories, and the mismatch would score silently wrong.
+func (in *Input) TextSource() (text, known bool) {
+	if in.Kind != KindCategorical || in.Source == "" {
+		return false, false
+	}
+	return in.Source == "VARCHAR", true
 }
 
 // Impute says what replaces a missing value.

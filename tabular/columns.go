@@ -77,3 +77,45 @@ func fixedListLen(t arrow.DataType) int {
 	}
 	return 0
 }
+
+// SQLTypeName is the SQL type (DuckDB's spelling) of an Arrow feature column,
+// recorded as the model input's Source: the feature contract.
+func SQLTypeName(t arrow.DataType) string {
+	switch t := t.(type) {
+	case *arrow.BooleanType:
+		return "BOOLEAN"
+	case *arrow.Int8Type:
+		return "TINYINT"
+	case *arrow.Int16Type:
+		return "SMALLINT"
+	case *arrow.Int32Type:
+		return "INTEGER"
+	case *arrow.Int64Type:
+		return "BIGINT"
+	case *arrow.Uint8Type:
+		return "UTINYINT"
+	case *arrow.Uint16Type:
+		return "USMALLINT"
+	case *arrow.Uint32Type:
+		return "UINTEGER"
+	case *arrow.Uint64Type:
+		return "UBIGINT"
+	case *arrow.Float16Type, *arrow.Float32Type:
+		return "FLOAT"
+	case *arrow.Float64Type:
+		return "DOUBLE"
+	case arrow.DecimalType:
+		return fmt.Sprintf("DECIMAL(%d,%d)", t.GetPrecision(), t.GetScale())
+	case *arrow.StringType, *arrow.LargeStringType, *arrow.StringViewType:
+		return "VARCHAR"
+	case *arrow.DictionaryType:
+		return SQLTypeName(t.ValueType)
+	case *arrow.ListType:
+		return SQLTypeName(t.Elem()) + "[]"
+	case *arrow.LargeListType:
+		return SQLTypeName(t.Elem()) + "[]"
+	case *arrow.FixedSizeListType:
+		return fmt.Sprintf("%s[%d]", SQLTypeName(t.Elem()), t.Len())
+	}
+	return t.String()
+}

@@ -91,6 +91,11 @@ func NewFeaturizer(inputs []nn.Input, schema *arrow.Schema) (*Featurizer, error)
 			if !isCategoryType(field.Type) {
 				return nil, bad("a string, dictionary, integer or bool column")
 			}
+			if text, known := in.TextSource(); known && text != IsTextType(field.Type) {
+				return nil, fmt.Errorf("tabular: column %q: %w: model input %q was fitted from %s values and the column is %s "+
+					"(%s); convert the column to %s", in.Name, ErrColumnType, in.Name, in.Source, SQLTypeName(field.Type),
+					"the categories are the values' text, so 01067 and 1067 would be different categories", in.Source)
+			}
 		case nn.KindVector:
 			var elem arrow.DataType
 			switch t := field.Type.(type) {

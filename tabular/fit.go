@@ -164,6 +164,7 @@ func (w *welford) std() float64 {
 type featureFit struct {
 	Feature
 	colKind  int
+	source   string  // the column's SQL type, nn.Input.Source
 	observed int64   // non-missing values (vector: elements)
 	missing  int64   // NULL or NaN values
 	raw      welford // raw observed values: the mean imputation value
@@ -208,7 +209,7 @@ func NewFitter(schema *arrow.Schema, features []Feature) (*Fitter, error) {
 			return nil, fmt.Errorf("feature %q: no such column (columns: %s)", ft.Name, ColumnList(schema))
 		}
 		typ := schema.Field(idx[0]).Type
-		ff := &featureFit{Feature: ft, colKind: columnKind(typ), min: math.Inf(1), max: math.Inf(-1)}
+		ff := &featureFit{Feature: ft, colKind: columnKind(typ), source: SQLTypeName(typ), min: math.Inf(1), max: math.Inf(-1)}
 		if err := ff.resolve(typ); err != nil {
 			return nil, fmt.Errorf("feature %q: %w", ft.Name, err)
 		}
@@ -471,7 +472,7 @@ func (f *Fitter) Finish(held []arrow.RecordBatch) ([]nn.Input, error) {
 }
 
 func (ff *featureFit) finish(held []arrow.RecordBatch) (nn.Input, error) {
-	in := nn.Input{Name: ff.Name, Kind: ff.Kind}
+	in := nn.Input{Name: ff.Name, Kind: ff.Kind, Source: ff.source}
 	if ff.observed == 0 {
 		return in, fmt.Errorf("all %d values are missing; nothing to fit", ff.missing)
 	}

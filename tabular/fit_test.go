@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -323,5 +324,37 @@ func TestFitterRefusesCaseCollidingNames(t *testing.T) {
 	_, err := NewFitter(b.Schema(), []Feature{{Name: "Max.Axis"}, {Name: "max.axis"}})
 	if err == nil || !strings.Contains(err.Error(), `features "Max.Axis" and "max.axis" differ only in case`) {
 		t.Fatalf("got %v, want an error naming both features", err)
+	}
+}
+
+// Issue 13's feature contract: each fitted input records its column's SQL
+// type, and the Featurizer refuses integers for a category fitted from text
+// (zero-padded codes "01067" would silently become the unknown "1067").
+func TestFeatureContractSource(t *testing.T) {
+	mem := checkedMem(t)
+	train := mkBatch(mkStr(mem, "zip", "01067", "00501", "01067"), mkI64(mem, "n", 1, 2, 3),
+		mkF64(mem, "x", 1.5, 2, 3), mkVec(mem, "v", 2, []float32{1, 2}, []float32{3, 4}, []float32{5, 6}))
+	inputs, err := fitBatches(t, []Feature{{Name: "zip"}, {Name: "n"}, {Name: "x"}, {Name: "v"}}, train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, in := range inputs {
+		got = append(got, in.Source)
+	}
+	if want := []string{"VARCHAR", "BIGINT", "DOUBLE", "FLOAT[2]"}; !slices.Equal(got, want) {
+		t.Fatalf("sources %v, want %v", got, want)
+	}
+	// Widening: a float column for an input fitted from integers is fine.
+	same := mkBatch(mkStr(mem, "zip", "00501"), mkF64(mem, "n", 1), mkF64(mem, "x", 1), mkVec(mem, "v", 2, []float32{1, 2}))
+	defer same.Release()
+	if _, err := NewFeaturizer(inputs, same.Schema()); err != nil {
+		t.Fatalf("the training schema: %v", err)
+	}
+	ints := mkBatch(mkI64(mem, "zip", 1067), mkI64(mem, "n", 1), mkF64(mem, "x", 1), mkVec(mem, "v", 2, []float32{1, 2}))
+	defer ints.Release()
+	_, err = NewFeaturizer(inputs, ints.Schema())
+	if !errors.Is(err, ErrColumnType) || !strings.Contains(err.Error(), `input "zip" was fitted from VARCHAR values and the column is BIGINT`) {
+		t.Fatalf("zip as integers: got %v", err)
 	}
 }

@@ -296,14 +296,40 @@ func (p *plan) checkType(f *feed, t *colType, what string) error {
 	case nn.KindCategorical:
 		ok, want = t.id == typeVarchar || t.id == typeEnum || t.id == typeSQLNull,
 			"VARCHAR or ENUM (cast other types with ::VARCHAR)"
+		if text, known := p.spec.Inputs[f.input].TextSource(); known && !text {
+			// Fitted from integers or booleans: the categories are their text.
+			ok, want = t.integer() || t.id == typeSQLNull, fmt.Sprintf("%s or another integer type", p.spec.Inputs[f.input].Source)
+		}
 	case nn.KindVector:
 		ok, want = t.listOfNumbers() || t.id == typeSQLNull, fmt.Sprintf("a LIST or ARRAY of %d numbers", f.length)
 		if ok && t.id == typeArray && t.size != f.length {
 			return fmt.Errorf("%s: wrong feature count for input %q: expected %d elements, got %s", p.call, f.name, f.length, t.name)
 		}
 	}
+	in := &p.spec.Inputs[f.input]
+	fitted := ""
+	if in.Source != "" {
+		fitted = ", fitted from " + in.Source
+	}
+	// The feature contract: text for an input fitted from numbers would make
+	// zero-padded or otherwise spelled values unknown categories.
+	if text, known := in.TextSource(); known && !text && (t.id == typeVarchar || t.id == typeEnum) {
+		return fmt.Errorf("%s: wrong type: %s for input %q (categorical, fitted from %s values: the categories are their text) is %s; "+
+			"text such as '01067' would not match the category 1067; pass the number, e.g. %s::%s",
+			p.call, what, f.name, in.Source, t.name, quoteIdent(f.name), in.Source)
+	}
 	if !ok {
-		return fmt.Errorf("%s: wrong type: %s for input %q (%s) is %s; want %s", p.call, what, f.name, f.kind, t.name, want)
+		return fmt.Errorf("%s: wrong type: %s for input %q (%s%s) is %s; want %s", p.call, what, f.name, f.kind, fitted, t.name, want)
 	}
 	return nil
+}
+
+// quoteIdent quotes a SQL identifier when it needs it, for error hints.
+func quoteIdent(s string) string {
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+		}
+	}
+	return s
 }

@@ -116,3 +116,74 @@ func TestPreparedFeatures(t *testing.T) {
 		st.Close()
 	}
 }
+
+// contractModel: y = zip one-hot·[1, 2] + code one-hot·[10, 20] + 100·n, with
+// zip fitted from BIGINT values (categories "1067", "501"), code from
+// VARCHAR ("01067", "00501") and n from INTEGER. withSource false drops the
+// recorded sources, as in files written before the contract existed.
+func contractModel(t *testing.T, withSource bool) *nn.Model {
+	inputs := []nn.Input{
+		{Name: "zip", Kind: nn.KindCategorical, Vocabulary: []string{"1067", "501"}, Source: "BIGINT"},
+		{Name: "code", Kind: nn.KindCategorical, Vocabulary: []string{"01067", "00501"}, Source: "VARCHAR"},
+		{Name: "n", Kind: nn.KindNumeric, Source: "INTEGER"},
+	}
+	if !withSource {
+		for i := range inputs {
+			inputs[i].Source = ""
+		}
+	}
+	return handModel(t, nn.Spec{Task: nn.TaskRegression, Inputs: inputs, Layers: []nn.LayerSpec{nn.Dense(1, nn.Linear)}},
+		[]float32{1, 2, 10, 20, 100}, []float32{0})
+}
+
+// TestFeatureContract: a model records each input's source type; at bind a
+// value that cannot carry it is an error naming input, expected and given
+// types (zero-padded text for a category fitted from integers would silently
+// be an unknown category), and safe widenings are accepted.
+func TestFeatureContract(t *testing.T) {
+	src := NewMemory()
+	src.Add("z", contractModel(t, true))
+	src.Add("old", contractModel(t, false))
+	db := openDB(t, src)
+	ctx := context.Background()
+	for _, c := range []struct {
+		q    string
+		want float64
+	}{
+		{`SELECT dense_predict('z', {'zip': 1067::BIGINT, 'code': '00501', 'n': 3})`, 321},
+		{`SELECT dense_predict('z', 501::SMALLINT, '01067', 2.5::DOUBLE)`, 262},
+		{`SELECT dense_predict('z', {'zip': 501, 'code': '01067'::ENUM('01067', '00501'), 'n': 1::TINYINT})`, 112},
+		{`SELECT dense_predict('old', '1067', '00501', 3)`, 321}, // no contract: checked by kind alone
+	} {
+		var got float64
+		if err := db.QueryRowContext(ctx, c.q).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", c.q, err)
+		}
+		if got != c.want {
+			t.Errorf("%s = %v, want %v", c.q, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{`SELECT dense_predict('z', {'zip': '01067', 'code': '00501', 'n': 3})`,
+			[]string{`input "zip"`, "fitted from BIGINT", "is VARCHAR", "zip::BIGINT"}},
+		{`SELECT dense_predict('z', 1067, 1067, 3)`,
+			[]string{`input "code"`, "fitted from VARCHAR", "is INTEGER", "want VARCHAR or ENUM"}},
+		{`SELECT dense_predict('z', 1067, '00501', DATE '2024-01-02')`,
+			[]string{`input "n"`, "fitted from INTEGER", "is DATE", "want a number"}},
+	} {
+		var got float64
+		err := db.QueryRowContext(ctx, c.q).Scan(&got)
+		if err == nil {
+			t.Errorf("%s = %v, want an error", c.q, got)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not say %s", c.q, err, w)
+			}
+		}
+	}
+}

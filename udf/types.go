@@ -114,3 +114,13 @@ func (t *colType) unknown() bool {
 	}
 	return false
 }
+
+// integer reports whether t is an integer or BOOLEAN type that intAt reads.
+func (t *colType) integer() bool {
+	switch t.id {
+	case typeBoolean, typeTinyInt, typeSmallInt, typeInteger, typeBigInt,
+		typeUTinyInt, typeUSmallInt, typeUInteger, typeUBigInt:
+		return true
+	}
+	return false
+}

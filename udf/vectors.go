@@ -2,6 +2,7 @@ package udf
 
 import (
 	"math"
+	"strconv"
 	"unsafe"
 )
 
@@ -72,10 +73,17 @@ func (x *vec) str(i int) string {
 // category returns VARCHAR or ENUM row i as a string. A VARCHAR aliases
 // DuckDB's memory: it is valid during the callback only and must not be kept.
 func (x *vec) category(i int) string {
-	if x.typ.id == typeEnum {
+	switch x.typ.id {
+	case typeEnum:
 		return x.typ.enum[int(intAt(x.typ.phys, x.data, i))]
+	case typeVarchar:
+		return x.str(i)
+	case typeBoolean:
+		return strconv.FormatBool(intAt(typeBoolean, x.data, i) != 0)
 	}
-	return x.str(i)
+	// An integer, for an input fitted from integers (checked at bind): the
+	// category is its decimal text, as training made it.
+	return strconv.FormatFloat(intAt(x.typ.id, x.data, i), 'f', -1, 64)
 }
 
 // num returns numeric row i as a float64 (ignoring validity).

@@ -274,6 +274,9 @@ func writeInputs(w io.Writer, inputs []nn.Input) {
 		default:
 			parts = append(parts, in.Kind)
 		}
+		if in.Source != "" {
+			parts = append(parts, "from "+in.Source)
+		}
 		if im := in.Impute; im != nil {
 			s := "impute " + im.Strategy
 			if in.Kind == nn.KindCategorical {
