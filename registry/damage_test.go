@@ -150,7 +150,7 @@ func TestDamagedVersion(t *testing.T) {
 				}
 			})
 			// The damaged version can be deleted, and then it is gone.
-			if err := r.Delete("churn@2"); err != nil {
+			if err := r.Delete("churn@2", false); err != nil {
 				t.Fatalf("delete the damaged version: %v", err)
 			}
 			if _, bad, err := r.List(); err != nil || len(bad) != 0 {

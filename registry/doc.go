@@ -4,9 +4,25 @@
 // # References
 //
 // A model is referred to as "name" (its newest version), "name@latest" (the
-// same) or "name@3" (version 3). Names hold letters, digits, '_', '-' and
+// same), "name@3" (version 3) or "name@prod" (the version the alias prod
+// points to). ParseRef is the one parser of references (the CLI and the SQL
+// functions use it). Names hold letters, digits, '_', '-' and
 // '.', start with a letter or digit, and are at most 128 bytes: no path
 // separators, so a name can never reach outside the folder.
+//
+// # Aliases
+//
+// SetAlias("churn@3", "prod") makes "churn@prod" mean churn@3; setting it
+// again moves it, RemoveAlias removes it. Aliases start with a letter (so
+// that they never read as a version number), follow the name rules
+// otherwise, and "latest" is reserved. An alias is one small file,
+// NAME/aliases/ALIAS, holding the version number; it is written to a
+// temporary file, synced and renamed into place, so a reader sees the old
+// version or the new one, and of concurrent moves the last rename wins.
+// Deleting a version an alias points to fails (ErrAliased) unless forced,
+// which removes those aliases too. An alias that points to a deleted version
+// (a deletion racing a move) resolves to an error saying so, never to
+// another model. List and Versions fill in Entry.Aliases.
 //
 // # Where
 //
@@ -29,6 +45,7 @@
 //	      entry.json
 //	    3/
 //	      DELETED                    a deleted version keeps its folder
+//	    aliases/prod                 an alias: "2\n" (churn@prod is churn@2)
 //	    .register-PID-….tmp          a registration in progress (PID: its process)
 //
 // Other files in a version folder (plots, reports) are left alone.

@@ -39,7 +39,7 @@ func Example() {
 		panic(err)
 	}
 	fmt.Println("loaded", e.Ref(), e.Task, e.Params, "params")
-	if err := reg.Delete("price@3"); err != nil {
+	if err := reg.Delete("price@3", false); err != nil {
 		panic(err)
 	}
 	_, err = reg.Resolve("price@3")

@@ -67,6 +67,10 @@ type Entry struct {
 	Metrics map[string]float64 `json:"metrics,omitempty"`
 	Rows    int64              `json:"rows,omitempty"`
 	Source  string             `json:"source,omitempty"`
+
+	// Aliases are the aliases that point to this version, sorted (filled
+	// in by List and Versions; entry.json never changes, so they are not in it).
+	Aliases []string `json:"-"`
 }
 
 // Ref is the reference that names exactly this version: "name@3".
@@ -129,21 +133,37 @@ func ValidName(name string) error {
 	return nil
 }
 
-// ParseRef splits "name", "name@latest" or "name@3"; version 0 means the
-// newest.
-func ParseRef(ref string) (name string, version int, err error) {
+// Ref is a parsed model reference: Name, and either a Version (0 means
+// the newest) or an Alias.
+type Ref struct {
+	Name    string
+	Version int    // 0: the newest version (or the alias's)
+	Alias   string // "" unless the reference names an alias
+}
+
+// ParseRef parses "name", "name@latest" (both the newest version),
+// "name@3" (version 3) or "name@prod" (the version alias prod points to).
+// It is the one parser of model references: the CLI, Go callers and the
+// SQL functions all use it.
+func ParseRef(ref string) (Ref, error) {
 	name, v, has := strings.Cut(ref, "@")
 	if err := ValidName(name); err != nil {
-		return "", 0, fmt.Errorf("registry: reference %q: %w", ref, unprefix(err))
+		return Ref{}, fmt.Errorf("registry: reference %q: %w", ref, unprefix(err))
 	}
 	if !has || v == "latest" {
-		return name, 0, nil
+		return Ref{Name: name}, nil
+	}
+	if v != "" && (v[0] >= 'a' && v[0] <= 'z' || v[0] >= 'A' && v[0] <= 'Z') { // an alias starts with a letter
+		if err := ValidAlias(v); err != nil {
+			return Ref{}, fmt.Errorf("registry: reference %q: %w (after '@' comes a version number, \"latest\" or an alias)", ref, unprefix(err))
+		}
+		return Ref{Name: name, Alias: v}, nil
 	}
 	version, convErr := strconv.Atoi(v)
 	if convErr != nil || version < 1 || strconv.Itoa(version) != v {
-		return "", 0, fmt.Errorf("registry: %w: reference %q: version %q is not a positive integer or \"latest\"", ErrBadRef, ref, v)
+		return Ref{}, fmt.Errorf("registry: %w: reference %q: version %q is not a positive integer, \"latest\" or an alias", ErrBadRef, ref, v)
 	}
-	return name, version, nil
+	return Ref{Name: name, Version: version}, nil
 }
 
 func unprefix(err error) error { return trimmed{err} }
@@ -449,9 +469,15 @@ func joinInts(vs []int) string {
 // published version; if that version is damaged, Resolve says so (and
 // which versions there are) rather than falling back to an older model.
 func (r *Registry) Resolve(ref string) (Entry, error) {
-	name, version, err := ParseRef(ref)
+	pr, err := ParseRef(ref)
 	if err != nil {
 		return Entry{}, err
+	}
+	name, version := pr.Name, pr.Version
+	if pr.Alias != "" {
+		if version, err = r.aliasVersion(name, pr.Alias); err != nil {
+			return Entry{}, err
+		}
 	}
 	vs, err := r.published(name)
 	if err != nil {
@@ -477,6 +503,9 @@ func (r *Registry) Resolve(ref string) (Entry, error) {
 			if r.versionState(name, version) == deleted {
 				why = "deleted version"
 			}
+		}
+		if pr.Alias != "" {
+			why = "alias " + pr.Alias + " points to " + why
 		}
 		return Entry{}, fmt.Errorf("registry: %w: %s %d of model %q (versions: %s) in %s", ErrNotFound, why, version, name, joinInts(vs), r.dir)
 	}
@@ -620,8 +649,13 @@ func (r *Registry) List() ([]Entry, []Damaged, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("registry: %s: %w", r.dir, err)
 		}
+		as, err := r.Aliases(name)
+		if err != nil {
+			return nil, nil, err
+		}
 		for _, v := range vs {
 			e, err := r.entry(name, v)
+			e.Aliases = aliasesOf(as, v)
 			if err != nil {
 				if r.versionState(name, v) == deleted {
 					continue // deleted while we listed
@@ -649,35 +683,63 @@ func (r *Registry) Versions(name string) ([]Entry, error) {
 		_, err := r.Resolve(name) // the unknown-model error
 		return nil, err
 	}
+	as, err := r.Aliases(name)
+	if err != nil {
+		return nil, err
+	}
 	var out []Entry
 	for _, v := range vs {
 		if e, err := r.entry(name, v); err == nil {
+			e.Aliases = aliasesOf(as, v)
 			out = append(out, e)
 		}
 	}
 	return out, nil
 }
 
-// Delete removes a version ("name@3"), or every version of a model
-// ("name"), damaged ones included. A deleted version's folder stays behind
-// with a DELETED marker, so its number is never given to another model.
-// Readers that already opened the file finish reading it.
-func (r *Registry) Delete(ref string) error {
-	name, version, err := ParseRef(ref)
+// Delete removes a version ("name@3" or "name@prod"), or every version of
+// a model ("name"), damaged ones included. A deleted version's folder stays
+// behind with a DELETED marker, so its number is never given to another
+// model. A version an alias points to is only deleted with force (the
+// error wraps ErrAliased), which removes those aliases too. Readers that
+// already opened the file finish reading it.
+func (r *Registry) Delete(ref string, force bool) error {
+	pr, err := ParseRef(ref)
 	if err != nil {
 		return err
 	}
-	if version == 0 && strings.Contains(ref, "@") {
+	name, version := pr.Name, pr.Version
+	if version == 0 && pr.Alias == "" && strings.Contains(ref, "@") {
 		return fmt.Errorf("registry: %w: delete %q: name a version (%s@3) or the whole model (%s)", ErrBadRef, ref, name, name)
 	}
-	if _, err := r.Resolve(ref); err != nil && !errors.Is(err, ErrDamaged) {
+	e, err := r.Resolve(ref)
+	if err != nil && !errors.Is(err, ErrDamaged) {
 		return err
+	}
+	if pr.Alias != "" {
+		if err != nil {
+			return err // a damaged alias file: there is no version to delete
+		}
+		version = e.Version
 	}
 	targets := []int{version}
 	if version == 0 {
 		if targets, err = r.published(name); err != nil {
 			return fmt.Errorf("registry: delete %s: %w", ref, err)
 		}
+	}
+	as, err := r.Aliases(name)
+	if err != nil {
+		return fmt.Errorf("registry: delete %s: %w", ref, err)
+	}
+	var aliased []string
+	for _, v := range targets {
+		for _, a := range aliasesOf(as, v) {
+			aliased = append(aliased, fmt.Sprintf("%s → %s@%d", a, name, v))
+		}
+	}
+	if len(aliased) > 0 && !force {
+		return fmt.Errorf("registry: %w: delete %s: aliases point to it (%s): move or remove them first, or force", ErrAliased, ref, strings.Join(aliased, ", "))
 	}
 	for _, v := range targets {
 		vdir := filepath.Join(r.dir, name, strconv.Itoa(v))
@@ -691,6 +753,11 @@ func (r *Registry) Delete(ref string) error {
 		}
 		if err := nn.SyncDir(vdir); err != nil {
 			return fmt.Errorf("registry: delete %s@%d: %w", name, v, err)
+		}
+		for _, a := range aliasesOf(as, v) {
+			if err := os.Remove(filepath.Join(r.dir, name, AliasDir, a)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("registry: delete %s@%d: alias %s: %w", name, v, a, err)
+			}
 		}
 	}
 	return nil

@@ -172,15 +172,15 @@ func TestBadNames(t *testing.T) {
 			t.Errorf("ValidName(%q): %v", name, err)
 		}
 	}
-	for _, ref := range []string{"a@0", "a@-1", "a@01", "a@x", "a@", "a@1@2", "@1", "../a"} {
+	for _, ref := range []string{"a@0", "a@-1", "a@01", "a@1x", "a@_x", "a@", "a@1@2", "@1", "../a"} {
 		if _, err := r.Resolve(ref); err == nil || !errors.Is(err, ErrBadRef) {
 			t.Errorf("Resolve(%q): %v", ref, err)
 		}
 	}
-	if err := r.Delete("a/b"); err == nil || !errors.Is(err, ErrBadRef) {
+	if err := r.Delete("a/b", false); err == nil || !errors.Is(err, ErrBadRef) {
 		t.Errorf("Delete bad name: %v", err)
 	}
-	if _, err := r.Resolve("a@x"); err == nil || !strings.Contains(err.Error(), `version "x" is not a positive integer`) {
+	if _, err := r.Resolve("a@1x"); err == nil || !strings.Contains(err.Error(), `version "1x" is not a positive integer`) {
 		t.Errorf("message: %v", err)
 	}
 	if _, err := r.Register("a/b", m); err == nil || !strings.Contains(err.Error(), `model name "a/b": character '/' at 1`) {
@@ -199,7 +199,7 @@ func TestDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Delete("churn@3"); err != nil {
+	if err := r.Delete("churn@3", false); err != nil {
 		t.Fatal(err)
 	}
 	if e, err := r.Resolve("churn"); err != nil || e.Version != 2 {
@@ -208,18 +208,18 @@ func TestDelete(t *testing.T) {
 	if _, err := r.Resolve("churn@3"); err == nil || !strings.Contains(err.Error(), `deleted version 3 of model "churn" (versions: 1, 2)`) {
 		t.Fatalf("deleted version: %v", err)
 	}
-	if err := r.Delete("churn@3"); err == nil || !errors.Is(err, ErrNotFound) {
+	if err := r.Delete("churn@3", false); err == nil || !errors.Is(err, ErrNotFound) {
 		t.Fatalf("deleting twice: %v", err)
 	}
 	// The number is not reused.
 	if e, err := r.Register("churn", testModel(t, 7)); err != nil || e.Version != 4 {
 		t.Fatalf("register after delete: %+v %v", e, err)
 	}
-	if err := r.Delete("churn@latest"); err == nil || !errors.Is(err, ErrBadRef) {
+	if err := r.Delete("churn@latest", false); err == nil || !errors.Is(err, ErrBadRef) {
 		t.Fatalf("delete @latest: %v", err)
 	}
 	// Deleting the name deletes every version; numbering still continues.
-	if err := r.Delete("churn"); err != nil {
+	if err := r.Delete("churn", false); err != nil {
 		t.Fatal(err)
 	}
 	if l, bad, err := r.List(); err != nil || len(l) != 0 || len(bad) != 0 {
@@ -231,7 +231,7 @@ func TestDelete(t *testing.T) {
 	if e, err := r.Register("churn", testModel(t, 8)); err != nil || e.Version != 5 {
 		t.Fatalf("register after deleting all: %+v %v", e, err)
 	}
-	if err := r.Delete("nope"); err == nil || !errors.Is(err, ErrNotFound) {
+	if err := r.Delete("nope", false); err == nil || !errors.Is(err, ErrNotFound) {
 		t.Fatalf("delete unknown: %v", err)
 	}
 }

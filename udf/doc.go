@@ -9,7 +9,7 @@
 //	dense_predict(model, features…)        → DOUBLE   regression value; binary: P(second label)
 //	dense_predict_label(model, features…)  → VARCHAR  the predicted class label
 //	dense_predict_proba(model, features…)  → FLOAT[]  the output vector; binary: [P(label 0), P(label 1)]
-//	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256, status, folder
+//	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256, status, folder, aliases
 //	dense_layers(model)                    → layer, type, input_units, output_units, activation, weights, biases, params
 //	dense_params(inputs, units, bias := true) → layer, inputs, units, weights, biases, total, mb
 //
@@ -32,7 +32,8 @@
 //
 // The first argument of the scalar functions and of dense_layers names a
 // model: 'churn' (or 'churn@latest') is the newest version, 'churn@3'
-// version 3. References are parsed by registry.ParseRef, the CLI's parser,
+// version 3, 'churn@prod' the version the alias prod points to (from a
+// registry source; `dense models alias`). References are parsed by registry.ParseRef, the CLI's parser,
 // so what the CLI rejects ('churn@01', 'churn@+3', '../x', 'a b@2') is an
 // error in SQL too. An unknown model's error lists the models there are and
 // names the folder a registry source reads. It must be a constant in the SQL text; a column, a ?

@@ -29,12 +29,12 @@ type ModelSource interface {
 
 // parseRef is registry.ParseRef, the one parser of model references (the
 // CLI's too), with its message in the terms of a SQL error.
-func parseRef(ref string) (name string, version int, err error) {
-	name, version, err = registry.ParseRef(ref)
+func parseRef(ref string) (registry.Ref, error) {
+	r, err := registry.ParseRef(ref)
 	if err != nil {
-		return "", 0, errors.New(strings.TrimPrefix(err.Error(), "registry: "))
+		return registry.Ref{}, errors.New(strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	return name, version, nil
+	return r, nil
 }
 
 // Memory is an in-memory ModelSource: Add a model under a name and it gets
@@ -82,10 +82,14 @@ var ErrNotFound = errors.New("udf: model not found")
 
 // Load implements ModelSource.
 func (m *Memory) Load(ref string) (*nn.Model, registry.Entry, error) {
-	name, version, err := registry.ParseRef(ref)
+	r, err := registry.ParseRef(ref)
 	if err != nil {
 		return nil, registry.Entry{}, fmt.Errorf("udf: %w", err)
 	}
+	if r.Alias != "" {
+		return nil, registry.Entry{}, fmt.Errorf("%w: %q (an in-memory source has no aliases)", ErrNotFound, ref)
+	}
+	name, version := r.Name, r.Version
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	versions := m.models[name]
@@ -125,10 +129,11 @@ func sortEntries(infos []registry.Entry) {
 // model's versions, anything else (a corrupt file, say) passes on the
 // source's error, which names the file.
 func loadModel(src ModelSource, ref string) (*nn.Model, registry.Entry, error) {
-	name, version, err := parseRef(ref)
+	r, err := parseRef(ref)
 	if err != nil {
 		return nil, registry.Entry{}, err
 	}
+	name, version := r.Name, r.Version
 	model, info, loadErr := src.Load(ref)
 	if loadErr == nil {
 		if model == nil {

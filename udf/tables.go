@@ -385,7 +385,8 @@ func registerTables(conn connection, m *models) error {
 // (no model file is read). A source that knows damaged versions (a
 // registry's) lists them too, with the reason in status and NULL where the
 // entry could not be read; folder is the folder the source reads (NULL for
-// an in-memory source).
+// an in-memory source); aliases are the aliases pointing to the version
+// (see registry's doc), an empty list when none.
 func modelsTable(m *models) *tableFunc {
 	return &tableFunc{
 		name: "dense_models", models: m,
@@ -393,6 +394,7 @@ func modelsTable(m *models) *tableFunc {
 			{"name", colVarchar}, {"version", colInteger}, {"task", colVarchar}, {"inputs", colVarcharList},
 			{"labels", colVarcharList}, {"params", colBigInt}, {"created", colTimestampTZ}, {"metrics", colMetrics},
 			{"path", colVarchar}, {"sha256", colVarchar}, {"status", colVarchar}, {"folder", colVarchar},
+			{"aliases", colVarcharList},
 		},
 		rows: modelRows,
 	}
@@ -425,10 +427,14 @@ func modelRows(src ModelSource, _ map[string]any) ([][]any, error) {
 	rows := make([][]any, len(entries))
 	for i, e := range entries {
 		if why, bad := status[e.Ref()]; bad {
-			rows[i] = []any{e.Name, int32(e.Version), nil, nil, nil, nil, nil, nil, nil, nil, why, folder}
+			rows[i] = []any{e.Name, int32(e.Version), nil, nil, nil, nil, nil, nil, nil, nil, why, folder, nil}
 			continue
 		}
-		rows[i] = append(modelRow(e), "ok", folder)
+		aliases := e.Aliases
+		if aliases == nil {
+			aliases = []string{}
+		}
+		rows[i] = append(modelRow(e), "ok", folder, aliases)
 	}
 	return rows, nil
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,38 +60,62 @@ func (e *env) modelsCommand() *cli.Command {
 		Description: "NAME@3 deletes version 3. NAME alone would mean the newest version everywhere else, so\n" +
 			"deleting every version of a model takes --all. On a terminal dense asks before deleting\n" +
 			"(--yes skips the question); in scripts (standard input not a terminal) it does not ask.\n" +
-			"A deleted version's number is never reused: NAME@3 always means the same model.\n\n" +
+			"A deleted version's number is never reused: NAME@3 always means the same model.\n" +
+			"A version that an alias points to is only deleted with --force, which removes the alias too.\n\n" +
 			"Examples:\n" +
 			"   dense models rm churn@1                # one version\n" +
 			"   dense models rm churn --all --yes      # every version, without asking",
 		Flags: []cli.Flag{modelsFlag(),
 			&cli.BoolFlag{Name: "all", Usage: "delete every version of NAME"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+			&cli.BoolFlag{Name: "force", Usage: "delete a version that aliases point to, and those aliases"},
 		},
 		Action: func(c *cli.Context) error {
 			ref, err := oneRef(c)
 			if err != nil {
 				return err
 			}
-			return e.modelsRm(c.String("models"), ref, c.Bool("all"), c.Bool("yes"))
+			return e.modelsRm(c.String("models"), ref, c.Bool("all"), c.Bool("yes"), c.Bool("force"))
+		},
+	}
+	alias := &cli.Command{
+		Name:      "alias",
+		Usage:     "point an alias at a model version (NAME@ALIAS then means it), or remove one",
+		UsageText: "dense models alias NAME@VERSION ALIAS | dense models alias --rm ALIAS NAME [--models DIR]",
+		Description: "An alias names a version by role: after 'dense models alias churn@3 prod', churn@prod means\n" +
+			"churn@3 everywhere a model reference is taken (CLI, Go, SQL). Aliasing again moves it;\n" +
+			"the move is atomic, so a reader sees the old version or the new one. Aliases start with a\n" +
+			"letter (so they never read as a version number) and may not be \"latest\".\n\n" +
+			"Examples:\n" +
+			"   dense models alias churn@3 prod\n" +
+			"   dense models alias churn@prod staging   # staging: the version prod points to now\n" +
+			"   dense models alias --rm prod churn",
+		Flags: []cli.Flag{modelsFlag(),
+			&cli.BoolFlag{Name: "rm", Usage: "remove the alias ALIAS of model NAME"}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return fmt.Errorf("models alias: give NAME@VERSION ALIAS, or --rm ALIAS NAME; got %d arguments", c.NArg())
+			}
+			return e.modelsAlias(c.String("models"), c.Args().Get(0), c.Args().Get(1), c.Bool("rm"))
 		},
 	}
 	return &cli.Command{
 		Name:      "models",
 		Usage:     "list, show and delete registered models",
-		UsageText: "dense models [list | show NAME[@V] | rm NAME[@V]] [--models DIR]",
+		UsageText: "dense models [list | show NAME[@V] | rm NAME[@V] | alias NAME@V ALIAS] [--models DIR]",
 		Description: "The models folder (./models unless --models DIR or $DENSE_MODELS) holds one folder per\n" +
 			"model name and one per version: NAME/VERSION/model.safetensors, entry.json and\n" +
-			"history.png. NAME means the newest version, NAME@3 version 3.\n\n" +
+			"history.png. NAME means the newest version, NAME@3 version 3, NAME@prod the version\n" +
+			"the alias prod points to.\n\n" +
 			"Examples:\n" +
 			"   dense models\n" +
 			"   dense models show segment@1\n" +
 			"   dense models rm churn@1",
 		Flags:       []cli.Flag{modelsFlag()},
-		Subcommands: []*cli.Command{list, show, rm},
+		Subcommands: []*cli.Command{list, show, rm, alias},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return fmt.Errorf("models: unknown subcommand %q (want list, show or rm)", c.Args().First())
+				return fmt.Errorf("models: unknown subcommand %q (want list, show, rm or alias)", c.Args().First())
 			}
 			return e.modelsList(c.String("models"), formatTable)
 		},
@@ -99,19 +124,20 @@ func (e *env) modelsCommand() *cli.Command {
 
 // modelsRm deletes ref: one version (NAME@V), or every version of NAME
 // with all. On a terminal it asks first unless yes.
-func (e *env) modelsRm(dir, ref string, all, yes bool) error {
+func (e *env) modelsRm(dir, ref string, all, yes, force bool) error {
 	reg, err := registry.Open(dir)
 	if err != nil {
 		return fmt.Errorf("models rm: %w", err)
 	}
-	name, version, err := registry.ParseRef(ref)
+	pr, err := registry.ParseRef(ref)
 	if err != nil {
 		return fmt.Errorf("models rm: %w", err)
 	}
+	name := pr.Name
 	switch {
-	case version == 0 && !strings.Contains(ref, "@") && !all:
+	case pr.Version == 0 && pr.Alias == "" && !strings.Contains(ref, "@") && !all:
 		return fmt.Errorf("models rm: %q names every version of the model: give %s@VERSION for one, or --all to delete them all", ref, name)
-	case version != 0 && all:
+	case (pr.Version != 0 || pr.Alias != "") && all:
 		return fmt.Errorf("models rm: --all deletes every version: give %s --all, or %s alone", name, ref)
 	}
 	what := ref
@@ -136,10 +162,36 @@ func (e *env) modelsRm(dir, ref string, all, yes bool) error {
 			return nil
 		}
 	}
-	if err := reg.Delete(ref); err != nil {
+	if err := reg.Delete(ref, force); err != nil {
+		if errors.Is(err, registry.ErrAliased) {
+			return fmt.Errorf("models rm: %w (give --force to delete it and its aliases)", err)
+		}
 		return fmt.Errorf("models rm: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "Deleted %s from %s\n", what, reg.Dir())
+	return nil
+}
+
+// modelsAlias points alias at ref's version, or with rm removes the alias
+// (then the arguments are ALIAS NAME).
+func (e *env) modelsAlias(dir, first, second string, rm bool) error {
+	reg, err := registry.Open(dir)
+	if err != nil {
+		return fmt.Errorf("models alias: %w", err)
+	}
+	if rm {
+		alias, name := first, second
+		if err := reg.RemoveAlias(name, alias); err != nil {
+			return fmt.Errorf("models alias: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "Removed alias %s@%s from %s\n", name, alias, reg.Dir())
+		return nil
+	}
+	en, err := reg.SetAlias(first, second)
+	if err != nil {
+		return fmt.Errorf("models alias: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "%s@%s → %s in %s\n", en.Name, second, en.Ref(), reg.Dir())
 	return nil
 }
 
@@ -248,6 +300,18 @@ func (e *env) modelsShow(dir, ref string) error {
 			nums[i] = strconv.Itoa(v.Version)
 		}
 		fmt.Fprintf(w, "  versions    %s\n", strings.Join(nums, ", "))
+	}
+	if as, err := reg.Aliases(en.Name); err == nil {
+		var mine []string
+		for a, v := range as {
+			if v == en.Version {
+				mine = append(mine, a)
+			}
+		}
+		if len(mine) > 0 {
+			slices.Sort(mine)
+			fmt.Fprintf(w, "  aliases     %s\n", strings.Join(mine, ", "))
+		}
 	}
 	fmt.Fprintf(w, "\nInputs (%d, encoded to %d features):\n", len(spec.Inputs), spec.InputWidth())
 	writeInputs(w, spec.Inputs)

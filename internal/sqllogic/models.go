@@ -14,6 +14,7 @@ import (
 //
 //	lin3@1     a, b, c → a + 2b + 3c + 0.5
 //	lin3@2     a, b, c → a + b + c            (the newest lin3)
+//	lin3@prod  an alias of lin3@1
 //	gate       binary: x (numeric), color (categorical red|green) → sigmoid(x + 2·[green] − 1); labels no|yes
 //	imputed    regression: income (NULL → 10, with a missing indicator) → income + 100·missing;
 //	           region (categorical north|south, unknown bucket, NULL → north) → +1000 south, +2000 unknown
@@ -90,6 +91,9 @@ func WriteModels(dir string) error {
 				return fmt.Errorf("sqllogic: damage %s: %w", e.Path, err)
 			}
 		}
+	}
+	if _, err := reg.SetAlias("lin3@1", "prod"); err != nil {
+		return fmt.Errorf("sqllogic: %w", err)
 	}
 	return nil
 }
