@@ -9,6 +9,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/pipeline"
 )
 
@@ -23,12 +24,11 @@ import (
 func BenchmarkScore(b *testing.B) {
 	f := testData(b)
 	ctx := context.Background()
-	files, _ := filepath.Glob(filepath.Join(f.data, "*.parquet"))
 	const total = shards * rowsPerShard
 	b.Run("dense-score", func(b *testing.B) {
 		for b.Loop() {
 			out := filepath.Join(b.TempDir(), "scored.parquet")
-			in, err := arrowio.OpenParquet(files, arrowio.Options{})
+			in, err := duckio.Open(ctx, filepath.Join(f.data, "*.parquet"), duckio.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}

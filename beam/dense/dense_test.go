@@ -22,6 +22,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/dense-ml/dense/arrowio"
+	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/pipeline"
 )
@@ -264,13 +265,13 @@ func collect(t testing.TB, r arrowio.Reader) map[int64]prediction {
 	}
 }
 
-// reference scores the files of glob with pipeline.ScoreStage, the code
-// `dense score` runs (with --null-on-error: rows that cannot be encoded
-// get NULL predictions and are left out of the result).
+// reference scores the files of glob as `dense score --data GLOB` does:
+// read with duckio (DuckDB's read_parquet), scored by pipeline.ScoreStage
+// (with --null-on-error: rows that cannot be encoded get NULL predictions
+// and are left out of the result).
 func reference(t testing.TB, m *nn.Model, glob string) map[int64]prediction {
 	t.Helper()
-	files, _ := filepath.Glob(glob)
-	in, err := arrowio.OpenParquet(files, arrowio.Options{})
+	in, err := duckio.Open(context.Background(), glob, duckio.Options{}) // dense score's reader
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,13 +394,13 @@ func readMetrics(t *testing.T, path string) Metrics {
 	return m
 }
 
-// evalReference is what dense eval computes: every row encoded, the true
+// evalReference is what dense eval computes: every row read with duckio
+// (dense eval's reader) and encoded, the true
 // values (known from the data's columns), nn.Evaluate and the confusion
 // matrix of nn.NewConfusionMatrix.
 func evalReference(t *testing.T, m *nn.Model, glob string) (map[string]float64, *nn.ConfusionMatrix) {
 	t.Helper()
-	files, _ := filepath.Glob(glob)
-	in, err := arrowio.OpenParquet(files, arrowio.Options{})
+	in, err := duckio.Open(context.Background(), glob, duckio.Options{}) // dense eval's reader
 	if err != nil {
 		t.Fatal(err)
 	}
