@@ -30,7 +30,8 @@ func init() {
 	register.Emitter1[RowGroup]()
 	register.Emitter1[Batch]()
 	register.DoFn1x2[Batch, int, Batch](&shardFn{})
-	register.DoFn3x1[context.Context, int, func(*Batch) bool, error](&writeFn{})
+	register.DoFn4x1[context.Context, int, func(*Batch) bool, func(string), error](&writeFn{})
+	register.Emitter1[string]()
 	register.Iter1[Batch]()
 }
 
@@ -187,14 +188,19 @@ func (fn *readFn) ProcessElement(ctx context.Context, g RowGroup, emit func(Batc
 // hash of their source file and row, and within a shard written in source
 // order (file name, then row) (shards 0: 8). A shard's name depends only on its number, so a retried bundle rewrites
 // the same file. All batches must share one schema. A shard that receives
-// no batch is not written.
-func WriteParquet(s beam.Scope, dir string, shards int, batches beam.PCollection) {
+// no batch is not written. It returns the names of the files written.
+//
+// (The names pass through a reshuffle even when nothing reads them: Prism
+// 2.77 busy-waits for the whole bundle on a stage without outputs, which
+// made writing ~100× slower on a loaded machine.)
+func WriteParquet(s beam.Scope, dir string, shards int, batches beam.PCollection) beam.PCollection {
 	s = s.Scope("dense.WriteParquet")
 	if shards <= 0 {
 		shards = 8
 	}
 	keyed := beam.ParDo(s, &shardFn{Shards: shards}, batches)
-	beam.ParDo0(s, &writeFn{Dir: dir, Shards: shards}, beam.GroupByKey(s, keyed))
+	files := beam.ParDo(s, &writeFn{Dir: dir, Shards: shards}, beam.GroupByKey(s, keyed))
+	return beam.Reshuffle(s, files)
 }
 
 // shardFn keys a Batch by its shard.
@@ -217,7 +223,7 @@ type writeFn struct {
 	Shards int    `json:"shards"`
 }
 
-func (fn *writeFn) ProcessElement(ctx context.Context, shard int, iter func(*Batch) bool) error {
+func (fn *writeFn) ProcessElement(ctx context.Context, shard int, iter func(*Batch) bool, written func(string)) error {
 	var batches []Batch
 	var b Batch
 	for iter(&b) {
@@ -261,6 +267,7 @@ func (fn *writeFn) ProcessElement(ctx context.Context, shard int, iter func(*Bat
 	if err := w.Close(); err != nil { // closes out too
 		return fmt.Errorf("dense: %s: %w", name, err)
 	}
+	written(name)
 	return nil
 }
 
