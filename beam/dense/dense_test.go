@@ -25,6 +25,7 @@ import (
 	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/pipeline"
+	"github.com/dense-ml/dense/tabular"
 )
 
 // The tests run Beam pipelines on Prism, in this process (loopback
@@ -410,11 +411,11 @@ func evalReference(t *testing.T, m *nn.Model, glob string) (map[string]float64, 
 	}
 	defer in.Close()
 	spec := m.Spec()
-	feat, err := arrowio.NewFeaturizer(spec.Inputs, in.Schema())
+	feat, err := tabular.NewFeaturizer(spec.Inputs, in.Schema())
 	if err != nil {
 		t.Fatal(err)
 	}
-	labels := arrowio.Labels(spec)
+	labels := tabular.Labels(spec)
 	var x, y, buf []float32
 	rows := 0
 	for {

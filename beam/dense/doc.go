@@ -32,9 +32,9 @@
 // # The same answers as dense score and dense eval
 //
 // Score runs the code `dense score` runs, one forward pass per batch: the
-// model's stored preprocessing (arrowio.Featurizer), nn.Model.PredictInto
+// model's stored preprocessing (tabular.Featurizer), nn.Model.PredictInto
 // (whose output for a row does not depend on the batch), and
-// arrowio.AppendPredictions for the columns. The tests compare every row of
+// tabular.AppendPredictions for the columns. The tests compare every row of
 // a million scored on Prism with pipeline.ScoreStage's, bit for bit.
 // Evaluate computes `dense eval`'s metrics from sums that add up across
 // workers in a CombineFn (see Partial): equal up to float rounding (the

@@ -3,11 +3,9 @@ package dense
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,8 +13,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
 )
 
 func init() {
@@ -200,7 +198,10 @@ func (fn *evalFn) Setup() error {
 func (fn *evalFn) ProcessElement(ctx context.Context, b Batch, emit func(Partial), dead func(Batch)) error {
 	return fn.sc.each(b, func(chunk Batch) error {
 		out, _, reasons := fn.sc.predict(chunk) // reasons name the rows left out
-		y, bad := targetValues(chunk.Record, fn.target, fn.sc.spec, fn.labels)
+		y, bad := targetValues(chunk.Record, fn.target, fn.sc.spec)
+		if bad == nil {
+			bad = map[int]string{}
+		}
 		nanRows(out, fn.sc.spec, reasons, bad)
 		for r, why := range bad {
 			if reasons == nil {
@@ -310,72 +311,29 @@ func (fn *evalFn) partial(out, y []float32, skip map[int]string) Partial {
 	return p
 }
 
-// targetValues reads the target of every row as `dense eval` does: the
-// class index into labels for classifiers (a string label as it is, a bool
-// as "true"/"false", a number in its shortest form), the value for
-// regression. bad names the rows that have none, with the reason.
-func targetValues(rec arrow.RecordBatch, target string, spec *nn.Spec, labels []string) (y []float32, bad map[int]string) {
+// targetValues reads the target of every row as `dense eval` does
+// (tabular.TargetValues: a classifier's class index, a regression value).
+// bad names the rows that have none, with the reason.
+func targetValues(rec arrow.RecordBatch, target string, spec *nn.Spec) (y []float32, bad map[int]string) {
+	y, err := tabular.TargetValues(rec, target, spec, 0)
+	if err == nil {
+		return y, nil
+	}
+	// Read the rows one by one for their own reasons (bad rows are rare).
 	rows := int(rec.NumRows())
-	all := func(why string) ([]float32, map[int]string) {
-		bad := make(map[int]string, rows)
-		for r := range rows {
-			bad[r] = why
-		}
-		return make([]float32, rows), bad
-	}
-	idx := rec.Schema().FieldIndices(target)
-	if len(idx) == 0 {
-		return all(fmt.Sprintf("no target column %q", target))
-	}
-	isBool := rec.Schema().Field(idx[0]).Type.ID() == arrow.BOOL
 	y = make([]float32, rows)
 	bad = map[int]string{}
-	t, err := arrowio.TargetColumn(rec, target)
-	if err != nil && errors.Is(err, arrowio.ErrColumnType) {
-		return all(err.Error())
-	}
-	value := func(t *arrowio.Target, i, r int) {
-		if spec.Task == nn.TaskRegression {
-			if t.Numbers == nil {
-				bad[r] = fmt.Sprintf("target column %q holds strings; a regression model needs numbers", target)
-				return
-			}
-			y[r] = float32(t.Numbers[i])
-			return
-		}
-		var s string
-		switch {
-		case t.Strings != nil:
-			s = t.Strings[i]
-		case isBool:
-			s = strconv.FormatBool(t.Numbers[i] != 0)
-		default:
-			s = strconv.FormatFloat(t.Numbers[i], 'g', -1, 64)
-		}
-		k := slices.Index(labels, s)
-		if k < 0 {
-			bad[r] = fmt.Sprintf("target %q is not one of the model's labels (%s)", s, strings.Join(labels, ", "))
-			return
-		}
-		y[r] = float32(k)
-	}
-	if err == nil {
-		for r := range rows {
-			value(t, r, r)
-		}
-		return y, bad
-	}
-	// Some row's target is missing: read the rows one by one for their own
-	// reasons (bad rows are rare).
 	for r := range rows {
 		one := rec.NewSlice(int64(r), int64(r+1))
-		t, err := arrowio.TargetColumn(one, target)
+		v, err := tabular.TargetValues(one, target, spec, 0)
 		one.Release()
 		if err != nil {
-			bad[r] = strings.Replace(err.Error(), " row 0:", "", 1)
+			msg := strings.TrimPrefix(err.Error(), "tabular: ")
+			msg = strings.Replace(strings.Replace(msg, " row 0:", ":", 1), "row 0: ", "", 1)
+			bad[r] = msg
 			continue
 		}
-		value(t, 0, r)
+		y[r] = v[0]
 	}
 	return y, bad
 }

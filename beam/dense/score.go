@@ -13,8 +13,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
 )
 
 func init() {
@@ -50,9 +50,9 @@ type ScoreOptions struct {
 
 // Score appends model's predictions to every row of rows, a PCollection
 // of Batch (see ReadParquet), with the code `dense score` runs: the
-// model's stored preprocessing (arrowio.Featurizer), one forward pass per
+// model's stored preprocessing (tabular.Featurizer), one forward pass per
 // batch of up to BatchRows rows (nn.Model.PredictInto), the prediction
-// columns of arrowio.AppendPredictions. The model is shipped inside the
+// columns of tabular.AppendPredictions. The model is shipped inside the
 // job; each worker process verifies its checksum and decodes it once,
 // and every DoFn instance of the process shares it.
 //
@@ -72,7 +72,7 @@ type scoreFn struct {
 	Opts  ScoreOptions `json:"opts"`
 
 	sc   *scorer
-	cols arrowio.PredictionColumns
+	cols tabular.PredictionColumns
 }
 
 func (fn *scoreFn) Setup() error {
@@ -82,7 +82,7 @@ func (fn *scoreFn) Setup() error {
 	}
 	fn.sc = sc
 	o := fn.Opts
-	fn.cols = arrowio.PredictionColumns{Score: o.Prediction, Label: o.Label, Proba: o.Proba}
+	fn.cols = tabular.PredictionColumns{Score: o.Prediction, Label: o.Label, Proba: o.Proba}
 	if o.Prediction == "" && o.Label == "" && o.Proba == "" {
 		fn.cols = defaultColumns(sc.spec.Task)
 	}
@@ -103,7 +103,7 @@ func (fn *scoreFn) ProcessElement(ctx context.Context, b Batch, emit, dead func(
 		if valid != nil && !slices.Contains(valid, true) {
 			return nil
 		}
-		rec, err := arrowio.AppendPredictions(chunk.Record, out, fn.sc.spec, fn.cols, nil)
+		rec, err := tabular.AppendPredictions(chunk.Record, out, fn.sc.spec, fn.cols, nil)
 		if err != nil {
 			return fmt.Errorf("dense: score %s: %w", fn.Model.Ref, err)
 		}
@@ -138,7 +138,7 @@ type scorer struct {
 // schema cannot feed the model.
 type boundFeaturizer struct {
 	schema *arrow.Schema
-	f      *arrowio.Featurizer
+	f      *tabular.Featurizer
 	err    error
 }
 
@@ -171,13 +171,13 @@ func (sc *scorer) each(b Batch, f func(Batch) error) error {
 	return nil
 }
 
-func (sc *scorer) featurizer(schema *arrow.Schema) (*arrowio.Featurizer, error) {
+func (sc *scorer) featurizer(schema *arrow.Schema) (*tabular.Featurizer, error) {
 	for _, bf := range sc.feats {
 		if bf.schema == schema || bf.schema.Equal(schema) {
 			return bf.f, bf.err
 		}
 	}
-	f, err := arrowio.NewFeaturizer(sc.spec.Inputs, schema)
+	f, err := tabular.NewFeaturizer(sc.spec.Inputs, schema)
 	sc.feats = append(sc.feats, boundFeaturizer{schema: schema, f: f, err: err})
 	return f, err
 }
@@ -217,7 +217,7 @@ func (sc *scorer) predict(b Batch) (out []float32, valid []bool, reasons map[int
 			one := b.Record.NewSlice(int64(r), int64(r+1))
 			_, err := f.Encode(one, scratch)
 			one.Release()
-			var re *arrowio.RowError
+			var re *tabular.RowError
 			switch {
 			case errors.As(err, &re):
 				reasons[r] = strings.TrimPrefix(re.Err.Error(), "nn: ") // `input "age": value is ±Inf`
@@ -279,9 +279,9 @@ func deadBatch(b Batch, reasons map[int]string) (Batch, error) {
 // (pipeline.DefaultPredictionColumns, which the tests compare with; this
 // package does not import pipeline, which would link DuckDB and YAML into
 // every worker).
-func defaultColumns(task nn.Task) arrowio.PredictionColumns {
+func defaultColumns(task nn.Task) tabular.PredictionColumns {
 	if task == nn.TaskRegression {
-		return arrowio.PredictionColumns{Score: "prediction"}
+		return tabular.PredictionColumns{Score: "prediction"}
 	}
-	return arrowio.PredictionColumns{Score: "prediction", Label: "predicted_label", Proba: "probabilities"}
+	return tabular.PredictionColumns{Score: "prediction", Label: "predicted_label", Proba: "probabilities"}
 }

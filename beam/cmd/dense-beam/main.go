@@ -45,6 +45,7 @@ import (
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/beam/dense"
+	"github.com/dense-ml/dense/tabular"
 )
 
 // The flags are global, as Beam's are: a worker started by a runner parses
@@ -123,7 +124,7 @@ func common(ctx context.Context) (dense.Model, error) {
 			return dense.Model{}, err
 		}
 		defer r.Close()
-		if _, err := arrowio.NewFeaturizer(nm.Spec().Inputs, r.Schema()); err != nil {
+		if _, err := tabular.NewFeaturizer(nm.Spec().Inputs, r.Schema()); err != nil {
 			return dense.Model{}, fmt.Errorf("%s cannot feed model %s: %w", files[0], model.Ref, err)
 		}
 	} else if !strings.Contains(*inputFlag, "://") {
