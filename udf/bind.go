@@ -292,16 +292,15 @@ func (p *plan) checkType(f *feed, t *colType, what string) error {
 	want := ""
 	switch f.kind {
 	case nn.KindNumeric:
-		ok, want = t.numeric(), "a number (INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL …)"
+		ok, want = t.numeric(), accepts(&p.spec.Inputs[f.input])
 	case nn.KindCategorical:
-		ok, want = t.id == typeVarchar || t.id == typeEnum || t.id == typeSQLNull,
-			"VARCHAR or ENUM (cast other types with ::VARCHAR)"
+		ok, want = t.id == typeVarchar || t.id == typeEnum || t.id == typeSQLNull, accepts(&p.spec.Inputs[f.input])
 		if text, known := p.spec.Inputs[f.input].TextSource(); known && !text {
 			// Fitted from integers or booleans: the categories are their text.
-			ok, want = t.integer() || t.id == typeSQLNull, fmt.Sprintf("%s or another integer type", p.spec.Inputs[f.input].Source)
+			ok = t.integer() || t.id == typeSQLNull
 		}
 	case nn.KindVector:
-		ok, want = t.listOfNumbers() || t.id == typeSQLNull, fmt.Sprintf("a LIST or ARRAY of %d numbers", f.length)
+		ok, want = t.listOfNumbers() || t.id == typeSQLNull, accepts(&p.spec.Inputs[f.input])
 		if ok && t.id == typeArray && t.size != f.length {
 			return fmt.Errorf("%s: wrong feature count for input %q: expected %d elements, got %s", p.call, f.name, f.length, t.name)
 		}
@@ -322,6 +321,21 @@ func (p *plan) checkType(f *feed, t *colType, what string) error {
 		return fmt.Errorf("%s: wrong type: %s for input %q (%s%s) is %s; want %s", p.call, what, f.name, f.kind, fitted, t.name, want)
 	}
 	return nil
+}
+
+// accepts says which SQL types can feed input in (error messages and
+// dense_inputs).
+func accepts(in *nn.Input) string {
+	switch in.Kind {
+	case nn.KindNumeric:
+		return "a number (INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL …)"
+	case nn.KindVector:
+		return fmt.Sprintf("a LIST or ARRAY of %d numbers", in.Length)
+	}
+	if text, known := in.TextSource(); known && !text {
+		return in.Source + " or another integer type"
+	}
+	return "VARCHAR or ENUM (cast other types with ::VARCHAR)"
 }
 
 // quoteIdent quotes a SQL identifier when it needs it, for error hints.

@@ -4,6 +4,7 @@ package udf
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,5 +186,40 @@ func TestFeatureContract(t *testing.T) {
 				t.Errorf("%s: error %q does not say %s", c.q, err, w)
 			}
 		}
+	}
+}
+
+// TestInputsTable: dense_inputs lists the feature contract.
+func TestInputsTable(t *testing.T) {
+	src := testModels(t)
+	src.Add("z", contractModel(t, true))
+	db := openDB(t, src)
+	var got []string
+	for _, m := range []string{"z", "digits"} {
+		rows, err := db.Query("SELECT input, name, kind, coalesce(source, 'NULL'), accepts, coalesce(length::VARCHAR, 'NULL') FROM dense_inputs('" + m + "')")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var i int
+			var name, kind, source, acc, length string
+			if err := rows.Scan(&i, &name, &kind, &source, &acc, &length); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, strings.Join([]string{fmt.Sprint(i), name, kind, source, acc, length}, "|"))
+		}
+		rows.Close()
+	}
+	want := []string{
+		"1|zip|categorical|BIGINT|BIGINT or another integer type|NULL",
+		"2|code|categorical|VARCHAR|VARCHAR or ENUM (cast other types with ::VARCHAR)|NULL",
+		"3|n|numeric|INTEGER|a number (INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL …)|NULL",
+		"1|pixels|vector|NULL|a LIST or ARRAY of 784 numbers|784",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("dense_inputs:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := db.Exec("SELECT * FROM dense_inputs('nope')"); err == nil || !strings.Contains(err.Error(), "dense_inputs") {
+		t.Errorf("unknown model: %v", err)
 	}
 }

@@ -11,6 +11,7 @@
 //	dense_predict_proba(model, features…)  → FLOAT[]  the output vector; binary: [P(label 0), P(label 1)]
 //	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256, status, folder, aliases
 //	dense_layers(model)                    → layer, type, input_units, output_units, activation, weights, biases, params
+//	dense_inputs(model)                    → input, name, kind, source, accepts, length (the feature contract)
 //	dense_params(inputs, units, bias := true) → layer, inputs, units, weights, biases, total, mb
 //
 // For example:
@@ -144,7 +145,7 @@
 // replaces a call with NULL on its own: whether a NULL feature gives NULL is
 // the model's decision (imputation).
 //
-// The table functions (dense_models, dense_layers, dense_params) are C API
+// The table functions (dense_models, dense_layers, dense_inputs, dense_params) are C API
 // table functions too: the bind callback reads the arguments as DuckDB
 // values, refusing NULL and checking each value's type before reading it,
 // and computes the rows (a handful); the scan callback writes them into the

@@ -371,9 +371,9 @@ func writeListColumn(v vector, kind columnKind, rows [][]any, i int, null []bool
 	listVectorSetSize(v, total)
 }
 
-// registerTables registers dense_models, dense_layers and dense_params.
+// registerTables registers dense_models, dense_layers, dense_inputs and dense_params.
 func registerTables(conn connection, m *models) error {
-	for _, tf := range []*tableFunc{modelsTable(m), layersTable(m), paramsTable(m)} {
+	for _, tf := range []*tableFunc{modelsTable(m), layersTable(m), inputsTable(m), paramsTable(m)} {
 		if err := registerTable(conn, tf); err != nil {
 			return err
 		}
@@ -479,6 +479,41 @@ func layersTable(m *models) *tableFunc {
 				return nil, fmt.Errorf("dense_layers: %w", err)
 			}
 			return layerRows(model.Spec()), nil
+		},
+	}
+}
+
+// dense_inputs(model): the feature contract, one row per model input in
+// the model's order: its name, kind, the SQL type it was fitted from (NULL
+// for a model written before dense recorded it), what a STRUCT field or
+// argument feeding it may be, and its vector length (NULL otherwise).
+func inputsTable(m *models) *tableFunc {
+	return &tableFunc{
+		name: "dense_inputs", models: m,
+		params: []tableParam{{name: "model", typ: paramVarchar, hint: "name a model such as 'churn' or 'churn@3'"}},
+		columns: []tableColumn{
+			{"input", colInteger}, {"name", colVarchar}, {"kind", colVarchar}, {"source", colVarchar},
+			{"accepts", colVarchar}, {"length", colInteger},
+		},
+		rows: func(src ModelSource, args map[string]any) ([][]any, error) {
+			model, _, err := loadModel(src, args["model"].(string))
+			if err != nil {
+				return nil, fmt.Errorf("dense_inputs: %w", err)
+			}
+			spec := model.Spec()
+			rows := make([][]any, len(spec.Inputs))
+			for i := range spec.Inputs {
+				in := &spec.Inputs[i]
+				source, length := any(nil), any(nil)
+				if in.Source != "" {
+					source = in.Source
+				}
+				if in.Kind == nn.KindVector {
+					length = int32(in.Length)
+				}
+				rows[i] = []any{int32(i + 1), in.Name, in.Kind, source, accepts(in), length}
+			}
+			return rows, nil
 		},
 	}
 }
