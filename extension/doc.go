@@ -36,7 +36,7 @@
 // _init_c_api) and calls it with its C_STRUCT ABI: the entry point asks
 // for the v1.5.6 function table (access->get_api; an older DuckDB refuses
 // with its own version error), and udf.RegisterExtension registers
-// dense_predict, dense_predict_label, dense_predict_proba, dense_models(),
+// dense_predict, dense_predict_label, dense_predict_proba, dense_predict_all, dense_models(),
 // dense_layers() and dense_params() — the functions, semantics, numbers and
 // error messages of dense sql, from the same code — and the dense_models
 // setting. Loading the extension again into the same database does

@@ -17,6 +17,7 @@ const (
 	kindPredict funcKind = iota // DOUBLE
 	kindLabel                   // VARCHAR
 	kindProba                   // FLOAT[]
+	kindAll                     // STRUCT(label, probability, probabilities, prediction)
 )
 
 // function is one registered scalar function; it is the C function's extra
@@ -112,6 +113,9 @@ func (p *plan) checkTask(spec *nn.Spec) error {
 		}
 	case nn.TaskBinary:
 	default: // regression
+		if p.fn.kind == kindAll && p.outW != 1 {
+			return fmt.Errorf("%s: the model has %d outputs and dense_predict_all's prediction is one number; use dense_predict_proba for the whole output vector", p.call, p.outW)
+		}
 		if p.fn.kind == kindLabel {
 			return fmt.Errorf("%s: the model is a regression model and has no class labels; use dense_predict (or dense_predict_proba for several outputs)", p.call)
 		}
@@ -119,7 +123,7 @@ func (p *plan) checkTask(spec *nn.Spec) error {
 			return fmt.Errorf("%s: the model has %d outputs and dense_predict returns one number; use dense_predict_proba for the whole output vector", p.call, p.outW)
 		}
 	}
-	if p.fn.kind == kindLabel {
+	if p.fn.kind == kindLabel || p.fn.kind == kindAll && spec.Task != nn.TaskRegression {
 		p.labels = spec.ClassLabels() // nn's rule: the spec's labels, else "0", "1", …
 	}
 	return nil

@@ -67,6 +67,7 @@ func rawConnection(dc *duckdb.Conn) (mapping.Connection, error) {
 //	dense_predict(model, features…)        → DOUBLE
 //	dense_predict_label(model, features…)  → VARCHAR
 //	dense_predict_proba(model, features…)  → FLOAT[]
+//	dense_predict_all(model, features…)    → STRUCT(label, probability, probabilities, prediction)
 //	dense_models()                         → one row per model version
 //	dense_layers(model)                    → one row per layer
 //	dense_params(inputs, units, bias := true) → one row per dense layer

@@ -9,6 +9,10 @@
 //	dense_predict(model, features…)        → DOUBLE   regression value; binary: P(second label)
 //	dense_predict_label(model, features…)  → VARCHAR  the predicted class label
 //	dense_predict_proba(model, features…)  → FLOAT[]  the output vector; binary: [P(label 0), P(label 1)]
+//	dense_predict_all(model, features…)    → STRUCT(label VARCHAR, probability DOUBLE, probabilities FLOAT[], prediction DOUBLE)
+//	                                          the three above in one call (probability: the predicted label's);
+//	                                          NULL fields where they do not apply (regression: only prediction;
+//	                                          multiclass: no prediction)
 //	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256, status, folder, aliases
 //	dense_layers(model)                    → layer, type, input_units, output_units, activation, weights, biases, params
 //	dense_inputs(model)                    → input, name, kind, source, accepts, length (the feature contract)

@@ -20,6 +20,8 @@ type scratch struct {
 	base []int     // formList: where each row's elements start in the child vector; otherwise the row itself
 	f64  []float64 // one vector input's elements, for preprocessing
 	srcs []vec     // each input's source vector in this chunk
+	rows []bool    // dense_predict_all: the rows' NULLs, kept while its fields mark their own
+	keep []bool    // dense_predict_all: a field's NULLs
 	ws   *nn.Workspace
 }
 
@@ -78,6 +80,8 @@ func (p *plan) run(in dataChunk, out vector) error {
 		p.writeLabel(out, n, s)
 	case kindProba:
 		p.writeProba(out, n, s)
+	case kindAll:
+		p.writeAll(out, n, s)
 	}
 	return nil
 }
@@ -550,4 +554,62 @@ func (p *plan) writeProba(out vector, n int, s *scratch) {
 		}
 	}
 	setValidity(out, s.null)
+}
+
+// writeAll writes dense_predict_all's STRUCT rows with the writers of the
+// three other functions, so its fields are their numbers: label
+// (dense_predict_label), probabilities (dense_predict_proba), prediction
+// (dense_predict: a regression model's value, a binary model's P(label 1)),
+// and probability, the predicted label's probability. Fields that do not
+// apply to the task are NULL (label, probability and probabilities for
+// regression, prediction for multiclass), and so are label and probability
+// when the output is NaN (no class predicted). A NULL row is a NULL STRUCT.
+func (p *plan) writeAll(out vector, n int, s *scratch) {
+	s.rows = growSlice(s.rows, n)
+	s.keep = growSlice(s.keep, n)
+	copy(s.rows, s.null)
+	allNull := func(v vector) {
+		for r := range n {
+			s.keep[r] = true
+		}
+		setValidity(v, s.keep)
+	}
+	labelV, probV, probsV, predV := structVectorChild(out, 0), structVectorChild(out, 1), structVectorChild(out, 2), structVectorChild(out, 3)
+	if p.spec.Task == nn.TaskMulticlass {
+		allNull(predV)
+	} else {
+		p.writeDouble(predV, n, s)
+	}
+	if p.spec.Task == nn.TaskRegression {
+		entries := unsafe.Slice((*[2]uint64)(vectorData(probsV)), n)
+		clear(entries)
+		allNull(probsV)
+		allNull(labelV)
+		allNull(probV)
+	} else {
+		p.writeProba(probsV, n, s)
+		prob := unsafe.Slice((*float64)(vectorData(probV)), n)
+		for r := range n {
+			s.keep[r] = s.rows[r]
+			if s.rows[r] {
+				continue
+			}
+			y := s.out[r*p.outW : (r+1)*p.outW]
+			class, ok := p.spec.Classify(y)
+			switch {
+			case !ok:
+				s.keep[r] = true
+			case p.binary && class == 0:
+				prob[r] = float64(1 - y[0])
+			case p.binary:
+				prob[r] = float64(y[0])
+			default:
+				prob[r] = float64(y[class])
+			}
+		}
+		setValidity(probV, s.keep)
+		p.writeLabel(labelV, n, s) // marks NaN rows NULL in s.null
+	}
+	copy(s.null, s.rows)
+	setValidity(out, s.rows)
 }

@@ -4,13 +4,14 @@ import "errors"
 
 // The functions a registration adds, in both hosts.
 
-// registerAll registers the six dense functions on conn, finding models
+// registerAll registers the seven dense functions on conn, finding models
 // through m.
 func registerAll(conn connection, m *models) error {
 	for _, fn := range []*function{
 		{name: "dense_predict", kind: kindPredict, models: m},
 		{name: "dense_predict_label", kind: kindLabel, models: m},
 		{name: "dense_predict_proba", kind: kindProba, models: m},
+		{name: "dense_predict_all", kind: kindAll, models: m},
 	} {
 		if err := registerScalar(conn, fn); err != nil {
 			return err
@@ -49,6 +50,14 @@ func registerScalar(conn connection, fn *function) error {
 		elem := newLogicalType(typeFloat)
 		ret = newListType(elem)
 		destroyLogicalType(&elem)
+	case kindAll:
+		elem := newLogicalType(typeFloat)
+		fields := []logicalType{newLogicalType(typeVarchar), newLogicalType(typeDouble), newListType(elem), newLogicalType(typeDouble)}
+		ret = newStructType([]string{"label", "probability", "probabilities", "prediction"}, fields)
+		destroyLogicalType(&elem)
+		for i := range fields {
+			destroyLogicalType(&fields[i])
+		}
 	}
 	scalarFunctionSetReturnType(f, ret)
 	destroyLogicalType(&ret)

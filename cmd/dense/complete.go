@@ -20,7 +20,7 @@ var sqlKeywords = []string{
 	"CREATE TABLE", "CREATE OR REPLACE TABLE", "INSERT INTO", "VALUES", "COPY", "DESCRIBE", "SUMMARIZE",
 	"WITH", "UNION ALL", "CASE", "WHEN", "THEN", "ELSE", "END", "EXCLUDE", "PIVOT", "QUALIFY", "DESC", "ASC",
 	"read_csv", "read_parquet",
-	"dense_predict(", "dense_predict_label(", "dense_predict_proba(", "dense_models()", "dense_layers(", "dense_params(",
+	"dense_predict(", "dense_predict_label(", "dense_predict_proba(", "dense_predict_all(", "dense_models()", "dense_layers(", "dense_params(",
 	".help", ".tables", ".models", ".format", ".timer", ".read", ".quit",
 }
 

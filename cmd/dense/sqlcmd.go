@@ -33,7 +33,7 @@ func (e *env) sqlCommand() *cli.Command {
 		Usage:     "run SQL in DuckDB with the dense functions registered",
 		UsageText: "dense sql [--db FILE] [--models DIR] [--format table|csv|json|line] [--max-rows N] [-c SQL | FILE.sql]",
 		Description: "Runs SQL statements against an in-memory DuckDB database (or --db FILE) in which\n" +
-			"dense_predict, dense_predict_label, dense_predict_proba, dense_models(), dense_layers()\n" +
+			"dense_predict, dense_predict_label, dense_predict_proba, dense_predict_all, dense_models(), dense_layers()\n" +
 			"and dense_params() are registered over the models folder. The statements come from -c,\n" +
 			"from FILE.sql, or from standard input when it is not a terminal; on a terminal, dense sql\n" +
 			"is an interactive shell with line editing and history (~/.dense_history); end statements\n" +
