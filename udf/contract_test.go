@@ -145,6 +145,9 @@ func TestFeatureContract(t *testing.T) {
 	src := NewMemory()
 	src.Add("z", contractModel(t, true))
 	src.Add("old", contractModel(t, false))
+	src.Add("big", handModel(t, nn.Spec{Task: nn.TaskRegression, Inputs: []nn.Input{{Name: "id", Kind: nn.KindCategorical,
+		Vocabulary: []string{"9007199254740993", "9007199254740992"}, Source: "BIGINT"}},
+		Layers: []nn.LayerSpec{nn.Dense(1, nn.Linear)}}, []float32{1, 0}, []float32{0}))
 	db := openDB(t, src)
 	ctx := context.Background()
 	for _, c := range []struct {
@@ -155,6 +158,9 @@ func TestFeatureContract(t *testing.T) {
 		{`SELECT dense_predict('z', 501::SMALLINT, '01067', 2.5::DOUBLE)`, 262},
 		{`SELECT dense_predict('z', {'zip': 501, 'code': '01067'::ENUM('01067', '00501'), 'n': 1::TINYINT})`, 112},
 		{`SELECT dense_predict('old', '1067', '00501', 3)`, 321}, // no contract: checked by kind alone
+		// 9007199254740993 (2^53+1) is not a float64: its text must not become "…992".
+		{`SELECT dense_predict('big', 9007199254740993::BIGINT)`, 1},
+		{`SELECT dense_predict('big', 9007199254740992::UBIGINT)`, 0},
 	} {
 		var got float64
 		if err := db.QueryRowContext(ctx, c.q).Scan(&got); err != nil {

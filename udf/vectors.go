@@ -80,6 +80,10 @@ func (x *vec) category(i int) string {
 		return x.str(i)
 	case typeBoolean:
 		return strconv.FormatBool(intAt(typeBoolean, x.data, i) != 0)
+	case typeBigInt: // beyond 2^53 a float64 would change the digits
+		return strconv.FormatInt(*(*int64)(unsafe.Add(x.data, i*8)), 10)
+	case typeUBigInt:
+		return strconv.FormatUint(*(*uint64)(unsafe.Add(x.data, i*8)), 10)
 	}
 	// An integer, for an input fitted from integers (checked at bind): the
 	// category is its decimal text, as training made it.
