@@ -390,7 +390,7 @@ func (s *Spec) Validate() error {
 		errs.add("registry.name", "required: the name to register the model under")
 	default:
 		if err := registry.ValidName(s.Registry.Name); err != nil {
-			errs.add("registry.name", "%s", strings.TrimPrefix(err.Error(), "registry: "))
+			errs.add("registry.name", "%s", registry.Problem(err))
 		}
 	}
 	if sc := s.Score; sc != nil {

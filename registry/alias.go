@@ -27,13 +27,13 @@ var ErrAliased = errors.New("version has an alias")
 // can never be read as a version number, and is not "latest".
 func ValidAlias(alias string) error {
 	if err := ValidName(alias); err != nil {
-		return fmt.Errorf("registry: alias %q: %w", alias, unprefix(err))
+		return badRef("alias %q: %s", alias, Problem(err))
 	}
 	if c := alias[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-		return fmt.Errorf("registry: %w: alias %q must start with a letter", ErrBadRef, alias)
+		return badRef("%v: alias %q must start with a letter", ErrBadRef, alias)
 	}
 	if alias == "latest" {
-		return fmt.Errorf("registry: %w: alias \"latest\" is reserved (it means the newest version)", ErrBadRef)
+		return badRef("%v: alias \"latest\" is reserved (it means the newest version)", ErrBadRef)
 	}
 	return nil
 }

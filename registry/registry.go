@@ -117,16 +117,16 @@ func (r *Registry) Dir() string { return r.dir }
 // digits, '_', '-' or '.', starting with a letter or digit.
 func ValidName(name string) error {
 	if name == "" {
-		return fmt.Errorf("registry: %w: empty model name", ErrBadRef)
+		return badRef("%v: empty model name", ErrBadRef)
 	}
 	if len(name) > 128 {
-		return fmt.Errorf("registry: %w: model name is %d bytes, at most 128", ErrBadRef, len(name))
+		return badRef("%v: model name is %d bytes, at most 128", ErrBadRef, len(name))
 	}
 	for i, c := range name {
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 			i > 0 && (c == '_' || c == '-' || c == '.')
 		if !ok {
-			return fmt.Errorf("registry: %w: model name %q: character %q at %d (names hold letters, digits, '_', '-' and '.', starting with a letter or digit)",
+			return badRef("%v: model name %q: character %q at %d (names hold letters, digits, '_', '-' and '.', starting with a letter or digit)",
 				ErrBadRef, name, c, i)
 		}
 	}
@@ -148,30 +148,44 @@ type Ref struct {
 func ParseRef(ref string) (Ref, error) {
 	name, v, has := strings.Cut(ref, "@")
 	if err := ValidName(name); err != nil {
-		return Ref{}, fmt.Errorf("registry: reference %q: %w", ref, unprefix(err))
+		return Ref{}, badRef("reference %q: %s", ref, Problem(err))
 	}
 	if !has || v == "latest" {
 		return Ref{Name: name}, nil
 	}
 	if v != "" && (v[0] >= 'a' && v[0] <= 'z' || v[0] >= 'A' && v[0] <= 'Z') { // an alias starts with a letter
 		if err := ValidAlias(v); err != nil {
-			return Ref{}, fmt.Errorf("registry: reference %q: %w (after '@' comes a version number, \"latest\" or an alias)", ref, unprefix(err))
+			return Ref{}, badRef("reference %q: %s (after '@' comes a version number, \"latest\" or an alias)", ref, Problem(err))
 		}
 		return Ref{Name: name, Alias: v}, nil
 	}
 	version, convErr := strconv.Atoi(v)
 	if convErr != nil || version < 1 || strconv.Itoa(version) != v {
-		return Ref{}, fmt.Errorf("registry: %w: reference %q: version %q is not a positive integer, \"latest\" or an alias", ErrBadRef, ref, v)
+		return Ref{}, badRef("%v: reference %q: version %q is not a positive integer, \"latest\" or an alias", ErrBadRef, ref, v)
 	}
 	return Ref{Name: name, Version: version}, nil
 }
 
-func unprefix(err error) error { return trimmed{err} }
+// RefError is a model name, alias or reference that cannot be used. It
+// wraps ErrBadRef; Problem gives its message without the package prefix, for
+// callers that report it in their own terms (a SQL error, a YAML key).
+type RefError struct{ problem string }
 
-type trimmed struct{ err error }
+func badRef(format string, args ...any) error {
+	return &RefError{problem: fmt.Sprintf(format, args...)}
+}
 
-func (t trimmed) Error() string { return strings.TrimPrefix(t.err.Error(), "registry: ") }
-func (t trimmed) Unwrap() error { return t.err }
+func (e *RefError) Error() string { return "registry: " + e.problem }
+func (e *RefError) Unwrap() error { return ErrBadRef }
+
+// Problem is err's message without the "registry: " prefix when err is (or
+// wraps) a *RefError, else err's whole message.
+func Problem(err error) string {
+	if re, ok := errors.AsType[*RefError](err); ok {
+		return re.problem
+	}
+	return err.Error()
+}
 
 // Limits on the small files the registry reads, so that a damaged or hostile
 // models folder (an entry.json that is a link to /dev/zero, a huge sparse

@@ -32,7 +32,7 @@ type ModelSource interface {
 func parseRef(ref string) (registry.Ref, error) {
 	r, err := registry.ParseRef(ref)
 	if err != nil {
-		return registry.Ref{}, errors.New(strings.TrimPrefix(err.Error(), "registry: "))
+		return registry.Ref{}, errors.New(registry.Problem(err))
 	}
 	return r, nil
 }
