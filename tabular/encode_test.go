@@ -22,19 +22,19 @@ func TestTrainingAndScoringEncodeAlike(t *testing.T) {
 		b := array.NewInt32Builder(mem)
 		defer b.Release()
 		b.AppendValues([]int32{3, -7, 0, 12}, []bool{true, true, false, true})
-		return col{"i32", b.NewArray()}
+		return col{Name: "i32", Arr: b.NewArray()}
 	}
 	u8 := func() col {
 		b := array.NewUint8Builder(mem)
 		defer b.Release()
 		b.AppendValues([]uint8{1, 200, 7, 9}, nil)
-		return col{"u8", b.NewArray()}
+		return col{Name: "u8", Arr: b.NewArray()}
 	}
 	f32 := func() col {
 		b := array.NewFloat32Builder(mem)
 		defer b.Release()
 		b.AppendValues([]float32{0.25, -1.5, 3e3, 1e-3}, nil)
-		return col{"f32", b.NewArray()}
+		return col{Name: "f32", Arr: b.NewArray()}
 	}
 	dec := func() col {
 		b := array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 10, Scale: 2})
@@ -42,7 +42,7 @@ func TestTrainingAndScoringEncodeAlike(t *testing.T) {
 		for _, v := range []int64{12345, -99, 0, 100000} {
 			b.Append(decimal128.FromI64(v))
 		}
-		return col{"dec", b.NewArray()}
+		return col{Name: "dec", Arr: b.NewArray()}
 	}
 	dict := func() col {
 		b := array.NewDictionaryBuilder(mem, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}).(*array.BinaryDictionaryBuilder)
@@ -54,7 +54,7 @@ func TestTrainingAndScoringEncodeAlike(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		return col{"dict", b.NewArray()}
+		return col{Name: "dict", Arr: b.NewArray()}
 	}
 	mk := func() arrow.RecordBatch {
 		return mkBatch(i32(), u8(), f32(), dec(), dict(),

@@ -219,7 +219,7 @@ func TestFitErrors(t *testing.T) {
 		b := array.NewDate32Builder(mem)
 		defer b.Release()
 		b.Append(1)
-		return col{"d", b.NewArray()}
+		return col{Name: "d", Arr: b.NewArray()}
 	}
 	for _, tc := range []struct {
 		name     string

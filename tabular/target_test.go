@@ -12,7 +12,7 @@ func resolveTarget(t *testing.T, c col, task, positive string) (*Targets, error)
 	t.Helper()
 	b := mkBatch(c)
 	defer b.Release()
-	tc, err := NewTargetFit(b.Schema(), c.name)
+	tc, err := NewTargetFit(b.Schema(), c.Name)
 	if err != nil {
 		return nil, err
 	}
