@@ -42,6 +42,10 @@ const (
 // input was fitted from. Scorers check what they are given against it
 // (TextSource). It is optional: files written before it existed have none,
 // and are checked by Kind alone.
+//
+// Stats are the statistics of the raw training values, kept for the drift
+// check at scoring (tabular.DriftChecker). They are optional too: files
+// written before they existed have none, and nothing else reads them.
 type Input struct {
 	Name          string   `json:"name"`
 	Kind          string   `json:"kind"`
@@ -53,6 +57,47 @@ type Input struct {
 	Vocabulary    []string `json:"vocabulary,omitempty"`
 	UnknownBucket bool     `json:"unknown_bucket,omitempty"`
 	Source        string   `json:"source,omitempty"`
+	Stats         *Stats   `json:"stats,omitempty"`
+}
+
+// Stats describes an input's raw training values, before imputation,
+// clipping, log1p and scaling: how many rows were seen, how many of them
+// were NULL (or NaN), and for numeric and vector inputs the smallest and
+// largest value (over every element of a vector). Min and Max are absent for
+// a categorical input, whose vocabulary says which values it knows.
+type Stats struct {
+	Rows  int64    `json:"rows"`
+	Nulls int64    `json:"nulls"`
+	Min   *float64 `json:"min,omitempty"`
+	Max   *float64 `json:"max,omitempty"`
+}
+
+// NullShare is Nulls / Rows (0 for no rows).
+func (s *Stats) NullShare() float64 {
+	if s.Rows == 0 {
+		return 0
+	}
+	return float64(s.Nulls) / float64(s.Rows)
+}
+
+func (s *Stats) validate(kind string) error {
+	if s.Rows < 0 || s.Nulls < 0 || s.Nulls > s.Rows {
+		return fmt.Errorf("stats: nulls %d and rows %d must satisfy 0 ≤ nulls ≤ rows", s.Nulls, s.Rows)
+	}
+	if (s.Min == nil) != (s.Max == nil) {
+		return errors.New("stats: min and max go together")
+	}
+	if s.Min == nil {
+		return nil
+	}
+	if kind == KindCategorical {
+		return errors.New("stats: a categorical input has no min or max")
+	}
+	lo, hi := *s.Min, *s.Max
+	if math.IsNaN(lo) || math.IsInf(lo, 0) || math.IsNaN(hi) || math.IsInf(hi, 0) || lo > hi {
+		return fmt.Errorf("stats: min %v and max %v must be finite with min ≤ max", lo, hi)
+	}
+	return nil
 }
 
 // TextSource reports, for a categorical input, whether it was fitted from
@@ -179,6 +224,9 @@ func (in *Input) validate() error {
 		default:
 			return fmt.Errorf("unknown scaling method %q", s.Method)
 		}
+	}
+	if in.Stats != nil {
+		return in.Stats.validate(in.Kind)
 	}
 	return nil
 }

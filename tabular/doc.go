@@ -13,6 +13,12 @@
 //   - Targets: TargetFit collects a training target, detects the task and
 //     builds the labels (Resolve); TargetValues reads the true values of
 //     labelled data for evaluation, matching labels as training made them.
+//   - Drift: the Fitter also stores each input's raw training statistics
+//     (nn.Stats: rows, NULLs, raw min and max); DriftChecker compares scored
+//     batches with them in one streaming pass (NULL share, values outside
+//     the training range, categories outside the vocabulary with a few
+//     examples) and WriteDriftReport prints the short report of dense eval
+//     and dense score --check.
 //   - Predictions: AppendPredictions adds score, label and probability
 //     columns; the label is nn.Spec.Classify's.
 //

@@ -170,6 +170,8 @@ type featureFit struct {
 	raw      welford // raw observed values: the mean imputation value
 	pre      welford // observed values after clip and log1p: the scaling statistics
 	min, max float64 // of the values after clip and log1p
+	rawMin   float64 // of the raw observed values (nn.Stats)
+	rawMax   float64
 	counts   map[string]*int64
 	length   int // vector length
 	scratch  []float64
@@ -209,7 +211,8 @@ func NewFitter(schema *arrow.Schema, features []Feature) (*Fitter, error) {
 			return nil, fmt.Errorf("feature %q: no such column (columns: %s)", ft.Name, ColumnList(schema))
 		}
 		typ := schema.Field(idx[0]).Type
-		ff := &featureFit{Feature: ft, colKind: columnKind(typ), source: SQLTypeName(typ), min: math.Inf(1), max: math.Inf(-1)}
+		ff := &featureFit{Feature: ft, colKind: columnKind(typ), source: SQLTypeName(typ),
+			min: math.Inf(1), max: math.Inf(-1), rawMin: math.Inf(1), rawMax: math.Inf(-1)}
 		if err := ff.resolve(typ); err != nil {
 			return nil, fmt.Errorf("feature %q: %w", ft.Name, err)
 		}
@@ -390,6 +393,7 @@ func (ff *featureFit) observe(col arrow.Array, offset int64) error {
 			}
 			ff.observed++
 			ff.raw.add(v)
+			ff.rawMin, ff.rawMax = min(ff.rawMin, v), max(ff.rawMax, v)
 			p, err := ff.preTransform(v)
 			if err != nil {
 				return fmt.Errorf("row %d: %w", offset+int64(i), err)
@@ -450,6 +454,7 @@ func (ff *featureFit) observe(col arrow.Array, offset int64) error {
 				}
 				ff.observed++
 				ff.addPre(v)
+				ff.rawMin, ff.rawMax = min(ff.rawMin, v), max(ff.rawMax, v)
 			}
 		}
 	}
@@ -476,6 +481,7 @@ func (ff *featureFit) finish(held []arrow.RecordBatch) (nn.Input, error) {
 	if ff.observed == 0 {
 		return in, fmt.Errorf("all %d values are missing; nothing to fit", ff.missing)
 	}
+	in.Stats = ff.stats()
 	switch ff.Kind {
 	case KindVector:
 		in.Length = ff.length
@@ -541,6 +547,24 @@ func (ff *featureFit) finish(held []arrow.RecordBatch) (nn.Input, error) {
 		}
 	}
 	return in, nil
+}
+
+// stats are the raw training statistics kept in the model for the drift
+// check: rows and NULLs (a vector's rows are its lists, which are never
+// NULL), and the raw min and max of numeric and vector values.
+func (ff *featureFit) stats() *nn.Stats {
+	st := &nn.Stats{Nulls: ff.missing}
+	switch ff.Kind {
+	case KindVector:
+		st.Rows = ff.observed / int64(ff.length)
+	default:
+		st.Rows = ff.observed + ff.missing
+	}
+	if ff.Kind != KindCategorical {
+		lo, hi := ff.rawMin, ff.rawMax
+		st.Min, st.Max = &lo, &hi
+	}
+	return st
 }
 
 func (ff *featureFit) scale() *nn.Scale {

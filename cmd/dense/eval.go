@@ -15,6 +15,7 @@ import (
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/pipeline"
 	"github.com/dense-ml/dense/registry"
+	"github.com/dense-ml/dense/tabular"
 )
 
 func (e *env) evalCommand() *cli.Command {
@@ -37,7 +38,10 @@ func (e *env) evalCommand() *cli.Command {
 			"averages for multiclass ones), log loss, ROC AUC (binary) and the confusion matrix;\n" +
 			"regression models get MSE, RMSE, MAE and R². Then the scoring latency: the model's\n" +
 			"forward pass timed on batches of 1,000 rows (median and 95th percentile), and the time\n" +
-			"to encode the features.\n\n" +
+			"to encode the features. Last, a drift report: for each input, the share of NULLs against\n" +
+			"training's, the values outside the training [min, max] and the categories the model has\n" +
+			"not seen (with examples), from the statistics of the raw training values stored in the\n" +
+			"model (models trained before dense kept them say so).\n\n" +
 			"Examples:\n" +
 			"   dense eval --model churn --data holdout.parquet --target churned\n" +
 			"   dense eval --model segment@2 --data customers.csv --target segment --plot confusion.png\n" +
@@ -86,8 +90,12 @@ func (e *env) eval(c *cli.Context) error {
 	}
 	defer src.Close()
 
+	drift, err := withDriftCheck(src, spec)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
 	bar := newProgress(e.stderr, !c.Bool("quiet") && isTerminal(e.stderr), "reading", 0)
-	res, err := pipeline.Evaluate(ctx, model, src, pipeline.EvalConfig{Target: target,
+	res, err := pipeline.Evaluate(ctx, model, drift, pipeline.EvalConfig{Target: target,
 		OnEvent: func(ev pipeline.Event) { bar.Update(ev.Rows, "rows") }})
 	bar.Clear()
 	if err != nil {
@@ -130,6 +138,10 @@ func (e *env) eval(c *cli.Context) error {
 	fmt.Fprintf(out, "\nScoring latency per 1,000 rows: forward pass median %s, p95 %s (%s); encoding the features %s\n",
 		formatDuration(lat.median), formatDuration(lat.p95), rate(1000, lat.median, "rows"),
 		formatDuration(time.Duration(float64(res.Encode)*1000/float64(rows))))
+	fmt.Fprintln(out)
+	if err := tabular.WriteDriftReport(out, drift.check.Report()); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/pipeline"
 	"github.com/dense-ml/dense/registry"
+	"github.com/dense-ml/dense/tabular"
 )
 
 func (e *env) scoreCommand() *cli.Command {
@@ -33,6 +34,7 @@ func (e *env) scoreCommand() *cli.Command {
 		&cli.StringFlag{Name: "label", Usage: "name of the predicted-label column of a classifier (empty: leave it out)", Value: "predicted_label"},
 		&cli.StringFlag{Name: "proba", Usage: "name of the probabilities column of a classifier (empty: leave it out)", Value: "probabilities"},
 		&cli.BoolFlag{Name: "null-on-error", Usage: "give rows that cannot be encoded NULL predictions instead of failing"},
+		&cli.BoolFlag{Name: "check", Usage: "print a drift report to stderr: per input, NULLs, values outside the training range and unseen categories against the training data"},
 		modelsFlag(),
 		quietFlag(),
 	)
@@ -50,7 +52,8 @@ func (e *env) scoreCommand() *cli.Command {
 			"--out duckdb:FILE.duckdb:TABLE writes a DuckDB table (the database is created if missing;\n" +
 			"--table-mode says what to do with an existing table); the table appears only once every\n" +
 			"row is scored. For dense sql, prefer .parquet or a DuckDB table to .arrow: DuckDB has no\n" +
-			"Arrow IPC reader.\n\n" +
+			"Arrow IPC reader. --check compares the scored data with the training statistics stored in\n" +
+			"the model and prints a drift report to stderr (see dense eval).\n\n" +
 			"Examples:\n" +
 			"   dense score --model churn --data customers.parquet --out scored.parquet\n" +
 			"   dense score --model segment@2 --data new_customers.csv --out segments.csv --proba ''\n" +
@@ -119,6 +122,13 @@ func (e *env) score(c *cli.Context) error {
 			quoteList(again), map[bool]string{true: "it", false: "them"}[len(again) == 1])
 		in = dropColumns(in, again)
 	}
+	var drift *driftReader
+	if c.Bool("check") {
+		if drift, err = withDriftCheck(in, model.Spec()); err != nil {
+			return fmt.Errorf("score: %w", err)
+		}
+		in = drift
+	}
 
 	bar := newProgress(e.stderr, !c.Bool("quiet") && isTerminal(e.stderr), "scoring", 0)
 	stage := pipeline.ScoreStage{
@@ -175,6 +185,11 @@ func (e *env) score(c *cli.Context) error {
 	}
 	fmt.Fprintf(e.stdout, "Scored %s rows with %s in %.2fs (%s) → %s\n",
 		thousands(int(n)), entry.Ref(), d.Seconds(), rate(n, d, "rows"), where)
+	if drift != nil {
+		if err := tabular.WriteDriftReport(e.stderr, drift.check.Report()); err != nil {
+			return fmt.Errorf("score: %w", err)
+		}
+	}
 	return nil
 }
 
