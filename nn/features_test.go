@@ -173,6 +173,11 @@ func TestSpecValidate(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatalf("valid spec refused: %v", err)
 	}
+	lo, hi := -1.0, 1.0
+	s.Inputs[0].Stats = &Stats{Rows: 10, Nulls: 0, Min: &lo, Max: &hi}
+	if err := s.Validate(); err != nil {
+		t.Fatalf("valid stats refused: %v", err)
+	}
 	if s.InputWidth() != 4 || s.OutputWidth() != 3 {
 		t.Errorf("widths %d→%d, want 4→3", s.InputWidth(), s.OutputWidth())
 	}
@@ -196,6 +201,10 @@ func TestSpecValidate(t *testing.T) {
 		{func(s *Spec) { s.Layers[1].Type = "conv2d" }, `unknown layer type "conv2d"`},
 		{func(s *Spec) { s.Labels = []string{"a", "b"} }, "2 labels for 3 outputs"},
 		{func(s *Spec) { s.Task = TaskBinary }, "binary model has 1 output"},
+		{func(s *Spec) { s.Inputs[0].Stats = &Stats{Rows: 2, Nulls: 3} }, "0 ≤ nulls ≤ rows"},
+		{func(s *Spec) { lo := 1.0; s.Inputs[0].Stats = &Stats{Rows: 2, Min: &lo} }, "min and max go together"},
+		{func(s *Spec) { lo, hi := 2.0, 1.0; s.Inputs[0].Stats = &Stats{Rows: 2, Min: &lo, Max: &hi} }, "min ≤ max"},
+		{func(s *Spec) { lo, hi := math.Inf(-1), 1.0; s.Inputs[0].Stats = &Stats{Rows: 2, Min: &lo, Max: &hi} }, "finite"},
 	}
 	for _, c := range cases {
 		s := good()
