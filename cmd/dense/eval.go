@@ -90,16 +90,22 @@ func (e *env) eval(c *cli.Context) error {
 	}
 	defer src.Close()
 
-	drift, err := withDriftCheck(src, spec)
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+	// The drift check binds the inputs as the scoring does: when it cannot,
+	// the evaluation fails with the clearer error (a missing target, say).
+	var in pipeline.Reader = src
+	drift, driftErr := withDriftCheck(src, spec)
+	if driftErr == nil {
+		in = drift
 	}
 	bar := newProgress(e.stderr, !c.Bool("quiet") && isTerminal(e.stderr), "reading", 0)
-	res, err := pipeline.Evaluate(ctx, model, drift, pipeline.EvalConfig{Target: target,
+	res, err := pipeline.Evaluate(ctx, model, in, pipeline.EvalConfig{Target: target,
 		OnEvent: func(ev pipeline.Event) { bar.Update(ev.Rows, "rows") }})
 	bar.Clear()
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
+	}
+	if driftErr != nil {
+		return fmt.Errorf("eval: %w", driftErr)
 	}
 	rows, x, y := res.Rows, res.X, res.Y
 	out := e.stdout
