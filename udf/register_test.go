@@ -8,56 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/registry"
-	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/duckdb/duckdb-go/v2/mapping"
 	"os"
 	osexec "os/exec"
 	"runtime"
 	"slices"
 )
-
-// TestConnLayoutPinned pins the one thing this package takes from
-// duckdb-go's internals: *duckdb.Conn has a field `conn` of type
-// mapping.Connection holding the live C API connection. If a duckdb-go
-// upgrade changes that, this test fails and says what to fix (udf/conn.go).
-func TestConnLayoutPinned(t *testing.T) {
-	f, ok := reflect.TypeFor[duckdb.Conn]().FieldByName("conn")
-	if !ok {
-		t.Fatal("duckdb-go's Conn has no field `conn` any more: update udf/conn.go (rawConnection)")
-	}
-	if f.Type != reflect.TypeFor[mapping.Connection]() {
-		t.Fatalf("duckdb-go's Conn.conn is %v, not mapping.Connection: update udf/conn.go (rawConnection)", f.Type)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = withConn(context.Background(), db, func(c *sql.Conn) error {
-		return connHandle(c, func(h mapping.Connection) error {
-			if h.Ptr == nil {
-				t.Fatal("raw connection is nil")
-			}
-			// The handle is live: the C API can run a query on it.
-			var res mapping.Result
-			if mapping.Query(h, "SELECT 42", &res) == mapping.StateError {
-				t.Fatalf("query on the raw connection failed: %s", mapping.ResultError(&res))
-			}
-			defer mapping.DestroyResult(&res)
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestRegisterNeedsDBAndSource(t *testing.T) {
 	if err := Register(nil, NewMemory()); err == nil {
