@@ -334,12 +334,6 @@ func (e *encodeRun) numericSlow(p *inputPlan, col arrow.Array, from int) error {
 			if err := e.fail(p, r, err); err != nil {
 				return err
 			}
-			continue
-		}
-		if out := row[p.off]; out-out != 0 {
-			if err := e.fail(p, r, fmt.Errorf("%w: %v encodes to %v", ErrFloat32Range, v, out)); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
@@ -359,12 +353,6 @@ func encodeNumbers[T float32 | float64 | int32 | int64](e *encodeRun, p *inputPl
 		ok := !nulls || col.IsValid(r)
 		if err := enc.Number(p.input, v, ok, row); err != nil {
 			if err := e.fail(p, r, err); err != nil {
-				return err
-			}
-			continue
-		}
-		if out := row[p.off]; out-out != 0 {
-			if err := e.fail(p, r, fmt.Errorf("%w: %v encodes to %v", ErrFloat32Range, v, out)); err != nil {
 				return err
 			}
 		}
@@ -451,12 +439,6 @@ func (e *encodeRun) vector(p *inputPlan, col arrow.Array) error {
 		}
 		if err := enc.Vector(p.input, elems, e.x[r*e.width:(r+1)*e.width]); err != nil {
 			if err := e.fail(p, r, err); err != nil {
-				return err
-			}
-			continue
-		}
-		if !finite32(dst) {
-			if err := e.fail(p, r, ErrFloat32Range); err != nil {
 				return err
 			}
 		}
