@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dense-ml/dense/internal/safefile"
 	"github.com/dense-ml/dense/nn"
@@ -56,6 +57,7 @@ func (r *Registry) SetAlias(ref, alias string) (Entry, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Entry{}, fmt.Errorf("registry: alias %s@%s: %w", e.Name, alias, err)
 	}
+	r.removeStale(e.Name, time.Now())
 	if err := writeFileSynced(filepath.Join(dir, alias), []byte(strconv.Itoa(e.Version)+"\n")); err != nil {
 		return Entry{}, fmt.Errorf("registry: alias %s@%s: %w", e.Name, alias, err)
 	}

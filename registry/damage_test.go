@@ -220,6 +220,10 @@ func TestStaleTemporariesRemoved(t *testing.T) {
 	if err := os.Mkdir(abandoned, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	aliasDir := filepath.Join(nameDir, AliasDir)
+	if err := os.Mkdir(aliasDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	dead, alive := strconv.Itoa(deadPid(t)), strconv.Itoa(os.Getppid())
 	old := time.Now().Add(-StaleAge - time.Minute)
 	files := map[string]bool{ // path → removed
@@ -231,6 +235,11 @@ func TestStaleTemporariesRemoved(t *testing.T) {
 		filepath.Join(nameDir, "1", "history.png"):                     false,
 		filepath.Join(nameDir, "notes.tmp"):                            false,
 		filepath.Join(nameDir, ".register-"+dead+"-fresh.tmp.partial"): false,
+		filepath.Join(aliasDir, ".prod-"+dead+"-42.tmp"):               true, // an alias move that crashed
+		filepath.Join(aliasDir, ".blue-green-"+dead+"-42.tmp"):         true,
+		filepath.Join(aliasDir, ".prod-"+alive+"-42.tmp"):              false,
+		filepath.Join(aliasDir, ".prod-x-42.tmp"):                      false, // not an alias temporary
+		filepath.Join(aliasDir, "prod"):                                false,
 	}
 	for p := range files {
 		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
@@ -254,5 +263,31 @@ func TestStaleTemporariesRemoved(t *testing.T) {
 		if gone := errors.Is(err, os.ErrNotExist); gone != removed {
 			t.Errorf("%s: removed %v, want %v", p, gone, removed)
 		}
+	}
+}
+
+// An alias move also removes the stale temporaries of crashed alias moves.
+func TestSetAliasRemovesStaleTemporaries(t *testing.T) {
+	r := mustOpen(t, t.TempDir())
+	if _, err := r.Register("churn", testModel(t, 1)); err != nil {
+		t.Fatal(err)
+	}
+	aliasDir := filepath.Join(r.Dir(), "churn", AliasDir)
+	if err := os.Mkdir(aliasDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(aliasDir, ".prod-"+strconv.Itoa(deadPid(t))+"-7.tmp")
+	if err := os.WriteFile(stale, []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-StaleAge - time.Minute)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.SetAlias("churn@1", "prod"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s is still there (%v)", stale, err)
 	}
 }

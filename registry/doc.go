@@ -97,8 +97,9 @@
 // A registration killed before it publishes leaves a temporary file
 // (.register-PID-….tmp in the name folder, .entry.json-PID-….tmp in a
 // version folder) and possibly a version folder without a model, whose
-// number stays used. Each Register of a name first removes that name's
-// temporary files that are older than StaleAge (one hour) and whose process
+// number stays used; an alias move killed before its rename leaves
+// .ALIAS-PID-….tmp in the aliases folder. Each Register and SetAlias of a
+// name first removes that name's temporary files that are older than StaleAge (one hour) and whose process
 // (PID) no longer runs on this machine; files of older dense versions (no
 // PID in the name) go by age alone. A version folder without a model is left
 // as it is (it is skipped, and its number is never reused).

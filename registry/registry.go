@@ -324,13 +324,13 @@ func tempOwner(name string) (pid int, ok bool) {
 // is left for the next time.
 func (r *Registry) removeStale(name string, now time.Time) {
 	nameDir := filepath.Join(r.dir, name)
-	sweep := func(dir string) {
+	sweep := func(dir string, owner func(string) (int, bool)) {
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			return
 		}
 		for _, de := range ents {
-			pid, ok := tempOwner(de.Name())
+			pid, ok := owner(de.Name())
 			if !ok || !de.Type().IsRegular() {
 				continue
 			}
@@ -344,11 +344,48 @@ func (r *Registry) removeStale(name string, now time.Time) {
 			os.Remove(filepath.Join(dir, de.Name()))
 		}
 	}
-	sweep(nameDir)
+	sweep(nameDir, tempOwner)
+	sweep(filepath.Join(nameDir, AliasDir), aliasTempOwner)
 	vs, _ := r.versionDirs(name)
 	for _, v := range vs {
-		sweep(filepath.Join(nameDir, strconv.Itoa(v)))
+		sweep(filepath.Join(nameDir, strconv.Itoa(v)), tempOwner)
 	}
+}
+
+// aliasTempOwner parses the name of a temporary file in a model's alias
+// folder, written by SetAlias (writeFileSynced): "." + alias + "-PID-" +
+// digits + ".tmp". ok is false for anything else, which is never removed.
+func aliasTempOwner(name string) (pid int, ok bool) {
+	rest, found := strings.CutPrefix(name, ".")
+	if !found {
+		return 0, false
+	}
+	if rest, found = strings.CutSuffix(rest, ".tmp"); !found {
+		return 0, false
+	}
+	i := strings.LastIndexByte(rest, '-')
+	if i < 0 || !allDigits(rest[i+1:]) {
+		return 0, false
+	}
+	rest = rest[:i]
+	j := strings.LastIndexByte(rest, '-')
+	if j < 0 || !allDigits(rest[j+1:]) || ValidAlias(rest[:j]) != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(rest[j+1:])
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	return pid, true
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // writeFileSynced writes a small file atomically (temp, fsync, rename).

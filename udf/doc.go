@@ -28,7 +28,8 @@
 //
 // The functions find models in a ModelSource, which describes versions
 // with registry.Entry: FromRegistry(reg) serves a registry folder,
-// NewMemory an in-memory set (tests, embedding).
+// NewMemory an in-memory set (tests, embedding; Memory.SetAlias gives it
+// aliases, as a registry has).
 // dense_models() lists the source's summaries without reading model files;
 // for a registry it lists damaged versions too (status says why, instead
 // of "ok") and names the folder it reads (folder).

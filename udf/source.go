@@ -3,6 +3,7 @@ package udf
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,10 +39,12 @@ func parseRef(ref string) (registry.Ref, error) {
 }
 
 // Memory is an in-memory ModelSource: Add a model under a name and it gets
-// the next version number. It is safe for concurrent use.
+// the next version number; SetAlias names a version as a registry alias
+// does ('churn@prod'). It is safe for concurrent use.
 type Memory struct {
-	mu     sync.RWMutex
-	models map[string][]memoryEntry
+	mu      sync.RWMutex
+	models  map[string][]memoryEntry
+	aliases map[string]map[string]int // name → alias → version
 }
 
 type memoryEntry struct {
@@ -50,7 +53,9 @@ type memoryEntry struct {
 }
 
 // NewMemory returns an empty in-memory model source.
-func NewMemory() *Memory { return &Memory{models: map[string][]memoryEntry{}} }
+func NewMemory() *Memory {
+	return &Memory{models: map[string][]memoryEntry{}, aliases: map[string]map[string]int{}}
+}
 
 // Add stores model as the next version of name and returns its info. The
 // model must not be modified afterwards: queries share it.
@@ -68,13 +73,53 @@ func (m *Memory) List() ([]registry.Entry, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []registry.Entry
-	for _, versions := range m.models {
+	for name, versions := range m.models {
 		for _, e := range versions {
-			out = append(out, e.info)
+			info := e.info
+			for alias, v := range m.aliases[name] {
+				if v == info.Version {
+					info.Aliases = append(info.Aliases, alias)
+				}
+			}
+			slices.Sort(info.Aliases)
+			out = append(out, info)
 		}
 	}
 	sortEntries(out)
 	return out, nil
+}
+
+// SetAlias points alias (of ref's model) at the version ref names, as
+// registry.Registry.SetAlias does: SetAlias("churn@3", "prod") makes
+// 'churn@prod' mean churn@3; an alias that exists moves. The alias must be
+// valid (registry.ValidAlias).
+func (m *Memory) SetAlias(ref, alias string) (registry.Entry, error) {
+	if err := registry.ValidAlias(alias); err != nil {
+		return registry.Entry{}, fmt.Errorf("udf: %w", err)
+	}
+	_, e, err := m.Load(ref)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.aliases[e.Name] == nil {
+		m.aliases[e.Name] = map[string]int{}
+	}
+	m.aliases[e.Name][alias] = e.Version
+	return e, nil
+}
+
+// RemoveAlias removes alias of model name; an unknown alias is an error
+// wrapping ErrNotFound.
+func (m *Memory) RemoveAlias(name, alias string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.aliases[name][alias]; !ok {
+		return fmt.Errorf("%w: alias %q of model %q", ErrNotFound, alias, name)
+	}
+	delete(m.aliases[name], alias)
+	return nil
 }
 
 // ErrNotFound is returned by Memory.Load for an unknown model or version.
@@ -86,12 +131,17 @@ func (m *Memory) Load(ref string) (*nn.Model, registry.Entry, error) {
 	if err != nil {
 		return nil, registry.Entry{}, fmt.Errorf("udf: %w", err)
 	}
-	if r.Alias != "" {
-		return nil, registry.Entry{}, fmt.Errorf("%w: %q (an in-memory source has no aliases)", ErrNotFound, ref)
-	}
 	name, version := r.Name, r.Version
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	if r.Alias != "" {
+		v, ok := m.aliases[name][r.Alias]
+		if !ok {
+			return nil, registry.Entry{}, fmt.Errorf("%w: unknown alias %q of model %q (aliases: %s)",
+				ErrNotFound, r.Alias, name, strings.Join(slices.Sorted(maps.Keys(m.aliases[name])), ", "))
+		}
+		version = v
+	}
 	versions := m.models[name]
 	if version == 0 {
 		version = len(versions)

@@ -86,13 +86,18 @@ func TestModelsGolden(t *testing.T) {
 		t.Fatalf("empty registry: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 	fixtureModels(t, dir)
+	for _, alias := range []string{"prod", "canary"} {
+		if r := runIn(t, "", "models", "alias", "price@1", alias, "--models", dir); r.code != 0 {
+			t.Fatalf("models alias: exit %d: %s", r.code, r.stderr)
+		}
+	}
 	r = runIn(t, "", "models", "list", "--models", dir)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	golden(t, "models_list", normalise(r.stdout, dir))
 	r = runIn(t, "", "models", "list", "--models", dir, "--format", "csv")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "name,version,task,target,inputs,params,metric,rows,registered\nchurn,1,binary,churned,3,257,accuracy 0.8125,1000,") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "name,version,task,target,inputs,params,metric,rows,registered,aliases\nchurn,1,binary,churned,3,257,accuracy 0.8125,1000,") {
 		t.Errorf("models list --format csv: exit %d\n%s", r.code, r.stdout)
 	}
 	r = runIn(t, "", "models", "show", "churn@2", "--models", dir)

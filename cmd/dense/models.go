@@ -24,7 +24,8 @@ func (e *env) modelsCommand() *cli.Command {
 		Usage:     "list every version of every model (the default)",
 		UsageText: "dense models list [--models DIR]",
 		Description: "One row per registered version: name, version, task, target, number of inputs,\n" +
-			"parameters, the main validation metric, training rows and when it was registered.\n\n" +
+			"parameters, the main validation metric, training rows, when it was registered and the\n" +
+			"aliases that point to it (dense models alias).\n\n" +
 			"Examples:\n" +
 			"   dense models list\n" +
 			"   dense models list --models /srv/models --format json",
@@ -237,7 +238,7 @@ func (e *env) modelsList(dir, format string) error {
 		fmt.Fprintf(e.stdout, "No models in %s yet: train one with dense train, or run dense demo.\n", reg.Dir())
 		return nil
 	}
-	rs := &resultSet{Columns: []string{"name", "version", "task", "target", "inputs", "params", "metric", "rows", "registered"}}
+	rs := &resultSet{Columns: []string{"name", "version", "task", "target", "inputs", "params", "metric", "rows", "registered", "aliases"}}
 	for _, en := range entries {
 		metric := ""
 		if k, v, ok := mainMetric(en.Metrics); ok {
@@ -245,7 +246,7 @@ func (e *env) modelsList(dir, format string) error {
 		}
 		rs.Rows = append(rs.Rows, []any{
 			en.Name, int64(en.Version), en.Task, en.Target, int64(len(en.Inputs)), int64(en.Params), metric,
-			int64(en.Rows), en.Created.UTC().Format("2006-01-02 15:04"),
+			int64(en.Rows), en.Created.UTC().Format("2006-01-02 15:04"), strings.Join(en.Aliases, ", "),
 		})
 	}
 	return rs.write(e.stdout, format)
