@@ -42,6 +42,9 @@ type Spec struct {
 	Target     string      `json:"target,omitempty"`
 	Labels     []string    `json:"labels,omitempty"`
 	Provenance Provenance  `json:"provenance"`
+	// Explain is what training records for dense_explain and
+	// dense_importance (explain.go); nil in older files.
+	Explain *Explain `json:"explain,omitempty"`
 }
 
 // LayerSpec describes one layer. Build them with Dense, Dropout and BatchNorm
@@ -209,6 +212,11 @@ func (s *Spec) validate() error {
 			}
 		default:
 			return bad("layer %d: unknown layer type %q", i, l.Type)
+		}
+	}
+	if s.Explain != nil {
+		if err := s.Explain.validate(s.Inputs); err != nil {
+			return bad("%v", err)
 		}
 	}
 	out := s.OutputWidth()

@@ -30,6 +30,13 @@
 // nn.Evaluate, records the
 // provenance (source, rows, schema fingerprint, time, seed, epochs,
 // metrics) in the spec and, when TrainConfig.Name is set, registers it.
+// It also records what dense_explain and dense_importance read
+// (nn.Spec.Explain, importance.go): the explanation baseline fitted on the
+// training rows (nn.FitBaseline), and PermutationImportance on the
+// validation rows — for each input, the mean drop of the validation
+// accuracy (classifiers) or R² (regression) over ImportanceRepeats (5)
+// seeded shuffles of that input's values among at most ImportanceMaxRows
+// (10,000) rows, with its standard deviation.
 //
 // Memory: the training matrix takes rows × width × 4 bytes (width is the
 // encoded width: one per numeric feature, plus one per missing indicator,

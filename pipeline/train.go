@@ -424,6 +424,9 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		return nil, err
 	}
 	cfg.emit(Event{Kind: EventEvaluated, Metrics: metrics})
+	if err := recordExplain(model, x, trainIdx, valX, valY, len(valIdx), cfg.Seed); err != nil {
+		return nil, err
+	}
 	s := model.Spec()
 	s.Provenance = nn.Provenance{
 		Seed:              cfg.Seed,

@@ -1,0 +1,717 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Explaining predictions: integrated gradients (Sundararajan, Taly and Yan,
+// "Axiomatic Attribution for Deep Networks", 2017) from a baseline that
+// training stores in the spec, and the permutation importance training
+// measures on its validation rows. See "Explaining predictions" in doc.go.
+
+// Explain is what training records in a model for explaining it: the
+// baseline integrated gradients start from, and the permutation importance
+// of each input. It is optional (Spec.Explain): files written before it
+// existed, and models built or imported outside training, have none.
+type Explain struct {
+	// Baseline holds one reference value per model input, in input order.
+	Baseline []Baseline `json:"baseline"`
+	// Importance is the permutation importance on the validation rows.
+	Importance *Importance `json:"importance,omitempty"`
+}
+
+// Baseline is one input's reference value, as a raw value that the input's
+// preprocessing encodes (so it follows the model's encoding wherever it is
+// applied): exactly one of Number (numeric inputs), Vector (vector inputs,
+// Length elements) and Category (categorical inputs) is set.
+type Baseline struct {
+	Input    string    `json:"input"`
+	Number   *float64  `json:"number,omitempty"`
+	Vector   []float64 `json:"vector,omitempty"`
+	Category *string   `json:"category,omitempty"`
+}
+
+// Permutation importance metrics: the metric whose drop measures an input's
+// importance, by task.
+const (
+	ImportanceAccuracy = "accuracy" // classifiers
+	ImportanceR2       = "r2"       // regression
+)
+
+// Importance is the permutation importance of a model's inputs: how much
+// Metric, measured on Rows validation rows, falls when one input's values
+// are shuffled among the rows (Repeats shuffles, averaged).
+type Importance struct {
+	Metric  string  `json:"metric"`
+	Score   float64 `json:"score"` // the metric on the rows as they are
+	Rows    int     `json:"rows"`
+	Repeats int     `json:"repeats"`
+	// Inputs holds one entry per model input, in input order.
+	Inputs []InputImportance `json:"inputs"`
+}
+
+// InputImportance is one input's importance: the mean drop of the metric
+// over the shuffles (negative when shuffling happened to help) and its
+// standard deviation.
+type InputImportance struct {
+	Input string  `json:"input"`
+	Drop  float64 `json:"drop"`
+	Std   float64 `json:"std"`
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// validate checks the record against the spec's inputs.
+func (x *Explain) validate(inputs []Input) error {
+	if len(x.Baseline) != len(inputs) {
+		return fmt.Errorf("explain: %d baseline values for %d inputs", len(x.Baseline), len(inputs))
+	}
+	for i := range inputs {
+		in, b := &inputs[i], &x.Baseline[i]
+		if b.Input != in.Name {
+			return fmt.Errorf("explain: baseline %d is for input %q, want %q", i, b.Input, in.Name)
+		}
+		set := 0
+		for _, ok := range []bool{b.Number != nil, b.Vector != nil, b.Category != nil} {
+			if ok {
+				set++
+			}
+		}
+		ok := set == 1
+		switch in.Kind {
+		case KindNumeric:
+			ok = ok && b.Number != nil && finite(*b.Number)
+		case KindVector:
+			ok = ok && len(b.Vector) == in.Length && !slices.ContainsFunc(b.Vector, func(v float64) bool { return !finite(v) })
+		case KindCategorical:
+			ok = ok && b.Category != nil
+		}
+		if !ok {
+			return fmt.Errorf("explain: the baseline of %s input %q must be one %s", in.Kind, in.Name, map[string]string{
+				KindNumeric: "finite number", KindVector: fmt.Sprintf("vector of %d finite numbers", in.Length), KindCategorical: "category",
+			}[in.Kind])
+		}
+	}
+	if im := x.Importance; im != nil {
+		if im.Metric != ImportanceAccuracy && im.Metric != ImportanceR2 {
+			return fmt.Errorf("explain: importance metric %q (want %s or %s)", im.Metric, ImportanceAccuracy, ImportanceR2)
+		}
+		if im.Rows < 1 || im.Repeats < 1 || !finite(im.Score) {
+			return fmt.Errorf("explain: importance needs rows ≥ 1, repeats ≥ 1 and a finite score (rows %d, repeats %d, score %v)", im.Rows, im.Repeats, im.Score)
+		}
+		if len(im.Inputs) != len(inputs) {
+			return fmt.Errorf("explain: importance of %d inputs for %d inputs", len(im.Inputs), len(inputs))
+		}
+		for i, v := range im.Inputs {
+			if v.Input != inputs[i].Name || !finite(v.Drop) || !(v.Std >= 0 && v.Std <= math.MaxFloat64) {
+				return fmt.Errorf("explain: importance %d must be for input %q with a finite drop and std ≥ 0 (got %q, %v, %v)",
+					i, inputs[i].Name, v.Input, v.Drop, v.Std)
+			}
+		}
+	}
+	return nil
+}
+
+// FitBaseline computes the baseline that training stores (Explain.Baseline)
+// from encoded training rows: x holds rows of the inputs' encoded width, and
+// idx picks the training rows (nil: all of them). A numeric input's
+// baseline is the mean of its encoded feature mapped back to a raw value
+// (the arithmetic mean of the values after clipping and log1p, imputed
+// values included), a vector input's the same per element, and a
+// categorical input's the most frequent category of its vocabulary (the
+// first on ties; "" for an input with an empty vocabulary, which encodes
+// to the unknown bucket).
+func FitBaseline(inputs []Input, x []float32, idx []int) ([]Baseline, error) {
+	enc, err := NewEncoder(inputs)
+	if err != nil {
+		return nil, err
+	}
+	w := enc.Width()
+	if w == 0 || len(x)%w != 0 {
+		return nil, fmt.Errorf("nn: baseline: %d values are not rows of %d features", len(x), w)
+	}
+	if idx == nil {
+		idx = make([]int, len(x)/w)
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	if len(idx) == 0 {
+		return nil, errors.New("nn: baseline: no training rows")
+	}
+	sums := make([]float64, w)
+	for _, r := range idx {
+		if r < 0 || (r+1)*w > len(x) {
+			return nil, fmt.Errorf("nn: baseline: row %d out of range (%d rows)", r, len(x)/w)
+		}
+		for j, v := range x[r*w : (r+1)*w] {
+			sums[j] += float64(v)
+		}
+	}
+	n := float64(len(idx))
+	out := make([]Baseline, len(inputs))
+	for i := range inputs {
+		in, off := &inputs[i], enc.Offset(i)
+		out[i].Input = in.Name
+		switch in.Kind {
+		case KindNumeric:
+			v := in.untransform(sums[off] / n)
+			out[i].Number = &v
+		case KindVector:
+			out[i].Vector = make([]float64, in.Length)
+			for j := range in.Length {
+				out[i].Vector[j] = in.untransform(sums[off+j] / n)
+			}
+		case KindCategorical:
+			c := ""
+			if len(in.Vocabulary) > 0 {
+				counts := sums[off : off+len(in.Vocabulary)]
+				c = in.Vocabulary[slices.Index(counts, slices.Max(counts))]
+			}
+			out[i].Category = &c
+		}
+	}
+	return out, nil
+}
+
+// untransform maps an encoded value back through Scale and Log1p (Clip has
+// no inverse; the mean of clipped values is inside the clip range anyway).
+func (in *Input) untransform(v float64) float64 {
+	if s := in.Scale; s != nil {
+		switch s.Method {
+		case ScaleStandard:
+			if s.Std > 0 {
+				v *= s.Std
+			}
+			v += s.Mean
+		case ScaleMinMax:
+			v = s.Min + v*(s.Max-s.Min)
+		}
+	}
+	if in.Log1p {
+		v = math.Expm1(v)
+	}
+	if in.Clip != nil {
+		v = min(max(v, in.Clip.Min), in.Clip.Max)
+	}
+	return v
+}
+
+// The integration's accuracy: every row starts with explainSteps trapezoid
+// intervals along the path; the rows whose attributions do not yet sum to
+// f(x) − f(baseline) within ExplainTolerance × Σ|attribution| (plus
+// explainFloor × max(1, |f(x)|, |f(baseline)|) for float32 rounding) get
+// twice as many (every point is reused), up to explainMaxSteps. When the
+// attributions all have the same sign, Σ|attribution| is |f(x) −
+// f(baseline)|; when they cancel out, the sum is held to 1% of their size.
+const (
+	ExplainTolerance = 0.01
+	explainFloor     = 1e-5
+	explainSteps     = 8
+	explainMaxSteps  = 4096
+	explainBlock     = 256  // rows integrated together
+	explainPoints    = 2048 // path points per network pass
+)
+
+// Explainer computes integrated-gradients attributions of a model's score
+// from the baseline stored in its spec. Build one with NewExplainer; it is
+// immutable and safe for concurrent use (one ExplainWorkspace per
+// goroutine). The model must not change while it is in use.
+//
+// The score is what the user sees: a binary model's probability of its
+// positive class (label 1), a multiclass model's probability of the class
+// it predicts for the row, a regression model's value (one output only).
+type Explainer struct {
+	m       *Model
+	base    []float32 // the encoded baseline row
+	inputOf []int     // encoded feature → model input
+	nInputs int
+	multi   bool
+
+	// The network as prefix → act0 → tail: the prefix is every layer up
+	// to and including the first dense layer's affine part (or every layer
+	// when there is no dense layer), an affine map P; act0 is that dense
+	// layer's activation; the tail the layers after it. Along the straight
+	// path b + t(x−b) the prefix's output is P(b) + t(P(x)−P(b)), and the
+	// input gradient is Jᵀ·(gradient at the prefix's output) with the
+	// constant Jacobian J of P: so only the tail runs per path point.
+	prefix, tail []int
+	act0         actKind
+	alpha0       float32
+	h            int       // the prefix's output width
+	pb           []float32 // P(baseline)
+	fb           []float32 // f(baseline), OutputWidth
+	gb           []float64 // per explained output: the score's gradient at P(baseline), h wide
+	bnScale      [][]float32
+	bnShift      [][]float32
+}
+
+// ErrNoBaseline is returned by NewExplainer for a model whose spec stores no
+// baseline (Spec.Explain): one trained before dense stored it, or one built
+// or imported outside training. Training stores one; FitBaseline computes
+// one from encoded rows.
+var ErrNoBaseline = errors.New("the model stores no baseline to explain from (it was trained before dense stored one, or built or imported outside training); retrain it, or set Spec.Explain with nn.FitBaseline")
+
+// NewExplainer prepares integrated gradients for m from its stored baseline.
+func NewExplainer(m *Model) (*Explainer, error) {
+	e, err := newExplainer(m)
+	if err != nil {
+		return nil, fmt.Errorf("nn: explain: %w", err)
+	}
+	return e, nil
+}
+
+func newExplainer(m *Model) (*Explainer, error) {
+	spec := m.Spec()
+	if spec.Explain == nil {
+		return nil, ErrNoBaseline
+	}
+	if err := spec.Explain.validate(spec.Inputs); err != nil {
+		return nil, err
+	}
+	outW := m.OutputWidth()
+	if spec.Task == TaskRegression && outW != 1 {
+		return nil, fmt.Errorf("a regression model with %d outputs has no single score to explain", outW)
+	}
+	enc, err := NewEncoder(spec.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	if enc.Width() != m.inW {
+		return nil, fmt.Errorf("the inputs encode to %d features, the network takes %d", enc.Width(), m.inW)
+	}
+	e := &Explainer{m: m, base: make([]float32, m.inW), inputOf: make([]int, m.inW), nInputs: len(spec.Inputs),
+		multi: spec.Task == TaskMulticlass, bnScale: make([][]float32, len(m.layers)), bnShift: make([][]float32, len(m.layers))}
+	for i := range spec.Inputs {
+		in, b := &spec.Inputs[i], &spec.Explain.Baseline[i]
+		var err error
+		switch in.Kind {
+		case KindNumeric:
+			err = enc.Number(i, *b.Number, true, e.base)
+		case KindVector:
+			err = enc.Vector(i, b.Vector, e.base)
+		case KindCategorical:
+			err = enc.Category(i, *b.Category, true, e.base)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
+		for j := range in.Width() {
+			e.inputOf[enc.Offset(i)+j] = i
+		}
+	}
+	first := slices.IndexFunc(m.layers, func(l layer) bool { return l.kind == kindDense })
+	e.act0, e.h = actLinear, m.OutputWidth()
+	for i := range m.layers {
+		l := &m.layers[i]
+		if first < 0 || i <= first {
+			e.prefix = append(e.prefix, i)
+		} else {
+			e.tail = append(e.tail, i)
+		}
+		if i == first {
+			e.act0, e.alpha0, e.h = l.act, l.alpha, l.out
+		}
+		if l.kind == kindBatchNorm {
+			e.bnScale[i], e.bnShift[i] = make([]float32, l.out), make([]float32, l.out)
+			for j := range l.out {
+				s := float32(1 / math.Sqrt(float64(l.runVar[j])+l.eps))
+				e.bnScale[i][j] = l.gamma[j] * s
+				e.bnShift[i][j] = l.beta[j] - l.runMean[j]*l.gamma[j]*s
+			}
+		}
+	}
+	ws := &ExplainWorkspace{}
+	e.pb = slices.Clone(e.prefixForward(ws, e.base, 1))
+	classes := 1
+	if e.multi {
+		classes = outW
+	}
+	z := make([]float32, classes*e.h)
+	for c := range classes {
+		copy(z[c*e.h:], e.pb)
+	}
+	ws.cls = growInts(ws.cls, classes)
+	for c := range classes {
+		ws.cls[c] = c
+	}
+	out, dz := e.pass(ws, z, classes, true)
+	e.fb = slices.Clone(out[:outW])
+	e.gb = make([]float64, classes*e.h)
+	for j, v := range dz[:classes*e.h] {
+		e.gb[j] = float64(v)
+	}
+	return e, nil
+}
+
+// Baseline returns the encoded baseline row (shared: do not modify).
+func (e *Explainer) Baseline() []float32 { return e.base }
+
+// Attributions is the result of Explainer.Explain for rows rows; Explain
+// grows its slices and reuses them.
+type Attributions struct {
+	// Values holds rows × Inputs attributions: Values[r*Inputs+i] is input
+	// i's share of row r's Score − Base (the input's encoded features'
+	// attributions summed: a one-hot block, a vector, a missing indicator).
+	Values []float64
+	Inputs int
+	// Score is f(x), the explained score of each row; Base is f(baseline)
+	// for the same output; Output is the output explained (a multiclass
+	// model's predicted class, else 0); Steps the trapezoid intervals used.
+	// A row whose output is NaN has NaN everywhere and Steps 0.
+	Score, Base []float64
+	Output      []int
+	Steps       []int
+}
+
+func (a *Attributions) grow(rows, inputs int) {
+	a.Inputs = inputs
+	a.Values = growF64(a.Values, rows*inputs)
+	clear(a.Values)
+	a.Score = growF64(a.Score, rows)
+	a.Base = growF64(a.Base, rows)
+	a.Output = growInts(a.Output, rows)
+	a.Steps = growInts(a.Steps, rows)
+}
+
+func growF64(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+func growInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}
+
+// ExplainWorkspace is scratch memory for Explain, one per goroutine; it
+// grows to the largest block and is then reused without allocating.
+type ExplainWorkspace struct {
+	pre     [2][]float32 // prefix ping-pong
+	px      []float32    // block rows × h: P(x)
+	out     []float32    // block rows × outW: f(x)
+	cls     []int        // per pass row: the output to differentiate
+	z, a    []float32    // pass rows × h: the prefix's output and act0 of it
+	tz, ta  [][]float32  // per tail layer: pre-activation and output
+	g       [2][]float32 // gradient ping-pong
+	sum     []float64    // block rows × h: trapezoid sums of the gradient at the prefix's output
+	steps   []int
+	delta   []float64 // block rows: f(x) − f(baseline)
+	tol     []float64
+	active  []int
+	pts     []point
+	avg     []float32 // block rows × h
+	rowCls  []int
+	rowSkip []bool
+}
+
+// point is one path point: block row, position t on the path, trapezoid
+// weight.
+type point struct {
+	row  int
+	t, w float32
+}
+
+// NewExplainWorkspace returns an empty workspace.
+func (e *Explainer) NewExplainWorkspace() *ExplainWorkspace { return &ExplainWorkspace{} }
+
+// Explain computes the attributions of rows × InputWidth encoded rows x
+// into dst, in blocks of rows; each row is integrated with as many steps as
+// it needs (see ExplainTolerance). It only reads the model.
+func (e *Explainer) Explain(dst *Attributions, x []float32, rows int, ws *ExplainWorkspace) error {
+	if err := e.m.checkRows(x, rows); err != nil {
+		return fmt.Errorf("nn: explain: %w", err)
+	}
+	if ws == nil {
+		return errors.New("nn: explain: Explain needs an ExplainWorkspace (Explainer.NewExplainWorkspace)")
+	}
+	dst.grow(rows, e.nInputs)
+	w := e.m.inW
+	for lo := 0; lo < rows; lo += explainBlock {
+		hi := min(lo+explainBlock, rows)
+		e.block(dst, x[lo*w:hi*w], lo, hi-lo, ws)
+	}
+	return nil
+}
+
+// block explains n rows x, the rows lo… of dst.
+func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *ExplainWorkspace) {
+	h, outW := e.h, e.m.OutputWidth()
+	ws.px = growF32(ws.px, n*h)
+	copy(ws.px, e.prefixForward(ws, x, n))
+
+	// f(x), and the output each row explains.
+	ws.cls = growInts(ws.cls, n)
+	clear(ws.cls)
+	ws.z = growF32(ws.z, n*h)
+	copy(ws.z, ws.px)
+	out, _ := e.pass(ws, ws.z[:n*h], n, false)
+	ws.out = growF32(ws.out, n*outW)
+	copy(ws.out, out[:n*outW])
+	ws.rowCls, ws.rowSkip = growInts(ws.rowCls, n), growBools(ws.rowSkip, n)
+	ws.sum, ws.steps = growF64(ws.sum, n*h), growInts(ws.steps, n)
+	ws.delta, ws.tol = growF64(ws.delta, n), growF64(ws.tol, n)
+	ws.active = ws.active[:0]
+	spec := &e.m.spec
+	for r := range n {
+		y := ws.out[r*outW : (r+1)*outW]
+		c, ok := 0, true
+		if e.multi {
+			c, ok = spec.Classify(y)
+		}
+		fx, fb := float64(y[c]), float64(e.fb[c])
+		ws.rowCls[r], ws.rowSkip[r] = c, !ok || math.IsNaN(fx)
+		dst.Score[lo+r], dst.Base[lo+r], dst.Output[lo+r] = fx, fb, c
+		if ws.rowSkip[r] {
+			dst.Steps[lo+r] = 0
+			dst.Score[lo+r] = math.NaN()
+			for i := range e.nInputs {
+				dst.Values[(lo+r)*e.nInputs+i] = math.NaN()
+			}
+			continue
+		}
+		ws.delta[r] = fx - fb
+		ws.tol[r] = explainFloor * max(1, math.Abs(fx), math.Abs(fb))
+		gb := e.gb[c*h : (c+1)*h]
+		s := ws.sum[r*h : (r+1)*h]
+		for j, g := range gb {
+			s[j] = g / 2
+		}
+		ws.active = append(ws.active, r)
+	}
+
+	// Level 0: t = k/m, k = 1…m (the endpoint t = 1 weighs ½, like t = 0,
+	// which is the baseline's gradient already in the sums). Each further
+	// level adds the midpoints of the current intervals to the rows that
+	// are not yet complete.
+	m := explainSteps
+	ws.pts = ws.pts[:0]
+	for _, r := range ws.active {
+		for k := 1; k <= m; k++ {
+			w := float32(1)
+			if k == m {
+				w = 0.5
+			}
+			ws.pts = append(ws.pts, point{row: r, t: float32(k) / float32(m), w: w})
+		}
+		ws.steps[r] = m
+	}
+	for {
+		e.integrate(ws, ws.pts)
+		e.attribute(dst, x, lo, ws, ws.active)
+		next := ws.active[:0]
+		for _, r := range ws.active {
+			if m < explainMaxSteps && !e.complete(dst, ws, lo, r) {
+				next = append(next, r)
+			}
+		}
+		ws.active = next
+		if len(next) == 0 {
+			return
+		}
+		ws.pts = ws.pts[:0]
+		for _, r := range next {
+			for k := 1; k <= m; k++ {
+				ws.pts = append(ws.pts, point{row: r, t: float32(2*k-1) / float32(2*m), w: 1})
+			}
+			ws.steps[r] = 2 * m
+		}
+		m *= 2
+	}
+}
+
+// complete reports whether row r's attributions (row lo+r of dst) sum to
+// f(x) − f(baseline) within the tolerance.
+func (e *Explainer) complete(dst *Attributions, ws *ExplainWorkspace, lo, r int) bool {
+	var sum, abs float64
+	for _, v := range dst.Values[(lo+r)*e.nInputs : (lo+r+1)*e.nInputs] {
+		sum += v
+		abs += math.Abs(v)
+	}
+	return math.Abs(sum-ws.delta[r]) <= ws.tol[r]+ExplainTolerance*abs
+}
+
+// attribute computes the attributions of the given block rows from their
+// sums: the average gradient at the prefix's output, back through the
+// prefix's constant Jacobian, times x − baseline, summed per input.
+func (e *Explainer) attribute(dst *Attributions, x []float32, lo int, ws *ExplainWorkspace, rows []int) {
+	h, w, n := e.h, e.m.inW, len(rows)
+	ws.avg = growF32(ws.avg, n*h)
+	for k, r := range rows {
+		inv := 1 / float64(ws.steps[r])
+		for j, s := range ws.sum[r*h : (r+1)*h] {
+			ws.avg[k*h+j] = float32(s * inv)
+		}
+	}
+	g := e.prefixBackward(ws, ws.avg[:n*h], n)
+	for k, r := range rows {
+		dst.Steps[lo+r] = ws.steps[r]
+		vals := dst.Values[(lo+r)*e.nInputs : (lo+r+1)*e.nInputs]
+		clear(vals)
+		xr, gr := x[r*w:(r+1)*w], g[k*w:(k+1)*w]
+		for j, b := range e.base {
+			vals[e.inputOf[j]] += (float64(xr[j]) - float64(b)) * float64(gr[j])
+		}
+	}
+}
+
+// integrate evaluates the score's gradient at the points, explainPoints at
+// a time, and adds it, weighted, to their rows' sums.
+func (e *Explainer) integrate(ws *ExplainWorkspace, pts []point) {
+	h := e.h
+	for len(pts) > 0 {
+		n := min(len(pts), explainPoints)
+		batch := pts[:n]
+		pts = pts[n:]
+		ws.z = growF32(ws.z, n*h)
+		ws.cls = growInts(ws.cls, n)
+		for i, p := range batch {
+			z := ws.z[i*h : (i+1)*h]
+			px := ws.px[p.row*h : (p.row+1)*h]
+			ws.cls[i] = ws.rowCls[p.row]
+			if p.t == 1 {
+				copy(z, px)
+				continue
+			}
+			for j, b := range e.pb {
+				z[j] = b + p.t*(px[j]-b)
+			}
+		}
+		_, dz := e.pass(ws, ws.z[:n*h], n, true)
+		for i, p := range batch {
+			s := ws.sum[p.row*h : (p.row+1)*h]
+			w := float64(p.w)
+			for j, g := range dz[i*h : (i+1)*h] {
+				s[j] += w * float64(g)
+			}
+		}
+	}
+}
+
+// prefixForward computes P(x) for n rows x (n × h, in a workspace buffer).
+func (e *Explainer) prefixForward(ws *ExplainWorkspace, x []float32, n int) []float32 {
+	cur, p := x, 0
+	for _, i := range e.prefix {
+		l := &e.m.layers[i]
+		switch l.kind {
+		case kindDense:
+			ws.pre[p] = growF32(ws.pre[p], n*l.out)
+			dst := ws.pre[p]
+			denseLinear(l, cur, dst, n)
+			biasActivate(actLinear, 0, l.b, dst, dst, l.out)
+			cur, p = dst, p^1
+		case kindBatchNorm:
+			ws.pre[p] = growF32(ws.pre[p], n*l.out)
+			dst := ws.pre[p]
+			affineRows(cur, dst, e.bnScale[i], e.bnShift[i])
+			cur, p = dst, p^1
+		}
+	}
+	return cur[:n*e.h]
+}
+
+// prefixBackward computes Jᵀg for n rows g (n × h) at the prefix's input.
+func (e *Explainer) prefixBackward(ws *ExplainWorkspace, g []float32, n int) []float32 {
+	cur, p := g, 0
+	for k := len(e.prefix) - 1; k >= 0; k-- {
+		i := e.prefix[k]
+		l := &e.m.layers[i]
+		switch l.kind {
+		case kindDense:
+			ws.pre[p] = growF32(ws.pre[p], n*l.in)
+			dst := ws.pre[p]
+			gemm(false, false, n, l.in, l.out, 1, cur, l.out, l.w, l.in, 0, dst, l.in)
+			cur, p = dst, p^1
+		case kindBatchNorm:
+			ws.pre[p] = growF32(ws.pre[p], n*l.in)
+			dst := ws.pre[p]
+			scaleRows(cur, dst, e.bnScale[i])
+			cur, p = dst, p^1
+		}
+	}
+	return cur[:n*e.m.inW]
+}
+
+// pass runs act0 and the tail on n rows z (n × h) in inference mode and,
+// when grad is set, differentiates output ws.cls[i] of row i with respect
+// to z. It returns the outputs (n × OutputWidth) and the gradients (n × h),
+// both in workspace buffers.
+func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (out, dz []float32) {
+	h := e.h
+	ws.a = growF32(ws.a, n*h)
+	activate(e.act0, e.alpha0, z, ws.a, h)
+	if len(ws.tz) < len(e.tail) {
+		ws.tz, ws.ta = make([][]float32, len(e.tail)), make([][]float32, len(e.tail))
+	}
+	cur := ws.a[:n*h]
+	for k, i := range e.tail {
+		l := &e.m.layers[i]
+		switch l.kind {
+		case kindDense:
+			ws.tz[k], ws.ta[k] = growF32(ws.tz[k], n*l.out), growF32(ws.ta[k], n*l.out)
+			denseLinear(l, cur, ws.tz[k], n)
+			biasActivate(l.act, l.alpha, l.b, ws.tz[k], ws.ta[k], l.out)
+			cur = ws.ta[k]
+		case kindBatchNorm:
+			ws.ta[k] = growF32(ws.ta[k], n*l.out)
+			affineRows(cur, ws.ta[k], e.bnScale[i], e.bnShift[i])
+			cur = ws.ta[k]
+		}
+	}
+	out = cur
+	if !grad {
+		return out, nil
+	}
+	outW := e.m.OutputWidth()
+	ws.g[0] = growF32(ws.g[0], n*max(outW, h, e.m.maxW))
+	ws.g[1] = growF32(ws.g[1], n*max(outW, h, e.m.maxW))
+	g, p := ws.g[0][:n*outW], 1
+	clear(g)
+	for i := range n {
+		g[i*outW+ws.cls[i]] = 1
+	}
+	for k := len(e.tail) - 1; k >= 0; k-- {
+		i := e.tail[k]
+		l := &e.m.layers[i]
+		switch l.kind {
+		case kindDense:
+			activationGrad(l.act, l.alpha, ws.tz[k], ws.ta[k], g, g, l.out)
+			dst := ws.g[p][:n*l.in]
+			gemm(false, false, n, l.in, l.out, 1, g, l.out, l.w, l.in, 0, dst, l.in)
+			g, p = dst, p^1
+		case kindBatchNorm:
+			dst := ws.g[p][:n*l.in]
+			scaleRows(g, dst, e.bnScale[i])
+			g, p = dst, p^1
+		}
+	}
+	activationGrad(e.act0, e.alpha0, z, ws.a[:n*h], g, g, h)
+	return out, g[:n*h]
+}
+
+// scaleRows computes dst[r,j] = src[r,j]·scale[j].
+func scaleRows(src, dst, scale []float32) {
+	w := len(scale)
+	for r := 0; r+w <= len(src); r += w {
+		s, d := src[r:r+w], dst[r:r+w]
+		for j, v := range s {
+			d[j] = v * scale[j]
+		}
+	}
+}
+
+func growF32(b []float32, n int) []float32 { return grow(b, n) }
+
+func growBools(s []bool, n int) []bool {
+	if cap(s) < n {
+		return make([]bool, n)
+	}
+	return s[:n]
+}
