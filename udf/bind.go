@@ -54,9 +54,10 @@ type plan struct {
 	spec    *nn.Spec   // the model's, for Classify
 	args    []*colType // the feature arguments (chunk columns 1…)
 	form    form
-	listLen int  // formList: elements per list
-	direct  bool // formList, every input without preprocessing: a list is exactly a feature row
+	listLen int // formList: elements per list
 	feeds   []feed
+	fast    *encoding // the folded model's (exec.go)
+	exact   *encoding // the model's own
 	scratch sync.Pool
 
 	unresolved bool // bound while preparing a statement, with ? parameters of unknown type
@@ -67,11 +68,17 @@ type feed struct {
 	input  int
 	kind   string // nn.KindNumeric, KindVector or KindCategorical
 	name   string
-	pass   bool // no preprocessing: copy straight into the feature row
-	length int  // vector: elements
-	arg    int  // formColumns: feature argument index
-	field  int  // formStruct: STRUCT field index
-	pos    int  // formList: position of the input's first element in the list
+	length int // vector: elements
+	arg    int // formColumns: feature argument index
+	field  int // formStruct: STRUCT field index
+	pos    int // formList: position of the input's first element in the list
+
+	// categorical: the codes of NULL and of an ENUM source's values, or why
+	// they cannot be encoded (compileCategories).
+	nullCode  nn.CategoryCode
+	nullErr   error
+	enumCodes []nn.CategoryCode
+	enumErrs  []error
 }
 
 // bindPlan resolves the model and checks the feature arguments' types.
@@ -97,6 +104,9 @@ func bindPlan(fn *function, src ModelSource, ref string, args []*colType) (*plan
 		return nil, err
 	}
 	if err := p.bindFeatures(spec.Inputs); err != nil {
+		return nil, err
+	}
+	if err := p.compile(); err != nil {
 		return nil, err
 	}
 	p.scratch.New = func() any { return &scratch{ws: model.NewWorkspace()} }
@@ -147,7 +157,7 @@ func (p *plan) bindFeatures(inputs []nn.Input) error {
 	p.feeds = make([]feed, len(inputs))
 	for i := range inputs {
 		in := &inputs[i]
-		p.feeds[i] = feed{input: i, kind: in.Kind, name: in.Name, pass: p.enc.Passthrough(i), length: 1, field: -1}
+		p.feeds[i] = feed{input: i, kind: in.Kind, name: in.Name, length: 1, field: -1}
 		if in.Kind == nn.KindVector {
 			p.feeds[i].length = in.Length
 		}
@@ -183,12 +193,6 @@ func (p *plan) bindList(inputs []nn.Input, t *colType) error {
 		}
 		f.pos = p.listLen
 		p.listLen += f.length
-	}
-	// Without preprocessing an input's features are its raw values, and the
-	// encoder lays the inputs out in order: the list is the feature row.
-	p.direct = p.listLen == p.inW
-	for i := range p.feeds {
-		p.direct = p.direct && p.feeds[i].pass
 	}
 	if t.id == typeArray && t.size != p.listLen {
 		return fmt.Errorf("%s: wrong feature count: expected %d features (%s), got %s",

@@ -119,24 +119,35 @@
 // chunk callback:
 //
 //   - bind (once per query and call site): folds the model argument,
-//     loads the model, reads the argument types with
-//     duckdb_expression_return_type and builds an immutable plan: for every
-//     model input, which argument (STRUCT field, list position) feeds it and
-//     whether it is a straight copy or goes through the encoder.
+//     loads the model, compiles it for scoring (nn.NewScorer: the inputs'
+//     standard and min-max scaling folded into the first dense layer, so a
+//     standardised input's features are its raw values), reads the
+//     argument types with duckdb_expression_return_type and builds an
+//     immutable plan: for every model input, which argument (STRUCT field,
+//     list position) feeds it and how it is encoded; an ENUM's categories
+//     are looked up once, here.
 //   - execute (once per DataChunk of up to 2048 rows, from any of DuckDB's
 //     threads): reads the vectors' data and validity masks in place —
 //     LIST entries, ARRAY children, STRUCT children, VARCHAR string_t's,
 //     DECIMALs at their scale — into a rows×inputs float32 matrix, runs ONE
-//     batched forward pass with nn.Model.PredictInto, and writes the results
-//     straight into the result vector (DOUBLEs, inlined or assigned
-//     VARCHARs, a FLOAT list child). No driver.Value, no per-row boxing.
-//     A number without preprocessing from a NULL-free FLOAT, DOUBLE,
-//     INTEGER or BIGINT column is copied in one tight loop per type (block
-//     by block of rows when every input is one); other inputs are read
-//     value by value, through the encoder where there is preprocessing; a
-//     FLOAT ARRAY (or a contiguous FLOAT LIST) whose inputs need no
-//     preprocessing is not copied at all: DuckDB's child vector is the
-//     feature matrix, only checked for NaN/±Inf.
+//     batched forward pass, and writes the results straight into the result
+//     vector (DOUBLEs, inlined or assigned VARCHARs, a FLOAT list child).
+//     No driver.Value, no per-row boxing, no function call per value: every
+//     input is encoded by a loop over its column. A number whose features
+//     are its raw values (no preprocessing, or scaling folded into the
+//     network) from a NULL-free FLOAT, DOUBLE, INTEGER or BIGINT column is
+//     copied in one tight loop per type (block by block of rows when every
+//     input is one); other numbers are converted to float64 in one loop and
+//     encoded (imputation, clipping, log1p) by nn.Encoder.Numbers in
+//     another; categories are looked up once per distinct run of equal
+//     values and written by nn.Encoder.OneHots; a FLOAT ARRAY (or a
+//     contiguous FLOAT LIST) whose features are its raw values is not copied
+//     at all: DuckDB's child vector is the feature matrix, only checked for
+//     NaN/±Inf (and, when folding put a limit on it, for values whose scaled
+//     feature would be beyond float32's range). A chunk the folded encoding
+//     refuses (a ±Inf, a value near float32's limits) is encoded again the
+//     model's own way and scored by the unfolded network, so errors and
+//     results at the edges are exactly the model's.
 //
 // Threading: DuckDB calls the chunk callback from several threads at once.
 // The plan and the model are shared read-only; each call takes its scratch

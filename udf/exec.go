@@ -3,6 +3,7 @@ package udf
 import (
 	"errors"
 	"fmt"
+	"math"
 	"unsafe"
 
 	"github.com/dense-ml/dense/nn"
@@ -12,17 +13,18 @@ import (
 // from a sync.Pool, so concurrent calls never share one and a long query
 // allocates nothing per chunk once the buffers have grown.
 type scratch struct {
-	x    []float32 // rows × inW encoded features
-	view []float32 // instead of x: the features in place in DuckDB's vector (read only)
-	out  []float32 // rows × outW predictions
-	null []bool    // row gives NULL
-	bad  []error   // row has a value that fails the query, unless the row gives NULL
-	base []int     // formList: where each row's elements start in the child vector; otherwise the row itself
-	f64  []float64 // one vector input's elements, for preprocessing
-	srcs []vec     // each input's source vector in this chunk
-	rows []bool    // dense_predict_all: the rows' NULLs, kept while its fields mark their own
-	keep []bool    // dense_predict_all: a field's NULLs
-	ws   *nn.Workspace
+	x     []float32         // rows × inW encoded features
+	view  []float32         // instead of x: the features in place in DuckDB's vector (read only)
+	out   []float32         // rows × outW predictions
+	null  []bool            // row gives NULL
+	bad   []error           // row has a value that fails the query, unless the row gives NULL
+	base  []int             // formList: where each row's elements start in the child vector; otherwise the row itself
+	f64   []float64         // a numeric input's column, or one vector input's elements, for preprocessing
+	codes []nn.CategoryCode // a categorical input's codes
+	srcs  []vec             // each input's source vector in this chunk
+	rows  []bool            // dense_predict_all: the rows' NULLs, kept while its fields mark their own
+	keep  []bool            // dense_predict_all: a field's NULLs
+	ws    *nn.Workspace
 }
 
 func growSlice[T any](s []T, n int) []T {
@@ -30,6 +32,98 @@ func growSlice[T any](s []T, n int) []T {
 		return make([]T, n)
 	}
 	return s[:n]
+}
+
+// encoding is one way to turn a chunk's values into the feature rows of a
+// network. fast is the folded nn.Scorer's: where an input's scaling is
+// folded into the first layer its raw values are the features (copied, or
+// read in place). exact is the model's own encoding and network: run for a
+// chunk the fast one refuses (a ±Inf, a value beyond float32's range, a
+// list of the wrong length …), so errors, and the rare value only the
+// unfolded arithmetic can represent, are exactly the model's. When nothing
+// is folded both are the same.
+type encoding struct {
+	enc    *nn.Encoder
+	net    *nn.Model
+	pass   []bool    // per input: no preprocessing, the raw values are the features
+	direct bool      // formList, every input passes: a list is exactly a feature row
+	limits []float32 // fast: per input, nn.Scorer.Limit rounded down to a float32 (MaxFloat32: none)
+	limit  bool      // some input has a limit
+}
+
+func newEncoding(enc *nn.Encoder, net *nn.Model, p *plan, limit func(i int) float64) *encoding {
+	e := &encoding{enc: enc, net: net, pass: make([]bool, len(p.feeds)), limits: make([]float32, len(p.feeds))}
+	e.direct = p.form == formList && p.listLen == p.inW
+	for i := range p.feeds {
+		e.pass[i] = enc.Passthrough(i)
+		e.direct = e.direct && e.pass[i]
+		e.limits[i] = math.MaxFloat32
+		if lim := limit(i); lim < math.MaxFloat32 {
+			l := float32(lim)
+			if float64(l) > lim {
+				l = math.Nextafter32(l, 0)
+			}
+			e.limits[i], e.limit = l, true
+		}
+	}
+	return e
+}
+
+// errBeyondLimit is the fast encoding's refusal of a chunk with a feature
+// beyond its limit: run encodes the chunk with the exact one.
+var errBeyondLimit = errors.New("udf: a feature beyond the folded encoding's limit")
+
+// withinLimits reports whether the non-NULL rows' features are within the
+// encoding's limits: beyond them the model's own encoding may refuse the
+// value (the one rule for values too large for float32), so the chunk goes
+// to the exact encoding.
+func (p *plan) withinLimits(e *encoding, s *scratch) bool {
+	if !e.limit {
+		return true
+	}
+	x, w := s.x, p.inW
+	if s.view != nil {
+		x = s.view
+	}
+	for i := range p.feeds {
+		lim := e.limits[i]
+		if lim == math.MaxFloat32 {
+			continue
+		}
+		off, length := e.enc.Offset(i), p.feeds[i].length
+		if length == w && allBelow(x[:len(s.null)*w], lim) { // one input is the whole row: one quick pass
+			continue
+		}
+		for r, null := range s.null {
+			if null {
+				continue
+			}
+			for _, v := range x[r*w+off : r*w+off+length] {
+				if v > lim || v < -lim {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// compile builds the plan's encodings once the feeds are bound: the folded
+// Scorer's and the model's own.
+func (p *plan) compile() error {
+	scorer, err := nn.NewScorer(p.model)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.call, err)
+	}
+	p.exact = newEncoding(p.enc, p.model, p, func(int) float64 { return math.Inf(1) })
+	p.fast = p.exact
+	if scorer.Model() != p.model {
+		p.fast = newEncoding(scorer.Encoder(), scorer.Model(), p, scorer.Limit)
+	}
+	for i := range p.feeds {
+		p.feeds[i].compileCategories(p)
+	}
+	return nil
 }
 
 // run executes the plan on one chunk: read the feature vectors into the
@@ -52,10 +146,14 @@ func (p *plan) run(in dataChunk, out vector) error {
 	s.null = growSlice(s.null, n)
 	s.bad = growSlice(s.bad, n)
 	s.base = growSlice(s.base, n)
-	clear(s.null)
-	clear(s.bad)
 
-	if err := p.encode(in, n, s); err != nil {
+	e := p.fast
+	err := p.encode(e, in, n, s)
+	if err != nil && p.fast != p.exact {
+		e = p.exact
+		err = p.encode(e, in, n, s)
+	}
+	if err != nil {
 		return err
 	}
 	x := s.x
@@ -70,7 +168,7 @@ func (p *plan) run(in dataChunk, out vector) error {
 			}
 		}
 	}
-	if err := p.model.PredictInto(s.out, x, n, s.ws); err != nil {
+	if err := e.net.PredictInto(s.out, x, n, s.ws); err != nil {
 		return fmt.Errorf("%s: %w", p.call, err)
 	}
 	switch p.fn.kind {
@@ -86,9 +184,22 @@ func (p *plan) run(in dataChunk, out vector) error {
 	return nil
 }
 
-// encode fills s.x and s.null from the chunk's feature vectors, input by
-// input (column-wise loops over the rows).
-func (p *plan) encode(in dataChunk, n int, s *scratch) error {
+// encode fills s.x (or s.view) and s.null from the chunk's feature vectors
+// with encoding e, input by input (column-wise loops over the rows).
+func (p *plan) encode(e *encoding, in dataChunk, n int, s *scratch) error {
+	if err := p.encodeChunk(e, in, n, s); err != nil {
+		return err
+	}
+	if !p.withinLimits(e, s) {
+		return errBeyondLimit
+	}
+	return nil
+}
+
+func (p *plan) encodeChunk(e *encoding, in dataChunk, n int, s *scratch) error {
+	s.view = nil
+	clear(s.null)
+	clear(s.bad)
 	argVec := func(i int) vec { return newVec(p.args[i], chunkVector(in, i+1)) }
 	var list, strct vec
 	switch p.form {
@@ -107,10 +218,10 @@ func (p *plan) encode(in dataChunk, n int, s *scratch) error {
 			}
 		}
 		list = list.child()
-		if p.direct && p.zeroCopy(&list, n, s) {
+		if e.direct && p.zeroCopy(&list, n, s) {
 			return p.checkBad(s)
 		}
-		if p.direct {
+		if e.direct {
 			w := p.inW
 			for r := range n {
 				if s.null[r] {
@@ -151,28 +262,34 @@ func (p *plan) encode(in dataChunk, n int, s *scratch) error {
 		}
 	}
 	s.srcs = srcs
-	if p.form != formList && p.copyBlocks(srcs, s) {
+	if p.form != formList && p.copyBlocks(e, srcs, s) {
 		return p.checkBad(s)
 	}
 	for i := range p.feeds {
-		f := &p.feeds[i]
-		src := srcs[i]
-		var err error
-		switch {
-		case p.form != formList && copyable(f, &src):
-			p.copyFeed(f, &src, s, 0, len(s.null))
-		case f.kind == nn.KindNumeric:
-			err = p.encodeNumbers(f, &src, s)
-		case f.kind == nn.KindVector:
-			err = p.encodeVectors(f, &src, s)
-		case f.kind == nn.KindCategorical:
-			err = p.encodeCategories(f, &src, s)
-		}
-		if err != nil {
+		if err := p.encodeInput(e, &p.feeds[i], &srcs[i], s); err != nil {
 			return err
 		}
 	}
 	return p.checkBad(s)
+}
+
+// encodeInput writes input f's features of every row of the chunk from its
+// source vector src (for the list form, the list's child vector). This is
+// the one dispatch on the kind of input: a new kind adds its case here and
+// its encoder, a column loop over the rows like the others.
+func (p *plan) encodeInput(e *encoding, f *feed, src *vec, s *scratch) error {
+	switch {
+	case p.form != formList && e.copyable(f, src):
+		p.copyFeed(f, src, s, 0, len(s.null))
+		return nil
+	case f.kind == nn.KindNumeric:
+		return p.encodeNumbers(e, f, src, s)
+	case f.kind == nn.KindVector:
+		return p.encodeVectors(e, f, src, s)
+	case f.kind == nn.KindCategorical:
+		return p.encodeCategories(e, f, src, s)
+	}
+	return fmt.Errorf("%s: input %q: no encoder for kind %q", p.call, f.name, f.kind)
 }
 
 // zeroCopy handles the list form's best case: FLOAT elements without NULLs,
@@ -221,16 +338,31 @@ func (p *plan) zeroCopy(child *vec, n int, s *scratch) bool {
 	return true
 }
 
-// allFinite reports whether v holds no NaN and no ±Inf, 2 floats per
-// 64-bit word: a float is not finite when its exponent bits are all ones,
-// and adding 1 to an all-ones exponent, and to no other, carries into the
-// sign bit's position. The integer loop runs several words per cycle.
-func allFinite(v []float32) bool {
+// allFinite reports whether v holds no NaN and no ±Inf: a float is not
+// finite when its exponent bits are all ones.
+func allFinite(v []float32) bool { return allExponentsBelow(v, 255) }
+
+// allBelow reports whether every value of v is within ±lim (quickly, and
+// conservatively: false may also mean that a value is near lim).
+func allBelow(v []float32, lim float32) bool {
+	_, k := math.Frexp(float64(lim)) // 2^(k-1) ≤ lim: values with a biased exponent ≤ k+125 are below it
+	if k+126 < 1 {
+		return false
+	}
+	return allExponentsBelow(v, uint64(min(k+126, 255)))
+}
+
+// allExponentsBelow reports whether every value of v has a biased exponent
+// below e (1 ≤ e ≤ 255), 2 floats per 64-bit word: adding 256−e to the
+// exponent field carries into the sign bit's position exactly when the
+// exponent is e or more. The integer loop runs several words per cycle.
+func allExponentsBelow(v []float32, e uint64) bool {
 	const (
 		exps  = 0x7f800000_7f800000 // the exponent bits of both halves
-		one   = 0x00800000_00800000 // 1 in both exponents
-		carry = 0x80000000_80000000 // where an all-ones exponent + 1 lands
+		carry = 0x80000000_80000000 // where the carry lands
 	)
+	d := (256 - e) << 23
+	one := d | d<<32
 	words := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(v))), len(v)/2)
 	var a0, a1, a2, a3 uint64
 	i := 0
@@ -244,11 +376,8 @@ func allFinite(v []float32) bool {
 	for ; i < len(words); i++ {
 		a0 |= words[i]&exps + one
 	}
-	if len(v)%2 == 1 {
-		last := v[len(v)-1]
-		if last-last != 0 {
-			return false
-		}
+	if len(v)%2 == 1 && uint64(math.Float32bits(v[len(v)-1])>>23&0xff) >= e {
+		return false
 	}
 	return (a0|a1|a2|a3)&carry == 0
 }
@@ -297,8 +426,8 @@ func (p *plan) rowInf(s *scratch, r int, f *feed) {
 // copyable reports whether input f's values can be copied by copyColumn: a
 // number without preprocessing from a NULL-free FLOAT, DOUBLE, INTEGER or
 // BIGINT column (not the list form: src must be aligned with the rows).
-func copyable(f *feed, src *vec) bool {
-	if f.kind != nn.KindNumeric || !f.pass || src.mask != nil {
+func (e *encoding) copyable(f *feed, src *vec) bool {
+	if f.kind != nn.KindNumeric || !e.pass[f.input] || src.mask != nil {
 		return false
 	}
 	switch src.typ.id {
@@ -330,9 +459,9 @@ func (p *plan) copyFeed(f *feed, src *vec, s *scratch, lo, hi int) {
 // row-major feature matrix being filled stays in the L1 cache while every
 // column writes into it. It reports false, having done nothing, otherwise;
 // encode then copies the copyable inputs' columns one at a time.
-func (p *plan) copyBlocks(srcs []vec, s *scratch) bool {
+func (p *plan) copyBlocks(e *encoding, srcs []vec, s *scratch) bool {
 	for i := range p.feeds {
-		if !copyable(&p.feeds[i], &srcs[i]) {
+		if !e.copyable(&p.feeds[i], &srcs[i]) {
 			return false
 		}
 	}
@@ -345,36 +474,6 @@ func (p *plan) copyBlocks(srcs []vec, s *scratch) bool {
 		}
 	}
 	return true
-}
-
-func (p *plan) encodeNumbers(f *feed, src *vec, s *scratch) error {
-	w, off := p.inW, p.enc.Offset(f.input)
-	for r, b := range s.base[:len(s.null)] {
-		if s.null[r] {
-			continue
-		}
-		i := b + f.pos
-		valid := src.valid(i)
-		v := 0.0
-		if valid {
-			v = src.num(i)
-		}
-		if f.pass {
-			switch {
-			case !valid || v != v:
-				s.null[r] = true
-			case v-v != 0 || float32(v)-float32(v) != 0:
-				p.rowInf(s, r, f)
-			default:
-				s.x[r*w+off] = float32(v)
-			}
-			continue
-		}
-		if err := p.enc.Number(f.input, v, valid, s.x[r*w:(r+1)*w]); err != nil {
-			p.rowErr(s, r, err)
-		}
-	}
-	return nil
 }
 
 // copyColumn copies rows lo…hi-1 of a NULL-free column into the feature
@@ -402,8 +501,44 @@ func copyColumn[T float32 | float64 | int32 | int64](s *scratch, col []T, lo, hi
 	}
 }
 
-func (p *plan) encodeVectors(f *feed, src *vec, s *scratch) error {
-	w, off := p.inW, p.enc.Offset(f.input)
+// encodeNumbers encodes a numeric input column by column: its values are
+// converted to float64 in one loop (NaN for NULL), then encoded by
+// nn.Encoder.Numbers in another. An input without preprocessing (whose
+// column has NULLs, or is of another type than copyColumn's) is copied,
+// with the copy's errors.
+func (p *plan) encodeNumbers(e *encoding, f *feed, src *vec, s *scratch) error {
+	n := len(s.null)
+	s.f64 = growSlice(s.f64, n)
+	base := s.base[:n]
+	if p.form != formList {
+		base = nil // the rows themselves
+	}
+	src.numbers(s.f64, base, f.pos)
+	w := p.inW
+	if e.pass[f.input] {
+		off := e.enc.Offset(f.input)
+		for r, v := range s.f64 {
+			if s.null[r] {
+				continue
+			}
+			switch u := float32(v); {
+			case v != v:
+				s.null[r] = true
+			case u-u != 0:
+				p.rowInf(s, r, f)
+			default:
+				s.x[r*w+off] = u
+			}
+		}
+		return nil
+	}
+	e.enc.Numbers(f.input, s.f64, s.x, w, func(r int, err error) { p.rowErr(s, r, err) })
+	return nil
+}
+
+func (p *plan) encodeVectors(e *encoding, f *feed, src *vec, s *scratch) error {
+	w, off := p.inW, e.enc.Offset(f.input)
+	pass := e.pass[f.input]
 	elems := *src // formList: the list's child vector already
 	if p.form != formList {
 		if src.typ.id == typeSQLNull {
@@ -414,7 +549,7 @@ func (p *plan) encodeVectors(f *feed, src *vec, s *scratch) error {
 		}
 		elems = src.child()
 	}
-	if !f.pass {
+	if !pass {
 		s.f64 = growSlice(s.f64, f.length)
 	}
 	for r := range s.null {
@@ -435,7 +570,7 @@ func (p *plan) encodeVectors(f *feed, src *vec, s *scratch) error {
 			start = o
 		}
 		row := s.x[r*w : (r+1)*w]
-		if f.pass {
+		if pass {
 			switch elems.gather32(row[off:off+f.length], start) {
 			case runMissing:
 				s.null[r] = true
@@ -445,28 +580,101 @@ func (p *plan) encodeVectors(f *feed, src *vec, s *scratch) error {
 			continue
 		}
 		elems.gather64(s.f64, start)
-		if err := p.enc.Vector(f.input, s.f64, row); err != nil {
+		if err := e.enc.Vector(f.input, s.f64, row); err != nil {
 			p.rowErr(s, r, err)
 		}
 	}
 	return nil
 }
 
-func (p *plan) encodeCategories(f *feed, src *vec, s *scratch) error {
-	w := p.inW
-	for r := range s.null {
+// compileCategories looks up, once at bind, the category code of every
+// value of an ENUM source (its dictionary) and of NULL.
+func (f *feed) compileCategories(p *plan) {
+	if f.kind != nn.KindCategorical {
+		return
+	}
+	f.nullCode, f.nullErr = p.enc.CategoryCode(f.input, "", false)
+	t := p.feedType(f)
+	if t == nil || t.id != typeEnum {
+		return
+	}
+	f.enumCodes = make([]nn.CategoryCode, len(t.enum))
+	f.enumErrs = make([]error, len(t.enum))
+	for j, v := range t.enum {
+		f.enumCodes[j], f.enumErrs[j] = p.enc.CategoryCode(f.input, v, true)
+	}
+}
+
+// feedType is the SQL type of input f's source (nil for the list form).
+func (p *plan) feedType(f *feed) *colType {
+	switch p.form {
+	case formColumns:
+		return p.args[f.arg]
+	case formStruct:
+		return p.args[0].fields[f.field].typ
+	}
+	return nil
+}
+
+// encodeCategories looks up each row's category code, then writes the
+// one-hot blocks in one loop (nn.Encoder.OneHots). An ENUM's codes were
+// looked up at bind; a VARCHAR row equal to the row before it (the same 16
+// bytes of duckdb_string_t: length and inlined text, or length, prefix and
+// pointer to the same text) reuses its code.
+func (p *plan) encodeCategories(e *encoding, f *feed, src *vec, s *scratch) error {
+	n := len(s.null)
+	s.codes = growSlice(s.codes, n)
+	codes := s.codes
+	fail := func(r int, err error) {
+		codes[r] = nn.SkipRow
+		p.rowErr(s, r, err)
+	}
+	var last [16]byte
+	lastCode, haveLast := nn.SkipRow, false
+	for r := range n {
+		codes[r] = nn.SkipRow
 		if s.null[r] {
 			continue
 		}
-		valid := src.valid(r)
-		str := ""
-		if valid {
-			str = src.category(r)
+		if !src.valid(r) {
+			if f.nullErr != nil {
+				fail(r, f.nullErr)
+				continue
+			}
+			codes[r] = f.nullCode
+			continue
 		}
-		if err := p.enc.Category(f.input, str, valid, s.x[r*w:(r+1)*w]); err != nil {
-			p.rowErr(s, r, err)
+		switch src.typ.id {
+		case typeEnum:
+			k := int(intAt(src.typ.phys, src.data, r))
+			if err := f.enumErrs[k]; err != nil {
+				fail(r, err)
+				continue
+			}
+			codes[r] = f.enumCodes[k]
+		case typeVarchar:
+			raw := *(*[16]byte)(unsafe.Add(src.data, r*16))
+			if haveLast && raw == last {
+				codes[r] = lastCode
+				continue
+			}
+			code, err := e.enc.CategoryCode(f.input, src.str(r), true)
+			if err != nil {
+				fail(r, err)
+				haveLast = false
+				continue
+			}
+			codes[r], last, lastCode, haveLast = code, raw, code, true
+		default:
+			code, err := e.enc.CategoryCode(f.input, src.category(r), true)
+			if err != nil {
+				fail(r, err)
+				continue
+			}
+			codes[r] = code
 		}
 	}
+	e.enc.OneHots(f.input, codes, s.x, p.inW)
 	return nil
 }
 

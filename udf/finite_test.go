@@ -31,6 +31,32 @@ func TestAllFinite(t *testing.T) {
 	}
 }
 
+// TestAllBelow: allBelow never passes a value beyond the limit, and passes
+// every value below half of it (it rounds the limit down to a power of 2).
+func TestAllBelow(t *testing.T) {
+	for _, lim := range []float32{math.MaxFloat32, 1.7e38, 3, 1, 0.75, 1e-30} {
+		for n := range 9 {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = lim / 2 * 0.999 * float32(1-2*(i%2))
+			}
+			if !allBelow(v, lim) {
+				t.Fatalf("lim %v n=%d: values below lim/2 refused", lim, n)
+			}
+			for pos := range n {
+				for _, b := range []float32{math.Nextafter32(lim, float32(math.Inf(1))), -lim * 4, float32(math.Inf(1)), float32(math.NaN())} {
+					old := v[pos]
+					v[pos] = b
+					if allBelow(v, lim) {
+						t.Fatalf("lim %v n=%d: %v at %d passed", lim, n, b, pos)
+					}
+					v[pos] = old
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkAllFinite checks one 2048-row chunk of FLOAT[784] (6.4 MB), as the
 // in-place path does for each chunk right after DuckDB has filled it; the
 // 784-wide benchmark's 100k rows are 49 such chunks (the doc's "NaN/±Inf

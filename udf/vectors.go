@@ -200,3 +200,62 @@ func (x *vec) gather64(dst []float64, start int) {
 		}
 	}
 }
+
+// numbers converts one value per row into dst, NaN for a NULL: row r's is
+// element base[r]+pos of x, or element r when base is nil (a column aligned
+// with the rows). The type switch is outside the loops; the common types
+// convert in straight loops.
+func (x *vec) numbers(dst []float64, base []int, pos int) {
+	switch x.typ.id {
+	case typeSQLNull:
+		for r := range dst {
+			dst[r] = math.NaN()
+		}
+		return
+	case typeDouble:
+		loadNumbers[float64](dst, x.data, base, pos)
+	case typeFloat:
+		loadNumbers[float32](dst, x.data, base, pos)
+	case typeInteger:
+		loadNumbers[int32](dst, x.data, base, pos)
+	case typeBigInt:
+		loadNumbers[int64](dst, x.data, base, pos)
+	case typeSmallInt:
+		loadNumbers[int16](dst, x.data, base, pos)
+	default:
+		for r := range dst {
+			i := r
+			if base != nil {
+				i = base[r] + pos
+			}
+			dst[r] = x.num(i)
+		}
+	}
+	if x.mask == nil {
+		return
+	}
+	for r := range dst {
+		i := r
+		if base != nil {
+			i = base[r] + pos
+		}
+		if !x.valid(i) {
+			dst[r] = math.NaN()
+		}
+	}
+}
+
+// loadNumbers is numbers' loop for element type T.
+func loadNumbers[T float32 | float64 | int16 | int32 | int64](dst []float64, data unsafe.Pointer, base []int, pos int) {
+	if base == nil {
+		for r, v := range unsafe.Slice((*T)(data), len(dst)) {
+			dst[r] = float64(v)
+		}
+		return
+	}
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	for r, b := range base[:len(dst)] {
+		dst[r] = float64(*(*T)(unsafe.Add(data, (b+pos)*size)))
+	}
+}

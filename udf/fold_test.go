@@ -1,0 +1,153 @@
+//go:build !dense_extension
+
+package udf
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/dense-ml/dense/nn"
+)
+
+// trainedModels are models like the ones `dense train` writes: standardised
+// and min-max scaled inputs (folded into the first layer when scoring), one
+// with shifts too large to fold into the bias, imputation with an
+// indicator, clipping, categorical inputs, a scaled vector.
+//
+//	std20   f0…f19 standardised (mean ≈ 0, std ≈ 6) → 16 relu → 1
+//	shifted a (mean 1000, std 3: the shift stays in the encoding), b (min-max), k (BIGINT, std 0.1) → 4 tanh → 1
+//	mixed   age (standardised, mean-imputed, indicator), income (clip, standardised), plan, region → 6 relu → 1 sigmoid
+//	pxstd   pixels (FLOAT[784], standardised with std 0.3: a limit below float32's range) → 16 relu → 10 softmax
+//	wide    v (std 1e10: a DOUBLE beyond float32's range scales back into it) → 1
+func trainedModels(t testing.TB) *Memory {
+	t.Helper()
+	src := NewMemory()
+	add := func(name string, task nn.Task, inputs []nn.Input, labels []string, layers ...nn.LayerSpec) {
+		spec := nn.Spec{Format: nn.FormatName, Version: nn.FormatVersion, Task: task, Inputs: inputs, Layers: layers, Labels: labels}
+		m, err := nn.NewModel(spec, 11)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ts := range m.Tensors() { // biases that are not 0
+			if strings.HasSuffix(ts.Name, "bias") {
+				for j := range ts.Data {
+					ts.Data[j] = 0.1 * float32(j%5-2)
+				}
+			}
+		}
+		src.Add(name, m)
+	}
+	std := func(name string, mean, sd float64) nn.Input {
+		return nn.Input{Name: name, Kind: nn.KindNumeric, Scale: &nn.Scale{Method: nn.ScaleStandard, Mean: mean, Std: sd}}
+	}
+	var in20 []nn.Input
+	for i := range 20 {
+		in20 = append(in20, std("f"+string(rune('a'+i)), 0.1*float64(i%3), 5.5+0.1*float64(i)))
+	}
+	add("std20", nn.TaskRegression, in20, nil, nn.Dense(16, nn.ReLU), nn.Dense(1, nn.Linear))
+
+	add("shifted", nn.TaskRegression, []nn.Input{
+		std("a", 1000, 3),
+		{Name: "b", Kind: nn.KindNumeric, Scale: &nn.Scale{Method: nn.ScaleMinMax, Min: -10, Max: 20}},
+		std("k", 3, 0.1),
+	}, nil, nn.Dense(4, nn.Tanh), nn.Dense(1, nn.Linear))
+
+	age := std("age", 45, 17)
+	age.Impute = &nn.Impute{Strategy: nn.ImputeMean, Value: 45, Indicator: true}
+	income := std("income", 90000, 60000)
+	income.Clip = &nn.Clip{Min: 0, Max: 150000}
+	add("mixed", nn.TaskBinary, []nn.Input{age, income,
+		{Name: "plan", Kind: nn.KindCategorical, Vocabulary: []string{"basic", "pro", "enterprise-unlimited"}},
+		{Name: "region", Kind: nn.KindCategorical, Vocabulary: []string{"north", "south"}, UnknownBucket: true,
+			Impute: &nn.Impute{Strategy: nn.ImputeMostFrequent, Category: "north", Indicator: true}},
+	}, []string{"stay", "churn"}, nn.Dense(6, nn.ReLU), nn.Dense(1, nn.Sigmoid))
+
+	px := nn.VectorInput("pixels", 784)
+	px.Scale = &nn.Scale{Method: nn.ScaleStandard, Mean: 0.4, Std: 0.3}
+	add("pxstd", nn.TaskMulticlass, []nn.Input{px}, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+		nn.Dense(16, nn.ReLU), nn.Dense(10, nn.Softmax))
+
+	add("wide", nn.TaskRegression, []nn.Input{std("v", 0, 1e10)}, nil, nn.Dense(1, nn.Linear))
+	return src
+}
+
+// TestFoldedMatchesModel: the folded scoring path gives the unfolded
+// model's predictions (nn's Encoder and Model.Predict on the raw values) in
+// every feature form, with NULLs, imputation, ENUMs and chunk edges.
+func TestFoldedMatchesModel(t *testing.T) {
+	src := trainedModels(t)
+	db := openDB(t, src)
+	for name := range map[string]bool{"std20": true, "shifted": true, "mixed": true, "pxstd": true} {
+		m, _, err := src.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := nn.NewScorer(m)
+		if err != nil || s.Model() == m {
+			t.Fatalf("%s: nothing folded (%v)", name, err)
+		}
+	}
+	enum := "::ENUM('basic', 'pro', 'enterprise-unlimited')"
+	regions := "::ENUM('north', 'south', 'east')"
+	cases := []predictCase{
+		{"std20/columns", "std20", "dense_predict('std20', " + fcols("") + ")", strings.Split(fcols(""), ", "), kindPredict},
+		{"std20/float-columns", "std20", "dense_predict('std20', " + fcols("::FLOAT") + ")", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
+		{"std20/list", "std20", "dense_predict('std20', [" + fcols("") + "])", strings.Split(fcols(""), ", "), kindPredict},
+		{"std20/float-array", "std20", "dense_predict('std20', [" + fcols("") + "]::FLOAT[20])", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
+		{"shifted/columns", "shifted", "dense_predict('shifted', a * 10 + 1000, b, k)", []string{"a * 10 + 1000", "b", "k"}, kindPredict},
+		{"shifted/struct", "shifted", "dense_predict('shifted', {'k': k::INTEGER, 'b': b::FLOAT, 'a': 1000 + a})",
+			[]string{"1000 + a", "b::FLOAT", "k::INTEGER"}, kindPredict},
+		{"mixed/columns", "mixed", "dense_predict('mixed', age, income, plan, region)", []string{"age", "income", "plan", "region"}, kindPredict},
+		{"mixed/enum", "mixed", "dense_predict_label('mixed', age::DOUBLE, income, plan" + enum + ", region" + regions + ")",
+			[]string{"age::DOUBLE", "income", "plan", "region"}, kindLabel},
+		{"mixed/struct", "mixed", "dense_predict_proba('mixed', {'region': region, 'plan': plan, 'income': income::FLOAT, 'age': age})",
+			[]string{"age", "income::FLOAT", "plan", "region"}, kindProba},
+		{"pxstd/array", "pxstd", "dense_predict_proba('pxstd', px)", []string{"px"}, kindProba},
+		{"pxstd/list", "pxstd", "dense_predict_label('pxstd', px::FLOAT[])", []string{"px"}, kindLabel},
+		{"pxstd/struct", "pxstd", "dense_predict_proba('pxstd', {'pixels': px::DOUBLE[]})", []string{"px"}, kindProba},
+	}
+	for _, n := range []int{1, 2049} {
+		makeTable(t, db, n)
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%s/rows=%d", c.name, n), func(t *testing.T) { checkCase(t, db, src, c, n) })
+		}
+	}
+}
+
+// TestFoldedEdges: where the folded encoding cannot represent a value the
+// model's encoding can (a DOUBLE beyond float32's range, scaled back into
+// it), or would accept a value the model refuses (its scaled feature beyond
+// float32's range), the chunk is encoded the model's way: same result, same
+// error.
+func TestFoldedEdges(t *testing.T) {
+	src := trainedModels(t)
+	db := openDB(t, src)
+	m, _, err := src.Load("wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := reference(t, m, kindPredict, []any{1e39})
+	var got float64
+	if err := db.QueryRow("SELECT dense_predict('wide', x) FROM (VALUES (1.0), (1e39), (-2.0)) t(x) WHERE x > 100").Scan(&got); err != nil {
+		t.Error(err)
+	}
+	if w := want.(float64); math.IsInf(w, 0) || math.Abs(got-w) > 1e-6*math.Abs(w) {
+		t.Errorf("1e39 through std 1e10: got %v, want %v", got, want)
+	}
+
+	// pixels/0.3 beyond float32's range: 2e38 fits FLOAT, (2e38 − 0.4)/0.3 does not.
+	q := "SELECT dense_predict_label('pxstd', list_transform(range(784), j -> CASE WHEN j = 5 AND i = 3000 THEN 2e38 ELSE 0.5 END)::FLOAT[784]) FROM range(4000) r(i)"
+	_, err = db.Exec(q)
+	if err == nil || !strings.Contains(err.Error(), `input "pixels" element 5: value is outside float32's range`) {
+		t.Errorf("got %v, want the model's float32 range error for element 5", err)
+	}
+	q = "SELECT dense_predict('std20', " + strings.Replace(fcols(""), "fa", "CASE WHEN i = 7 THEN 'inf'::DOUBLE ELSE i END", 1) + ") FROM (SELECT i, " +
+		strings.Replace(fcols(""), "fa, ", "", 1) + " FROM t)"
+	makeTable(t, db, 10)
+	_, err = db.Exec(strings.ReplaceAll(q, "ELSE i END", "ELSE i::DOUBLE END"))
+	if err == nil || !strings.HasSuffix(err.Error(), `input "fa": value is ±Inf`) {
+		t.Errorf("got %v, want the model's ±Inf error", err)
+	}
+}
