@@ -28,6 +28,17 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	gemmKernel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// Gemm computes C = alpha·op(A)·op(B) + beta·C on row-major float32
+// matrices with the kernel every layer of the package uses (op(X) = Xᵀ
+// when transX; A m×k and B k×n after op; lda, ldb, ldc are row strides).
+// It is for benchmarks and programs that want the same product as training
+// and scoring: importing nn does not install it as gonum's blas32
+// implementation. Invalid sizes, strides or short slices panic with
+// gonum's messages (programmer errors).
+func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 // GemmKernel names the matrix-multiply micro-kernel this CPU runs:
 // "avx512-12x32", "avx2-6x16" or the portable "go-4x4".
 func GemmKernel() string { return sgemm.Kernel() }

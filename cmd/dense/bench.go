@@ -10,17 +10,17 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 
+	"github.com/dense-ml/dense/duckio"
 	"github.com/dense-ml/dense/nn"
-	"github.com/dense-ml/dense/udf"
+	"github.com/dense-ml/dense/pipeline"
 )
 
 // benchCommand is `dense bench gemm|train|sql`: speed measurements on
@@ -77,18 +77,17 @@ func benchGemmCommand() *cli.Command {
 			defer nn.SetGemmThreads(nn.SetGemmThreads(threads))
 			tA, tB := c.Bool("trans-a"), c.Bool("trans-b")
 			rng := rand.New(rand.NewPCG(1, 2))
-			// Importing nn installed its GEMM as blas32's implementation.
-			a := blas32.General{Rows: m, Cols: k, Stride: k, Data: randomSlice(rng, m*k)}
-			b := blas32.General{Rows: k, Cols: n, Stride: n, Data: randomSlice(rng, k*n)}
-			cm := blas32.General{Rows: m, Cols: n, Stride: n, Data: make([]float32, m*n)}
-			opA, opB := blas.NoTrans, blas.NoTrans
+			// nn.Gemm is the kernel training and scoring use (gonum's
+			// blas32 stays gonum's own: importing nn installs nothing).
+			a, b, cm := randomSlice(rng, m*k), randomSlice(rng, k*n), make([]float32, m*n)
+			lda, ldb := k, n
 			if tA {
-				opA, a.Rows, a.Cols, a.Stride = blas.Trans, k, m, m
+				lda = m
 			}
 			if tB {
-				opB, b.Rows, b.Cols, b.Stride = blas.Trans, n, k, k
+				ldb = k
 			}
-			product := func() { blas32.Gemm(opA, opB, 1, a, b, 0, cm) }
+			product := func() { nn.Gemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, cm, n) }
 			best, runs := bestRun(c.Context, seconds, product)
 			if err := c.Context.Err(); err != nil {
 				return fmt.Errorf("bench gemm: %w", err)
@@ -165,7 +164,12 @@ func benchTrainCommand() *cli.Command {
 			}
 			fmt.Fprintf(w, "%d epochs × %d rows in %.2f s, peak RSS %s (training matrix %s)\n",
 				epochs, rows, elapsed, peakRSS(), mib(4*int64(rows)*int64(widths[0])))
-			fmt.Fprintf(w, "%.0f samples/s\n", float64(epochs)*float64(rows)/elapsed)
+			rate := float64(epochs) * float64(rows) / elapsed
+			flops, stepSeconds := trainStepGemms(c.Context, widths, min(batch, rows))
+			bound := float64(min(batch, rows)) / stepSeconds
+			fmt.Fprintf(w, "GEMM-bound limit %.0f samples/s: %.0f FLOPs per sample in matrix products, which run at %.1f GFLOP/s at this batch size; this run reached %.0f%% of it\n",
+				bound, flops, flops*bound/1e9, 100*rate/bound)
+			fmt.Fprintf(w, "%.0f samples/s\n", rate)
 			return nil
 		},
 	}
@@ -174,84 +178,326 @@ func benchTrainCommand() *cli.Command {
 func benchSQLCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sql",
-		Usage: "score a generated DuckDB table with dense_predict and report rows per second",
-		UsageText: "dense bench sql [--layers 20,64,32,1] [--rows 1000000] [--repeat 3]\n\n" +
-			"Builds an untrained model with relu hidden layers and a table t(x FLOAT[inputs]) of random\n" +
-			"rows in an in-memory DuckDB, then times SELECT sum(dense_predict('bench', x)) FROM t\n" +
-			"(a classifier: SELECT sum(list_max(dense_predict_proba('bench', x))) FROM t).",
+		Usage: "score a DuckDB file table with a pipeline-trained model and report rows per second",
+		UsageText: "dense bench sql [--data numeric|categorical|vector] [--rows 1000000] [--train-rows 20000] [--repeat 3] [--dir DIR]\n\n" +
+			"Generates a table in a DuckDB database file, trains a model on its first --train-rows rows\n" +
+			"through the pipeline (as dense train does: standardised numeric inputs, one-hot categories),\n" +
+			"registers it in a models folder and times the scoring query in two forms, the STRUCT form\n" +
+			"dense_predict('bench', t) FROM t and one argument per column, against a plain scan of the same\n" +
+			"columns. The figures are rows / (query − scan), the scoring time net of reading the table.\n\n" +
+			"   numeric      20 FLOAT columns, regression 20→64→32→1\n" +
+			"   categorical  10 FLOAT and 2 VARCHAR columns of 4 values (one-hot with an unknown slot:\n" +
+			"                20 inputs), regression 20→64→32→1\n" +
+			"   vector       one FLOAT[784] column, 10 classes, 784→128→10 (scored through\n" +
+			"                list_max(dense_predict_proba(…)), the top probability)",
 		Description: "Examples:\n" +
-			"   dense bench sql --layers 20,64,32,1 --rows 1000000\n" +
-			"   dense bench sql --layers 784,128,10 --rows 100000",
+			"   dense bench sql --data numeric --rows 1000000\n" +
+			"   dense bench sql --data vector --rows 100000",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "layers", Value: "20,64,32,1", Usage: "inputs, hidden widths…, outputs"},
-			&cli.IntFlag{Name: "rows", Value: 1000000, Usage: "rows in the table"},
-			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "times the query runs (the best counts)"},
+			&cli.StringFlag{Name: "data", Value: "numeric", Usage: "numeric | categorical | vector"},
+			&cli.IntFlag{Name: "rows", Usage: "rows in the scored table (0: 1,000,000, or 100,000 for vector)"},
+			&cli.IntFlag{Name: "train-rows", Value: 20000, Usage: "rows the model is trained on"},
+			&cli.IntFlag{Name: "epochs", Value: 2, Usage: "training epochs"},
+			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "timed runs of each query after a warm-up (the best counts)"},
+			&cli.StringFlag{Name: "dir", Usage: "folder for the database file and models (default: a temporary one, removed after)"},
 		},
 		Action: func(c *cli.Context) error {
-			widths, err := parseLayers(c.String("layers"))
-			if err != nil {
-				return fmt.Errorf("bench sql: %w", err)
+			sc, ok := sqlBenchScenarios[c.String("data")]
+			if !ok {
+				return fmt.Errorf("bench sql: --data %q: want numeric, categorical or vector", c.String("data"))
 			}
-			rows, repeat := c.Int("rows"), c.Int("repeat")
-			if rows < 1 || repeat < 1 {
-				return fmt.Errorf("bench sql: --rows and --repeat must be at least 1, got %d, %d", rows, repeat)
+			rows, trainRows, repeat := c.Int("rows"), c.Int("train-rows"), c.Int("repeat")
+			if rows == 0 {
+				rows = sc.rows
 			}
-			if widths[0] > 1000 {
-				return fmt.Errorf("bench sql: at most 1000 inputs, got %d", widths[0])
+			if rows < 1 || trainRows < 1 || repeat < 1 || c.Int("epochs") < 1 {
+				return fmt.Errorf("bench sql: --rows, --train-rows, --epochs and --repeat must be at least 1, got %d, %d, %d, %d",
+					rows, trainRows, c.Int("epochs"), repeat)
 			}
-			model, err := benchModel(widths)
-			if err != nil {
-				return fmt.Errorf("bench sql: %w", err)
-			}
-			ctx := c.Context
-			db, err := sql.Open("duckdb", "")
-			if err != nil {
-				return fmt.Errorf("bench sql: opening DuckDB: %w", err)
-			}
-			defer db.Close()
-			models := udf.NewMemory()
-			models.Add("bench", model)
-			if err := udf.Register(db, models); err != nil {
-				return fmt.Errorf("bench sql: %w", err)
-			}
-			elems := make([]string, widths[0])
-			for i := range elems {
-				elems[i] = "(random()*2-1)::FLOAT"
-			}
-			create := fmt.Sprintf("CREATE TABLE t AS SELECT [%s]::FLOAT[%d] AS x FROM range(%d)",
-				strings.Join(elems, ", "), widths[0], rows)
-			if _, err := db.ExecContext(ctx, "SELECT setseed(0.5)"); err != nil {
-				return fmt.Errorf("bench sql: %w", err)
-			}
-			if _, err := db.ExecContext(ctx, create); err != nil {
-				return fmt.Errorf("bench sql: generating the table: %w", err)
-			}
-			// dense_predict returns one number, so a classifier is scored
-			// through its probabilities (PyTorch's side sums the same).
-			query := "SELECT sum(dense_predict('bench', x)) FROM t"
-			if widths[len(widths)-1] > 1 {
-				query = "SELECT sum(list_max(dense_predict_proba('bench', x))) FROM t"
-			}
-			best := math.Inf(1)
-			var sum float64
-			for range repeat {
-				start := time.Now()
-				if err := db.QueryRowContext(ctx, query).Scan(&sum); err != nil {
-					return fmt.Errorf("bench sql: %s: %w", query, err)
+			dir := c.String("dir")
+			if dir == "" {
+				tmp, err := os.MkdirTemp("", "dense-bench-sql-")
+				if err != nil {
+					return fmt.Errorf("bench sql: %w", err)
 				}
-				best = min(best, time.Since(start).Seconds())
+				defer os.RemoveAll(tmp)
+				dir = tmp
 			}
-			var threads int64
-			if err := db.QueryRowContext(ctx, "SELECT current_setting('threads')").Scan(&threads); err != nil {
-				return fmt.Errorf("bench sql: %w", err)
-			}
-			w := c.App.Writer
-			fmt.Fprintf(w, "model %s, %d rows, DuckDB threads %d, sum = %.6g\n", c.String("layers"), rows, threads, sum)
-			fmt.Fprintf(w, "%s: best of %d runs %.3f s, peak RSS %s\n", query, repeat, best, peakRSS())
-			fmt.Fprintf(w, "%.0f rows/s\n", float64(rows)/best)
-			return nil
+			return runSQLBench(c.Context, c.App.Writer, sc, dir, rows, trainRows, c.Int("epochs"), repeat)
 		},
 	}
+}
+
+// sqlBenchScenario is one table and model of dense bench sql.
+type sqlBenchScenario struct {
+	rows    int      // default table size
+	columns []string // the model's input columns, in order
+	// table generates the scored table t (rows %d), train the training
+	// table from t's first rows (LIMIT %d) with the target y.
+	table, train string
+	hidden       []int
+	task         string
+	score        string // the aggregate around the prediction, %s = the arguments
+	scan         string // a plain scan of the same columns
+}
+
+var sqlBenchScenarios = func() map[string]sqlBenchScenario {
+	// Numeric column j: a sum of three uniforms with its own scale and
+	// offset, so standardisation is not the identity; the target is a
+	// linear teacher of the standardised values plus noise.
+	num := func(n int) (cols, gen, target, scan []string) {
+		for j := range n {
+			name := fmt.Sprintf("f%d", j)
+			cols = append(cols, name)
+			gen = append(gen, fmt.Sprintf("((random()+random()+random()-1.5)*%d+%d)::FLOAT AS %s", j+1, 10*j-50, name))
+			target = append(target, fmt.Sprintf("%s(%s-(%d))/%d", []string{"+", "-"}[j%2], name, 10*j-50, j+1))
+			scan = append(scan, fmt.Sprintf("sum(%s)", name))
+		}
+		return
+	}
+	ncols, ngen, ntarget, nscan := num(20)
+	ccols, cgen, ctarget, cscan := num(10)
+	for j := range 2 {
+		name := fmt.Sprintf("c%d", j)
+		ccols = append(ccols, name)
+		cgen = append(cgen, fmt.Sprintf("(['red', 'green', 'blue', 'grey'])[1+floor(random()*4)::INT] AS %s", name))
+		ctarget = append(ctarget, fmt.Sprintf("+(CASE %s WHEN 'red' THEN 1.5 WHEN 'green' THEN -1 ELSE 0 END)", name))
+		cscan = append(cscan, fmt.Sprintf("max(%s)", name))
+	}
+	tabular := func(cols, gen, target, scan []string) sqlBenchScenario {
+		return sqlBenchScenario{
+			rows:    1000000,
+			columns: cols,
+			table:   "CREATE TABLE t AS SELECT " + strings.Join(gen, ", ") + " FROM range(%d)",
+			train: "CREATE TABLE train AS SELECT *, ((" + strings.Join(target, "") + ")/" +
+				strconv.Itoa(len(cols)) + "+0.1*(random()-0.5))::FLOAT AS y FROM t LIMIT %d",
+			hidden: []int{64, 32},
+			task:   pipeline.TaskRegression,
+			score:  "sum(dense_predict('bench', %s))",
+			scan:   "SELECT " + strings.Join(scan, ", ") + " FROM t",
+		}
+	}
+	return map[string]sqlBenchScenario{
+		"numeric":     tabular(ncols, ngen, ntarget, nscan),
+		"categorical": tabular(ccols, cgen, ctarget, cscan),
+		"vector": {
+			rows:    100000,
+			columns: []string{"x"},
+			table:   "CREATE TABLE t AS SELECT list_transform(range(784), i -> (random()*2-1)::FLOAT)::FLOAT[784] AS x FROM range(%d)",
+			// Ten classes of about equal size from the first element.
+			train:  "CREATE TABLE train AS SELECT x, least(9, floor((x[1]+1)*5))::INTEGER AS y FROM t LIMIT %d",
+			hidden: []int{128},
+			task:   pipeline.TaskMulticlass,
+			score:  "sum(list_max(dense_predict_proba('bench', %s)))",
+			scan:   "SELECT sum(x[1]) FROM t",
+		},
+	}
+}()
+
+// runSQLBench builds the scenario's database in dir, trains and registers
+// the model, and times the queries.
+func runSQLBench(ctx context.Context, w io.Writer, sc sqlBenchScenario, dir string, rows, trainRows, epochs, repeat int) error {
+	dbPath, models := filepath.Join(dir, "bench.duckdb"), filepath.Join(dir, "models")
+	if err := os.MkdirAll(models, 0o755); err != nil {
+		return fmt.Errorf("bench sql: %w", err)
+	}
+	os.Remove(dbPath) // a database left by an earlier --dir run
+	os.Remove(dbPath + ".wal")
+	db, err := openDuckDB(ctx, dbPath, models, false)
+	if err != nil {
+		return fmt.Errorf("bench sql: %w", err)
+	}
+	defer db.Close()
+	start := time.Now()
+	for _, q := range []string{"SELECT setseed(0.5)", fmt.Sprintf(sc.table, rows), fmt.Sprintf(sc.train, min(trainRows, rows)), "CHECKPOINT"} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("bench sql: generating the tables: %w", err)
+		}
+	}
+	fmt.Fprintf(w, "table t: %d rows in %s (%.1f s to generate)\n", rows, dbPath, time.Since(start).Seconds())
+
+	start = time.Now()
+	src, err := duckio.Query(ctx, db, "SELECT * FROM train", duckio.Options{})
+	if err != nil {
+		return fmt.Errorf("bench sql: %w", err)
+	}
+	res, err := pipeline.Train(ctx, src, pipeline.TrainConfig{
+		Source: "duckdb:" + dbPath + ": SELECT * FROM train", Target: "y", Task: sc.task,
+		Hidden: sc.hidden, Epochs: epochs, BatchSize: 128, Seed: 1, Name: "bench", Models: models,
+	})
+	src.Close()
+	if err != nil {
+		return fmt.Errorf("bench sql: training: %w", err)
+	}
+	widths := []int{res.Model.InputWidth()}
+	widths = append(widths, sc.hidden...)
+	widths = append(widths, res.Model.OutputWidth())
+	fmt.Fprintf(w, "model bench (%s): %d rows, %d epochs in %.1f s, inputs %s\n",
+		joinInts(widths, "→"), res.TrainRows, len(res.History.Epochs), time.Since(start).Seconds(), describeInputs(res.Model.Spec()))
+
+	var threads int64
+	if err := db.QueryRowContext(ctx, "SELECT current_setting('threads')").Scan(&threads); err != nil {
+		return fmt.Errorf("bench sql: %w", err)
+	}
+	fmt.Fprintf(w, "DuckDB threads %d; best of %d runs after a warm-up:\n", threads, repeat)
+	scan, _, err := bestQuery(ctx, db, sc.scan, repeat)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  %-7s %.3f s  %s\n", "scan", scan, shorten(sc.scan))
+	forms := []struct{ name, query string }{
+		{"struct", "SELECT " + fmt.Sprintf(sc.score, "t") + " FROM t"},
+		{"columns", "SELECT " + fmt.Sprintf(sc.score, strings.Join(sc.columns, ", ")) + " FROM t"},
+	}
+	figures := make([]string, len(forms))
+	for i, f := range forms {
+		secs, sum, err := bestQuery(ctx, db, f.query, repeat)
+		if err != nil {
+			return err
+		}
+		net := secs - scan
+		fmt.Fprintf(w, "  %-7s %.3f s  %s  (sum %.6g)\n", f.name, secs, shorten(f.query), sum)
+		if net <= 0 {
+			return fmt.Errorf("bench sql: the %s query (%.3f s) was not slower than the scan (%.3f s): too few rows to measure", f.name, secs, scan)
+		}
+		figures[i] = fmt.Sprintf("%s: %.0f rows/s", f.name, float64(rows)/net)
+	}
+	fmt.Fprintf(w, "scoring time net of the scan, peak RSS %s:\n", peakRSS())
+	for _, f := range figures {
+		fmt.Fprintln(w, f)
+	}
+	return nil
+}
+
+// bestQuery runs a one-row query once to warm up and repeat times more,
+// and returns the fastest run and the row's first value as a number.
+func bestQuery(ctx context.Context, db *sql.DB, query string, repeat int) (best, first float64, err error) {
+	best = math.Inf(1)
+	for i := range repeat + 1 {
+		start := time.Now()
+		if first, err = queryFirst(ctx, db, query); err != nil {
+			return 0, 0, fmt.Errorf("bench sql: %s: %w", query, err)
+		}
+		if i > 0 {
+			best = min(best, time.Since(start).Seconds())
+		}
+	}
+	return best, first, nil
+}
+
+// queryFirst reads every column of a query's one row and returns the first
+// as a float64 (NaN when it is not a number).
+func queryFirst(ctx context.Context, db *sql.DB, query string) (float64, error) {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	if !rows.Next() {
+		return 0, errors.Join(rows.Err(), errors.New("no row"))
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return 0, err
+	}
+	switch v := vals[0].(type) {
+	case float64:
+		return v, rows.Err()
+	case float32:
+		return float64(v), rows.Err()
+	}
+	return math.NaN(), rows.Err()
+}
+
+// describeInputs summarises a model's inputs: "20 numeric (standard)" and the like.
+func describeInputs(s *nn.Spec) string {
+	counts := map[string]int{}
+	var order []string
+	for _, in := range s.Inputs {
+		k := in.Kind
+		if in.Scale != nil {
+			k += " (" + in.Scale.Method + ")"
+		} else if in.Kind == nn.KindCategorical {
+			k += fmt.Sprintf(" (%d slots)", in.Width())
+		}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	parts := make([]string, len(order))
+	for i, k := range order {
+		parts[i] = fmt.Sprintf("%d %s", counts[k], k)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shorten cuts a long query for display.
+func shorten(q string) string {
+	if r := []rune(q); len(r) > 90 {
+		return string(r[:80]) + "…" + string(r[len(r)-8:])
+	}
+	return q
+}
+
+func joinInts(v []int, sep string) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, sep)
+}
+
+// trainStepGemms times the matrix products of one training step of an MLP
+// of these widths at this batch size, alone (best of about half a second of
+// runs): per dense layer the forward product X·Wᵀ and the weight gradient
+// dZᵀ·X, and the input gradient dZ·W for every layer but the first. It
+// returns the FLOPs per sample and the seconds per step: batch/seconds is
+// the speed training would reach if everything around GEMM (activations,
+// bias, loss, optimiser, batch gathering) took no time.
+func trainStepGemms(ctx context.Context, widths []int, batch int) (flopsPerSample, seconds float64) {
+	type product struct {
+		tA, tB  bool
+		m, n, k int
+		a, b, c []float32
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var ps []product
+	for i := 1; i < len(widths); i++ {
+		in, out := widths[i-1], widths[i]
+		x, wt := randomSlice(rng, batch*in), randomSlice(rng, out*in)
+		dz := randomSlice(rng, batch*out)
+		ps = append(ps,
+			product{false, true, batch, out, in, x, wt, make([]float32, batch*out)}, // Z = X·Wᵀ
+			product{true, false, out, in, batch, dz, x, make([]float32, out*in)})    // dW = dZᵀ·X
+		flopsPerSample += 4 * float64(in) * float64(out)
+		if i > 1 {
+			ps = append(ps, product{false, false, batch, in, out, dz, wt, make([]float32, batch*in)}) // dX = dZ·W
+			flopsPerSample += 2 * float64(in) * float64(out)
+		}
+	}
+	step := func() {
+		for _, p := range ps {
+			lda, ldb := p.k, p.n
+			if p.tA {
+				lda = p.m
+			}
+			if p.tB {
+				ldb = p.k
+			}
+			nn.Gemm(p.tA, p.tB, p.m, p.n, p.k, 1, p.a, lda, p.b, ldb, 0, p.c, p.n)
+		}
+	}
+	seconds, _ = bestRun(ctx, 0.5, step)
+	return flopsPerSample, seconds
 }
 
 // parseLayers reads "784,128,10": the input width, hidden widths, output width.
