@@ -99,7 +99,7 @@
 // them (pipeline encodes every row once and trains on the training rows).
 //
 // History has one EpochLog per epoch with "loss", "accuracy" (cross-entropy
-// losses: Classify's threshold and arg-max) or "mae" (regression
+// losses: the threshold 0.5, whatever Spec.Threshold, and the arg-max) or "mae" (regression
 // losses), and the same with "val_" in front for the validation set. The
 // training values are averaged over the epoch's batches (Keras style); the
 // losses include the L2 penalties. OnBatch and OnEpoch are called after each
@@ -143,7 +143,8 @@
 // than deciding for itself. ClassLabels gives a classifier's labels in
 // output order (Labels, or "0", "1", … without them). Classify(out) gives
 // the class a row predicts: binary, the positive label Labels[1] when
-// out[0] ≥ BinaryThreshold (0.5); multiclass, the largest output, the first
+// out[0] ≥ DecisionThreshold() (Spec.Threshold, stored in the model, or
+// BinaryThreshold, 0.5; compared in float32); multiclass, the largest output, the first
 // on ties. The one rule for NaN: a row with a NaN output predicts no class
 // (ok = false): a NULL label in SQL and in Arrow, an error naming the row in
 // EvaluateOutputs. EvaluateOutputs scores outputs already computed, so a

@@ -11,9 +11,19 @@ import (
 // columns, the SQL functions, the CLI) calls ClassLabels and Classify
 // rather than deciding for itself.
 
-// BinaryThreshold is the probability from which a binary model predicts its
-// positive label, Labels[1]: P(Labels[1]) ≥ BinaryThreshold.
+// BinaryThreshold is the default probability from which a binary model
+// predicts its positive label, Labels[1]: P(Labels[1]) ≥ BinaryThreshold,
+// unless the spec sets its own Threshold.
 const BinaryThreshold = 0.5
+
+// DecisionThreshold is the probability from which a binary model predicts
+// its positive label: Spec.Threshold, or BinaryThreshold when that is 0.
+func (s *Spec) DecisionThreshold() float64 {
+	if s.Threshold != 0 {
+		return s.Threshold
+	}
+	return BinaryThreshold
+}
 
 // ClassLabels returns a classifier's class names in output order: Labels,
 // or "0", "1", … when the spec has none (binary: 2, multiclass: one per
@@ -49,7 +59,8 @@ func (s *Spec) PositiveLabel() string {
 // Classify returns the index into ClassLabels of the class that out, one
 // row of a classifier's outputs (OutputWidth values), predicts:
 //
-//   - binary: 1, the positive label, when out[0] ≥ BinaryThreshold, else 0;
+//   - binary: 1, the positive label, when out[0] ≥ DecisionThreshold()
+//     (Spec.Threshold, by default 0.5), else 0;
 //   - multiclass: the largest output, the first one on ties.
 //
 // The one rule for NaN: a row with a NaN output predicts no class, and
@@ -59,6 +70,9 @@ func (s *Spec) PositiveLabel() string {
 func (s *Spec) Classify(out []float32) (class int, ok bool) {
 	switch s.Task {
 	case TaskBinary:
+		if s.Threshold != 0 {
+			return classAt(out[0], s.Threshold)
+		}
 		return thresholdClass(out[0])
 	case TaskMulticlass:
 		return argmaxClass(out[:s.OutputWidth()])
@@ -68,11 +82,16 @@ func (s *Spec) Classify(out []float32) (class int, ok bool) {
 
 // thresholdClass is Classify's rule for one probability (binary models,
 // and each output of a binary cross-entropy fit).
-func thresholdClass(p float32) (int, bool) {
+func thresholdClass(p float32) (int, bool) { return classAt(p, BinaryThreshold) }
+
+// classAt is 1 when p ≥ threshold, 0 below it, and no class for a NaN p.
+// The comparison is in float32, the network's precision, with the threshold
+// rounded to the nearest float32 (as an exported ONNX graph compares).
+func classAt(p float32, threshold float64) (int, bool) {
 	switch {
 	case p != p: // NaN
 		return 0, false
-	case p >= BinaryThreshold:
+	case p >= float32(threshold):
 		return 1, true
 	}
 	return 0, true

@@ -160,3 +160,87 @@ func TestInputError(t *testing.T) {
 		t.Errorf("Vector: %v", err)
 	}
 }
+
+// A binary model's own decision threshold (Spec.Threshold) moves Classify,
+// and with it every consumer: metrics, labels, SQL.
+func TestDecisionThreshold(t *testing.T) {
+	s := testSpec(1, TaskBinary, Dense(1, Sigmoid))
+	if s.DecisionThreshold() != BinaryThreshold {
+		t.Errorf("default threshold %v", s.DecisionThreshold())
+	}
+	s.Threshold = 0.3
+	for _, tc := range []struct {
+		p     float32
+		class int
+		ok    bool
+	}{
+		{0.29, 0, true}, {0.3, 1, true}, {math.Nextafter32(0.3, 0), 0, true}, {0.4, 1, true}, {float32(math.NaN()), 0, false},
+	} {
+		if c, ok := s.Classify([]float32{tc.p}); c != tc.class || ok != tc.ok {
+			t.Errorf("threshold 0.3: Classify(%v) = %d, %v; want %d, %v", tc.p, c, ok, tc.class, tc.ok)
+		}
+	}
+	ev, err := EvaluateOutputs(&s, []float32{0.35, 0.2, 0.6, 0.45}, []float32{1, 0, 1, 0}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At 0.3 the predictions are 1, 0, 1, 1: row 3 is a false positive (at
+	// 0.5 it would be 0, 0, 1, 0: row 0 a false negative instead).
+	if c := ev.Confusion.Counts; c[0][1] != 1 || c[1][1] != 2 || c[0][0] != 1 || ev.Metrics["accuracy"] != 0.75 {
+		t.Errorf("confusion %v, metrics %v", c, ev.Metrics)
+	}
+
+	// Validation: binary only, in (0, 1).
+	for _, bad := range []struct {
+		spec Spec
+		want string
+	}{
+		{func() Spec { s := testSpec(1, TaskMulticlass, Dense(3, Softmax)); s.Threshold = 0.3; return s }(), "a decision threshold is for binary models"},
+		{func() Spec { s := testSpec(1, TaskBinary, Dense(1, Sigmoid)); s.Threshold = 1; return s }(), "threshold 1 must be in (0, 1)"},
+		{func() Spec { s := testSpec(1, TaskBinary, Dense(1, Sigmoid)); s.Threshold = math.NaN(); return s }(), "must be in (0, 1)"},
+	} {
+		if err := bad.spec.Validate(); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("Validate = %v, want %q", err, bad.want)
+		}
+	}
+}
+
+// The fields targets and splits added to the spec (threshold, dropped rows,
+// class weights, split, cross-validation) survive a save and a load, and a
+// spec without them (every file written before) still loads.
+func TestSpecTargetFieldsRoundTrip(t *testing.T) {
+	s := testSpec(2, TaskBinary, Dense(1, Sigmoid))
+	s.Labels = []string{"no", "yes"}
+	old, err := NewModel(s, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if _, err := old.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := Read([]byte(buf.String())); err != nil || m.Spec().Threshold != 0 || m.Spec().Provenance.Split != nil {
+		t.Fatalf("a spec without the new fields: %v", err)
+	}
+	s.Threshold = 0.25
+	s.Provenance = Provenance{Seed: 3, DroppedRows: 7, ClassWeights: []float64{0.6, 3},
+		Split: &Split{Rule: "stratified", Fraction: 0.2, Seed: 3, Rows: 100, ValRows: 20, TargetDigest: "ab"},
+		CV:    &CrossValidation{Folds: 5, Seed: 3, Mean: map[string]float64{"accuracy": 0.8}, Std: map[string]float64{"accuracy": 0.05}}}
+	m, err := NewModel(s, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Read([]byte(buf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := back.Spec()
+	if got.Threshold != 0.25 || got.Provenance.DroppedRows != 7 || !slices.Equal(got.Provenance.ClassWeights, []float64{0.6, 3}) ||
+		*got.Provenance.Split != *s.Provenance.Split || got.Provenance.CV.Folds != 5 || got.Provenance.CV.Std["accuracy"] != 0.05 {
+		t.Errorf("round trip: threshold %v, provenance %+v", got.Threshold, got.Provenance)
+	}
+}

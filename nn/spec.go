@@ -45,6 +45,11 @@ type Spec struct {
 	// Explain is what training records for dense_explain and
 	// dense_importance (explain.go); nil in older files.
 	Explain *Explain `json:"explain,omitempty"`
+
+	// Threshold is a binary model's decision threshold: it predicts
+	// Labels[1] when P(Labels[1]) ≥ Threshold. 0 means BinaryThreshold
+	// (0.5); see DecisionThreshold and Classify.
+	Threshold float64 `json:"threshold,omitempty"`
 }
 
 // LayerSpec describes one layer. Build them with Dense, Dropout and BatchNorm
@@ -105,6 +110,42 @@ type Provenance struct {
 	Created           time.Time          `json:"created"`
 	Source            string             `json:"source,omitempty"`
 	SchemaFingerprint string             `json:"schema_fingerprint,omitempty"`
+
+	// DroppedRows counts the rows left out of training because their target
+	// was NULL (or NaN); Rows does not include them.
+	DroppedRows int64 `json:"dropped_rows,omitempty"`
+	// ClassWeights are the per-class loss weights training used, in
+	// ClassLabels order (absent: every class weighs 1).
+	ClassWeights []float64 `json:"class_weights,omitempty"`
+	// Split is the rule that chose the validation rows, so that they can be
+	// found again (dense eval --holdout).
+	Split *Split `json:"split,omitempty"`
+	// CV holds k-fold cross-validated metrics, when training ran them.
+	CV *CrossValidation `json:"cv,omitempty"`
+}
+
+// Split records how training divided its rows: the validation rows are
+// those SplitRule picks, with Fraction and Seed, from Rows rows (counted
+// after dropping NULL targets), stratified by class when Rule is
+// "stratified". TargetDigest is a SHA-256 over the rows' targets in order
+// (class indices or float32 values), to recognise the same data again.
+type Split struct {
+	Rule         string  `json:"rule"`
+	Fraction     float64 `json:"fraction"`
+	Seed         int64   `json:"seed"`
+	Rows         int64   `json:"rows"`
+	ValRows      int64   `json:"val_rows"`
+	TargetDigest string  `json:"target_digest"`
+}
+
+// CrossValidation is the outcome of k-fold cross-validation at training:
+// the mean and the sample standard deviation of each validation metric over
+// the Folds folds.
+type CrossValidation struct {
+	Folds int                `json:"folds"`
+	Seed  int64              `json:"seed"`
+	Mean  map[string]float64 `json:"mean"`
+	Std   map[string]float64 `json:"std"`
 }
 
 // InputWidth is the width of the encoded input row: the sum of the widths of
@@ -217,6 +258,14 @@ func (s *Spec) validate() error {
 	if s.Explain != nil {
 		if err := s.Explain.validate(s.Inputs); err != nil {
 			return bad("%v", err)
+		}
+	}
+	if s.Threshold != 0 {
+		if s.Task != TaskBinary {
+			return bad("a decision threshold is for binary models, this one is %s", s.Task)
+		}
+		if !(s.Threshold > 0 && s.Threshold < 1) {
+			return bad("threshold %v must be in (0, 1)", s.Threshold)
 		}
 	}
 	out := s.OutputWidth()

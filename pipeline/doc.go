@@ -80,11 +80,16 @@
 //
 // # Task detection
 //
-// Task "auto" decides from the target column: floats and decimals →
-// regression; bools → binary; integers with at most MaxAutoClasses (20)
-// distinct values → classification, with more → regression; strings →
-// classification. Classification with two classes is binary, with more
-// multiclass. A NULL target is an error naming the row. A float target
+// Task "auto" decides from the target column: bools → binary; integers
+// with two distinct values → binary; other numbers → regression; strings →
+// classification (two classes binary, more multiclass). An integer target
+// with 3 to MaxAutoClasses (20) values is probably classes, but as
+// scikit-learn's users know it may as well be a count or a score: it trains
+// as regression and TrainResult.Note says so, naming the count and the
+// flag (--task multiclass) that classifies it. Rows whose target is NULL
+// (or NaN) are left out of everything (the preprocessing fit too), counted
+// in TrainResult.Dropped and nn.Provenance.DroppedRows; row numbers in
+// later errors count the rows kept. A float target
 // with fractional values cannot be forced to binary or multiclass (as in
 // scikit-learn, such a target is continuous); whole floats (1.0, 2.0) can.
 // A regression target, and every numeric feature value that reaches the
@@ -94,10 +99,18 @@
 //
 // The label vocabulary goes into Spec.Labels, sorted (numerically for
 // numeric targets). For a binary target Labels[1] is the positive class,
-// the one the score is P(…) of: TrainConfig.PositiveLabel if set; else,
-// for a string target, the label named like a positive ("1", "true", "yes",
-// "y", "t", "positive", "pos", case-blind); else the second in sorted order
-// (for numbers the larger, for bools true).
+// the one the score is P(…) of: TrainConfig.PositiveLabel if set (matched
+// by text, then by value, so "yes" names the label "true" of a BOOLEAN
+// target); else, for a string target, the label named like a positive
+// ("1", "true", "yes", "y", "t", "positive", "pos", case-blind); else the
+// second in sorted order (for numbers the larger, for bools true).
+// TrainConfig.Threshold sets a binary model's decision threshold
+// (nn.Spec.Threshold: the label is Labels[1] from P ≥ Threshold, default
+// 0.5), stored in the model and used wherever a label is predicted (SQL's
+// dense_predict_label, Score, Evaluate). TrainConfig.ClassWeights
+// "balanced" weights each class in the loss by n / (classes × its count)
+// over the training rows (scikit-learn's rule); the weights are stored in
+// the provenance.
 //
 // # Training
 //
@@ -107,7 +120,14 @@
 // sigmoid) with binary cross-entropy, Dense(classes, softmax) with sparse
 // categorical cross-entropy, Dense(1, linear) with MSE. The validation rows
 // are a seeded random fraction (ValSplit, default 0.2), stratified by class
-// for classification so every class keeps its proportion. With Patience > 0
+// for classification so every class keeps its proportion (SplitRows). The
+// split is stored in the model (nn.Provenance.Split: rule, fraction, seed,
+// rows, and a digest of the targets in row order), so that Evaluate with
+// EvalConfig.Holdout finds exactly the same rows again in the same data
+// (HoldoutRows; other data is refused). TrainConfig.CV = k adds k-fold
+// cross-validation (cv.go: each fold's model is trained by Train itself on
+// the other folds and evaluated on its fold; mean ± std in
+// TrainResult.CV and nn.Provenance.CV); the returned model is the usual one. With Patience > 0
 // training stops after that many epochs without a better validation loss
 // and the best epoch's weights are restored.
 //

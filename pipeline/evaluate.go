@@ -16,6 +16,10 @@ type EvalConfig struct {
 	// Target is the column with the true values (default: the model's
 	// training target, Spec.Target).
 	Target string
+	// Holdout evaluates only on the rows training held out for validation:
+	// the data must be the training data (see HoldoutRows), and the rows
+	// are found again from the split the model records.
+	Holdout bool
 	// OnEvent, when set, receives an EventRead after each batch.
 	OnEvent func(Event)
 }
@@ -26,7 +30,10 @@ type EvalResult struct {
 	// model's class labels (nn.EvaluateOutputs).
 	nn.Evaluation
 	Target string
-	Rows   int
+	// Rows is the number of rows evaluated: with Holdout, the validation
+	// rows only. Dropped counts the rows left out for a NULL target.
+	Rows    int
+	Dropped int
 	// X is every row's encoded features (Rows×InputWidth row-major), kept
 	// for timing the model on real rows; Outputs the model's outputs
 	// (Rows×OutputWidth) and Y the true values (class indices, or the
@@ -41,10 +48,13 @@ type EvalResult struct {
 // predictions against the target column with nn.EvaluateOutputs: accuracy,
 // precision, recall, F1, log loss (and ROC AUC for binary models) and the
 // confusion matrix for classifiers, MSE, RMSE, MAE and R² for regression.
-// Class labels are matched as training made them (tabular.TargetValues). It
-// does not close r. Errors start with "pipeline: evaluate:" and name the
-// row (0-based over the stream) of a value that cannot be encoded or a
-// label the model does not know.
+// Class labels are matched as training made them, by text and then by
+// value (tabular.TargetValues). Rows whose target is NULL (or NaN) are left
+// out and counted, as training leaves them out. With cfg.Holdout only the
+// rows training held out for validation are scored (HoldoutRows). It does
+// not close r. Errors start with "pipeline: evaluate:" and name the row
+// (0-based over the stream, not counting rows left out) of a value that
+// cannot be encoded or a label the model does not know.
 func Evaluate(ctx context.Context, model *nn.Model, r Reader, cfg EvalConfig) (*EvalResult, error) {
 	res, err := evaluate(ctx, model, r, cfg)
 	if err != nil {
@@ -85,7 +95,16 @@ func evaluate(ctx context.Context, model *nn.Model, r Reader, cfg EvalConfig) (*
 		if err != nil {
 			return nil, fmt.Errorf("reading: %w", err)
 		}
+		b, dropped, err := dropNullTargets(b, target)
+		if err != nil {
+			return nil, err
+		}
+		res.Dropped += dropped
 		n := int(b.NumRows())
+		if n == 0 {
+			b.Release()
+			continue
+		}
 		t0 := time.Now()
 		buf, err = feat.Encode(b, buf)
 		res.Encode += time.Since(t0)
@@ -113,8 +132,20 @@ func evaluate(ctx context.Context, model *nn.Model, r Reader, cfg EvalConfig) (*
 			cfg.OnEvent(Event{Kind: EventRead, Rows: int64(res.Rows)})
 		}
 	}
+	if res.Rows == 0 && res.Dropped > 0 {
+		return nil, fmt.Errorf("the target %q is NULL in every one of the %d rows", target, res.Dropped)
+	}
 	if res.Rows == 0 {
 		return nil, errors.New("the data has no rows")
+	}
+	if cfg.Holdout {
+		val, err := HoldoutRows(spec, y)
+		if err != nil {
+			return nil, fmt.Errorf("holdout: %w", err)
+		}
+		res.X = gather(res.X, val, model.InputWidth())
+		pred, y = gather(pred, val, outW), gather(y, val, 1)
+		res.Rows = len(val)
 	}
 	ev, err := nn.EvaluateOutputs(spec, pred, y, res.Rows)
 	if err != nil {

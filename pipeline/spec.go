@@ -29,6 +29,8 @@ type Spec struct {
 	Target        string       `yaml:"target"`
 	Task          string       `yaml:"task"`
 	PositiveLabel string       `yaml:"positive_label"`
+	ClassWeights  string       `yaml:"class_weights"`
+	Threshold     *float64     `yaml:"threshold"`
 	Features      FeaturesSpec `yaml:"features"`
 	Architecture  ArchSpec     `yaml:"architecture"`
 	Training      TrainingSpec `yaml:"training"`
@@ -94,6 +96,7 @@ type TrainingSpec struct {
 	LearningRate    *float64     `yaml:"learning_rate"`
 	ValidationSplit *float64     `yaml:"validation_split"`
 	Patience        *int         `yaml:"patience"` // early stopping; 0 or omitted: off
+	CV              *int         `yaml:"cv"`       // k-fold cross-validation; omitted: off
 	Seed            int64        `yaml:"seed"`
 	Threads         int          `yaml:"threads"`
 }
@@ -325,6 +328,15 @@ func (s *Spec) Validate() error {
 	if s.PositiveLabel != "" && (s.Task == TaskRegression || s.Task == TaskMulticlass) {
 		errs.add("positive_label", "only for a binary task (task is %s)", s.Task)
 	}
+	if w := s.ClassWeights; w != "" && w != ClassWeightsBalanced && w != ClassWeightsNone {
+		errs.add("class_weights", "must be %s or %s, got %q", ClassWeightsBalanced, ClassWeightsNone, w)
+	}
+	if t := s.Threshold; t != nil && !(*t > 0 && *t < 1) {
+		errs.add("threshold", "must be in (0, 1), got %v", *t)
+	}
+	if k := s.Training.CV; k != nil && *k < 2 {
+		errs.add("training.cv", "needs at least 2 folds, got %d", *k)
+	}
 	f := &s.Features
 	if slices.Contains(f.Include, s.Target) && s.Target != "" {
 		errs.add("features.include", "lists the target %q", s.Target)
@@ -530,6 +542,7 @@ func (s *Spec) TrainConfig() TrainConfig {
 		Defaults:      s.Features.Defaults.options(),
 		Task:          s.Task,
 		PositiveLabel: s.PositiveLabel,
+		ClassWeights:  s.ClassWeights,
 		Hidden:        s.Architecture.Hidden,
 		Activation:    s.Architecture.Activation,
 		BatchNorm:     s.Architecture.BatchNorm,
@@ -568,6 +581,12 @@ func (s *Spec) TrainConfig() TrainConfig {
 	}
 	if t.Patience != nil {
 		c.Patience = *t.Patience
+	}
+	if t.CV != nil {
+		c.CV = *t.CV
+	}
+	if s.Threshold != nil {
+		c.Threshold = *s.Threshold
 	}
 	return c
 }

@@ -1,9 +1,22 @@
 package pipeline
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/tabular"
+)
+
+// The split rules a model's provenance records (nn.Split.Rule): SplitRows
+// with the class of each row, or without.
+const (
+	SplitStratified = "stratified"
+	SplitRandom     = "random"
 )
 
 // SplitRows divides row indices 0..n-1 into a training and a validation
@@ -59,4 +72,69 @@ func SplitRows(n int, classes []int, frac float64, seed int64) (train, val []int
 		return nil, nil, fmt.Errorf("a validation split of %v leaves no validation rows out of %d; use more rows or a larger split", frac, n)
 	}
 	return train, val, nil
+}
+
+// splitRecord describes the split Train made, for the model's provenance.
+func splitRecord(t *tabular.Targets, frac float64, seed int64, valRows int) *nn.Split {
+	rule := SplitRandom
+	if t.Classes != nil {
+		rule = SplitStratified
+	}
+	return &nn.Split{Rule: rule, Fraction: frac, Seed: seed, Rows: int64(len(t.Y)), ValRows: int64(valRows), TargetDigest: TargetDigest(t.Y)}
+}
+
+// TargetDigest is the hex SHA-256 of the targets in row order (class
+// indices or values, as float32 little-endian bits): how a model's
+// provenance recognises the rows it was trained on.
+func TargetDigest(y []float32) string {
+	h := sha256.New()
+	var b [4]byte
+	for _, v := range y {
+		binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+		h.Write(b[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ErrHoldoutData is wrapped when the data given for a holdout evaluation is
+// not the data the model was trained on.
+var ErrHoldoutData = fmt.Errorf("not the data the model was trained on")
+
+// HoldoutRows finds again the validation rows training held out, from the
+// model's recorded split and the targets y of the same data (class indices
+// or values, after dropping NULL targets, as Evaluate reads them). It checks
+// that the data is the training data, as far as can be told without the
+// features: the same number of rows and the same targets in the same order
+// (nn.Split.TargetDigest). Any difference is an error wrapping
+// ErrHoldoutData, never a silently different set of rows.
+func HoldoutRows(spec *nn.Spec, y []float32) ([]int, error) {
+	sp := spec.Provenance.Split
+	if sp == nil {
+		return nil, fmt.Errorf("the model does not record its validation split (it was trained before dense stored it, or not by dense train); evaluate it on data it has not seen instead")
+	}
+	if int64(len(y)) != sp.Rows {
+		return nil, fmt.Errorf("%w: it has %d rows with a target, training had %d", ErrHoldoutData, len(y), sp.Rows)
+	}
+	if TargetDigest(y) != sp.TargetDigest {
+		return nil, fmt.Errorf("%w: it has the same number of rows (%d), but other targets or the same ones in another order", ErrHoldoutData, len(y))
+	}
+	var classes []int
+	switch sp.Rule {
+	case SplitStratified:
+		classes = make([]int, len(y))
+		for i, v := range y {
+			classes[i] = int(v)
+		}
+	case SplitRandom:
+	default:
+		return nil, fmt.Errorf("the model's split rule %q is unknown to this build", sp.Rule)
+	}
+	_, val, err := SplitRows(len(y), classes, sp.Fraction, sp.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(val)) != sp.ValRows {
+		return nil, fmt.Errorf("the split gives %d validation rows where training had %d", len(val), sp.ValRows)
+	}
+	return val, nil
 }

@@ -79,6 +79,17 @@ type TrainConfig struct {
 	Task string
 	// PositiveLabel picks Labels[1] of a binary target (default: see doc.go).
 	PositiveLabel string
+	// ClassWeights weights the classes in the loss: ClassWeightsNone (the
+	// default, "" too) or ClassWeightsBalanced (n / (classes × count),
+	// counted over the training rows, as scikit-learn's "balanced").
+	ClassWeights string
+	// Threshold is a binary model's decision threshold, stored in the
+	// model (nn.Spec.Threshold; 0 → 0.5).
+	Threshold float64
+	// CV > 0 cross-validates with CV folds before the final training and
+	// stores each metric's mean and standard deviation in the provenance
+	// (see cv.go); the model itself is trained as without it.
+	CV int
 
 	// Network: hidden layer widths (nil → DefaultHidden; an empty non-nil
 	// slice → no hidden layer), their activation (default relu), a dropout
@@ -130,6 +141,7 @@ const (
 	EventEvaluated  = "evaluated"  // validation metrics of the final model: Metrics
 	EventRegistered = "registered" // the model was registered: Ref
 	EventScored     = "scored"     // a batch was scored: Rows so far
+	EventFold       = "fold"       // a cross-validation fold ended: Batch (1-based fold), Batches (folds), Metrics
 )
 
 // Event is a progress report. Which fields are set depends on Kind.
@@ -156,6 +168,12 @@ type TrainResult struct {
 	History *nn.History
 	// Rows read, and how they were split.
 	Rows, TrainRows, ValRows int
+	// Dropped counts the rows left out because their target was NULL.
+	Dropped int
+	// Note is a remark about the detected task for the user ("" if none).
+	Note string
+	// CV holds the cross-validated metrics when TrainConfig.CV was set.
+	CV *nn.CrossValidation
 }
 
 func (c TrainConfig) withDefaults() TrainConfig {
@@ -209,6 +227,9 @@ func (c TrainConfig) Validate() error {
 		return fmt.Errorf("validation split must be in (0, 1), got %v", c.ValSplit)
 	case c.Patience < 0:
 		return fmt.Errorf("patience must be ≥ 0, got %d", c.Patience)
+	}
+	if err := c.validateTargets(); err != nil {
+		return err
 	}
 	for i, h := range c.Hidden {
 		if h < 1 {
@@ -279,6 +300,7 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 	// The streaming pass: fit statistics, collect targets, hold the batches
 	// (projected to the columns we use) for encoding.
 	var held []arrow.RecordBatch
+	dropped := 0
 	defer func() {
 		for _, b := range held {
 			if b != nil {
@@ -302,6 +324,11 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		if err != nil {
 			return nil, err
 		}
+		p, n, err := dropNullTargets(p, cfg.Target)
+		if err != nil {
+			return nil, err
+		}
+		dropped += n
 		held = append(held, p)
 		if err := target.Observe(p, fitter.Rows()); err != nil {
 			return nil, err
@@ -312,6 +339,9 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		cfg.emit(Event{Kind: EventRead, Rows: fitter.Rows()})
 	}
 	rows := int(fitter.Rows())
+	if rows == 0 && dropped > 0 {
+		return nil, fmt.Errorf("the target %q is NULL in every one of the %d rows", cfg.Target, dropped)
+	}
 	if rows == 0 {
 		return nil, errors.New("the source has no rows")
 	}
@@ -322,6 +352,15 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 	tgt, err := target.Resolve(cfg.Task, cfg.PositiveLabel)
 	if err != nil {
 		return nil, err
+	}
+	if err := cfg.checkTask(tgt.Task); err != nil {
+		return nil, err
+	}
+	var cv *nn.CrossValidation
+	if cfg.CV > 0 { // on the held batches, before encoding releases them
+		if cv, err = crossValidate(ctx, cfg, held, tgt); err != nil {
+			return nil, err
+		}
 	}
 	trainIdx, valIdx, err := SplitRows(rows, tgt.Classes, cfg.ValSplit, cfg.Seed)
 	if err != nil {
@@ -364,6 +403,7 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		Target:  cfg.Target,
 		Labels:  tgt.Labels,
 	}
+	spec.Threshold = cfg.Threshold // 0: the default, 0.5
 	model, err := nn.NewModel(spec, cfg.Seed)
 	if err != nil {
 		return nil, err
@@ -393,6 +433,8 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		ValY:      fitValY,
 		ValRows:   len(valIdx),
 		Threads:   cfg.Threads,
+		// nil unless cfg.ClassWeights is balanced
+		ClassWeights: cfg.classWeights(tgt, trainIdx),
 		OnEpoch: func(l nn.EpochLog) error {
 			cfg.emit(Event{Kind: EventEpoch, Epoch: l.Epoch, Epochs: l.Epochs, Metrics: targetUnits(l.Values, spec.Loss, yStd)})
 			return nil
@@ -436,8 +478,13 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		Created:           time.Now().UTC(),
 		Source:            cfg.Source,
 		SchemaFingerprint: SchemaFingerprint(schema),
+		DroppedRows:       int64(dropped),
+		ClassWeights:      fc.ClassWeights,
+		Split:             splitRecord(tgt, cfg.ValSplit, cfg.Seed, len(valIdx)),
+		CV:                cv,
 	}
-	res := &TrainResult{Model: model, Metrics: metrics, History: hist, Rows: rows, TrainRows: nTrain, ValRows: len(valIdx)}
+	res := &TrainResult{Model: model, Metrics: metrics, History: hist, Rows: rows, TrainRows: nTrain, ValRows: len(valIdx),
+		Dropped: dropped, Note: tgt.Note, CV: cv}
 	if cfg.Name != "" {
 		if err := ctx.Err(); err != nil {
 			return nil, err

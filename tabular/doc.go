@@ -10,9 +10,13 @@
 //     batches into a float32 row-major matrix through nn.Encoder, the code
 //     the SQL functions use; BatchEncoder writes training batches straight
 //     into their rows of the training matrix.
-//   - Targets: TargetFit collects a training target, detects the task and
-//     builds the labels (Resolve); TargetValues reads the true values of
-//     labelled data for evaluation, matching labels as training made them.
+//   - Targets: DropNullTargets leaves out the rows without a target (training
+//     and evaluation both call it first); TargetFit collects a training
+//     target, detects the task and builds the labels (Resolve: an integer
+//     target with a few values trains as regression, with a Note);
+//     TargetValues reads the true values of labelled data for evaluation,
+//     matching labels by text, then by value where that is unambiguous
+//     ("yes" for a BOOLEAN-trained "true", "03" for 3).
 //   - Drift: the Fitter also stores each input's raw training statistics
 //     (nn.Stats: rows, NULLs, raw min and max); DriftChecker compares scored
 //     batches with them in one streaming pass (NULL share, values outside
@@ -76,7 +80,7 @@
 // leaves the column out): a float64 score (the value for regression, P of
 // Labels[1] for binary, the probability of the predicted label for
 // multiclass), a string label for classifiers (nn.Spec.Classify: binary,
-// Labels[1] when P ≥ 0.5; multiclass, the argmax; NULL for a row whose
+// Labels[1] when P ≥ the model's threshold, 0.5 by default; multiclass, the argmax; NULL for a row whose
 // output is NaN), and the probabilities as fixed_size_list<float32> in
 // nn.Spec.ClassLabels order (binary: [1-p, p]; regression: the output
 // vector). A model without Labels gets "0", "1", ….

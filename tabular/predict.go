@@ -19,7 +19,7 @@ type PredictionColumns struct {
 	// the predicted label for multiclass.
 	Score string
 	// Label is a string: the predicted label of a classifier
-	// (nn.Spec.Classify: binary, Labels[1] when P ≥ 0.5; multiclass, the
+	// (nn.Spec.Classify: binary, Labels[1] when P ≥ its threshold; multiclass, the
 	// argmax; NULL for a row with a NaN output). Regression models have no
 	// label; the column is not added for them.
 	Label string

@@ -65,12 +65,13 @@ func TestTrainBattery(t *testing.T) {
 			return fmt.Sprintf("%d,%d", i, i)
 		}), "--target", "y", "--task", "regression"},
 			[]string{`feature "a": row 57`, "outside float32's range: 1e+300"}},
-		{"target NULL", []string{"--data", csv("null_target.csv", "a,y", 100, func(i int) string {
-			if i == 5 {
-				return "5,"
-			}
-			return fmt.Sprintf("%d,%d", i, i%2)
-		}), "--target", "y"}, []string{`target "y" is NULL or NaN at row 5`}},
+		{"target NULL everywhere", []string{"--data", csv("null_target.csv", "a,y", 3, func(i int) string {
+			return fmt.Sprintf("%d,", i)
+		}), "--target", "y"}, []string{`the target "y" is NULL in every one of the 3 rows`}},
+		{"threshold 0", []string{"--data", good, "--target", "y", "--threshold", "0"}, []string{"--threshold must be in (0, 1), got 0"}},
+		{"threshold on regression", []string{"--data", good, "--target", "y", "--task", "regression", "--threshold", "0.3"}, []string{"a decision threshold is for binary targets; this one is regression"}},
+		{"class weights", []string{"--data", good, "--target", "y", "--class-weights", "auto"}, []string{`class weights "auto": want balanced or none`}},
+		{"cv 1", []string{"--data", good, "--target", "y", "--cv", "1"}, []string{"--cv needs at least 2 folds, got 1"}},
 		{"single class", []string{"--data", csv("one_class.csv", "a,y", 100, func(i int) string { return fmt.Sprintf("%d,1", i) }), "--target", "y"},
 			[]string{`single class "1"`}},
 		{"no rows", []string{"--data", csv("empty.csv", "a,y", 0, nil), "--target", "y"}, []string{"no rows"}},

@@ -110,11 +110,11 @@ func thresholdTable(pts []curvePoint) []thresholdRow {
 // binaryReport draws a binary model's evaluation plot (confusion matrix,
 // ROC and precision-recall curves) from its scores (P(Labels[1]) per row,
 // the outputs Evaluate already computed) and prints the threshold table.
-func (e *env) binaryReport(score, y []float32, cm *nn.ConfusionMatrix, plot, title string, thresholds bool) error {
+func (e *env) binaryReport(score, y []float32, cm *nn.ConfusionMatrix, plot, title string, thresholds bool, threshold float64) error {
 	pts := binaryCurve(score, y)
 	if thresholds {
 		fmt.Fprintf(e.stdout, "\nThresholds (predict %s when P(%s) ≥ threshold; the model's is %g):\n",
-			cm.Labels[1], cm.Labels[1], nn.BinaryThreshold)
+			cm.Labels[1], cm.Labels[1], threshold)
 		rs := &resultSet{Columns: []string{"threshold", "precision", "recall", "f1", "predicted_positive"}}
 		for _, r := range thresholdTable(pts) {
 			prec := numText(formatMetric(r.Precision))
@@ -129,7 +129,7 @@ func (e *env) binaryReport(score, y []float32, cm *nn.ConfusionMatrix, plot, tit
 		}
 	}
 	if plot != "" {
-		return writeBinaryEvalPlot(plot, title, cm, pts, nn.BinaryThreshold)
+		return writeBinaryEvalPlot(plot, title, cm, pts, threshold)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@
 //	dense score     --model NAME[@V] (--data FILE | [--db FILE] --query SQL) --out (FILE | duckdb:FILE:TABLE)
 //	dense sql       [--db FILE] [--models DIR] [-c SQL | FILE.sql] [--format table|csv|json|line] [--max-rows N]
 //	dense models    [list | show NAME[@V] | rm NAME@V | rm NAME --all [--yes]]
-//	dense eval      --model NAME[@V] (--data … | --db … --query …) [--target COL] [--plot FILE.png] [--thresholds]
+//	dense eval      --model NAME[@V] (--data … | --db … --query …) [--target COL] [--plot FILE.png] [--thresholds] [--holdout]
 //	dense params    --inputs N --units U1,U2,… [--no-bias] [--format …]
 //	dense pipeline  run SPEC.yaml | validate SPEC.yaml
 //	dense demo      [--db FILE] [--models DIR] [--customers N] [--seed N]

@@ -26,13 +26,14 @@ func (e *env) evalCommand() *cli.Command {
 		&cli.StringFlag{Name: "target", Usage: "the column with the true values (default: the model's training target)"},
 		&cli.StringFlag{Name: "plot", Usage: "draw the evaluation into this PNG (or .svg) file: the confusion matrix, with ROC and precision-recall curves for a binary model; predicted vs actual and the residuals for regression"},
 		&cli.BoolFlag{Name: "thresholds", Usage: "binary models: print precision, recall and F1 at thresholds 0.1 … 0.9"},
+		&cli.BoolFlag{Name: "holdout", Usage: "score only the rows training held out for validation (give the training data: same rows, same order)"},
 		modelsFlag(),
 		quietFlag(),
 	)
 	return &cli.Command{
 		Name:      "eval",
 		Usage:     "measure a model on labelled data: metrics, confusion matrix, scoring latency",
-		UsageText: "dense eval --model NAME[@V] (--data FILE | [--db FILE] --query SQL) [--target COL] [--plot FILE.png] [--thresholds]",
+		UsageText: "dense eval --model NAME[@V] (--data FILE | [--db FILE] --query SQL) [--target COL] [--plot FILE.png] [--thresholds] [--holdout]",
 		Description: "Scores the rows with the model and compares with the target column. Classifiers get\n" +
 			"accuracy, precision, recall and F1 (of the positive class for binary models, macro\n" +
 			"averages for multiclass ones), log loss, ROC AUC (binary) and the confusion matrix;\n" +
@@ -42,10 +43,19 @@ func (e *env) evalCommand() *cli.Command {
 			"training's, the values outside the training [min, max] and the categories the model has\n" +
 			"not seen (with examples), from the statistics of the raw training values stored in the\n" +
 			"model (models trained before dense kept them say so).\n\n" +
+			"Rows whose target is NULL are left out and counted, as training leaves them out.\n" +
+			"Class labels match by text, then by value where that is unambiguous (a model trained\n" +
+			"on a CSV's yes/no column, read as BOOLEAN, evaluates on a JSON copy where it is text).\n\n" +
+			"--holdout evaluates on exactly the rows the model never trained on: give it the\n" +
+			"training data, and it finds the validation rows again from the split stored in the\n" +
+			"model (rule, fraction, seed). Rows are identified by their position, so the data must\n" +
+			"be the same rows in the same order: the number of rows with a target and a digest of\n" +
+			"the targets in order are checked, and any difference is an error, never other rows.\n\n" +
 			"Examples:\n" +
 			"   dense eval --model churn --data holdout.parquet --target churned\n" +
 			"   dense eval --model segment@2 --data customers.csv --target segment --plot confusion.png\n" +
 			"   dense eval --model churn --data holdout.parquet --plot churn_eval.png --thresholds\n" +
+			"   dense eval --model churn --data customers.csv --holdout\n" +
 			"   dense eval --model spend --db shop.duckdb --query \"SELECT * FROM customers WHERE tenure_months > 12\"",
 		Flags: flags,
 		Action: func(c *cli.Context) error {
@@ -98,7 +108,7 @@ func (e *env) eval(c *cli.Context) error {
 		in = drift
 	}
 	bar := newProgress(e.stderr, !c.Bool("quiet") && isTerminal(e.stderr), "reading", 0)
-	res, err := pipeline.Evaluate(ctx, model, in, pipeline.EvalConfig{Target: target,
+	res, err := pipeline.Evaluate(ctx, model, in, pipeline.EvalConfig{Target: target, Holdout: c.Bool("holdout"),
 		OnEvent: func(ev pipeline.Event) { bar.Update(ev.Rows, "rows") }})
 	bar.Clear()
 	if err != nil {
@@ -109,7 +119,17 @@ func (e *env) eval(c *cli.Context) error {
 	}
 	rows, x, y := res.Rows, res.X, res.Y
 	out := e.stdout
-	fmt.Fprintf(out, "Evaluated %s (%s) on %s rows of %s, target %s\n", entry.Ref(), spec.Task, thousands(rows), src.desc, target)
+	what := "rows"
+	if c.Bool("holdout") {
+		what = "held-out validation rows"
+	}
+	fmt.Fprintf(out, "Evaluated %s (%s) on %s %s of %s, target %s\n", entry.Ref(), spec.Task, thousands(rows), what, src.desc, target)
+	if res.Dropped > 0 {
+		fmt.Fprintf(out, "Left out %s rows whose target is NULL\n", thousands(res.Dropped))
+	}
+	if spec.Task == nn.TaskBinary && spec.Threshold != 0 {
+		fmt.Fprintf(out, "Decision threshold %g (the model's): %s when P(%s) ≥ %g\n", spec.Threshold, spec.PositiveLabel(), spec.PositiveLabel(), spec.Threshold)
+	}
 	writeMetricTable(out, res.Metrics)
 
 	if cm := res.Confusion; cm != nil {
@@ -119,7 +139,7 @@ func (e *env) eval(c *cli.Context) error {
 		}
 		binary := spec.Task == nn.TaskBinary && model.OutputWidth() == 1
 		if binary && (plot != "" || c.Bool("thresholds")) {
-			if err := e.binaryReport(res.Outputs, y, cm, plot, entry.Ref(), c.Bool("thresholds")); err != nil {
+			if err := e.binaryReport(res.Outputs, y, cm, plot, entry.Ref(), c.Bool("thresholds"), spec.DecisionThreshold()); err != nil {
 				return fmt.Errorf("eval: %w", err)
 			}
 		} else if plot != "" {

@@ -37,6 +37,10 @@ func (e *env) trainCommand() *cli.Command {
 		&cli.Float64Flag{Name: "val-split", Usage: "fraction of rows held out for validation", Value: pipeline.DefaultValSplit},
 		&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without val_loss improvement and keep the best weights (0 = off)"},
 		&cli.Int64Flag{Name: "seed", Usage: "seed for the split, the initial weights and the shuffling", Value: 1},
+		&cli.StringFlag{Name: "positive-label", Usage: "binary targets: the class the score is the probability of", DefaultText: "true, yes, 1, … if one label reads so, else the larger or later one"},
+		&cli.StringFlag{Name: "class-weights", Usage: "classification: " + pipeline.ClassWeightsBalanced + " (weigh each class by rows / (classes × its rows)) or " + pipeline.ClassWeightsNone, Value: pipeline.ClassWeightsNone},
+		&cli.Float64Flag{Name: "threshold", Usage: "binary targets: predict the positive label when its probability is ≥ this (stored in the model)", DefaultText: "0.5"},
+		&cli.IntFlag{Name: "cv", Usage: "also cross-validate: K more trainings, each scored on the fold it left out; prints and stores mean ± std (the model is trained as usual)", DefaultText: "off"},
 		&cli.StringFlag{Name: "name", Usage: "register the model under this name (default: the target column)"},
 		modelsFlag(),
 		&cli.BoolFlag{Name: "no-plot", Usage: "do not draw history.png next to the model"},
@@ -51,11 +55,14 @@ func (e *env) trainCommand() *cli.Command {
 			"with the given architecture on a seeded training/validation split (stratified for\n" +
 			"classifiers), prints the model summary and the validation metrics, and registers the\n" +
 			"model as NAME@VERSION in the models folder, with a picture of the training history\n" +
-			"(history.png) next to it. The task follows the target: floats → regression, two\n" +
-			"values → binary, strings or small integers → multiclass.\n\n" +
+			"(history.png) next to it. The task follows the target: bools and two-valued\n" +
+			"numbers → binary, strings → binary or multiclass, other numbers → regression (an\n" +
+			"integer target with a few values says how to classify it: --task multiclass).\n" +
+			"Rows whose target is NULL are left out and counted. The validation split is stored\n" +
+			"in the model, so that dense eval --holdout scores exactly the rows it never trained on.\n\n" +
 			"Examples:\n" +
 			"   dense train --data customers.csv --target churned --exclude customer_id,segment --name churn\n" +
-			"   dense train --data customers.parquet --target segment --hidden 64,32 --epochs 30 --patience 5\n" +
+			"   dense train --data customers.parquet --target segment --hidden 64,32 --epochs 30 --patience 5\n" + "   dense train --data claims.csv --target fraud --class-weights balanced --threshold 0.3 --cv 5\n" +
 			"   dense train --db shop.duckdb --query \"SELECT * FROM customers WHERE region <> 'test'\" \\\n" +
 			"               --target monthly_spend --task regression --name spend",
 		Flags: flags,
@@ -89,6 +96,12 @@ func (e *env) train(c *cli.Context) error {
 		name = c.String("target")
 	}
 	models := c.String("models")
+	if c.IsSet("threshold") && !(c.Float64("threshold") > 0 && c.Float64("threshold") < 1) {
+		return fmt.Errorf("train: --threshold must be in (0, 1), got %v", c.Float64("threshold"))
+	}
+	if c.IsSet("cv") && c.Int("cv") < 2 {
+		return fmt.Errorf("train: --cv needs at least 2 folds, got %d", c.Int("cv"))
+	}
 	cfg := pipeline.TrainConfig{
 		Target:     c.String("target"),
 		Features:   splitList(c.String("features")),
@@ -107,6 +120,11 @@ func (e *env) train(c *cli.Context) error {
 		Seed:       c.Int64("seed"),
 		Name:       name,
 		Models:     models,
+
+		PositiveLabel: c.String("positive-label"),
+		ClassWeights:  c.String("class-weights"),
+		Threshold:     c.Float64("threshold"),
+		CV:            c.Int("cv"),
 	}
 	// Check the flags before reading any data.
 	if err := cfg.Validate(); err != nil {
@@ -197,8 +215,13 @@ func (e *env) reportTraining(res *pipeline.TrainResult, elapsed time.Duration, p
 		fmt.Fprintf(out, " (early stopping: kept epoch %d)", res.History.BestEpoch)
 	}
 	fmt.Fprintln(out)
+	writeTargetNotes(out, res)
 	fmt.Fprintln(out, "Validation metrics:")
 	writeMetricTable(out, res.Metrics)
+	if res.CV != nil {
+		fmt.Fprintf(out, "Cross-validated metrics (%d folds, mean ± std):\n", res.CV.Folds)
+		writeCVTable(out, res.CV)
+	}
 	if res.Entry.Name == "" {
 		return nil
 	}
@@ -219,6 +242,31 @@ func (e *env) reportTraining(res *pipeline.TrainResult, elapsed time.Duration, p
 	}
 	fmt.Fprintln(out, "Registered "+where)
 	return nil
+}
+
+// writeTargetNotes says what happened to the target: rows left out for a
+// NULL target, and a note on the detected task.
+func writeTargetNotes(out io.Writer, res *pipeline.TrainResult) {
+	if res.Dropped > 0 {
+		fmt.Fprintf(out, "Left out %s rows whose target is NULL (recorded in the model)\n", thousands(res.Dropped))
+	}
+	if res.Note != "" {
+		fmt.Fprintln(out, "Note: "+res.Note)
+	}
+}
+
+// writeCVTable prints cross-validated metrics as "name  mean ± std".
+func writeCVTable(w io.Writer, cv *nn.CrossValidation) {
+	keys := make([]string, 0, len(cv.Mean))
+	width := 0
+	for k := range cv.Mean {
+		keys = append(keys, k)
+		width = max(width, len(k))
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %-*s  %s ± %s\n", width, k, formatMetric(cv.Mean[k]), formatMetric(cv.Std[k]))
+	}
 }
 
 // writeMetricTable prints metrics one per line, aligned, in a stable order.
@@ -292,6 +340,13 @@ func (p *trainProgress) event(ev pipeline.Event) {
 			p.epoch = newProgress(p.w, p.enabled, fmt.Sprintf("epoch %*d/%d", digits(ev.Epochs), ev.Epoch, ev.Epochs), int64(ev.Batches))
 		}
 		p.epoch.Update(int64(ev.Batch), "loss "+formatMetric(ev.Loss))
+	case pipeline.EventFold:
+		if p.epoch != nil {
+			p.epoch.Clear()
+			p.epoch = nil
+		}
+		bar := newProgress(p.w, p.enabled, fmt.Sprintf("cross-validation fold %d/%d", ev.Batch, ev.Batches), 1)
+		bar.Finish(1, formatMetrics(ev.Metrics))
 	case pipeline.EventScored:
 		if p.read == nil {
 			p.read = newProgress(p.w, p.enabled, "scoring", 0)

@@ -416,7 +416,7 @@ func (b *builder) heads(spec *nn.Spec, out string) {
 	switch spec.Task {
 	case nn.TaskBinary:
 		p := first(OutputScore)
-		idx := b.op("Cast", []string{b.op("GreaterOrEqual", []string{p, b.floats("threshold", nil, []float32{nn.BinaryThreshold})})}, attrInt("to", int64(pb.TensorProto_INT64)))
+		idx := b.op("Cast", []string{b.op("GreaterOrEqual", []string{p, b.floats("threshold", nil, []float32{float32(spec.DecisionThreshold())})})}, attrInt("to", int64(pb.TensorProto_INT64)))
 		b.opTo(OutputLabel, "Gather", []string{b.strs("labels", []int64{2}, labels), idx}, attrInt("axis", 0))
 		q := b.op("Sub", []string{b.floats("one", nil, []float32{1}), out})
 		b.opTo(OutputProbabilities, "Concat", []string{q, out}, attrInt("axis", 1))
