@@ -210,15 +210,3 @@ func (r *batchReader) Close() error {
 	r.batches = nil
 	return nil
 }
-
-// meanStd is the mean and the population standard deviation of vs.
-func meanStd(vs []float64) (mean, std float64) {
-	for _, v := range vs {
-		mean += v
-	}
-	mean /= float64(len(vs))
-	for _, v := range vs {
-		std += (v - mean) * (v - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(vs)))
-}
