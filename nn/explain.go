@@ -244,7 +244,7 @@ type Explainer struct {
 	h            int       // the prefix's output width
 	pb           []float32 // P(baseline)
 	fb           []float32 // f(baseline), OutputWidth
-	gb           []float64 // per explained output: the score's gradient at P(baseline), h wide
+	gb           []float32 // per explained output: the score's gradient at P(baseline), h wide
 	bnScale      [][]float32
 	bnShift      [][]float32
 }
@@ -340,10 +340,7 @@ func newExplainer(m *Model) (*Explainer, error) {
 	}
 	out, dz := e.pass(ws, z, classes, true)
 	e.fb = slices.Clone(out[:outW])
-	e.gb = make([]float64, classes*e.h)
-	for j, v := range dz[:classes*e.h] {
-		e.gb[j] = float64(v)
-	}
+	e.gb = slices.Clone(dz[:classes*e.h])
 	return e, nil
 }
 
@@ -401,7 +398,7 @@ type ExplainWorkspace struct {
 	z, a    []float32    // pass rows × h: the prefix's output and act0 of it
 	tz, ta  [][]float32  // per tail layer: pre-activation and output
 	g       [2][]float32 // gradient ping-pong
-	sum     []float64    // block rows × h: trapezoid sums of the gradient at the prefix's output
+	sum     []float32    // block rows × h: trapezoid sums of the gradient at the prefix's output
 	steps   []int
 	delta   []float64 // block rows: f(x) − f(baseline)
 	tol     []float64
@@ -456,7 +453,7 @@ func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *Explain
 	ws.out = growF32(ws.out, n*outW)
 	copy(ws.out, out[:n*outW])
 	ws.rowCls, ws.rowSkip = growInts(ws.rowCls, n), growBools(ws.rowSkip, n)
-	ws.sum, ws.steps = growF64(ws.sum, n*h), growInts(ws.steps, n)
+	ws.sum, ws.steps = growF32(ws.sum, n*h), growInts(ws.steps, n)
 	ws.delta, ws.tol = growF64(ws.delta, n), growF64(ws.tol, n)
 	ws.active = ws.active[:0]
 	spec := &e.m.spec
@@ -545,9 +542,9 @@ func (e *Explainer) attribute(dst *Attributions, x []float32, lo int, ws *Explai
 	h, w, n := e.h, e.m.inW, len(rows)
 	ws.avg = growF32(ws.avg, n*h)
 	for k, r := range rows {
-		inv := 1 / float64(ws.steps[r])
+		inv := 1 / float32(ws.steps[r])
 		for j, s := range ws.sum[r*h : (r+1)*h] {
-			ws.avg[k*h+j] = float32(s * inv)
+			ws.avg[k*h+j] = s * inv
 		}
 	}
 	g := e.prefixBackward(ws, ws.avg[:n*h], n)
@@ -587,9 +584,16 @@ func (e *Explainer) integrate(ws *ExplainWorkspace, pts []point) {
 		_, dz := e.pass(ws, ws.z[:n*h], n, true)
 		for i, p := range batch {
 			s := ws.sum[p.row*h : (p.row+1)*h]
-			w := float64(p.w)
-			for j, g := range dz[i*h : (i+1)*h] {
-				s[j] += w * float64(g)
+			g := dz[i*h : (i+1)*h]
+			g = g[:len(s)]
+			if p.w == 1 {
+				for j, v := range g {
+					s[j] += v
+				}
+				continue
+			}
+			for j, v := range g {
+				s[j] += p.w * v
 			}
 		}
 	}

@@ -18,6 +18,7 @@ const (
 	kindLabel                   // VARCHAR
 	kindProba                   // FLOAT[]
 	kindAll                     // STRUCT(label, probability, probabilities, prediction)
+	kindExplain                 // LIST(STRUCT(input, value, attribution)), explain.go
 )
 
 // function is one registered scalar function; it is the C function's extra
@@ -59,6 +60,8 @@ type plan struct {
 	fast    *encoding // the folded model's (exec.go)
 	exact   *encoding // the model's own
 	scratch sync.Pool
+
+	explainer *nn.Explainer // dense_explain
 
 	unresolved bool // bound while preparing a statement, with ? parameters of unknown type
 }
@@ -108,6 +111,11 @@ func bindPlan(fn *function, src ModelSource, ref string, args []*colType) (*plan
 	}
 	if err := p.compile(); err != nil {
 		return nil, err
+	}
+	if fn.kind == kindExplain {
+		if err := p.bindExplain(); err != nil {
+			return nil, err
+		}
 	}
 	p.scratch.New = func() any { return &scratch{ws: model.NewWorkspace()} }
 	return p, nil

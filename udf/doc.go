@@ -1,6 +1,6 @@
 // Package udf makes dense models callable from DuckDB SQL.
 //
-// Register(db, models) adds six functions to a database opened with
+// Register(db, models) adds the functions below to a database opened with
 // duckdb-go (github.com/duckdb/duckdb-go/v2), available on every connection
 // of that database; the loadable extension (package extension) registers
 // the same functions, from the same code, in a DuckDB that loads it (see
@@ -13,10 +13,14 @@
 //	                                          the three above in one call (probability: the predicted label's);
 //	                                          NULL fields where they do not apply (regression: only prediction;
 //	                                          multiclass: no prediction)
+//	dense_explain(model, features…)        → LIST(STRUCT(input VARCHAR, value VARCHAR, attribution DOUBLE))
+//	                                          each input's share of the score's move from the model's baseline
+//	                                          (integrated gradients), largest |attribution| first
 //	dense_models()                         → name, version, task, inputs, labels, params, created, metrics, path, sha256, status, folder, aliases
 //	dense_layers(model)                    → layer, type, input_units, output_units, activation, weights, biases, params
 //	dense_inputs(model)                    → input, name, kind, source, accepts, length (the feature contract)
 //	dense_params(inputs, units, bias := true) → layer, inputs, units, weights, biases, total, mb
+//	dense_importance(model)                → input, importance, rank (permutation importance measured at training)
 //
 // For example:
 //
@@ -111,6 +115,43 @@
 //     the process and the connection carry on, and the next query works.
 //     Even a panic inside a callback (a bug) becomes the query's error
 //     rather than unwinding into DuckDB's C++ frames.
+//
+// # Explaining predictions
+//
+// dense_explain(model, features…) takes the features in the same forms as
+// dense_predict and returns, per row, one entry per model input: its name,
+// the value given (as text: a number as its SQL type prints it, a
+// category, a vector as [e1, e2, …]; NULL for a NULL the model imputed),
+// and its attribution, sorted by |attribution| (largest first, model
+// order on ties). The attributions are integrated gradients (nn.Explainer)
+// from the baseline training stored in the model — each numeric input at
+// its training mean (after clipping and log1p), each category at the most
+// frequent one — for the score the user sees: a binary model's probability
+// of its positive class (dense_predict's number), a multiclass model's
+// probability of the class it predicts for that row, a regression model's
+// value. An attribution is how much the score moves because that input has
+// the row's value instead of its baseline value, the other inputs' moves
+// accounted to them: they add up to score(row) − score(baseline), within
+// 1% of the sum of their absolute values (the integration takes as many
+// steps as each row needs). A positive attribution pushes the score up. A
+// one-hot input's columns, a vector's elements and a missing indicator
+// count as their input. A row that would give NULL in dense_predict gives a
+// NULL list. A model without a stored baseline (trained before dense stored
+// one, or built or imported outside dense train) is an error at bind, as
+// is a regression model with several outputs. Rows are explained in one
+// batch per DataChunk: the network runs forward and backward at every
+// integration point, so dense_explain costs some tens of dense_predict
+// calls.
+//
+// dense_importance(model) returns the permutation importance measured on
+// the validation rows when the model was trained (package pipeline): for
+// each input, how much the validation accuracy (classifiers) or R²
+// (regression) fell, on average over 5 shuffles, when that input's values
+// were shuffled among the rows — the model's reliance on the input across
+// the data, where dense_explain's attributions explain one row. Rows come
+// most important first; rank is SQL's RANK() (equal importances share a
+// rank). Negative values mean shuffling helped by chance: the input is
+// not used. A model without the record is an error.
 //
 // # How it runs
 //

@@ -148,6 +148,9 @@ func (p *plan) run(in dataChunk, out vector) error {
 	s.base = growSlice(s.base, n)
 
 	e := p.fast
+	if p.fn.kind == kindExplain {
+		e = p.exact // the explainer differentiates the model's own network
+	}
 	err := p.encode(e, in, n, s)
 	if err != nil && p.fast != p.exact {
 		e = p.exact
@@ -167,6 +170,9 @@ func (p *plan) run(in dataChunk, out vector) error {
 				clear(s.x[r*p.inW : (r+1)*p.inW])
 			}
 		}
+	}
+	if p.fn.kind == kindExplain {
+		return p.writeExplain(in, out, x, n, s)
 	}
 	if err := e.net.PredictInto(s.out, x, n, s.ws); err != nil {
 		return fmt.Errorf("%s: %w", p.call, err)

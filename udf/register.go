@@ -4,7 +4,7 @@ import "errors"
 
 // The functions a registration adds, in both hosts.
 
-// registerAll registers the seven dense functions on conn, finding models
+// registerAll registers the dense functions on conn, finding models
 // through m.
 func registerAll(conn connection, m *models) error {
 	for _, fn := range []*function{
@@ -12,6 +12,7 @@ func registerAll(conn connection, m *models) error {
 		{name: "dense_predict_label", kind: kindLabel, models: m},
 		{name: "dense_predict_proba", kind: kindProba, models: m},
 		{name: "dense_predict_all", kind: kindAll, models: m},
+		{name: "dense_explain", kind: kindExplain, models: m},
 	} {
 		if err := registerScalar(conn, fn); err != nil {
 			return err
@@ -58,6 +59,8 @@ func registerScalar(conn connection, fn *function) error {
 		for i := range fields {
 			destroyLogicalType(&fields[i])
 		}
+	case kindExplain:
+		ret = explainReturnType()
 	}
 	scalarFunctionSetReturnType(f, ret)
 	destroyLogicalType(&ret)

@@ -77,11 +77,14 @@ func WriteModels(dir string) error {
 			return s
 		}(), [][]float32{{1}, {0}}},
 	}
+	versions := map[string]int{}
 	for _, m := range models {
 		model, err := handModel(m.spec, m.values)
 		if err != nil {
 			return fmt.Errorf("sqllogic: model %s: %w", m.name, err)
 		}
+		versions[m.name]++
+		model.Spec().Explain = explainFixture(m.name, versions[m.name])
 		e, err := reg.Register(m.name, model)
 		if err != nil {
 			return fmt.Errorf("sqllogic: %w", err)
