@@ -183,6 +183,8 @@ type encodeRun struct {
 	lenient bool
 	first   error
 	scratch []float64
+	codes   []nn.CategoryCode
+	dicts   map[int]*dictionaryCodes // by input: its dictionary's codes
 }
 
 // fail records a row error; it returns the error to stop with (nil in
@@ -307,77 +309,139 @@ func copyInts[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64]
 	return -1
 }
 
-// numericSlow encodes rows from..e.hi-1 through nn.Encoder.Number.
+// numericSlow encodes rows from..e.hi-1 column at a time: the values are
+// converted to float64 in one loop (NaN for NULL: missing) and encoded by
+// nn.Encoder.Numbers in another. Rows already refused by another input are
+// encoded too (they are cleared at the end) but report no error.
 func (e *encodeRun) numericSlow(p *inputPlan, col arrow.Array, from int) error {
+	n := e.hi - from
+	if cap(e.scratch) < n {
+		e.scratch = make([]float64, n)
+	}
+	vals := e.scratch[:n]
 	switch a := col.(type) {
 	case *array.Float64:
-		return encodeNumbers(e, p, a.Float64Values(), col, from)
+		copy(vals, a.Float64Values()[from:e.hi])
 	case *array.Float32:
-		return encodeNumbers(e, p, a.Float32Values(), col, from)
+		toFloat64s(vals, a.Float32Values()[from:e.hi])
 	case *array.Int64:
-		return encodeNumbers(e, p, a.Int64Values(), col, from)
+		toFloat64s(vals, a.Int64Values()[from:e.hi])
 	case *array.Int32:
-		return encodeNumbers(e, p, a.Int32Values(), col, from)
-	}
-	get, err := NumberGetter(col)
-	if err != nil {
-		return fmt.Errorf("tabular: column %q: %w", p.name, err)
-	}
-	enc := e.f.enc
-	for r := from; r < e.hi; r++ {
-		if e.valid != nil && !e.valid[r] {
-			continue
+		toFloat64s(vals, a.Int32Values()[from:e.hi])
+	default:
+		get, err := NumberGetter(col)
+		if err != nil {
+			return fmt.Errorf("tabular: column %q: %w", p.name, err)
 		}
-		row := e.x[r*e.width : (r+1)*e.width]
-		v, ok := get(r)
-		if err := enc.Number(p.input, v, ok, row); err != nil {
-			if err := e.fail(p, r, err); err != nil {
-				return err
+		for r := range vals {
+			vals[r], _ = get(from + r)
+		}
+	}
+	if col.NullN() > 0 {
+		for r := range vals {
+			if col.IsNull(from + r) {
+				vals[r] = math.NaN()
 			}
 		}
 	}
-	return nil
+	var stop error
+	e.f.enc.Numbers(p.input, vals, e.x[from*e.width:], e.width, func(r int, err error) {
+		if stop == nil && (e.valid == nil || e.valid[from+r]) {
+			stop = e.fail(p, from+r, err)
+		}
+	})
+	return stop
 }
 
-// encodeNumbers is numericSlow for the common column types, without the
-// getter's indirect call.
-func encodeNumbers[T float32 | float64 | int32 | int64](e *encodeRun, p *inputPlan, vals []T, col arrow.Array, from int) error {
-	enc := e.f.enc
-	nulls := col.NullN() > 0
-	for r := from; r < e.hi; r++ {
-		if e.valid != nil && !e.valid[r] {
-			continue
-		}
-		row := e.x[r*e.width : (r+1)*e.width]
-		v := float64(vals[r])
-		ok := !nulls || col.IsValid(r)
-		if err := enc.Number(p.input, v, ok, row); err != nil {
-			if err := e.fail(p, r, err); err != nil {
-				return err
-			}
-		}
+func toFloat64s[T float32 | int32 | int64](dst []float64, src []T) {
+	for i, v := range src {
+		dst[i] = float64(v)
 	}
-	return nil
 }
 
+// categorical looks up each row's category code, then writes the one-hot
+// blocks in one loop (nn.Encoder.OneHots). A dictionary column's entries
+// are looked up once per batch.
 func (e *encodeRun) categorical(p *inputPlan, col arrow.Array) error {
-	get, err := CategoryGetter(col)
-	if err != nil {
-		return fmt.Errorf("tabular: column %q: %w", p.name, err)
+	n := e.hi - e.lo
+	if cap(e.codes) < n {
+		e.codes = make([]nn.CategoryCode, n)
 	}
+	codes := e.codes[:n]
 	enc := e.f.enc
-	for r := e.lo; r < e.hi; r++ {
-		if e.valid != nil && !e.valid[r] {
-			continue
-		}
-		s, ok := get(r)
-		if err := enc.Category(p.input, s, ok, e.x[r*e.width:(r+1)*e.width]); err != nil {
-			if err := e.fail(p, r, err); err != nil {
-				return err
-			}
+	var stop error
+	code := func(r int, s string, ok bool) {
+		c, err := enc.CategoryCode(p.input, s, ok)
+		codes[r-e.lo] = c
+		if err != nil && stop == nil && (e.valid == nil || e.valid[r]) {
+			stop = e.fail(p, r, err)
 		}
 	}
+	if d, ok := col.(*array.Dictionary); ok {
+		dict, err := e.dictCodes(p, d)
+		if err != nil {
+			return err
+		}
+		for r := e.lo; r < e.hi; r++ {
+			if d.IsNull(r) {
+				code(r, "", false)
+				continue
+			}
+			k := d.GetValueIndex(r)
+			if dict.errs[k] != nil {
+				codes[r-e.lo] = nn.SkipRow
+				if stop == nil && (e.valid == nil || e.valid[r]) {
+					stop = e.fail(p, r, dict.errs[k])
+				}
+				continue
+			}
+			codes[r-e.lo] = dict.codes[k]
+		}
+	} else {
+		get, err := CategoryGetter(col)
+		if err != nil {
+			return fmt.Errorf("tabular: column %q: %w", p.name, err)
+		}
+		for r := e.lo; r < e.hi; r++ {
+			s, ok := get(r)
+			code(r, s, ok)
+		}
+	}
+	if stop != nil {
+		return stop
+	}
+	enc.OneHots(p.input, codes, e.x[e.lo*e.width:], e.width)
 	return nil
+}
+
+// dictionaryCodes are the category codes of a dictionary's entries.
+type dictionaryCodes struct {
+	dict  arrow.Array
+	codes []nn.CategoryCode
+	errs  []error
+}
+
+// dictCodes looks up the codes of d's dictionary entries, once per
+// dictionary (the tiles of a batch share it).
+func (e *encodeRun) dictCodes(p *inputPlan, d *array.Dictionary) (*dictionaryCodes, error) {
+	if e.dicts == nil {
+		e.dicts = make(map[int]*dictionaryCodes)
+	}
+	if c := e.dicts[p.input]; c != nil && c.dict == d.Dictionary() {
+		return c, nil
+	}
+	get, err := CategoryGetter(d.Dictionary())
+	if err != nil {
+		return nil, fmt.Errorf("tabular: column %q: %w", p.name, err)
+	}
+	k := d.Dictionary().Len()
+	c := &dictionaryCodes{dict: d.Dictionary(), codes: make([]nn.CategoryCode, k), errs: make([]error, k)}
+	for j := range k {
+		s, ok := get(j)
+		c.codes[j], c.errs[j] = e.f.enc.CategoryCode(p.input, s, ok)
+	}
+	e.dicts[p.input] = c
+	return c, nil
 }
 
 func (e *encodeRun) vector(p *inputPlan, col arrow.Array) error {

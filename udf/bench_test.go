@@ -227,3 +227,86 @@ func BenchmarkPredictAll(b *testing.B) {
 		benchQuery(b, db, "SELECT sum(dense_predict_all('churn', age, income, plan, region).probabilities[2]) FROM c", rows)
 	})
 }
+
+// trainedLike returns a copy of m whose numeric and vector inputs are
+// standardised, as `dense train` fits them (the weights stay m's).
+func trainedLike(b *testing.B, m *nn.Model, mean, std float64) *nn.Model {
+	spec := *m.Spec()
+	spec.Inputs = append([]nn.Input(nil), spec.Inputs...)
+	for i := range spec.Inputs {
+		if spec.Inputs[i].Kind != nn.KindCategorical {
+			spec.Inputs[i].Scale = &nn.Scale{Method: nn.ScaleStandard, Mean: mean, Std: std}
+		}
+	}
+	c, err := nn.NewModel(spec, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, t := range m.Tensors() {
+		copy(c.Tensors()[i].Data, t.Data)
+	}
+	return c
+}
+
+// BenchmarkTrained scores models like the ones `dense train` writes
+// (standardised inputs, one-hot categories), issue 12's cases, one DuckDB
+// thread against a plain scan of the same columns (the scoring time is the
+// difference):
+//
+//	std20       20 FLOAT columns, standardised, 20→64→32→1 (mlp20's weights): columns and STRUCT forms
+//	cat20       the same 20 columns, two of them VARCHAR categories (8 and 12 values, one-hot): 38→64→32→1
+//	px784       FLOAT[784], standardised, 784→128→10 (digits' weights)
+//
+// go test -run '^$' -bench Trained -benchtime 3x ./udf
+func BenchmarkTrained(b *testing.B) {
+	const rows, pxRows = 1_000_000, 100_000
+	base := testModels(b)
+	src := NewMemory()
+	mlp, _, _ := base.Load("mlp20")
+	src.Add("std20", trainedLike(b, mlp, 0, 5.8))
+	digits, _, _ := base.Load("digits")
+	src.Add("px784", trainedLike(b, digits, 0.5, 0.29))
+	catSpec := *mlp.Spec()
+	catSpec.Inputs = append([]nn.Input(nil), catSpec.Inputs[:18]...)
+	vocab := func(k int) []string {
+		var v []string
+		for j := range k {
+			v = append(v, fmt.Sprintf("cat%d", j))
+		}
+		return v
+	}
+	catSpec.Inputs = append(catSpec.Inputs,
+		nn.Input{Name: "fs", Kind: nn.KindCategorical, Vocabulary: vocab(8)},
+		nn.Input{Name: "ft", Kind: nn.KindCategorical, Vocabulary: vocab(12)})
+	cat, err := nn.NewModel(catSpec, 3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src.Add("cat20", trainedLike(b, cat, 0, 5.8))
+	db := openDB(b, src)
+	var cols []string
+	for i := range 20 {
+		cols = append(cols, fmt.Sprintf("(((i * %d + 7) %% 201) / 10.0 - 10)::FLOAT AS f%c", 31+i*17, 'a'+i))
+	}
+	exec(b, db, "CREATE TABLE t20 AS SELECT "+strings.Join(cols, ", ")+fmt.Sprintf(", 'cat' || (i * 7 %% 8) AS cs, 'cat' || (i * 5 %% 12) AS ct FROM range(%d) r(i)", rows))
+	exec(b, db, fmt.Sprintf(`CREATE TABLE px AS SELECT
+		list_transform(range(784), j -> (((i * 31 + j * 17) %% 255) / 255.0)::FLOAT)::FLOAT[784] AS px
+		FROM range(%d) r(i)`, pxRows))
+	setThreads(b, db, 1)
+	catCols := strings.Replace(strings.Replace(fcols(""), "fs", "cs AS fs", 1), "ft", "ct AS ft", 1)
+	for _, c := range []struct {
+		name, q string
+		rows    int
+	}{
+		{"std20/scan", "SELECT sum(" + strings.ReplaceAll(fcols(""), ", ", " + ") + ") FROM t20", rows},
+		{"std20/columns", "SELECT sum(dense_predict('std20', " + fcols("") + ")) FROM t20", rows},
+		{"std20/struct", "SELECT sum(dense_predict('std20', t)) FROM (SELECT " + fcols("") + " FROM t20) t", rows},
+		{"cat20/scan", "SELECT sum(" + strings.ReplaceAll(fcols(""), ", ", " + ")[:strings.Index(strings.ReplaceAll(fcols(""), ", ", " + "), " + fs")] + " + length(cs) + length(ct)) FROM t20", rows},
+		{"cat20/columns", "SELECT sum(dense_predict('cat20', " + strings.Replace(strings.Replace(fcols(""), "fs", "cs", 1), "ft", "ct", 1) + ")) FROM t20", rows},
+		{"cat20/struct", "SELECT sum(dense_predict('cat20', t)) FROM (SELECT " + catCols + " FROM t20) t", rows},
+		{"px784/scan", "SELECT sum(px[1] + px[784]) FROM px", pxRows},
+		{"px784/array", "SELECT sum(dense_predict_proba('px784', px)[1]) FROM px", pxRows},
+	} {
+		b.Run(c.name, func(b *testing.B) { benchQuery(b, db, c.q, c.rows) })
+	}
+}
