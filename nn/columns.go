@@ -16,49 +16,42 @@ package nn
 func (e *Encoder) Numbers(i int, vals []float64, x []float32, stride int, fail func(row int, err error)) {
 	in := &e.inputs[i]
 	off := e.offsets[i]
-	plain := in.Clip == nil && !in.Log1p // otherwise transform does the arithmetic
-	imp := in.Impute
-	ind := imp != nil && imp.Indicator
-	slow := func(r int) { // Number for the exact error (or the rare value it encodes)
-		if err := e.Number(i, vals[r], true, x[r*stride:(r+1)*stride]); err != nil {
-			fail(r, err)
-		}
-	}
+	plain := in.Clip == nil && !in.Log1p && (in.Impute == nil || !in.Impute.Indicator)
 	var errMissing error // Number's error for a missing value, made once
-	for r, v := range vals {
+	for r := 0; r < len(vals); r++ {
+		if plain {
+			// The common case in a tight loop, up to the first value it
+			// leaves to the general one.
+			sk, sub, div := scaleOf(in.Scale)
+			r += numbersPlain(vals[r:], x[r*stride+off:], stride, sk, sub, div)
+			if r == len(vals) {
+				return
+			}
+		}
+		v := vals[r]
 		missing := v != v
 		if missing {
-			if imp == nil {
+			if in.Impute == nil {
 				if errMissing == nil {
 					errMissing = inputErr(in, ErrMissing)
 				}
 				fail(r, errMissing)
 				continue
 			}
-			v = imp.Value
+			v = in.Impute.Value
 		}
-		if v-v != 0 { // ±Inf
-			slow(r)
-			continue
-		}
-		var t float64
-		if plain {
-			t = scaled(in.Scale, v)
-		} else {
-			var err error
-			if t, err = in.transform(v); err != nil {
-				slow(r)
-				continue
-			}
-		}
+		t, err := in.transform(v)
 		f := float32(t)
-		if f-f != 0 { // t beyond float32's range
-			slow(r)
+		if err != nil || v-v != 0 || f-f != 0 { // ±Inf, log1p's domain, beyond float32's range
+			// Number for the exact error (or the rare value it encodes).
+			if err := e.Number(i, vals[r], true, x[r*stride:(r+1)*stride]); err != nil {
+				fail(r, err)
+			}
 			continue
 		}
 		j := r*stride + off
 		x[j] = f
-		if ind {
+		if in.Impute != nil && in.Impute.Indicator {
 			x[j+1] = 0
 			if missing {
 				x[j+1] = 1
@@ -67,24 +60,61 @@ func (e *Encoder) Numbers(i int, vals []float64, x []float32, stride int, fail f
 	}
 }
 
-// scaled is transform's scaling of v (s may be nil).
-func scaled(s *Scale, v float64) float64 {
+// numbersPlain encodes vals into x[0], x[stride], … with scaling only,
+// transform's arithmetic with the method looked up once, and returns how
+// many it encoded: it stops at the first NaN, ±Inf or feature beyond
+// float32's range.
+func numbersPlain(vals []float64, x []float32, stride, sk int, sub, div float64) int {
+	for r, v := range vals {
+		var t float64
+		switch sk {
+		case scaleNone:
+			t = v
+		case scaleDivide:
+			t = (v - sub) / div
+		case scaleShift:
+			t = v - sub
+		default:
+			t = 0
+			if v-v != 0 {
+				return r
+			}
+		}
+		f := float32(t)
+		if f-f != 0 { // v NaN or ±Inf, or t beyond float32's range
+			return r
+		}
+		x[r*stride] = f
+	}
+	return len(vals)
+}
+
+// How transform scales a value: not, (v − sub)/div, v − sub, or to 0.
+const (
+	scaleNone = iota
+	scaleDivide
+	scaleShift
+	scaleZero
+)
+
+// scaleOf is s as Numbers' loop applies it (s may be nil).
+func scaleOf(s *Scale) (kind int, sub, div float64) {
 	if s == nil {
-		return v
+		return scaleNone, 0, 1
 	}
 	switch s.Method {
 	case ScaleStandard:
 		if s.Std > 0 {
-			return (v - s.Mean) / s.Std
+			return scaleDivide, s.Mean, s.Std
 		}
-		return v - s.Mean
+		return scaleShift, s.Mean, 1
 	case ScaleMinMax:
 		if r := s.Max - s.Min; r > 0 {
-			return (v - s.Min) / r
+			return scaleDivide, s.Min, r
 		}
-		return 0
+		return scaleZero, 0, 1
 	}
-	return v
+	return scaleNone, 0, 1
 }
 
 // CategoryCode is where a categorical value puts its ones in its input's
