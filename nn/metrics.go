@@ -323,6 +323,33 @@ func rocAUC[T Float](yTrue []int, scores []T) (float64, error) {
 	return (rankSum - p*(p+1)/2) / (p * n), nil
 }
 
+// macroOvRAUC is the mean over the classes that occur in truth (and not in
+// every row) of the ROC AUC of that class against the rest, scored by its
+// column of the rows×classes probabilities; ok is false when no class
+// qualifies (fewer than two classes occur).
+func macroOvRAUC(truth []int, pred []float32, classes int) (auc float64, ok bool) {
+	bin := make([]int, len(truth))
+	score := make([]float32, len(truth))
+	sum, n := 0.0, 0
+	for k := range classes {
+		for i, t := range truth {
+			bin[i] = 0
+			if t == k {
+				bin[i] = 1
+			}
+			score[i] = pred[i*classes+k]
+		}
+		if a, err := rocAUC(bin, score); err == nil {
+			sum += a
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / float64(n), true
+}
+
 // BinaryLogLoss is the mean negative log-likelihood of 0/1 labels under
 // P(1) = p, with p clipped to [LogLossEpsilon, 1-LogLossEpsilon].
 func BinaryLogLoss[T Float](yTrue []int, p []T) (float64, error) {
@@ -509,7 +536,10 @@ type Evaluation struct {
 //     f1 (of class 1), log_loss, and roc_auc when both classes occur.
 //   - multiclass: y holds one class index per row, or rows×OutputWidth
 //     one-hot rows (the largest entry is the class). Metrics accuracy,
-//     precision, recall, f1 (macro averages), log_loss.
+//     precision, recall, f1 (macro averages), log_loss, and roc_auc: one
+//     class against the rest, macro-averaged (scikit-learn's
+//     roc_auc_score(multi_class="ovr", average="macro")) over the classes
+//     that occur in y, left out unless at least two do.
 //   - regression: y holds rows×OutputWidth targets. Metrics mse, rmse, mae
 //     over all outputs, and r2 averaged over the outputs.
 func EvaluateOutputs(s *Spec, pred, y []float32, rows int) (*Evaluation, error) {
@@ -589,6 +619,9 @@ func evaluateOutputs(s *Spec, pred, y []float32, rows int) (*Evaluation, error) 
 			res["precision"], res["recall"], res["f1"] = c.MacroPrecision(), c.MacroRecall(), c.MacroF1()
 			if res["log_loss"], err = logLoss(truth, pred, out); err != nil {
 				return nil, err
+			}
+			if a, ok := macroOvRAUC(truth, pred, out); ok {
+				res["roc_auc"] = a
 			}
 		}
 	case TaskRegression:

@@ -149,7 +149,7 @@
 // Evaluate encodes each batch like Score, predicts it once, reads the true
 // values (tabular.TargetValues: class labels matched as training made them)
 // and scores the outputs with nn.EvaluateOutputs: accuracy, precision,
-// recall, F1, log loss (and ROC AUC for binary models) and the labelled
+// recall, F1, log loss, ROC AUC (one-vs-rest macro for multiclass) and the labelled
 // confusion matrix for classifiers; MSE, RMSE, MAE and R² for regression.
 // The class of an output row is nn.Spec.Classify's; a NaN output is an
 // error naming the row. dense eval is this call plus a latency measurement.
@@ -203,4 +203,9 @@
 // through duckio.QueryFile and DuckDB sinks write through duckio's table
 // writer in one transaction (nothing is left when scoring fails). A partly
 // written sink file is removed when scoring fails.
+//
+// Run, OpenSource and their DuckDB sources and sinks are not part of the
+// build with tag dense_extension (the loadable DuckDB extension, which must
+// not link DuckDB): everything else — Train, Evaluate, Score, the stages and
+// the spec — is.
 package pipeline

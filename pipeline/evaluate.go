@@ -46,7 +46,7 @@ type EvalResult struct {
 // Evaluate reads r to the end, encodes each batch with the model's fitted
 // preprocessing (tabular.Featurizer), predicts it once, and scores the
 // predictions against the target column with nn.EvaluateOutputs: accuracy,
-// precision, recall, F1, log loss (and ROC AUC for binary models) and the
+// precision, recall, F1, log loss, ROC AUC (multiclass: one-vs-rest macro) and the
 // confusion matrix for classifiers, MSE, RMSE, MAE and R² for regression.
 // Class labels are matched as training made them, by text and then by
 // value (tabular.TargetValues). Rows whose target is NULL (or NaN) are left

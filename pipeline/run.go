@@ -1,4 +1,12 @@
+//go:build !dense_extension
+
 package pipeline
+
+// The YAML runner reads and writes DuckDB through duckio, which links
+// DuckDB (duckdb-go); it is the only such file of the package. The loadable
+// extension's build (tag dense_extension, where DuckDB is the host and
+// must not be linked) leaves it out: there SQL's dense_train calls Train on
+// a Reader of its own.
 
 import (
 	"context"

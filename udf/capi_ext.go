@@ -59,6 +59,7 @@ static void *dx_get_value_type(void *v) { return duckdb_get_value_type(V(v)); }
 static char *dx_get_varchar(void *v) { return duckdb_get_varchar(V(v)); }
 static int64_t dx_get_int64(void *v) { return duckdb_get_int64(V(v)); }
 static bool dx_get_bool(void *v) { return duckdb_get_bool(V(v)); }
+static double dx_get_double(void *v) { return duckdb_get_double(V(v)); }
 static idx_t dx_get_list_size(void *v) { return duckdb_get_list_size(V(v)); }
 static void *dx_get_list_child(void *v, idx_t i) { return duckdb_get_list_child(V(v), i); }
 static void *dx_create_varchar(const char *s) { return duckdb_create_varchar(s); }
@@ -98,6 +99,7 @@ static void *dx_connection_client_context(void *conn) {
 	duckdb_connection_get_client_context((duckdb_connection)conn, &ctx);
 	return ctx;
 }
+static uint64_t dx_client_context_connection_id(void *c) { return duckdb_client_context_get_connection_id((duckdb_client_context)c); }
 static void dx_destroy_client_context(void *c) { duckdb_client_context x = (duckdb_client_context)c; duckdb_destroy_client_context(&x); }
 
 static void *dx_create_scalar_function(void) { return duckdb_create_scalar_function(); }
@@ -144,6 +146,7 @@ static void dx_bind_set_cardinality(void *info, idx_t n, bool exact) { duckdb_bi
 static void dx_bind_set_bind_data(void *info, void *p, void *del) { duckdb_bind_set_bind_data(B(info), p, (duckdb_delete_callback_t)del); }
 static void dx_bind_set_error(void *info, const char *m) { duckdb_bind_set_error(B(info), m); }
 static void dx_init_set_init_data(void *info, void *p, void *del) { duckdb_init_set_init_data((duckdb_init_info)info, p, (duckdb_delete_callback_t)del); }
+static void *dx_init_get_bind_data(void *info) { return duckdb_init_get_bind_data((duckdb_init_info)info); }
 static void dx_init_set_error(void *info, const char *m) { duckdb_init_set_error((duckdb_init_info)info, m); }
 static void *dx_function_get_bind_data(void *info) { return duckdb_function_get_bind_data(F(info)); }
 static void *dx_function_get_init_data(void *info) { return duckdb_function_get_init_data(F(info)); }
@@ -171,6 +174,91 @@ static bool dx_connect(void *db, void **out) {
 	return true;
 }
 static void dx_disconnect(void *c) { duckdb_connection x = (duckdb_connection)c; duckdb_disconnect(&x); }
+
+// Queries, for dense_train, dense_evaluate and dense_confusion (query_ext.go).
+
+// dx_take_error returns e's message (to free with free()) or NULL, and destroys e.
+static char *dx_take_error(duckdb_error_data e) {
+	char *msg = NULL;
+	if (e && duckdb_error_data_has_error(e)) msg = strdup(duckdb_error_data_message(e));
+	if (e) duckdb_destroy_error_data(&e);
+	return msg;
+}
+
+// dx_query runs sql on conn as a streaming result; NULL, or a message to free.
+static char *dx_query(void *conn, const char *sql, void **out_stmt, void **out_res) {
+	duckdb_prepared_statement st = NULL;
+	if (duckdb_prepare((duckdb_connection)conn, sql, &st) != DuckDBSuccess) {
+		const char *e = duckdb_prepare_error(st);
+		char *msg = strdup(e ? e : "cannot prepare the query");
+		duckdb_destroy_prepare(&st);
+		return msg;
+	}
+	duckdb_result *res = (duckdb_result *)calloc(1, sizeof(duckdb_result));
+	if (duckdb_execute_prepared_streaming(st, res) != DuckDBSuccess) {
+		const char *e = duckdb_result_error(res);
+		char *msg = strdup(e ? e : "cannot run the query");
+		duckdb_destroy_result(res);
+		free(res);
+		duckdb_destroy_prepare(&st);
+		return msg;
+	}
+	*out_stmt = st;
+	*out_res = res;
+	return NULL;
+}
+static void dx_query_close(void *st, void *res) {
+	duckdb_destroy_result((duckdb_result *)res);
+	free(res);
+	duckdb_prepared_statement s = (duckdb_prepared_statement)st;
+	duckdb_destroy_prepare(&s);
+}
+
+// dx_result_arrow_schema writes the result's Arrow schema (DuckDB's own
+// conversion, with the connection's Arrow settings) into out, a struct
+// ArrowSchema; NULL, or a message to free.
+static char *dx_result_arrow_schema(void *res, void *out) {
+	duckdb_result *r = (duckdb_result *)res;
+	idx_t n = duckdb_column_count(r);
+	duckdb_logical_type *types = (duckdb_logical_type *)calloc(n ? n : 1, sizeof(duckdb_logical_type));
+	const char **names = (const char **)calloc(n ? n : 1, sizeof(char *));
+	for (idx_t i = 0; i < n; i++) {
+		types[i] = duckdb_column_logical_type(r, i);
+		names[i] = duckdb_column_name(r, i);
+	}
+	duckdb_arrow_options o = duckdb_result_get_arrow_options(r);
+	char *msg = dx_take_error(duckdb_to_arrow_schema(o, types, names, n, (struct ArrowSchema *)out));
+	duckdb_destroy_arrow_options(&o);
+	for (idx_t i = 0; i < n; i++) duckdb_destroy_logical_type(&types[i]);
+	free(types);
+	free((void *)names);
+	return msg;
+}
+
+// dx_result_next converts the result's next data chunk into out, a struct
+// ArrowArray: 1 with a chunk, 0 at the end, -1 with *msg (to free) on error.
+static int dx_result_next(void *res, void *out, char **msg) {
+	duckdb_result *r = (duckdb_result *)res;
+	duckdb_data_chunk c = duckdb_fetch_chunk(*r);
+	if (!c) {
+		const char *e = duckdb_result_error(r);
+		if (e) {
+			*msg = strdup(e);
+			return -1;
+		}
+		return 0;
+	}
+	duckdb_arrow_options o = duckdb_result_get_arrow_options(r);
+	char *m = dx_take_error(duckdb_data_chunk_to_arrow(o, c, (struct ArrowArray *)out));
+	duckdb_destroy_arrow_options(&o);
+	duckdb_destroy_data_chunk(&c);
+	if (m) {
+		*msg = m;
+		return -1;
+	}
+	return 1;
+}
+static void dx_interrupt(void *conn) { duckdb_interrupt((duckdb_connection)conn); }
 
 // dx_register_setting registers a VARCHAR setting; false if DuckDB refused.
 static bool dx_register_setting(void *conn, const char *name, const char *def, const char *desc) {
@@ -286,6 +374,7 @@ func valueType(v value) logicalType       { return logicalType{C.dx_get_value_ty
 func getVarchar(v value) string           { return goString(C.dx_get_varchar(v.p)) }
 func getInt64(v value) int64              { return int64(C.dx_get_int64(v.p)) }
 func getBool(v value) bool                { return bool(C.dx_get_bool(v.p)) }
+func getDouble(v value) float64           { return float64(C.dx_get_double(v.p)) }
 func listValueSize(v value) int           { return int(C.dx_get_list_size(v.p)) }
 func listValueChild(v value, i int) value { return value{C.dx_get_list_child(v.p, C.idx_t(i))} }
 
@@ -442,6 +531,7 @@ func bindSetError(info bindInfo, msg string) {
 	C.dx_bind_set_error(info.p, m)
 }
 func initSetInitData(info initInfo, p, del unsafe.Pointer) { C.dx_init_set_init_data(info.p, p, del) }
+func initGetBindData(info initInfo) unsafe.Pointer         { return C.dx_init_get_bind_data(info.p) }
 func initSetError(info initInfo, msg string) {
 	m, free := cstr(msg)
 	defer free()
@@ -499,6 +589,49 @@ func disconnect(c *connection) {
 	C.dx_disconnect(c.p)
 	c.p = nil
 }
+func clientContextConnectionID(ctx clientContext) uint64 {
+	return uint64(C.dx_client_context_connection_id(ctx.p))
+}
+
+// streamQuery runs sql on c as a streaming result, which closeQuery frees.
+func streamQuery(c connection, sql string) (stmt, res unsafe.Pointer, err error) {
+	s, free := cstr(sql)
+	defer free()
+	if msg := C.dx_query(c.p, s, &stmt, &res); msg != nil {
+		m := C.GoString(msg)
+		C.free(unsafe.Pointer(msg))
+		return nil, nil, errors.New(m)
+	}
+	return stmt, res, nil
+}
+func closeQuery(stmt, res unsafe.Pointer) { C.dx_query_close(stmt, res) }
+
+// resultArrowSchema fills out (a struct ArrowSchema) with the result's schema.
+func resultArrowSchema(res, out unsafe.Pointer) error {
+	if msg := C.dx_result_arrow_schema(res, out); msg != nil {
+		m := C.GoString(msg)
+		C.free(unsafe.Pointer(msg))
+		return errors.New(m)
+	}
+	return nil
+}
+
+// resultNextArrow fills out (a struct ArrowArray) with the next chunk;
+// false at the end of the result.
+func resultNextArrow(res, out unsafe.Pointer) (bool, error) {
+	var msg *C.char
+	switch C.dx_result_next(res, out, &msg) {
+	case 1:
+		return true, nil
+	case 0:
+		return false, nil
+	}
+	m := C.GoString(msg)
+	C.free(unsafe.Pointer(msg))
+	return false, errors.New(m)
+}
+func interruptConnection(c connection) { C.dx_interrupt(c.p) }
+
 func connectionClientContext(c connection) clientContext {
 	return clientContext{C.dx_connection_client_context(c.p)}
 }

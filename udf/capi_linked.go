@@ -90,6 +90,7 @@ func valueType(v value) logicalType {
 func getVarchar(v value) string { return mapping.GetVarchar(mapping.Value{Ptr: v.p}) }
 func getInt64(v value) int64    { return mapping.GetInt64(mapping.Value{Ptr: v.p}) }
 func getBool(v value) bool      { return mapping.GetBool(mapping.Value{Ptr: v.p}) }
+func getDouble(v value) float64 { return mapping.GetDouble(mapping.Value{Ptr: v.p}) }
 func listValueSize(v value) int { return int(mapping.GetListSize(mapping.Value{Ptr: v.p})) }
 func listValueChild(v value, i int) value {
 	return value{mapping.GetListChild(mapping.Value{Ptr: v.p}, mapping.IdxT(i)).Ptr}
@@ -135,6 +136,9 @@ func tableClientContext(info bindInfo) clientContext {
 	var ctx mapping.ClientContext
 	mapping.TableFunctionGetClientContext(mapping.BindInfo{Ptr: info.p}, &ctx)
 	return clientContext{ctx.Ptr}
+}
+func clientContextConnectionID(ctx clientContext) uint64 {
+	return uint64(mapping.ClientContextGetConnectionId(mapping.ClientContext{Ptr: ctx.p}))
 }
 func destroyClientContext(ctx *clientContext) {
 	c := mapping.ClientContext{Ptr: ctx.p}
@@ -242,6 +246,9 @@ func bindSetError(info bindInfo, msg string) {
 }
 func initSetInitData(info initInfo, p, del unsafe.Pointer) {
 	mapping.InitSetInitData(mapping.InitInfo{Ptr: info.p}, p, del)
+}
+func initGetBindData(info initInfo) unsafe.Pointer {
+	return mapping.InitGetBindData(mapping.InitInfo{Ptr: info.p})
 }
 func initSetError(info initInfo, msg string) {
 	mapping.InitSetError(mapping.InitInfo{Ptr: info.p}, msg)

@@ -65,14 +65,19 @@ func Register(db *sql.DB, src ModelSource) error {
 			return ErrRegistered
 		}
 		return connHandle(c, func(h mapping.Connection) error {
-			return registerAll(connection{h.Ptr}, &models{fixed: src})
+			return registerAll(connection{h.Ptr}, &models{fixed: src, db: db})
 		})
 	})
 }
 
-// models is where a registration's functions find models. Linked into a Go
-// program, that is the source given to Register.
-type models struct{ fixed ModelSource }
+// models is where a registration's functions find models and data. Linked
+// into a Go program, that is the source given to Register, and the
+// database's pool, on which dense_train, dense_evaluate and dense_confusion
+// run their queries (query_linked.go).
+type models struct {
+	fixed ModelSource
+	db    *sql.DB
+}
 
 // source returns the model source for a query.
 func (m *models) source(clientContext) (ModelSource, error) { return m.fixed, nil }

@@ -21,6 +21,8 @@
 //	dense_inputs(model)                    → input, name, kind, source, accepts, length (the feature contract)
 //	dense_params(inputs, units, bias := true) → layer, inputs, units, weights, biases, total, mb
 //	dense_importance(model)                → input, importance, rank (permutation importance measured at training)
+//	dense_evaluate(model, query, target := …) → metric, value   (pipeline.Evaluate: dense eval's metrics)
+//	dense_confusion(model, query, target := …) → actual, predicted, count
 //
 // For example:
 //
@@ -54,6 +56,32 @@
 // several outputs, is an error that points to the other two functions;
 // dense_predict_label on a regression model is an error. A classifier
 // without labels in its spec gets "0", "1", … as labels.
+//
+// # Functions that run a query
+//
+// dense_evaluate and dense_confusion take SQL text, run it and read its
+// rows as Arrow record batches: the model is evaluated on them by
+// pipeline.Evaluate, the code of dense eval, so the numbers are dense
+// eval's. The work happens when the query executes (the scan's init
+// callback), not when it is bound: EXPLAIN or a statement prepared and
+// never run does nothing. The query runs on a connection of its own,
+// never the calling one, which is busy running the call:
+//
+//   - linked (Register): another connection of the *sql.DB's pool, read by
+//     duckio.Query (dense train --db --query's reader). A pool whose every
+//     allowed connection is in use (SetMaxOpenConns) is an error, not a
+//     wait that would never end.
+//   - extension: the connection the extension opened when it was loaded
+//     (DuckDB's C API lends an extension the database only while it loads,
+//     and has no way to run a query on the calling connection); one query
+//     at a time, converted by DuckDB's own Arrow export. A call made by a
+//     query that this connection runs is an error rather than a deadlock.
+//
+// So the query sees the database's committed tables and views, not the
+// calling connection's TEMP tables, nor what the caller's open transaction
+// has written but not committed. DuckDB's C API gives a table function no
+// way to see DuckDB's interrupt; Interrupt (which dense sql calls on
+// Ctrl-C) stops such calls from Go.
 //
 // # Feature forms
 //

@@ -35,12 +35,12 @@ func RegisterExtension(api, db unsafe.Pointer) error {
 	if !ok {
 		return errors.New("udf: cannot open a connection to the database loading the extension")
 	}
-	defer disconnect(&conn)
-
 	ctx := connectionClientContext(conn)
 	_, loaded := setting(ctx, SettingModels)
+	connID := clientContextConnectionID(ctx)
 	destroyClientContext(&ctx)
 	if loaded {
+		disconnect(&conn)
 		return nil
 	}
 	dir := os.Getenv(registry.EnvDir)
@@ -52,19 +52,28 @@ func RegisterExtension(api, db unsafe.Pointer) error {
 	}
 	if !registerSetting(conn, SettingModels, dir,
 		"dense: the models folder the dense functions read (default $DENSE_MODELS, else ./models)") {
+		disconnect(&conn)
 		return fmt.Errorf("udf: registering the setting %s failed", SettingModels)
 	}
-	return registerAll(conn, &models{dflt: dir, folders: map[string]ModelSource{}})
+	// The connection stays open: dense_train, dense_evaluate and
+	// dense_confusion run their queries on it (query_ext.go). It keeps the
+	// database open until the process ends (see extension/doc.go).
+	return registerAll(conn, &models{dflt: dir, folders: map[string]ModelSource{}, conn: conn, connID: connID})
 }
 
 // models is where the extension's functions find models: the registry
 // folder named by the dense_models setting, read when a query is bound. A
 // folder's source (and its cache of loaded models) is kept for the next
-// queries.
+// queries. conn is the extension's own connection, for queries (one at a
+// time, queryMu); connID its id.
 type models struct {
 	dflt    string
 	mu      sync.Mutex
 	folders map[string]ModelSource
+
+	conn    connection
+	connID  uint64
+	queryMu sync.Mutex
 }
 
 // source returns the model source for a query: the folder the query's

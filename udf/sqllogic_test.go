@@ -3,6 +3,7 @@
 package udf
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -19,8 +20,15 @@ func TestSQL(t *testing.T) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			dir := sqlFixtureDir(t)
 			db := openDB(t, sqlFixtureSource(t, dir))
-			db.SetMaxOpenConns(1) // SET statements apply to the next records
-			sqllogic.RunFile(t, sqllogic.DB(db), file, dir)
+			// One connection runs the records (SET statements apply to the
+			// next ones); the pool keeps others for the queries of
+			// dense_evaluate and dense_train.
+			conn, err := db.Conn(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			sqllogic.RunFile(t, sqllogic.Conn(conn), file, dir)
 		})
 	}
 }

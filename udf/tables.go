@@ -28,8 +28,25 @@ type tableFunc struct {
 	params  []tableParam
 	columns []tableColumn
 	// rows computes the result from the checked arguments, by parameter name.
-	rows   func(src ModelSource, args map[string]any) ([][]any, error)
+	rows func(src ModelSource, args map[string]any) ([][]any, error)
+	// run, instead of rows, computes the result when the query executes
+	// (the scan's init), not when it is bound: for the functions that run a
+	// query of their own and train or evaluate (EXPLAIN or a prepared
+	// statement that is never executed must not train). check, when set,
+	// checks the arguments at bind.
+	run    func(call *tableCall) ([][]any, error)
+	check  func(src ModelSource, args map[string]any) error
 	models *models
+}
+
+// tableCall is what a run function gets: the checked arguments, the model
+// source of the query's session, the functions' models (for queries) and
+// the calling connection's id.
+type tableCall struct {
+	args   map[string]any
+	src    ModelSource
+	models *models
+	caller uint64
 }
 
 // tableParam is a parameter: positional, or named (name := value) when
@@ -44,14 +61,16 @@ type tableParam struct {
 type paramType int
 
 const (
-	paramVarchar    paramType = iota // string
-	paramBigInt                      // int64
-	paramBigIntList                  // []int64
-	paramBoolean                     // bool
+	paramVarchar     paramType = iota // string
+	paramBigInt                       // int64
+	paramBigIntList                   // []int64
+	paramBoolean                      // bool
+	paramDouble                       // float64
+	paramVarcharList                  // []string
 )
 
 func (t paramType) String() string {
-	return [...]string{"VARCHAR", "BIGINT", "BIGINT[]", "BOOLEAN"}[t]
+	return [...]string{"VARCHAR", "BIGINT", "BIGINT[]", "BOOLEAN", "DOUBLE", "VARCHAR[]"}[t]
 }
 
 // tableColumn is a result column; a row holds its value as the Go type
@@ -110,6 +129,12 @@ func (t paramType) logicalType() logicalType {
 		return newListType(elem)
 	case paramBoolean:
 		return newLogicalType(typeBoolean)
+	case paramDouble:
+		return newLogicalType(typeDouble)
+	case paramVarcharList:
+		elem := newLogicalType(typeVarchar)
+		defer destroyLogicalType(&elem)
+		return newListType(elem)
 	}
 	panic("udf: unknown parameter type")
 }
@@ -138,14 +163,19 @@ func registerTable(conn connection, tf *tableFunc) error {
 	return nil
 }
 
-// tableScan is a bound table function call: its rows. Scans keep their
-// position in their init data, so a plan scanned twice starts over.
+// tableScan is a bound table function call: its rows, or for a function
+// with a run step the call to run. Scans keep their position (and a run's
+// rows) in their init data, so a plan scanned twice starts over.
 type tableScan struct {
 	tf   *tableFunc
 	rows [][]any
+	call *tableCall
 }
 
-type scanState struct{ next int }
+type scanState struct {
+	next int
+	rows [][]any
+}
 
 //export dense_table_bind
 func dense_table_bind(infoPtr unsafe.Pointer) {
@@ -161,13 +191,22 @@ func dense_table_bind(infoPtr unsafe.Pointer) {
 	}
 	ctx := tableClientContext(info)
 	src, err := tf.models.source(ctx)
+	caller := clientContextConnectionID(ctx)
 	destroyClientContext(&ctx)
 	if err != nil {
 		bindSetError(info, fmt.Sprintf("%s: %v", tf.name, err))
 		return
 	}
-	rows, err := tf.rows(src, args)
-	if err != nil {
+	scan := &tableScan{tf: tf}
+	if tf.run != nil {
+		if tf.check != nil {
+			if err := tf.check(src, args); err != nil {
+				bindSetError(info, err.Error())
+				return
+			}
+		}
+		scan.call = &tableCall{args: args, src: src, models: tf.models, caller: caller}
+	} else if scan.rows, err = tf.rows(src, args); err != nil {
 		bindSetError(info, err.Error())
 		return
 	}
@@ -176,8 +215,12 @@ func dense_table_bind(infoPtr unsafe.Pointer) {
 		bindAddResultColumn(info, c.name, t)
 		destroyLogicalType(&t)
 	}
-	bindSetCardinality(info, len(rows), true)
-	bindSetBindData(info, newCHandle(&tableScan{tf: tf, rows: rows}), deleteCallback)
+	if scan.call != nil {
+		bindSetCardinality(info, 1, false)
+	} else {
+		bindSetCardinality(info, len(scan.rows), true)
+	}
+	bindSetBindData(info, newCHandle(scan), deleteCallback)
 }
 
 // readArgs reads and checks the parameters' values.
@@ -233,6 +276,32 @@ func readParam(fn string, p tableParam, v value) (any, error) {
 			return nil, wrong(newColType(t).name)
 		}
 		return getBool(v), nil
+	case paramDouble:
+		if id != typeDouble && id != typeFloat && id != typeDecimal && !integerType(id) {
+			return nil, wrong(newColType(t).name)
+		}
+		return getDouble(v), nil
+	case paramVarcharList:
+		if id != typeList {
+			return nil, wrong(newColType(t).name)
+		}
+		out := make([]string, listValueSize(v))
+		for i := range out {
+			e := listValueChild(v, i)
+			null := isNullValue(e)
+			ok := !null && logicalTypeID(valueType(e)) == typeVarchar
+			if ok {
+				out[i] = getVarchar(e)
+			}
+			destroyValue(&e)
+			switch {
+			case null:
+				return nil, fmt.Errorf("%s: %s[%d] is NULL", fn, p.name, i+1)
+			case !ok:
+				return nil, wrong("a list of " + newColType(valueType(v)).name)
+			}
+		}
+		return out, nil
 	case paramBigIntList:
 		if id != typeList {
 			return nil, wrong(newColType(t).name)
@@ -269,12 +338,26 @@ func integerType(id typeID) bool {
 	return false
 }
 
+// dense_table_init starts a scan; for a function with a run step, it
+// computes the rows (the query is executing now).
+//
 //export dense_table_init
 func dense_table_init(infoPtr unsafe.Pointer) {
 	info := initInfo{infoPtr}
 	name := "dense"
 	defer recoverInto(&name, func(msg string) { initSetError(info, msg) })
-	initSetInitData(info, newCHandle(&scanState{}), deleteCallback)
+	scan := handleValue(initGetBindData(info)).(*tableScan)
+	name = scan.tf.name
+	state := &scanState{rows: scan.rows}
+	if scan.call != nil {
+		rows, err := scan.tf.run(scan.call)
+		if err != nil {
+			initSetError(info, err.Error())
+			return
+		}
+		state.rows = rows
+	}
+	initSetInitData(info, newCHandle(state), deleteCallback)
 }
 
 //export dense_table_exec
@@ -286,8 +369,8 @@ func dense_table_exec(infoPtr, outPtr unsafe.Pointer) {
 	scan := handleValue(functionGetBindData(info)).(*tableScan)
 	name = scan.tf.name
 	state := handleValue(functionGetInitData(info)).(*scanState) // one thread per scan: table functions are not parallel by default
-	n := min(len(scan.rows)-state.next, vectorSize())
-	rows := scan.rows[state.next : state.next+n]
+	n := min(len(state.rows)-state.next, vectorSize())
+	rows := state.rows[state.next : state.next+n]
 	for i, c := range scan.tf.columns {
 		writeColumn(chunkVector(out, i), c.kind, rows, i)
 	}
@@ -373,7 +456,8 @@ func writeListColumn(v vector, kind columnKind, rows [][]any, i int, null []bool
 
 // registerTables registers dense_models, dense_layers, dense_inputs and dense_params.
 func registerTables(conn connection, m *models) error {
-	for _, tf := range []*tableFunc{modelsTable(m), layersTable(m), inputsTable(m), paramsTable(m), importanceTable(m)} {
+	for _, tf := range []*tableFunc{modelsTable(m), layersTable(m), inputsTable(m), paramsTable(m), importanceTable(m),
+		evaluateTable(m), confusionTable(m)} {
 		if err := registerTable(conn, tf); err != nil {
 			return err
 		}

@@ -36,7 +36,8 @@ func (e *env) evalCommand() *cli.Command {
 		UsageText: "dense eval --model NAME[@V] (--data FILE | [--db FILE] --query SQL) [--target COL] [--plot FILE.png] [--thresholds] [--holdout]",
 		Description: "Scores the rows with the model and compares with the target column. Classifiers get\n" +
 			"accuracy, precision, recall and F1 (of the positive class for binary models, macro\n" +
-			"averages for multiclass ones), log loss, ROC AUC (binary) and the confusion matrix;\n" +
+			"averages for multiclass ones), log loss, ROC AUC (one-vs-rest macro average for multiclass)\n" +
+			"and the confusion matrix;\n" +
 			"regression models get MSE, RMSE, MAE and R². Then the scoring latency: the model's\n" +
 			"forward pass timed on batches of 1,000 rows (median and 95th percentile), and the time\n" +
 			"to encode the features. Last, a drift report: for each input, the share of NULLs against\n" +

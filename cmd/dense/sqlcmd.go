@@ -16,6 +16,8 @@ import (
 
 	"github.com/chzyer/readline"
 	"github.com/urfave/cli/v2"
+
+	"github.com/dense-ml/dense/udf"
 )
 
 func modelsFlag() cli.Flag {
@@ -243,6 +245,9 @@ func (s *session) runScript(ctx context.Context, w io.Writer, script, source str
 // exec runs one statement and prints its result, if it has columns.
 func (s *session) exec(ctx context.Context, w io.Writer, q string) error {
 	start := time.Now()
+	// Cancelling ctx (Ctrl-C) interrupts DuckDB, which cannot reach a
+	// running dense_train or dense_evaluate: stop those too.
+	defer context.AfterFunc(ctx, udf.Interrupt)()
 	rows, err := s.conn.QueryContext(ctx, q)
 	if err != nil {
 		return err
