@@ -17,14 +17,20 @@ import (
 // model) from Parquet to Parquet, with `dense score`'s code
 // (pipeline.Score over one stream of the files, one output file) and with
 // a Beam pipeline on Prism in this process (ReadParquet, Score,
-// WriteParquet into 8 shards). -cpu 1,2 gives both 1 and 2 cores
-// (GOMAXPROCS: the worker's and the runner's goroutines share them):
+// WriteParquet with a file per bundle, all one fused stage). -cpu 1,2
+// gives both 1 and 2 cores (GOMAXPROCS: Prism's worker and runner
+// goroutines share them; DuckDB's reading threads in `dense score` are
+// not bound by it). beam-prism reports its rate as a fraction of
+// dense-score's at the same -cpu (x_dense_score) and the files written
+// (the bundles Prism made: more than one when it split the work between
+// cores):
 //
 //	cd beam && go test ./dense -run '^$' -bench Score -benchtime 1x -cpu 1,2
 func BenchmarkScore(b *testing.B) {
 	f := testData(b)
 	ctx := context.Background()
 	const total = shards * rowsPerShard
+	var denseRate float64
 	b.Run("dense-score", func(b *testing.B) {
 		for b.Loop() {
 			out := filepath.Join(b.TempDir(), "scored.parquet")
@@ -49,7 +55,8 @@ func BenchmarkScore(b *testing.B) {
 			}
 			sr.Close()
 		}
-		b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		denseRate = float64(total) * float64(b.N) / b.Elapsed().Seconds()
+		b.ReportMetric(denseRate, "rows/s")
 	})
 	model, _, err := ReadModel(ctx, "churn", f.models)
 	if err != nil {
@@ -60,16 +67,22 @@ func BenchmarkScore(b *testing.B) {
 			out := b.TempDir()
 			p, s := beam.NewPipelineWithRoot()
 			scored, dead := Score(s, model, ReadParquet(s, f.data, 0), ScoreOptions{})
-			WriteParquet(s, out, 8, scored)
-			WriteParquet(s, filepath.Join(out, "dead_letter"), 1, dead)
+			WriteParquet(s, out, 0, scored)
+			WriteParquet(s, filepath.Join(out, "dead_letter"), 0, dead)
 			if c := run(b, p); c["rows_scored"] != total {
 				b.Fatalf("%d rows scored, want %d", c["rows_scored"], total)
 			}
-			if parts, _ := filepath.Glob(filepath.Join(out, "part-*")); len(parts) == 0 {
+			parts, _ := filepath.Glob(filepath.Join(out, "part-*"))
+			if len(parts) == 0 {
 				b.Fatal("no output")
 			}
+			b.ReportMetric(float64(len(parts)), "files") // one per bundle
 			os.RemoveAll(out)
 		}
-		b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		rate := float64(total) * float64(b.N) / b.Elapsed().Seconds()
+		b.ReportMetric(rate, "rows/s")
+		if denseRate > 0 {
+			b.ReportMetric(rate/denseRate, "x_dense_score")
+		}
 	})
 }

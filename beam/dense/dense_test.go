@@ -334,8 +334,8 @@ func TestScoreEvaluate(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	rows := ReadParquet(s, f.data, 0)
 	scored, dead := Score(s, churn, rows, ScoreOptions{})
-	WriteParquet(s, filepath.Join(out, "scored"), 8, scored)
-	WriteParquet(s, filepath.Join(out, "dead"), 1, dead)
+	WriteParquet(s, filepath.Join(out, "scored"), 0, scored) // a file per bundle
+	WriteParquet(s, filepath.Join(out, "dead"), 0, dead)
 	for name, m := range map[string]Model{"churn": churn, "segment": segment, "spend": spend} {
 		metrics, dead := Evaluate(s, m, rows, EvalOptions{})
 		WriteMetrics(s, filepath.Join(out, name+".json"), metrics)
@@ -353,9 +353,11 @@ func TestScoreEvaluate(t *testing.T) {
 		t.Fatalf("the reference scored %d rows, want %d", len(want), total)
 	}
 	comparePredictions(t, got, want)
-	parts, _ := filepath.Glob(filepath.Join(out, "scored", "part-*-of-00008.parquet"))
-	if len(parts) < 2 {
-		t.Errorf("%d output shards, want several: %v", len(parts), parts)
+	files, _ := filepath.Glob(filepath.Join(out, "scored", "*"))
+	for i, f := range files {
+		if want := ShardName(i, len(files)); filepath.Base(f) != want {
+			t.Errorf("output file %s, want %s (the temporary files are renamed and their folder removed)", filepath.Base(f), want)
+		}
 	}
 	if files, _ := filepath.Glob(filepath.Join(out, "*dead", "*")); len(files) != 0 {
 		t.Errorf("dead letters written without a bad row: %v", files)

@@ -10,8 +10,8 @@
 //	p, s := beam.NewPipelineWithRoot()
 //	rows := dense.ReadParquet(s, "gs://bucket/customers/*.parquet", 0)
 //	scored, dead := dense.Score(s, model, rows, dense.ScoreOptions{})
-//	dense.WriteParquet(s, "gs://bucket/scored/", 64, scored)
-//	dense.WriteParquet(s, "gs://bucket/scored/dead_letter/", 1, dead)
+//	dense.WriteParquet(s, "gs://bucket/scored/", 0, scored) // a file per bundle
+//	dense.WriteParquet(s, "gs://bucket/scored/dead_letter/", 0, dead)
 //	metrics, _ := dense.Evaluate(s, model, rows, dense.EvalOptions{Target: "churned"})
 //	dense.WriteMetrics(s, "gs://bucket/metrics.json", metrics)
 //	beamx.Run(ctx, p)
@@ -20,14 +20,17 @@
 //
 // # Elements are Arrow batches
 //
-// The PCollections hold Batch: an Arrow record batch of up to a few
-// thousand rows with the file and row it starts at, never one element per
+// The PCollections hold Batch: an Arrow record batch of many rows with the file and row it starts at, never one element per
 // row. ReadParquet matches the files with Beam's fileio, splits them into
 // row groups, reshuffles the row groups across workers and reads each with
-// arrow-go's pqarrow into Batches of DefaultBatchRows rows. Within a fused
+// arrow-go's pqarrow into Batches of up to DefaultReadRows rows (large, so
+// that a runner's costs per element are spread over many rows); Score
+// runs one forward pass per DefaultBatchRows of them. Within a fused
 // stage a Batch is handed on by reference; across a shuffle it is encoded
-// as an Arrow IPC stream. A vector column that `dense score` writes as a
-// fixed-size list is read back as a list (which scores the same).
+// as an Arrow IPC stream. ReadParquet, Score and WriteParquet fuse into
+// one stage: no scored row crosses the runner. A vector column that
+// `dense score` writes as a fixed-size list is read back as a list (which
+// scores the same).
 //
 // # The same answers as dense score and dense eval
 //
@@ -67,9 +70,11 @@
 //
 // # Output files
 //
-// WriteParquet groups the Batches into a fixed number of shards (a group
-// by key) and writes each as one Parquet file, part-00003-of-00008.parquet,
-// with arrowio's Parquet writer (the format `dense score` writes). A
-// shard's name depends only on its number, so a retried bundle overwrites
-// its own file.
+// WriteParquet writes with arrowio's Parquet writer (the format `dense
+// score` writes) part-00000-of-000NN.parquet files. By default each bundle
+// writes its own file where the rows were scored, under a temporary name,
+// and a last step renames the committed bundles' files and removes the
+// rest (a retried bundle leaves nothing behind): the number of files is the
+// runner's number of bundles. Asked for a fixed number of shards it
+// groups the Batches by key instead, which shuffles every row.
 package dense

@@ -196,34 +196,32 @@ func (fn *evalFn) Setup() error {
 }
 
 func (fn *evalFn) ProcessElement(ctx context.Context, b Batch, emit func(Partial), dead func(Batch)) error {
-	return fn.sc.each(b, func(chunk Batch) error {
-		out, _, reasons := fn.sc.predict(chunk) // reasons name the rows left out
-		y, bad := targetValues(chunk.Record, fn.target, fn.sc.spec)
-		if bad == nil {
-			bad = map[int]string{}
+	out, _, reasons := fn.sc.predict(b) // reasons name the rows left out
+	y, bad := targetValues(b.Record, fn.target, fn.sc.spec)
+	if bad == nil {
+		bad = map[int]string{}
+	}
+	nanRows(out, fn.sc.spec, reasons, bad)
+	for r, why := range bad {
+		if reasons == nil {
+			reasons = map[int]string{}
 		}
-		nanRows(out, fn.sc.spec, reasons, bad)
-		for r, why := range bad {
-			if reasons == nil {
-				reasons = map[int]string{}
-			}
-			if _, ok := reasons[r]; !ok {
-				reasons[r] = why
-			}
+		if _, ok := reasons[r]; !ok {
+			reasons[r] = why
 		}
-		if len(reasons) > 0 {
-			d, err := deadBatch(chunk, reasons)
-			if err != nil {
-				return err
-			}
-			deadLetters.Inc(ctx, d.Record.NumRows())
-			dead(d)
+	}
+	if len(reasons) > 0 {
+		d, err := deadBatch(b, reasons)
+		if err != nil {
+			return err
 		}
-		p := fn.partial(out, y, reasons)
-		rowsEvaluated.Inc(ctx, p.Rows)
-		emit(p)
-		return nil
-	})
+		deadLetters.Inc(ctx, d.Record.NumRows())
+		dead(d)
+	}
+	p := fn.partial(out, y, reasons)
+	rowsEvaluated.Inc(ctx, p.Rows)
+	emit(p)
+	return nil
 }
 
 // partial sums the metrics' terms over the rows not in skip.

@@ -3,12 +3,8 @@ package dense
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"io"
-	"path"
-	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -20,8 +16,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local" // local paths
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-
-	"github.com/dense-ml/dense/arrowio"
 )
 
 func init() {
@@ -29,15 +23,16 @@ func init() {
 	register.DoFn3x1[context.Context, RowGroup, func(Batch), error](&readFn{})
 	register.Emitter1[RowGroup]()
 	register.Emitter1[Batch]()
-	register.DoFn1x2[Batch, int, Batch](&shardFn{})
-	register.DoFn4x1[context.Context, int, func(*Batch) bool, func(string), error](&writeFn{})
-	register.Emitter1[string]()
-	register.Iter1[Batch]()
 }
 
-// DefaultBatchRows is the number of rows per Batch read from Parquet and
-// per forward pass.
+// DefaultBatchRows is the number of rows of one forward pass.
 const DefaultBatchRows = 2048
+
+// DefaultReadRows is the number of rows per Batch that ReadParquet reads:
+// large, so that the per-element costs of a runner (bookkeeping, progress
+// reports, one Parquet row group written per Batch) are spread over many
+// rows; Score cuts a Batch into forward passes of DefaultBatchRows.
+const DefaultReadRows = 65536
 
 // RowGroup is a unit of reading work: one row group of a Parquet file, or
 // the whole file (Index -1) on a filesystem without random access.
@@ -50,7 +45,7 @@ type RowGroup struct {
 // ReadParquet reads the Parquet files that pattern matches (a glob such as
 // "data/*.parquet" or "gs://bucket/day=*/part-*.parquet", or a folder, which
 // means every *.parquet file in it) on any of Beam's filesystems, into
-// Batches of up to batchRows rows (0: DefaultBatchRows).
+// Batches of up to batchRows rows (0: DefaultReadRows).
 //
 // The files are split into row groups, shuffled across workers and read
 // with arrow-go's pqarrow: every column, in the file's types. On local
@@ -60,7 +55,7 @@ type RowGroup struct {
 func ReadParquet(s beam.Scope, pattern string, batchRows int) beam.PCollection {
 	s = s.Scope("dense.ReadParquet")
 	if batchRows <= 0 {
-		batchRows = DefaultBatchRows
+		batchRows = DefaultReadRows
 	}
 	files := fileio.MatchFiles(s, Glob(pattern), fileio.MatchEmptyDisallow())
 	groups := beam.ParDo(s, &splitFn{}, files)
@@ -179,102 +174,4 @@ func (fn *readFn) ProcessElement(ctx context.Context, g RowGroup, emit func(Batc
 		emit(Batch{Record: rec, Source: g.Path, Row: row})
 		row += rec.NumRows()
 	}
-}
-
-// WriteParquet writes the Batches into shards Parquet files in the folder
-// dir (on any of Beam's filesystems): dir/part-00000-of-00008.parquet and
-// so on, the way `dense score` writes one file (arrowio's Parquet writer,
-// zstd, one row group per batch). Batches are spread over the shards by a
-// hash of their source file and row, and within a shard written in source
-// order (file name, then row) (shards 0: 8). A shard's name depends only on its number, so a retried bundle rewrites
-// the same file. All batches must share one schema. A shard that receives
-// no batch is not written. It returns the names of the files written.
-//
-// (The names pass through a reshuffle even when nothing reads them: Prism
-// 2.77 busy-waits for the whole bundle on a stage without outputs, which
-// made writing ~100× slower on a loaded machine.)
-func WriteParquet(s beam.Scope, dir string, shards int, batches beam.PCollection) beam.PCollection {
-	s = s.Scope("dense.WriteParquet")
-	if shards <= 0 {
-		shards = 8
-	}
-	keyed := beam.ParDo(s, &shardFn{Shards: shards}, batches)
-	files := beam.ParDo(s, &writeFn{Dir: dir, Shards: shards}, beam.GroupByKey(s, keyed))
-	return beam.Reshuffle(s, files)
-}
-
-// shardFn keys a Batch by its shard.
-type shardFn struct {
-	Shards int `json:"shards"`
-}
-
-func (k *shardFn) ProcessElement(b Batch) (int, Batch) {
-	h := fnv.New32a()
-	h.Write([]byte(b.Source))
-	h.Write(binary.LittleEndian.AppendUint64(nil, uint64(b.Row)))
-	return int(h.Sum32() % uint32(k.Shards)), b
-}
-
-// ShardName is the file name of shard i of n.
-func ShardName(i, n int) string { return fmt.Sprintf("part-%05d-of-%05d.parquet", i, n) }
-
-type writeFn struct {
-	Dir    string `json:"dir"`
-	Shards int    `json:"shards"`
-}
-
-func (fn *writeFn) ProcessElement(ctx context.Context, shard int, iter func(*Batch) bool, written func(string)) error {
-	var batches []Batch
-	var b Batch
-	for iter(&b) {
-		batches = append(batches, b)
-	}
-	if len(batches) == 0 {
-		return nil
-	}
-	slices.SortFunc(batches, func(a, b Batch) int {
-		if c := strings.Compare(a.Source, b.Source); c != 0 {
-			return c
-		}
-		return int(a.Row - b.Row)
-	})
-	name := joinPath(fn.Dir, ShardName(shard, fn.Shards))
-	fs, err := filesystem.New(ctx, name)
-	if err != nil {
-		return fmt.Errorf("dense: %s: %w", name, err)
-	}
-	defer fs.Close()
-	out, err := fs.OpenWrite(ctx, name)
-	if err != nil {
-		return fmt.Errorf("dense: %s: %w", name, err)
-	}
-	w, err := arrowio.NewParquetWriter(out, batches[0].Record.Schema(), arrowio.WriterOptions{})
-	if err != nil {
-		out.Close()
-		return fmt.Errorf("dense: %s: %w", name, err)
-	}
-	for _, b := range batches {
-		if !b.Record.Schema().Equal(batches[0].Record.Schema()) {
-			w.Close() // closes out too
-			return fmt.Errorf("dense: %s: the batches of %s and %s have different schemas:\n%s\nand\n%s",
-				name, batches[0].Source, b.Source, batches[0].Record.Schema(), b.Record.Schema())
-		}
-		if err := w.Write(b.Record); err != nil {
-			w.Close()
-			return fmt.Errorf("dense: %s: %w", name, err)
-		}
-	}
-	if err := w.Close(); err != nil { // closes out too
-		return fmt.Errorf("dense: %s: %w", name, err)
-	}
-	written(name)
-	return nil
-}
-
-// joinPath joins a folder and a file name on a local path or a URL.
-func joinPath(dir, name string) string {
-	if strings.Contains(dir, "://") {
-		return strings.TrimSuffix(dir, "/") + "/" + name
-	}
-	return path.Join(dir, name)
 }

@@ -90,35 +90,33 @@ func (fn *scoreFn) Setup() error {
 }
 
 func (fn *scoreFn) ProcessElement(ctx context.Context, b Batch, emit, dead func(Batch)) error {
-	return fn.sc.each(b, func(chunk Batch) error {
-		out, valid, reasons := fn.sc.predict(chunk)
-		if len(reasons) > 0 {
-			d, err := deadBatch(chunk, reasons)
-			if err != nil {
-				return err
-			}
-			deadLetters.Inc(ctx, d.Record.NumRows())
-			dead(d)
-		}
-		if valid != nil && !slices.Contains(valid, true) {
-			return nil
-		}
-		rec, err := tabular.AppendPredictions(chunk.Record, out, fn.sc.spec, fn.cols, nil)
+	out, valid, reasons := fn.sc.predict(b)
+	if len(reasons) > 0 {
+		d, err := deadBatch(b, reasons)
 		if err != nil {
-			return fmt.Errorf("dense: score %s: %w", fn.Model.Ref, err)
+			return err
 		}
-		if valid != nil {
-			good, err := selectRows(rec, valid)
-			rec.Release()
-			if err != nil {
-				return err
-			}
-			rec = good
-		}
-		rowsScored.Inc(ctx, rec.NumRows())
-		emit(Batch{Record: rec, Source: chunk.Source, Row: chunk.Row})
+		deadLetters.Inc(ctx, d.Record.NumRows())
+		dead(d)
+	}
+	if valid != nil && !slices.Contains(valid, true) {
 		return nil
-	})
+	}
+	rec, err := tabular.AppendPredictions(b.Record, out, fn.sc.spec, fn.cols, nil)
+	if err != nil {
+		return fmt.Errorf("dense: score %s: %w", fn.Model.Ref, err)
+	}
+	if valid != nil {
+		good, err := selectRows(rec, valid)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		rec = good
+	}
+	rowsScored.Inc(ctx, rec.NumRows())
+	emit(Batch{Record: rec, Source: b.Source, Row: b.Row})
+	return nil
 }
 
 // scorer is a worker's model with its scratch memory: one per DoFn
@@ -153,24 +151,6 @@ func newScorer(model Model, batchRows int) (*scorer, error) {
 	return &scorer{model: &model, m: m, spec: m.Spec(), batchRows: batchRows, ws: m.NewWorkspace()}, nil
 }
 
-// each calls f with b cut into slices of at most batchRows rows.
-func (sc *scorer) each(b Batch, f func(Batch) error) error {
-	n := b.Record.NumRows()
-	if n <= int64(sc.batchRows) {
-		return f(b)
-	}
-	for lo := int64(0); lo < n; lo += int64(sc.batchRows) {
-		hi := min(lo+int64(sc.batchRows), n)
-		chunk := b.Record.NewSlice(lo, hi)
-		err := f(Batch{Record: chunk, Source: b.Source, Row: b.Row + lo})
-		chunk.Release()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (sc *scorer) featurizer(schema *arrow.Schema) (*tabular.Featurizer, error) {
 	for _, bf := range sc.feats {
 		if bf.schema == schema || bf.schema.Equal(schema) {
@@ -182,8 +162,8 @@ func (sc *scorer) featurizer(schema *arrow.Schema) (*tabular.Featurizer, error) 
 	return f, err
 }
 
-// predict encodes and scores one batch. out holds rows×OutputWidth
-// outputs; valid is nil when every row was encoded, else it marks the
+// predict encodes one batch and scores it in forward passes of at most
+// batchRows rows. out holds rows×OutputWidth outputs; valid is nil when every row was encoded, else it marks the
 // rows that were, and reasons holds why each other row was not (by row
 // of the batch).
 func (sc *scorer) predict(b Batch) (out []float32, valid []bool, reasons map[int]string) {
@@ -228,11 +208,14 @@ func (sc *scorer) predict(b Batch) (out []float32, valid []bool, reasons map[int
 			}
 		}
 	}
-	n := rows * sc.m.OutputWidth()
-	sc.out = slices.Grow(sc.out[:0], n)[:n]
-	if err := sc.m.PredictInto(sc.out, sc.x, rows, sc.ws); err != nil {
-		// The featurizer gives the model's width: a bug, not bad data.
-		panic(fmt.Sprintf("dense: forward pass of %s: %v", sc.model.Ref, err))
+	in, ow := sc.m.InputWidth(), sc.m.OutputWidth()
+	sc.out = slices.Grow(sc.out[:0], rows*ow)[:rows*ow]
+	for lo := 0; lo < rows; lo += sc.batchRows {
+		hi := min(lo+sc.batchRows, rows)
+		if err := sc.m.PredictInto(sc.out[lo*ow:hi*ow], sc.x[lo*in:hi*in], hi-lo, sc.ws); err != nil {
+			// The featurizer gives the model's width: a bug, not bad data.
+			panic(fmt.Sprintf("dense: forward pass of %s: %v", sc.model.Ref, err))
+		}
 	}
 	return sc.out, valid, reasons
 }
