@@ -7,8 +7,10 @@
 //	dense-beam eval  --model churn@3 --input data/ --output metrics.json
 //
 // score writes out/part-NNNNN-of-NNNNN.parquet: every input column plus
-// the prediction columns of `dense score`; rows that cannot be scored go
-// to out/dead_letter/ with the reason (dense_error), the file (dense_source)
+// the prediction columns of `dense score`, one file per bundle of work
+// (the runner decides how many; --shards N asks for exactly N at the cost
+// of a shuffle of every row); rows that cannot be scored go to
+// out/dead_letter/ with the reason (dense_error), the file (dense_source)
 // and the row (dense_row). eval writes the metrics of `dense eval` as JSON
 // and prints them when the file is local.
 //
@@ -24,6 +26,10 @@
 //	    --staging_location gs://b/staging/
 //	dense-beam score … --runner flink --endpoint localhost:8099 --environment_type LOOPBACK
 //
+// The exit status is 0 when the job ran (even with dead letters), 2 for a
+// command line that cannot work (a missing or unknown flag) and 1 for
+// anything else (a model or input that cannot be read, a failed job).
+//
 // (The README's "Scaling out" section has more; only Prism is tested here.)
 package main
 
@@ -32,9 +38,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +53,7 @@ import (
 
 	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/beam/dense"
+	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/tabular"
 )
 
@@ -56,8 +65,8 @@ var (
 	inputFlag  = flag.String("input", "", "Parquet input: a glob ('data/*.parquet', 'gs://b/day=*/*.parquet') or a folder (required)")
 	outputFlag = flag.String("output", "", "score: the output folder; eval: the metrics JSON file (required)")
 	deadFlag   = flag.String("dead_letter", "", "folder for rows that cannot be scored (default: score OUTPUT/dead_letter, eval next to OUTPUT)")
-	shardsFlag = flag.Int("shards", 0, "score: number of output files (default: one per input file when the input is local, else 8)")
-	rowsFlag   = flag.Int("batch_rows", dense.DefaultBatchRows, "rows per batch and forward pass")
+	shardsFlag = flag.Int("shards", 0, "score: exactly this many output files, at the cost of a shuffle of every row (default 0: one file per bundle, no shuffle)")
+	rowsFlag   = flag.Int("batch_rows", dense.DefaultBatchRows, "rows per forward pass")
 	targetFlag = flag.String("target", "", "eval: the column with the true values (default: the model's training target)")
 	predFlag   = flag.String("prediction", "prediction", "score: name of the score column (empty: left out)")
 	labelFlag  = flag.String("label", "predicted_label", "score: name of a classifier's predicted-label column (empty: left out)")
@@ -99,20 +108,30 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dense-beam "+cmd+": "+strings.TrimPrefix(err.Error(), "dense: "))
+		if errors.As(err, new(usageError)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
+
+// usageError is a command line that cannot work: exit status 2, as for an
+// unknown flag. Other failures (a model or file that cannot be read, a
+// failed job) exit with 1.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
 
 // common checks the shared flags, reads the model and checks it against a
 // local input's schema before the job starts.
 func common(ctx context.Context) (dense.Model, error) {
 	for _, f := range []struct{ name, val string }{{"model", *modelFlag}, {"input", *inputFlag}, {"output", *outputFlag}} {
 		if f.val == "" {
-			return dense.Model{}, fmt.Errorf("--%s is required (dense-beam -h lists the flags)", f.name)
+			return dense.Model{}, usageError(fmt.Sprintf("--%s is required (dense-beam -h lists the flags)", f.name))
 		}
 	}
 	if *rowsFlag <= 0 {
-		return dense.Model{}, fmt.Errorf("--batch_rows %d: want a positive number", *rowsFlag)
+		return dense.Model{}, usageError(fmt.Sprintf("--batch_rows %d: want a positive number", *rowsFlag))
 	}
 	model, nm, err := dense.ReadModel(ctx, *modelFlag, *modelsFlag)
 	if err != nil {
@@ -160,22 +179,18 @@ func score(ctx context.Context) error {
 	if dead == "" {
 		dead = strings.TrimSuffix(out, "/") + "/dead_letter"
 	}
-	shards := *shardsFlag
-	if shards <= 0 {
-		shards = max(1, len(localFiles()))
-		if strings.Contains(*inputFlag, "://") {
-			shards = 8
-		}
+	if *shardsFlag < 0 {
+		return usageError(fmt.Sprintf("--shards %d: want 0 (a file per bundle) or a positive number", *shardsFlag))
 	}
 	if *predFlag == "" && *labelFlag == "" && *probaFlag == "" {
-		return errors.New("--prediction, --label and --proba are all empty: nothing to append")
+		return usageError("--prediction, --label and --proba are all empty: nothing to append")
 	}
 	p, s := beam.NewPipelineWithRoot()
-	rows := dense.ReadParquet(s, *inputFlag, *rowsFlag)
+	rows := dense.ReadParquet(s, *inputFlag, 0)
 	scored, bad := dense.Score(s, model, rows, dense.ScoreOptions{
 		Prediction: *predFlag, Label: *labelFlag, Proba: *probaFlag, BatchRows: *rowsFlag})
-	dense.WriteParquet(s, out, shards, scored)
-	dense.WriteParquet(s, dead, 1, bad)
+	dense.WriteParquet(s, out, *shardsFlag, scored)
+	dense.WriteParquet(s, dead, 0, bad)
 
 	start := time.Now()
 	c, err := run(ctx, p)
@@ -183,10 +198,14 @@ func score(ctx context.Context) error {
 		return err
 	}
 	d := time.Since(start)
-	fmt.Printf("Scored %d rows with %s in %.2fs (%.0f rows/s) → %s (%d shards)\n",
-		c["rows_scored"], model.Ref, d.Seconds(), float64(c["rows_scored"])/d.Seconds(), out, shards)
+	where := out
+	if parts, _ := filepath.Glob(filepath.Join(out, "part-*.parquet")); len(parts) > 0 {
+		where = fmt.Sprintf("%s (%d files)", out, len(parts))
+	}
+	fmt.Printf("Scored %s rows with %s in %.2fs (%s rows/s) → %s\n", nn.Thousands(int(c["rows_scored"])),
+		model.Ref, d.Seconds(), nn.Thousands(int(float64(c["rows_scored"])/d.Seconds())), where)
 	if n := c["dead_letters"]; n > 0 {
-		fmt.Printf("%d rows could not be scored: %s\n", n, dead)
+		fmt.Printf("%s rows could not be scored: %s\n", nn.Thousands(int(n)), dead)
 	}
 	return nil
 }
@@ -202,16 +221,16 @@ func eval(ctx context.Context) error {
 		dead = strings.TrimSuffix(out, ".json") + "_dead_letter"
 	}
 	p, s := beam.NewPipelineWithRoot()
-	rows := dense.ReadParquet(s, *inputFlag, *rowsFlag)
+	rows := dense.ReadParquet(s, *inputFlag, 0)
 	metrics, bad := dense.Evaluate(s, model, rows, dense.EvalOptions{Target: *targetFlag, BatchRows: *rowsFlag})
 	dense.WriteMetrics(s, out, metrics)
-	dense.WriteParquet(s, dead, 1, bad)
+	dense.WriteParquet(s, dead, 0, bad)
 	c, err := run(ctx, p)
 	if err != nil {
 		return err
 	}
 	if n := c["dead_letters"]; n > 0 {
-		fmt.Printf("%d rows could not be evaluated: %s\n", n, dead)
+		fmt.Printf("%s rows could not be evaluated: %s\n", nn.Thousands(int(n)), dead)
 	}
 	if strings.Contains(out, "://") {
 		fmt.Printf("Metrics: %s\n", out)
@@ -225,14 +244,16 @@ func eval(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Evaluated %s (%s) on %d rows, target %s\n", m.Model, m.Task, m.Rows, m.Target)
+	fmt.Printf("Evaluated %s (%s) on %s rows, target %s\n", m.Model, m.Task, nn.Thousands(int(m.Rows)), m.Target)
 	names := make([]string, 0, len(m.Metrics))
+	width := 0
 	for k := range m.Metrics {
 		names = append(names, k)
+		width = max(width, len(k))
 	}
 	slices.Sort(names)
-	for _, k := range names {
-		fmt.Printf("  %-10s %.4f\n", k, m.Metrics[k])
+	for _, k := range names { // dense eval's table
+		fmt.Printf("  %-*s  %s\n", width, k, formatMetric(m.Metrics[k]))
 	}
 	if cm := m.ConfusionMatrix(); cm != nil {
 		fmt.Println("\nConfusion matrix (rows: true class, columns: predicted):")
@@ -263,4 +284,16 @@ func run(ctx context.Context, p *beam.Pipeline) (map[string]int64, error) {
 		}
 	}
 	return c, nil
+}
+
+// formatMetric formats a metric as dense eval prints it: 4 decimals, or 4
+// significant digits for very large or small values.
+func formatMetric(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	if a := math.Abs(v); a != 0 && (a >= 1e5 || a < 1e-3) {
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 4, 64)
 }
