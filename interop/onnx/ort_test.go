@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -303,11 +304,16 @@ func TestExportMatchesORT(t *testing.T) {
 		{"multiclass", nn.TaskMulticlass, []nn.LayerSpec{
 			nn.Dense(10, nn.ELU), nn.BatchNorm(), nn.Dense(7, nn.Sigmoid), nn.Dense(4, nn.Softmax)}, []string{"a", "b", "c", "d"}},
 		{"multiclass_no_labels", nn.TaskMulticlass, []nn.LayerSpec{nn.Dense(6, nn.ReLU), nn.Dense(3, nn.Softmax)}, nil},
+		// The model's own decision threshold (set below) goes into the graph.
+		{"binary_threshold", nn.TaskBinary, []nn.LayerSpec{nn.Dense(6, nn.Tanh), nn.Dense(1, nn.Sigmoid)}, []string{"no", "yes"}},
 	}
 	rows := testRows(40, rand.New(rand.NewPCG(1, 2)))
 	for k, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := testModel(t, tc.task, tc.layers, tc.labels, uint64(k+10))
+			if tc.name == "binary_threshold" {
+				m.Spec().Threshold = thresholdBetween(t, m, rows)
+			}
 			data, err := Export(m, ExportOptions{Name: tc.name})
 			if err != nil {
 				t.Fatal(err)
@@ -424,4 +430,24 @@ func TestExportPassesONNXChecker(t *testing.T) {
 	if n := bytes.Count(out, []byte("ok ")); n != len(paths) {
 		t.Fatalf("the checker passed %d of %d graphs:\n%s", n, len(paths), out)
 	}
+}
+
+// thresholdBetween picks a decision threshold that labels some of the rows
+// otherwise than 0.5 does: the midpoint between 0.5 and the median score.
+func thresholdBetween(t *testing.T, m *nn.Model, rows []row) float64 {
+	t.Helper()
+	out := denseOutputs(t, m, rows)
+	s := slices.Clone(out)
+	slices.Sort(s)
+	th := (0.5 + float64(s[len(s)/2])) / 2
+	moved := 0
+	for _, p := range out {
+		if (float64(p) >= th) != (p >= 0.5) {
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Fatalf("threshold %v labels every row as 0.5 does (scores %v)", th, s)
+	}
+	return th
 }
