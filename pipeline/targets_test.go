@@ -539,3 +539,28 @@ func TestIntegerTargetNote(t *testing.T) {
 		t.Errorf("task %s, note %q", res.Model.Spec().Task, res.Note)
 	}
 }
+
+// The YAML spec's keys for the same settings: class_weights and threshold
+// next to positive_label, cv under training.
+func TestSpecTargetKeys(t *testing.T) {
+	s, err := ParseSpec([]byte(validSpec + "class_weights: balanced\nthreshold: 0.3\ntraining:\n  cv: 4\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.TrainConfig(); c.ClassWeights != ClassWeightsBalanced || c.Threshold != 0.3 || c.CV != 4 {
+		t.Errorf("class weights %q, threshold %v, cv %d", c.ClassWeights, c.Threshold, c.CV)
+	}
+	if c := (&Spec{}).TrainConfig(); c.ClassWeights != "" || c.Threshold != 0 || c.CV != 0 {
+		t.Errorf("unset keys: %+v", c)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"class_weights: auto\n", `class_weights: must be balanced or none, got "auto"`},
+		{"threshold: 0\n", "threshold: must be in (0, 1), got 0"},
+		{"threshold: 1.2\n", "threshold: must be in (0, 1), got 1.2"},
+		{"training:\n  cv: 1\n", "training.cv: needs at least 2 folds, got 1"},
+	} {
+		if _, err := ParseSpec([]byte(validSpec + tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
