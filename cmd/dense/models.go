@@ -292,6 +292,7 @@ func (e *env) modelsShow(dir, ref string) error {
 		}
 		fmt.Fprintf(w, "  trained on  %s rows of %s (%s)\n", thousands(int(p.Rows)), p.Source, how)
 	}
+	writeTargetProvenance(w, spec)
 	if png := filepath.Join(en.Dir(), "history.png"); fileExists(png) {
 		fmt.Fprintf(w, "  history     %s\n", png)
 	}
@@ -319,6 +320,10 @@ func (e *env) modelsShow(dir, ref string) error {
 	if len(spec.Provenance.Metrics) > 0 {
 		fmt.Fprintln(w, "\nValidation metrics:")
 		writeMetricTable(w, spec.Provenance.Metrics)
+	}
+	if cv := spec.Provenance.CV; cv != nil {
+		fmt.Fprintf(w, "\nCross-validated metrics (%d folds, mean ± std):\n", cv.Folds)
+		writeCVTable(w, cv)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprint(w, m.Summary())

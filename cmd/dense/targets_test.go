@@ -116,6 +116,16 @@ func TestTargetsAndHoldout(t *testing.T) {
 	checkUserError(t, runBin(t, dir, "", env, "eval", "--model", "churn", "--data", "fewer.csv", "--holdout"),
 		"not the data the model was trained on", "training had")
 
+	// dense models show tells what training did about the target.
+	r = mustRun(t, dir, env, "models", "show", "churn")
+	for _, want := range []string{"threshold   0.3: true when P(true) ≥ 0.3", fmt.Sprintf("left out    %d rows whose target was NULL", nulls),
+		"weights     false 0.", "validation  ", "(stratified split 0.2, seed 2; dense eval --holdout scores them)",
+		"Cross-validated metrics (3 folds, mean ± std):"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("models show lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
 	// The threshold in SQL (dense_predict_label through nn's Classify) and
 	// in dense score: the label is true exactly from P = 0.3, and some rows
 	// lie between 0.3 and 0.5.

@@ -255,6 +255,31 @@ func writeTargetNotes(out io.Writer, res *pipeline.TrainResult) {
 	}
 }
 
+// writeTargetProvenance adds to dense models show what training did about
+// the target: the decision threshold, the rows left out, the class weights
+// and the validation split.
+func writeTargetProvenance(w io.Writer, spec *nn.Spec) {
+	p := spec.Provenance
+	if spec.Threshold != 0 {
+		fmt.Fprintf(w, "  threshold   %g: %s when P(%s) ≥ %g\n", spec.Threshold, spec.PositiveLabel(), spec.PositiveLabel(), spec.Threshold)
+	}
+	if p.DroppedRows > 0 {
+		fmt.Fprintf(w, "  left out    %s rows whose target was NULL\n", thousands(int(p.DroppedRows)))
+	}
+	if len(p.ClassWeights) > 0 {
+		labels := spec.ClassLabels()
+		parts := make([]string, len(p.ClassWeights))
+		for i, v := range p.ClassWeights {
+			parts[i] = fmt.Sprintf("%s %s", labels[min(i, len(labels)-1)], formatMetric(v))
+		}
+		fmt.Fprintf(w, "  weights     %s\n", strings.Join(parts, ", "))
+	}
+	if s := p.Split; s != nil {
+		fmt.Fprintf(w, "  validation  %s of %s rows (%s split %g, seed %d; dense eval --holdout scores them)\n",
+			thousands(int(s.ValRows)), thousands(int(s.Rows)), s.Rule, s.Fraction, s.Seed)
+	}
+}
+
 // writeCVTable prints cross-validated metrics as "name  mean ± std".
 func writeCVTable(w io.Writer, cv *nn.CrossValidation) {
 	keys := make([]string, 0, len(cv.Mean))
