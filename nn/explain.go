@@ -213,7 +213,12 @@ const (
 	explainSteps     = 8
 	explainMaxSteps  = 4096
 	explainBlock     = 256  // rows integrated together
-	explainPoints    = 2048 // path points per network pass
+	explainPoints    = 2048 // at most, path points per network pass
+	// gemmParallelWork is m·n·k from which the package's GEMM splits a
+	// product across goroutines (nn/internal/sgemm's parallelWork). The
+	// passes stay below it: their products are small, the split costs more
+	// than it gains, and DuckDB already calls the function from each core.
+	gemmParallelWork = 1 << 18
 )
 
 // Explainer computes integrated-gradients attributions of a model's score
@@ -247,6 +252,7 @@ type Explainer struct {
 	gb           []float32 // per explained output: the score's gradient at P(baseline), h wide
 	bnScale      [][]float32
 	bnShift      [][]float32
+	points       int // path points per network pass
 }
 
 // ErrNoBaseline is returned by NewExplainer for a model whose spec stores no
@@ -324,6 +330,13 @@ func newExplainer(m *Model) (*Explainer, error) {
 			}
 		}
 	}
+	work := 1
+	for _, i := range e.tail {
+		if l := &m.layers[i]; l.kind == kindDense {
+			work = max(work, l.in*l.out)
+		}
+	}
+	e.points = min(max((gemmParallelWork-1)/work, 32), explainPoints)
 	ws := &ExplainWorkspace{}
 	e.pb = slices.Clone(e.prefixForward(ws, e.base, 1))
 	classes := 1
@@ -559,12 +572,12 @@ func (e *Explainer) attribute(dst *Attributions, x []float32, lo int, ws *Explai
 	}
 }
 
-// integrate evaluates the score's gradient at the points, explainPoints at
+// integrate evaluates the score's gradient at the points, e.points at
 // a time, and adds it, weighted, to their rows' sums.
 func (e *Explainer) integrate(ws *ExplainWorkspace, pts []point) {
 	h := e.h
 	for len(pts) > 0 {
-		n := min(len(pts), explainPoints)
+		n := min(len(pts), e.points)
 		batch := pts[:n]
 		pts = pts[n:]
 		ws.z = growF32(ws.z, n*h)

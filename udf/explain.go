@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"sync"
 	"unsafe"
@@ -53,6 +52,7 @@ type explainScratch struct {
 	ws    *nn.ExplainWorkspace
 	attr  nn.Attributions
 	order []int
+	abs   []float64
 	buf   []byte
 	names [][16]byte // each input name's duckdb_string_t in this chunk's child vector
 }
@@ -88,7 +88,10 @@ func (p *plan) writeExplain(in dataChunk, out vector, x []float32, n int, s *scr
 	src := p.explainSources(in)
 	es.names = growSlice(es.names, k)
 	clear(es.names)
-	es.order = growSlice(es.order, k)
+	es.order, es.abs = growSlice(es.order, k), growSlice(es.abs, k)
+	// The value field's validity mask, written for every entry.
+	vectorEnsureValidityWritable(valueV)
+	valueMask := unsafe.Slice((*uint64)(vectorValidity(valueV)), (total+63)/64)
 	at := base
 	for r := range n {
 		if s.null[r] {
@@ -97,20 +100,7 @@ func (p *plan) writeExplain(in dataChunk, out vector, x []float32, n int, s *scr
 		}
 		entries[r] = [2]uint64{uint64(at), uint64(k)}
 		vals := es.attr.Values[r*k : (r+1)*k]
-		order := es.order
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortStableFunc(order, func(a, b int) int {
-			va, vb := math.Abs(vals[a]), math.Abs(vals[b])
-			switch {
-			case va > vb:
-				return -1
-			case va < vb:
-				return 1
-			}
-			return 0
-		})
+		order := sortByMagnitude(es.order, es.abs, vals)
 		for _, i := range order {
 			// Input names: written once per chunk, then the 16-byte
 			// string_t is copied (a long name points into the child
@@ -123,7 +113,12 @@ func (p *plan) writeExplain(in dataChunk, out vector, x []float32, n int, s *scr
 			}
 			attrs[at] = vals[i]
 			text, ok := p.valueText(es, &src, i, r)
-			setValid(valueV, at, ok)
+			bit := uint64(1) << (uint(at) & 63)
+			if ok {
+				valueMask[at>>6] |= bit
+			} else {
+				valueMask[at>>6] &^= bit
+			}
 			if ok {
 				setString(valueV, values, at, unsafe.String(unsafe.SliceData(text), len(text)))
 			}
@@ -147,24 +142,22 @@ func setString(v vector, data [][16]byte, i int, s string) {
 	assignString(v, i, s)
 }
 
-// setValid marks row i of v valid or NULL (the mask is made writable for a
-// NULL; a valid row needs it only where a mask exists already).
-func setValid(v vector, i int, ok bool) {
-	mask := vectorValidity(v)
-	if mask == nil {
-		if ok {
-			return
+// sortByMagnitude returns the indices of vals by |value|, largest first,
+// in index order on ties (an insertion sort: a model has few inputs, and
+// this runs for every row).
+func sortByMagnitude(order []int, abs, vals []float64) []int {
+	for i, v := range vals {
+		abs[i] = math.Abs(v)
+	}
+	for i := range order {
+		j := i
+		for j > 0 && abs[order[j-1]] < abs[i] {
+			order[j] = order[j-1]
+			j--
 		}
-		vectorEnsureValidityWritable(v)
-		mask = vectorValidity(v)
+		order[j] = i
 	}
-	word := (*uint64)(unsafe.Add(mask, (i>>6)*8))
-	bit := uint64(1) << (uint(i) & 63)
-	if ok {
-		*word |= bit
-	} else {
-		*word &^= bit
-	}
+	return order
 }
 
 // explainSources are the vectors the inputs' raw values come from, for the
