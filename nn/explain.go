@@ -250,6 +250,9 @@ type Explainer struct {
 	pb           []float32 // P(baseline)
 	fb           []float32 // f(baseline), OutputWidth
 	gb           []float32 // per explained output: the score's gradient at P(baseline), h wide
+	ub           []float32 // the same with respect to act0's output
+	kink         bool      // act0 is piecewise linear (relu, leaky_relu): its kinks are integrated exactly
+	slope        float32   // act0's slope on the inactive side
 	bnScale      [][]float32
 	bnShift      [][]float32
 	points       int // path points per network pass
@@ -351,9 +354,17 @@ func newExplainer(m *Model) (*Explainer, error) {
 	for c := range classes {
 		ws.cls[c] = c
 	}
-	out, dz := e.pass(ws, z, classes, true)
+	out, _, _ := e.pass(ws, slices.Clone(e.pb), 1, false) // f(baseline): Predict's arithmetic
 	e.fb = slices.Clone(out[:outW])
+	_, dz, u := e.pass(ws, z, classes, true)
 	e.gb = slices.Clone(dz[:classes*e.h])
+	e.ub = slices.Clone(u[:classes*e.h])
+	switch e.act0 {
+	case actReLU:
+		e.kink = true
+	case actLeakyReLU:
+		e.kink, e.slope = true, e.alpha0
+	}
 	return e, nil
 }
 
@@ -404,20 +415,27 @@ func growInts(s []int, n int) []int {
 // ExplainWorkspace is scratch memory for Explain, one per goroutine; it
 // grows to the largest block and is then reused without allocating.
 type ExplainWorkspace struct {
-	pre     [2][]float32 // prefix ping-pong
-	px      []float32    // block rows × h: P(x)
-	out     []float32    // block rows × outW: f(x)
-	cls     []int        // per pass row: the output to differentiate
-	z, a    []float32    // pass rows × h: the prefix's output and act0 of it
-	tz, ta  [][]float32  // per tail layer: pre-activation and output
-	g       [2][]float32 // gradient ping-pong
-	sum     []float32    // block rows × h: trapezoid sums of the gradient at the prefix's output
-	steps   []int
-	delta   []float64 // block rows: f(x) − f(baseline)
-	tol     []float64
-	active  []int
-	pts     []point
-	avg     []float32 // block rows × h
+	pre    [2][]float32 // prefix ping-pong
+	px     []float32    // block rows × h: P(x)
+	out    []float32    // block rows × outW: f(x)
+	cls    []int        // per pass row: the output to differentiate
+	z, a   []float32    // pass rows × h: the prefix's output and act0 of it
+	tz, ta [][]float32  // per tail layer: pre-activation and output
+	g      [2][]float32 // gradient ping-pong
+	sum    []float32    // block rows × h: trapezoid sums of the gradient at the prefix's output
+	steps  []int
+	delta  []float64 // block rows: f(x) − f(baseline)
+	tol    []float64
+	active []int
+	pts    []point
+	avg    []float32 // block rows × h
+	// act0's kinks (block rows × h): where on the path each unit of a
+	// piecewise-linear act0 changes slope (−1: not inside (0, 1)), the
+	// grid cell holding that point, and the gradient with respect to the
+	// unit's output at the cell's two ends.
+	tau     []float32
+	cell    []int
+	uL, uR  []float32
 	rowCls  []int
 	rowSkip []bool
 }
@@ -426,6 +444,7 @@ type ExplainWorkspace struct {
 // weight.
 type point struct {
 	row  int
+	k    int // t = k/m on the current level's grid of m intervals
 	t, w float32
 }
 
@@ -462,12 +481,16 @@ func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *Explain
 	clear(ws.cls)
 	ws.z = growF32(ws.z, n*h)
 	copy(ws.z, ws.px)
-	out, _ := e.pass(ws, ws.z[:n*h], n, false)
+	out, _, _ := e.pass(ws, ws.z[:n*h], n, false)
 	ws.out = growF32(ws.out, n*outW)
 	copy(ws.out, out[:n*outW])
 	ws.rowCls, ws.rowSkip = growInts(ws.rowCls, n), growBools(ws.rowSkip, n)
 	ws.sum, ws.steps = growF32(ws.sum, n*h), growInts(ws.steps, n)
 	ws.delta, ws.tol = growF64(ws.delta, n), growF64(ws.tol, n)
+	if e.kink {
+		ws.tau, ws.cell = growF32(ws.tau, n*h), growInts(ws.cell, n*h)
+		ws.uL, ws.uR = growF32(ws.uL, n*h), growF32(ws.uR, n*h)
+	}
 	ws.active = ws.active[:0]
 	spec := &e.m.spec
 	for r := range n {
@@ -509,9 +532,12 @@ func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *Explain
 			if k == m {
 				w = 0.5
 			}
-			ws.pts = append(ws.pts, point{row: r, t: float32(k) / float32(m), w: w})
+			ws.pts = append(ws.pts, point{row: r, k: k, t: float32(k) / float32(m), w: w})
 		}
 		ws.steps[r] = m
+		if e.kink {
+			e.findKinks(ws, r, m)
+		}
 	}
 	for {
 		e.integrate(ws, ws.pts)
@@ -529,11 +555,101 @@ func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *Explain
 		ws.pts = ws.pts[:0]
 		for _, r := range next {
 			for k := 1; k <= m; k++ {
-				ws.pts = append(ws.pts, point{row: r, t: float32(2*k-1) / float32(2*m), w: 1})
+				ws.pts = append(ws.pts, point{row: r, k: 2*k - 1, t: float32(2*k-1) / float32(2*m), w: 1})
 			}
 			ws.steps[r] = 2 * m
+			if e.kink {
+				e.halveKinkCells(ws, r, 2*m)
+			}
 		}
 		m *= 2
+	}
+}
+
+// The kinks of a piecewise-linear act0. On the path, unit j's input is
+// z_j(t) = P(b)_j + t·d_j with d = P(x) − P(b): its slope changes once, at
+// τ = −P(b)_j/d_j. The trapezoid rule treats the gradient there as if it
+// jumped at a grid point, an error of the order of the grid spacing per
+// kink; instead the cell holding τ is integrated with the slope change
+// where it is and the gradient with respect to the unit's output
+// interpolated linearly between the cell's ends (recorded as the points
+// are evaluated): the first layer's kinks then cost no extra steps.
+
+// findKinks locates row r's kinks on the grid of m intervals.
+func (e *Explainer) findKinks(ws *ExplainWorkspace, r, m int) {
+	h := e.h
+	px, tau, cell := ws.px[r*h:(r+1)*h], ws.tau[r*h:(r+1)*h], ws.cell[r*h:(r+1)*h]
+	ub := e.ub[ws.rowCls[r]*h : (ws.rowCls[r]+1)*h]
+	for j, b := range e.pb {
+		tau[j] = -1
+		d := px[j] - b
+		if d == 0 {
+			continue
+		}
+		t := -b / d
+		if !(t > 0 && t < 1) {
+			continue
+		}
+		tau[j], cell[j] = t, min(int(t*float32(m)), m-1)
+		if cell[j] == 0 { // the cell starts at the baseline
+			ws.uL[r*h+j] = ub[j]
+		}
+	}
+}
+
+// halveKinkCells moves row r's kink cells to the grid of m intervals (twice
+// as fine): the half holding τ keeps one end's gradient, the new midpoint
+// gives the other.
+func (e *Explainer) halveKinkCells(ws *ExplainWorkspace, r, m int) {
+	h := e.h
+	for j, t := range ws.tau[r*h : (r+1)*h] {
+		if t < 0 {
+			continue
+		}
+		ws.cell[r*h+j] = min(max(int(t*float32(m)), 2*ws.cell[r*h+j]), 2*ws.cell[r*h+j]+1)
+	}
+}
+
+// recordKinks keeps the gradients u (with respect to act0's output) of the
+// evaluated points that end a kink cell.
+func (e *Explainer) recordKinks(ws *ExplainWorkspace, batch []point, u []float32) {
+	h := e.h
+	for i, p := range batch {
+		tau, cell := ws.tau[p.row*h:(p.row+1)*h], ws.cell[p.row*h:(p.row+1)*h]
+		uL, uR, ui := ws.uL[p.row*h:(p.row+1)*h], ws.uR[p.row*h:(p.row+1)*h], u[i*h:(i+1)*h]
+		for j, c := range cell {
+			switch {
+			case tau[j] < 0:
+			case c == p.k:
+				uL[j] = ui[j]
+			case c+1 == p.k:
+				uR[j] = ui[j]
+			}
+		}
+	}
+}
+
+// correctKinks replaces, in row r's average gradient avg, the trapezoid
+// value of each kink cell by its integral with the slope change at τ.
+func (e *Explainer) correctKinks(ws *ExplainWorkspace, r int, avg []float32) {
+	h, m := e.h, ws.steps[r]
+	px := ws.px[r*h : (r+1)*h]
+	a := float64(e.slope)
+	for j, t := range ws.tau[r*h : (r+1)*h] {
+		if t < 0 {
+			continue
+		}
+		phi := float64(t)*float64(m) - float64(ws.cell[r*h+j])
+		uL, uR := float64(ws.uL[r*h+j]), float64(ws.uR[r*h+j])
+		left := phi*uL + (uR-uL)*phi*phi/2          // ∫ of u over the part of the cell before τ, in cells
+		right := (1-phi)*uL + (uR-uL)*(1-phi*phi)/2 // and after
+		var exact, trap float64
+		if px[j] > e.pb[j] { // active after τ
+			exact, trap = a*left+right, (a*uL+uR)/2
+		} else {
+			exact, trap = left+a*right, (uL+a*uR)/2
+		}
+		avg[j] += float32((exact - trap) / float64(m))
 	}
 }
 
@@ -556,8 +672,12 @@ func (e *Explainer) attribute(dst *Attributions, x []float32, lo int, ws *Explai
 	ws.avg = growF32(ws.avg, n*h)
 	for k, r := range rows {
 		inv := 1 / float32(ws.steps[r])
+		avg := ws.avg[k*h : (k+1)*h]
 		for j, s := range ws.sum[r*h : (r+1)*h] {
-			ws.avg[k*h+j] = s * inv
+			avg[j] = s * inv
+		}
+		if e.kink {
+			e.correctKinks(ws, r, avg)
 		}
 	}
 	g := e.prefixBackward(ws, ws.avg[:n*h], n)
@@ -594,7 +714,10 @@ func (e *Explainer) integrate(ws *ExplainWorkspace, pts []point) {
 				z[j] = b + p.t*(px[j]-b)
 			}
 		}
-		_, dz := e.pass(ws, ws.z[:n*h], n, true)
+		_, dz, u := e.pass(ws, ws.z[:n*h], n, true)
+		if e.kink {
+			e.recordKinks(ws, batch, u)
+		}
 		for i, p := range batch {
 			s := ws.sum[p.row*h : (p.row+1)*h]
 			g := dz[i*h : (i+1)*h]
@@ -658,9 +781,10 @@ func (e *Explainer) prefixBackward(ws *ExplainWorkspace, g []float32, n int) []f
 
 // pass runs act0 and the tail on n rows z (n × h) in inference mode and,
 // when grad is set, differentiates output ws.cls[i] of row i with respect
-// to z. It returns the outputs (n × OutputWidth) and the gradients (n × h),
-// both in workspace buffers.
-func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (out, dz []float32) {
+// to z. It returns the outputs (n × OutputWidth), the gradients with
+// respect to z (n × h) and with respect to act0(z) (n × h), all in
+// workspace buffers.
+func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (out, dz, u []float32) {
 	h := e.h
 	ws.a = growF32(ws.a, n*h)
 	activate(e.act0, e.alpha0, z, ws.a, h)
@@ -673,7 +797,22 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 		switch l.kind {
 		case kindDense:
 			ws.tz[k], ws.ta[k] = growF32(ws.tz[k], n*l.out), growF32(ws.ta[k], n*l.out)
-			denseLinear(l, cur, ws.tz[k], n)
+			if grad && l.out == 1 {
+				// One unit (a binary or regression output): dot products,
+				// which the GEMM's tiles would pad 16-fold. Only the
+				// gradient passes take this path; the outputs f(x) are
+				// Predict's own arithmetic.
+				w, z := l.w[:l.in], ws.tz[k][:n]
+				for r := range z {
+					var d float32
+					for j, v := range cur[r*l.in : (r+1)*l.in][:len(w)] {
+						d += v * w[j]
+					}
+					z[r] = d
+				}
+			} else {
+				denseLinear(l, cur, ws.tz[k], n)
+			}
 			biasActivate(l.act, l.alpha, l.b, ws.tz[k], ws.ta[k], l.out)
 			cur = ws.ta[k]
 		case kindBatchNorm:
@@ -684,7 +823,7 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 	}
 	out = cur
 	if !grad {
-		return out, nil
+		return out, nil, nil
 	}
 	outW := e.m.OutputWidth()
 	ws.g[0] = growF32(ws.g[0], n*max(outW, h, e.m.maxW))
@@ -701,7 +840,17 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 		case kindDense:
 			activationGrad(l.act, l.alpha, ws.tz[k], ws.ta[k], g, g, l.out)
 			dst := ws.g[p][:n*l.in]
-			gemm(false, false, n, l.in, l.out, 1, g, l.out, l.w, l.in, 0, dst, l.in)
+			if l.out == 1 {
+				w := l.w[:l.in]
+				for r, gr := range g[:n] {
+					d := dst[r*l.in : (r+1)*l.in][:len(w)]
+					for j, v := range w {
+						d[j] = gr * v
+					}
+				}
+			} else {
+				gemm(false, false, n, l.in, l.out, 1, g, l.out, l.w, l.in, 0, dst, l.in)
+			}
 			g, p = dst, p^1
 		case kindBatchNorm:
 			dst := ws.g[p][:n*l.in]
@@ -709,8 +858,9 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 			g, p = dst, p^1
 		}
 	}
-	activationGrad(e.act0, e.alpha0, z, ws.a[:n*h], g, g, h)
-	return out, g[:n*h]
+	dz = ws.g[p][:n*h]
+	activationGrad(e.act0, e.alpha0, z, ws.a[:n*h], g, dz, h)
+	return out, dz, g[:n*h]
 }
 
 // scaleRows computes dst[r,j] = src[r,j]·scale[j].

@@ -179,7 +179,7 @@ func (e *Explainer) gradientAt(x []float32, cls []int) []float32 {
 	ws := e.NewExplainWorkspace()
 	z := slices.Clone(e.prefixForward(ws, x, n))
 	ws.cls = cls
-	_, dz := e.pass(ws, z, n, true)
+	_, dz, _ := e.pass(ws, z, n, true)
 	return slices.Clone(e.prefixBackward(ws, slices.Clone(dz), n))
 }
 
