@@ -167,15 +167,20 @@ func biasActivate(k actKind, alpha float32, b, z, a []float32, width int) {
 		}
 		return
 	}
+	addBias(b, z, width)
+	if k != actLinear || &a[0] != &z[0] {
+		activate(k, alpha, z, a, width)
+	}
+}
+
+// addBias adds b to every row of z (rows of len(b) = width values).
+func addBias(b, z []float32, width int) {
 	b = b[:width]
 	for r := 0; r+width <= len(z); r += width {
 		zr := z[r : r+width]
 		for j, bj := range b {
 			zr[j] += bj
 		}
-	}
-	if k != actLinear || &a[0] != &z[0] {
-		activate(k, alpha, z, a, width)
 	}
 }
 
@@ -189,8 +194,11 @@ func sigmoid(v float32) float32 {
 	return float32(e / (1 + e))
 }
 
-// softmaxRow is the max-subtracted softmax of one row; a may alias z.
-func softmaxRow(z, a []float32) {
+// softmaxRow is the max-subtracted softmax of one row; a may alias z. It
+// returns the row's log-sum-exp, computed in the same operations as
+// logSumExp (same bits), so the cross-entropy of a training step need not
+// exponentiate the logits a second time.
+func softmaxRow(z, a []float32) (lse float64) {
 	m := z[0]
 	for _, v := range z[1:] {
 		m = max(m, v)
@@ -204,6 +212,15 @@ func softmaxRow(z, a []float32) {
 	inv := 1 / sum
 	for j := range a {
 		a[j] = float32(float64(a[j]) * inv)
+	}
+	return float64(m) + math.Log(sum)
+}
+
+// softmaxRowsLSE is the softmax of rows lo..hi-1 (z and a hold whole rows of
+// the given width from row 0) keeping each row's log-sum-exp in lse.
+func softmaxRowsLSE(z, a []float32, width, lo, hi int, lse []float64) {
+	for r := lo; r < hi; r++ {
+		lse[r] = softmaxRow(z[r*width:(r+1)*width], a[r*width:(r+1)*width])
 	}
 }
 

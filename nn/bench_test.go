@@ -56,12 +56,11 @@ func BenchmarkTrainStep(b *testing.B) {
 		for i := range y {
 			y[i] = float32(i % out)
 		}
-		last := &tr.lay[len(tr.lay)-1]
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
 			o := tr.forward(x, n, true)
-			lossGrad(kind, o, last.z, y, n, out, nil, last.da[:n*out])
+			tr.lossGrad(o, y, n)
 			tr.backward(n)
 			tr.opt.step(m.params, tr.grads)
 		}
@@ -126,5 +125,39 @@ func BenchmarkGatherBatch(b *testing.B) {
 				_ = sink
 			})
 		}
+	}
+}
+
+// BenchmarkFit is whole Fit calls as `dense bench train` makes them: Adam,
+// 2 epochs over generated rows (shuffled, gathered into batches, a step per
+// batch), no validation.
+func BenchmarkFit(b *testing.B) {
+	for _, bn := range benchNets {
+		rows := 60000
+		if bn.inputs < 100 {
+			rows = 200000
+		}
+		b.Run(fmt.Sprintf("%s/batch%d", bn.name, bn.batch), func(b *testing.B) {
+			x := randomInput(rows, bn.inputs, 1)
+			m, err := NewModel(testSpec(bn.inputs, bn.task, bn.layers...), 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out := m.OutputWidth()
+			y := make([]float32, rows)
+			for i := range y {
+				y[i] = float32(i % out)
+				if out == 1 {
+					y[i] = x[i*bn.inputs]
+				}
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := m.Fit(b.Context(), x, y, rows, FitConfig{BatchSize: bn.batch, Epochs: 2, Seed: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(2*float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
 	}
 }

@@ -446,12 +446,12 @@ func TestFirstNonFinite(t *testing.T) {
 	}
 }
 
-// TestFitPrefetchSameWeights trains with the goroutine that gathers the
-// next mini-batch (two threads) and without it (one thread): the weights
-// must be bit-identical, over several epochs with a smaller last batch, and
-// with batches wide enough for the parallel element-wise loops. Cancelling
-// in the middle of an epoch, with a gather in flight, returns cleanly.
-func TestFitPrefetchSameWeights(t *testing.T) {
+// TestFitThreadsSameWeights trains with two threads (the batch gathered
+// and the element-wise loops run in two pieces: batches wide enough for
+// them) and with one: the weights must be bit-identical, over several
+// epochs with a smaller last batch. Cancelling in the middle of an epoch
+// returns cleanly.
+func TestFitThreadsSameWeights(t *testing.T) {
 	const inW, rows, batch = 128, 300, 128
 	x := randomInput(rows, inW, 7)
 	y := make([]float32, rows)
@@ -468,7 +468,7 @@ func TestFitPrefetchSameWeights(t *testing.T) {
 	a, b := run(2), run(1)
 	for i := range a {
 		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			t.Fatalf("weight %d: %v with prefetching, %v without", i, a[i], b[i])
+			t.Fatalf("weight %d: %v with two threads, %v with one", i, a[i], b[i])
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())

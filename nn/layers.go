@@ -18,12 +18,13 @@ type trainer struct {
 	fused bool      // the loss takes the last dense layer's logits
 	cw    []float32 // class weights, nil = all 1
 	opt   *optimizer
-	train bool    // mode of the last forward pass
-	sink  float32 // see gatherBatch
+	train bool // mode of the last forward pass
 
 	par           *workers // nil: element-wise work runs inline
 	act           actArgs
 	actFn, gradFn func(lo, hi int)
+	gat           batchGather
+	gatherFn      func(lo, hi int) // t.gat.rows, bound once
 }
 
 // trainLayer is one layer's training buffers. For a linear dense layer z
@@ -38,6 +39,7 @@ type trainLayer struct {
 	mean   []float64 // batch norm: batch (or running) mean
 	invstd []float64 // batch norm: 1/sqrt(var+eps)
 	acc    []float64 // column sums
+	lse    []float64 // softmax dense layer: each row's log-sum-exp (lossGrad reads it)
 	acc2   []float64
 	gw, gb []float32 // gradient views: dense weight/bias, batch norm gamma/beta
 }
@@ -46,6 +48,7 @@ func newTrainer(m *Model, batch int, seed int64) *trainer {
 	t := &trainer{m: m, grads: make([]float32, len(m.params)), lay: make([]trainLayer, len(m.layers))}
 	t.rng = rand.New(rand.NewPCG(uint64(seed), 0x6e6e2d66697400)) // "nn-fit"
 	t.actFn, t.gradFn = t.act.activateRows, t.act.gradRows
+	t.gatherFn = t.gat.rows
 	for i := range m.layers {
 		l, tl := &m.layers[i], &t.lay[i]
 		n := batch * l.out
@@ -64,6 +67,9 @@ func newTrainer(m *Model, batch int, seed int64) *trainer {
 				tl.gb = g[len(l.w) : len(l.w)+l.out : len(l.w)+l.out]
 			}
 			tl.acc = make([]float64, l.out)
+			if l.act == actSoftmax {
+				tl.lse = make([]float64, batch)
+			}
 		case kindDropout:
 			tl.mask = make([]float32, n)
 		case kindBatchNorm:
@@ -98,6 +104,9 @@ func (t *trainer) forward(x []float32, n int, train bool) []float32 {
 			denseLinear(l, cur, z, n)
 			if l.act != actLinear || l.b != nil {
 				t.act = actArgs{k: l.act, alpha: l.alpha, width: l.out, b: l.b, z: z, a: a}
+				if tl.lse != nil {
+					t.act.lse = tl.lse[:n]
+				}
 				t.par.runRows(n, l.out, t.actFn)
 			}
 		case kindDropout:
@@ -121,6 +130,20 @@ func (t *trainer) forward(x []float32, n int, train bool) []float32 {
 		cur = a
 	}
 	return cur
+}
+
+// lossGrad is the loss of the last forward pass (n rows, output out,
+// targets y) and its gradient, written into the last layer's da. A softmax
+// output's cross-entropy takes the log-sum-exps that forward kept rather
+// than exponentiating the logits again (the same bits as lossGrad's).
+func (t *trainer) lossGrad(out, y []float32, n int) (sum, wsum float64) {
+	last := &t.lay[len(t.lay)-1]
+	w := t.m.OutputWidth()
+	var lse []float64
+	if last.lse != nil {
+		lse = last.lse[:n]
+	}
+	return lossGradLSE(t.loss, out, last.z, lse, y, n, w, t.cw, last.da[:n*w])
 }
 
 // bnForward normalises x (n rows) per feature. Training: with the batch mean

@@ -1,49 +1,39 @@
 package nn
 
-import "sync"
+import "github.com/dense-ml/dense/nn/internal/sgemm"
 
-// parallelMin is the smallest loop worth splitting: below it, waking another
-// goroutine costs more than it saves.
+// parallelMin is the smallest loop worth splitting: below it, handing a
+// share to another core costs more than it saves.
 const parallelMin = 1 << 14
 
-// workers runs element-wise loops split across a fixed set of goroutines,
-// started once per Fit so that a training step allocates nothing. The
-// loops it runs compute every element independently of the others, so the
-// results do not depend on the split. A nil *workers runs loops inline.
+// workers splits element-wise loops across the goroutines that run the
+// matrix products' shares (sgemm.Parallel). Those poll between products,
+// so handing them a loop costs well under a microsecond; goroutines of
+// nn's own would have to be woken, which takes tens of microseconds on a
+// virtual machine, and on two cores they would compete with the GEMM's
+// helpers for the processors. The loops it runs compute every element independently
+// of the others, so the results do not depend on the split. A nil *workers
+// runs loops inline.
 type workers struct {
-	n    int
-	jobs chan job
-	wg   sync.WaitGroup
+	n int
+	// The loop being split, read by share (bound once in shareFn).
+	f                  func(lo, hi int)
+	size, chunk, parts int
+	shareFn            func(w int)
 }
 
-type job struct {
-	f      func(lo, hi int)
-	lo, hi int
-}
-
-// newWorkers starts n-1 goroutines (the caller is the n-th); nil for n ≤ 1.
+// newWorkers returns workers for n goroutines; nil for n ≤ 1.
 func newWorkers(n int) *workers {
 	if n <= 1 {
 		return nil
 	}
-	w := &workers{n: n, jobs: make(chan job, n)}
-	for range n - 1 {
-		go func() {
-			for j := range w.jobs {
-				j.f(j.lo, j.hi)
-				w.wg.Done()
-			}
-		}()
-	}
+	w := &workers{n: n}
+	w.shareFn = w.share
 	return w
 }
 
-// stop ends the goroutines.
-func (w *workers) stop() {
-	if w != nil {
-		close(w.jobs)
-	}
-}
+// stop is a no-op kept for Fit's cleanup: the goroutines are sgemm's.
+func (w *workers) stop() {}
 
 // run calls f over [0, size) in up to n contiguous pieces and waits for
 // them. f must not be a closure created per call (it would allocate); pass
@@ -61,12 +51,16 @@ func (w *workers) runRows(size, width int, f func(lo, hi int)) {
 	if width == 1 {
 		chunk = (chunk + 15) &^ 15 // whole cache lines
 	}
-	for lo := chunk; lo < size; lo += chunk {
-		w.wg.Add(1)
-		w.jobs <- job{f, lo, min(lo+chunk, size)}
-	}
-	f(0, min(chunk, size))
-	w.wg.Wait()
+	w.f, w.size, w.chunk = f, size, chunk
+	w.parts = (size + chunk - 1) / chunk
+	sgemm.Parallel(w.n, w.parts, w.shareFn)
+	w.f = nil
+}
+
+// share runs piece i of the loop in flight.
+func (w *workers) share(i int) {
+	lo := i * w.chunk
+	w.f(lo, min(lo+w.chunk, w.size))
 }
 
 // The activation of one layer, run in parallel over rows: the trainer keeps
@@ -77,14 +71,50 @@ type actArgs struct {
 	width        int
 	b            []float32 // bias added before the activation, nil = none
 	z, a, da, dz []float32
+	lse          []float64 // softmax: each row's log-sum-exp is kept here if not nil
 }
 
 func (c *actArgs) activateRows(lo, hi int) {
 	w := c.width
+	if c.lse != nil {
+		if c.b != nil {
+			addBias(c.b, c.z[lo*w:hi*w], w)
+		}
+		softmaxRowsLSE(c.z, c.a, w, lo, hi, c.lse)
+		return
+	}
 	biasActivate(c.k, c.alpha, c.b, c.z[lo*w:hi*w], c.a[lo*w:hi*w], w)
 }
 
 func (c *actArgs) gradRows(lo, hi int) {
 	w := c.width
 	activationGrad(c.k, c.alpha, c.z[lo*w:hi*w], c.a[lo*w:hi*w], c.da[lo*w:hi*w], c.dz[lo*w:hi*w], w)
+}
+
+// batchGather is the mini-batch being gathered (gatherBatch), split across
+// the workers by rows: copying shuffled rows is bound by memory latency,
+// and two cores keep twice as many cache misses in flight. Each piece
+// keeps the sum of the values it touched in sinks[lo] (see gatherBatch).
+type batchGather struct {
+	bx, by, x, y []float32
+	idx          []int
+	inW, yw      int
+	sinks        []float32 // one slot per batch row; a piece writes only its first
+}
+
+func (g *batchGather) rows(lo, hi int) {
+	g.sinks[lo] = gatherBatch(g.bx[lo*g.inW:], g.by[lo*g.yw:], g.x, g.y, g.idx[lo:hi], g.inW, g.yw)
+}
+
+// gather copies rows idx of x and y (widths inW and yw) into the batch
+// buffers bx and by, in parallel pieces of whole rows when the batch is
+// large enough (workers.runRows).
+func (t *trainer) gather(bx, by, x, y []float32, idx []int, inW, yw int) {
+	g := &t.gat
+	if len(g.sinks) < len(idx) {
+		g.sinks = make([]float32, len(idx))
+	}
+	g.bx, g.by, g.x, g.y, g.idx, g.inW, g.yw = bx, by, x, y, idx, inW, yw
+	t.par.runRows(len(idx), inW+yw, t.gatherFn)
+	g.bx, g.by, g.x, g.y, g.idx = nil, nil, nil, nil, nil
 }

@@ -82,3 +82,53 @@ func TestBatchNormTrainingStatistics(t *testing.T) {
 		t.Fatalf("batch of one: %v, running var %v", out, l.runVar)
 	}
 }
+
+// The training step's cross-entropy reuses the log-sum-exps its softmax
+// forward pass kept: its loss and gradient must be the bits lossGrad gives
+// from the logits alone, for both categorical losses, with class weights,
+// inline and split across workers (2048 rows × 10 outputs is past
+// parallelMin).
+func TestTrainerLossReusesSoftmax(t *testing.T) {
+	for _, n := range []int{7, 2048} {
+		for _, k := range []lossKind{lossSCE, lossCCE} {
+			for _, cw := range [][]float32{nil, {1, 2, 0.5, 1, 1, 3, 1, 1, 0.25, 1}} {
+				m, err := NewModel(testSpec(12, TaskMulticlass, Dense(16, Tanh), Dense(10, Softmax)), 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tr := newTrainer(m, n, 1)
+				tr.loss, tr.fused, tr.cw = k, true, cw
+				tr.par = newWorkers(2)
+				x := randomInput(n, 12, 5)
+				var y []float32
+				for r := range n {
+					if k == lossSCE {
+						y = append(y, float32(r%10))
+						continue
+					}
+					row := make([]float32, 10)
+					row[(3*r)%10] = 1
+					y = append(y, row...)
+				}
+				out := tr.forward(x, n, true)
+				last := &tr.lay[len(tr.lay)-1]
+				if last.lse == nil {
+					t.Fatal("the softmax layer keeps no log-sum-exps")
+				}
+				s1, w1 := tr.lossGrad(out, y, n)
+				g1 := append([]float32(nil), last.da[:n*10]...)
+				g2 := make([]float32, n*10)
+				s2, w2 := lossGrad(k, out, last.z, y, n, 10, cw, g2)
+				if math.Float64bits(s1) != math.Float64bits(s2) || w1 != w2 {
+					t.Fatalf("n %d, loss %v, weights %v: sum %v / %v from the forward pass's log-sum-exps, %v / %v from the logits", n, k, cw, s1, w1, s2, w2)
+				}
+				for i := range g1 {
+					if math.Float32bits(g1[i]) != math.Float32bits(g2[i]) {
+						t.Fatalf("n %d, loss %v: gradient %d is %v, want %v", n, k, i, g1[i], g2[i])
+					}
+				}
+				tr.par.stop()
+			}
+		}
+	}
+}

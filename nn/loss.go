@@ -81,6 +81,13 @@ func (m *Model) describeLayer(i int) string {
 // all 1) weight each row (each element for binary cross-entropy) and the
 // mean is taken over the weights, like PyTorch's weighted CrossEntropyLoss.
 func lossGrad(k lossKind, pred, logits, y []float32, n, w int, cw []float32, g []float32) (sum, wsum float64) {
+	return lossGradLSE(k, pred, logits, nil, y, n, w, cw, g)
+}
+
+// lossGradLSE is lossGrad given, for the categorical cross-entropies, each
+// row's log-sum-exp of the logits as the softmax of the forward pass left
+// it (softmaxRow: the same bits logSumExp computes); nil lse computes them.
+func lossGradLSE(k lossKind, pred, logits []float32, lseRows []float64, y []float32, n, w int, cw []float32, g []float32) (sum, wsum float64) {
 	pred = pred[:n*w]
 	switch k {
 	case lossMSE, lossMAE, lossHuber:
@@ -124,7 +131,12 @@ func lossGrad(k lossKind, pred, logits, y []float32, n, w int, cw []float32, g [
 	case lossCCE, lossSCE:
 		for r := range n {
 			z, p := logits[r*w:(r+1)*w], pred[r*w:(r+1)*w]
-			lse := logSumExp(z)
+			var lse float64
+			if lseRows != nil {
+				lse = lseRows[r]
+			} else {
+				lse = logSumExp(z)
+			}
 			var c, l, ysum float64
 			if k == lossSCE {
 				label := int(y[r])

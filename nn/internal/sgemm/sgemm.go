@@ -378,13 +378,45 @@ func (cl *call) parallel(phase int) {
 		return
 	}
 	tk := getTask()
-	tk.cl, tk.phase, tk.shares = cl, phase, int32(cl.shares)
+	tk.cl, tk.phase = cl, phase
+	tk.start(cl.threads, cl.shares)
+}
+
+// Parallel calls f(0), …, f(shares-1) on the calling goroutine and on up to
+// threads-1 of the helper goroutines that run the products' shares (threads
+// ≤ 0: the SetMaxThreads budget), and returns when every call is done.
+// Shares are claimed from a counter like a product's, so a helper the
+// scheduler runs late costs nothing, and idle helpers poll rather than
+// park: for the short element-wise loops between a training step's
+// products this is much cheaper than waking goroutines of one's own. f
+// runs concurrently with itself; to allocate nothing, pass a method value
+// stored once rather than a closure made per call.
+func Parallel(threads, shares int, f func(share int)) {
+	if threads <= 0 {
+		threads = threadLimit()
+	}
+	threads = min(threads, shares)
+	if threads <= 1 {
+		for w := range shares {
+			f(w)
+		}
+		return
+	}
+	tk := getTask()
+	tk.fn = f
+	tk.start(threads, shares)
+}
+
+// start runs the task's shares on the caller and threads-1 helpers and
+// waits for them.
+func (tk *task) start(threads, shares int) {
+	tk.shares = int32(shares)
 	tk.next.Store(0)
 	tk.done.Store(0)
-	tk.refs.Store(int32(cl.threads))
-	tk.wg.Add(cl.shares)
-	startWorkers(cl.threads - 1)
-	for w := 1; w < cl.threads; w++ {
+	tk.refs.Store(int32(threads))
+	tk.wg.Add(shares)
+	startWorkers(threads - 1)
+	for w := 1; w < threads; w++ {
 		workQueue <- tk
 	}
 	tk.run()
@@ -403,12 +435,13 @@ func (cl *call) work(phase, w int) {
 	}
 }
 
-// A task is one parallel phase as the helpers see it. It outlives the
+// A task is one parallel phase (or one Parallel call) as the helpers see it. It outlives the
 // phase until every helper it was sent to has looked at it (refs), so a
 // helper arriving late only finds no share left.
 type task struct {
 	cl     *call
 	phase  int
+	fn     func(int) // Parallel's function (cl is nil then)
 	shares int32
 	next   atomic.Int32 // next unclaimed share
 	done   atomic.Int32 // shares finished
@@ -423,7 +456,11 @@ func (tk *task) run() {
 		if w >= tk.shares {
 			return
 		}
-		tk.cl.work(tk.phase, int(w))
+		if tk.fn != nil {
+			tk.fn(int(w))
+		} else {
+			tk.cl.work(tk.phase, int(w))
+		}
 		tk.done.Add(1)
 		tk.wg.Done()
 	}
@@ -448,7 +485,7 @@ func (tk *task) wait() {
 
 func (tk *task) release() {
 	if tk.refs.Add(-1) == 0 {
-		tk.cl = nil
+		tk.cl, tk.fn = nil, nil
 		select {
 		case taskCache <- tk:
 		default:

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -526,5 +527,42 @@ func TestConcurrentCallers(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// Parallel calls every share exactly once, whatever the thread count, also
+// when several callers use the helpers at once, and allocates nothing.
+func TestParallel(t *testing.T) {
+	var counts [64]atomic.Int32
+	for _, threads := range []int{0, 1, 2, 3, 100} {
+		for _, shares := range []int{0, 1, 2, 7, 64} {
+			for i := range counts {
+				counts[i].Store(0)
+			}
+			var wg sync.WaitGroup
+			for range 3 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					Parallel(threads, shares, func(w int) { counts[w].Add(1) })
+				}()
+			}
+			wg.Wait()
+			for w := range counts {
+				want := int32(0)
+				if w < shares {
+					want = 3
+				}
+				if got := counts[w].Load(); got != want {
+					t.Fatalf("threads %d, shares %d: share %d ran %d times, want %d", threads, shares, w, got, want)
+				}
+			}
+		}
+	}
+	var sink atomic.Int64
+	f := func(w int) { sink.Add(int64(w)) }
+	Parallel(2, 8, f)
+	if allocs := testing.AllocsPerRun(20, func() { Parallel(2, 8, f) }); allocs != 0 {
+		t.Errorf("Parallel allocates %v times per call", allocs)
 	}
 }
