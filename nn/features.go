@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // Input kinds.
@@ -11,6 +13,7 @@ const (
 	KindNumeric     = "numeric"     // one number → one feature (two with a missing indicator)
 	KindVector      = "vector"      // a fixed-length list of numbers → Length consecutive features
 	KindCategorical = "categorical" // a string → one-hot over Vocabulary (+ an unknown slot)
+	// KindDate (dates.go): a DATE or TIMESTAMP → days since the epoch, scaled, plus sin/cos cycles
 )
 
 // Imputation strategies (the fitted fill value is stored, not recomputed).
@@ -36,6 +39,8 @@ const (
 // then Scale. A categorical value becomes a one-hot block over Vocabulary,
 // with one extra slot for values outside it when UnknownBucket is set. A
 // vector is copied element by element, with Scale applied to each element.
+// A date (KindDate) is days since 1970-01-01, imputed and scaled like a
+// numeric value, followed by a sin/cos pair per entry of Cycles.
 //
 // Source is the feature contract: the SQL type (DuckDB's spelling: BIGINT,
 // DOUBLE, DECIMAL(9,2), VARCHAR, FLOAT[], FLOAT[784] …) of the column the
@@ -55,6 +60,7 @@ type Input struct {
 	Log1p         bool     `json:"log1p,omitempty"`
 	Scale         *Scale   `json:"scale,omitempty"`
 	Vocabulary    []string `json:"vocabulary,omitempty"`
+	Cycles        []string `json:"cycles,omitempty"` // date: CycleWeek, CycleYear, CycleDay
 	UnknownBucket bool     `json:"unknown_bucket,omitempty"`
 	Source        string   `json:"source,omitempty"`
 	Stats         *Stats   `json:"stats,omitempty"`
@@ -103,14 +109,48 @@ func (s *Stats) validate(kind string) error {
 // TextSource reports, for a categorical input, whether it was fitted from
 // text (VARCHAR) rather than from integers or booleans, whose categories are
 // their decimal or true/false text; known is false when the model does not
-// record its source. A scorer must not feed text to an input fitted from
-// numbers, or numbers to one fitted from text: "01067" and 1067 are
-// different categories, and the mismatch would score silently wrong.
+// record its source. A scorer must not feed numbers to an input fitted from
+// text: "01067" and 1067 are different categories, and the mismatch would
+// score silently wrong. Text for an input fitted from integers is read as
+// an integer (IntegerCode), so '01067' is the code 1067 there.
 func (in *Input) TextSource() (text, known bool) {
 	if in.Kind != KindCategorical || in.Source == "" {
 		return false, false
 	}
 	return in.Source == "VARCHAR", true
+}
+
+// IntegerSource reports whether a categorical input was fitted from an
+// integer column (its categories are decimal integers).
+func (in *Input) IntegerSource() bool {
+	if in.Kind != KindCategorical {
+		return false
+	}
+	switch in.Source {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+		"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT":
+		return true
+	}
+	return false
+}
+
+// ErrNotInteger is text given for an input fitted from integer codes that
+// is not an integer.
+var ErrNotInteger = errors.New("not an integer code")
+
+// IntegerCode is the category of an integer code written as text: the
+// decimal form of the integer it holds, so "01067", " 1067" and "+1067" are
+// the category "1067" of an input fitted from integers. Text that is not
+// an integer is ErrNotInteger.
+func IntegerCode(s string) (string, error) {
+	t := strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+		return strconv.FormatInt(n, 10), nil
+	}
+	if n, err := strconv.ParseUint(t, 10, 64); err == nil {
+		return strconv.FormatUint(n, 10), nil
+	}
+	return "", fmt.Errorf("%w: %q", ErrNotInteger, s)
 }
 
 // Impute says what replaces a missing value.
@@ -154,6 +194,12 @@ func (in *Input) Width() int {
 		return 1
 	case KindVector:
 		return in.Length
+	case KindDate:
+		w := 1 + 2*len(in.Cycles)
+		if in.Impute != nil && in.Impute.Indicator {
+			w++
+		}
+		return w
 	case KindCategorical:
 		w := len(in.Vocabulary)
 		if in.UnknownBucket {
@@ -195,8 +241,18 @@ func (in *Input) validate() error {
 		if in.Clip != nil || in.Log1p || in.Scale != nil {
 			return errors.New("a categorical input takes no clip, log1p or scale")
 		}
+	case KindDate:
+		if in.Clip != nil || in.Log1p {
+			return errors.New("a date input takes no clip or log1p")
+		}
+		if err := validateCycles(in.Cycles); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("unknown kind %q (want numeric, vector or categorical)", in.Kind)
+		return fmt.Errorf("unknown kind %q (want numeric, vector, categorical or date)", in.Kind)
+	}
+	if len(in.Cycles) > 0 && in.Kind != KindDate {
+		return errors.New("only a date input has cycles")
 	}
 	if in.Impute != nil {
 		switch in.Impute.Strategy {
@@ -317,7 +373,7 @@ func (e *Encoder) Offset(i int) int { return e.offsets[i] }
 // preprocessing, so a raw value can be copied straight into the row.
 func (e *Encoder) Passthrough(i int) bool {
 	in := &e.inputs[i]
-	return in.Kind != KindCategorical && in.Impute == nil && in.Clip == nil && !in.Log1p && in.Scale == nil
+	return (in.Kind == KindNumeric || in.Kind == KindVector) && in.Impute == nil && in.Clip == nil && !in.Log1p && in.Scale == nil
 }
 
 // Number encodes a numeric input's value into row (the whole encoded row).

@@ -12,6 +12,7 @@ const (
 	colNumeric = iota + 1 // ints, uints, floats, decimals, bool
 	colString             // string, large string, string view, dictionary of strings
 	colList               // list, large list, fixed-size list of numbers
+	colDate               // date32, date64, timestamp (any unit, any zone)
 )
 
 // columnKind classifies an Arrow type, or returns 0 if it cannot be a
@@ -23,6 +24,8 @@ func columnKind(t arrow.DataType) int {
 		return colNumeric
 	case IsTextType(t):
 		return colString
+	case IsDateType(t):
+		return colDate
 	}
 	switch t.ID() {
 	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST:
@@ -110,6 +113,14 @@ func SQLTypeName(t arrow.DataType) string {
 		return "VARCHAR"
 	case *arrow.DictionaryType:
 		return SQLTypeName(t.ValueType)
+	case *arrow.Date32Type, *arrow.Date64Type:
+		return "DATE"
+	case *arrow.TimestampType:
+		if t.TimeZone != "" {
+			return "TIMESTAMPTZ"
+		}
+		return [...]string{arrow.Second: "TIMESTAMP_S", arrow.Millisecond: "TIMESTAMP_MS",
+			arrow.Microsecond: "TIMESTAMP", arrow.Nanosecond: "TIMESTAMP_NS"}[t.Unit]
 	case *arrow.ListType:
 		return SQLTypeName(t.Elem()) + "[]"
 	case *arrow.LargeListType:

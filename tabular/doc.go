@@ -26,9 +26,37 @@
 //   - Predictions: AppendPredictions adds score, label and probability
 //     columns; the label is nn.Spec.Classify's.
 //
-// The column readers (NumberGetter, CategoryGetter, IsNumericType,
-// IsTextType) are shared by all of them, so that training accepts exactly
-// the column types scoring reads and reads a value with the same arithmetic.
+// The column readers (NumberGetter, CategoryGetter, DaysGetter,
+// IsNumericType, IsTextType, IsDateType) are shared by all of them, so that
+// training accepts exactly the column types scoring reads and reads a value
+// with the same arithmetic.
+//
+// # What the fit decides (the column's kind and its defaults)
+//
+//   - Numbers → numeric: mean imputation, standard scaling.
+//   - Text → categorical: most-frequent imputation, one-hot over at most
+//     DefaultMaxCategories values plus an unknown bucket. A value seen in
+//     fewer than max(5, 0.1% of the non-NULL rows) rows is not given a slot
+//     of its own: it goes to the unknown bucket with new values
+//     (DefaultMinCategoryCount, DefaultMinCategoryShare; MinCategoryCount 1
+//     keeps every value). A text column whose values are nearly all
+//     distinct (≥ 90% over ≥ 20 rows: an id, free text, a timestamp as text)
+//     is refused, naming the column and its distinct count: exclude it, or
+//     ask for kind categorical explicitly.
+//   - Integers can be categories too, on request (kind categorical,
+//     --categorical): store ids, zip codes. The categories are the integers'
+//     decimal text; text holding the codes scores the same ("01067" is 1067).
+//   - DATE and TIMESTAMP (any unit, with or without a zone) → date
+//     (nn.KindDate): days since 1970-01-01 (fractional for a timestamp),
+//     mean-imputed and standardised, plus a sin/cos pair for each cycle that
+//     varies in the training data: the day of the week (at least two
+//     weekdays seen), the month (at least two months), the time of day
+//     (timestamps not all at one time). A constant cycle cannot help, so it
+//     is left out; the cyclic pairs let the network see that Sunday is next
+//     to Monday and December to January, which days since the epoch cannot.
+//     Dates are never one-hot encoded. Kind date on a text column parses it
+//     (nn.ParseDays), and scoring accepts text for a date input too.
+//   - Lists of numbers → vector: standard scaling over all elements.
 //
 // The Fitter's and TargetFit's errors name the feature or target and the
 // row but carry no package prefix: they are reported by the training stage
@@ -50,7 +78,11 @@
 //	              any numeric type above                         length must equal Input.Length
 //	categorical   string, large_string, string_view,             Encoder.Category on the text
 //	              dictionaries of those; integers and bools
-//	              (by their decimal / "true"/"false" text)
+//	              (by their decimal / "true"/"false" text);
+//	              for an input fitted from integers, text        nn.IntegerCode, then Encoder.Category
+//	              holding the codes
+//	date          date32, date64, timestamp (any unit/zone),     Encoder.Date on DaysGetter's days
+//	              text that nn.ParseDays reads
 //
 // Float columns cannot be categorical: their text form is too fragile to be
 // a category (fit them as numeric, or cast them to an integer or string).

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -122,6 +123,27 @@ func (d *DriftChecker) Observe(b arrow.RecordBatch) error {
 					dr.Above++
 				}
 			}
+		case nn.KindDate:
+			at, err := DaysGetter(col)
+			if err != nil {
+				return fmt.Errorf("tabular: drift: input %q: %w", in.Name, err)
+			}
+			for j := range n {
+				v, ok, err := at(j)
+				if err != nil {
+					return fmt.Errorf("tabular: drift: input %q row %d: %w", in.Name, j, err)
+				}
+				if !ok || math.IsNaN(v) {
+					dr.Nulls++
+					continue
+				}
+				dr.Values++
+				if v < lo {
+					dr.Below++
+				} else if v > hi {
+					dr.Above++
+				}
+			}
 		case nn.KindVector:
 			at, err := listAt(col)
 			if err != nil {
@@ -224,14 +246,18 @@ func WriteDriftReport(w io.Writer, report []InputDrift) error {
 		}
 		fmt.Fprintf(&b, "NULL %s (training %s)", pct(d.NullShare()), pct(d.Stats.NullShare()))
 		switch d.Kind {
-		case nn.KindNumeric, nn.KindVector:
+		case nn.KindNumeric, nn.KindVector, nn.KindDate:
 			if d.Stats.Min != nil {
 				what := "values"
 				if d.Kind == nn.KindVector {
 					what = "elements"
 				}
-				fmt.Fprintf(&b, "; outside training range [%g, %g]: %d %s (%s; %d below, %d above)",
-					*d.Stats.Min, *d.Stats.Max, d.OutOfRange(), what, pct(share(d.OutOfRange(), d.Values)), d.Below, d.Above)
+				lo, hi := fmt.Sprintf("%g", *d.Stats.Min), fmt.Sprintf("%g", *d.Stats.Max)
+				if d.Kind == nn.KindDate {
+					lo, hi = formatDays(*d.Stats.Min), formatDays(*d.Stats.Max)
+				}
+				fmt.Fprintf(&b, "; outside training range [%s, %s]: %d %s (%s; %d below, %d above)",
+					lo, hi, d.OutOfRange(), what, pct(share(d.OutOfRange(), d.Values)), d.Below, d.Above)
 			}
 		case nn.KindCategorical:
 			fmt.Fprintf(&b, "; unseen categories: %d (%s)", d.Unseen, pct(share(d.Unseen, d.Values)))
@@ -247,4 +273,14 @@ func WriteDriftReport(w io.Writer, report []InputDrift) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// formatDays writes a date input's raw value (days since 1970-01-01 UTC) as
+// a date, with the time when it has one.
+func formatDays(days float64) string {
+	t := time.UnixMicro(int64(math.Round(days * 86_400_000_000))).UTC()
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return t.Format("2006-01-02")
+	}
+	return t.Format("2006-01-02 15:04:05")
 }

@@ -56,6 +56,7 @@ type inputPlan struct {
 	pass  bool // no preprocessing: raw values are copied
 	off   int  // first feature of the input in a row
 	len   int  // vector length
+	codes bool // categorical fitted from integers, fed text: parse the codes (dates.go)
 }
 
 // NewFeaturizer binds the model's inputs to the columns of schema by name.
@@ -91,10 +92,16 @@ func NewFeaturizer(inputs []nn.Input, schema *arrow.Schema) (*Featurizer, error)
 			if !isCategoryType(field.Type) {
 				return nil, bad("a string, dictionary, integer or bool column")
 			}
-			if text, known := in.TextSource(); known && text != IsTextType(field.Type) {
+			if in.IntegerSource() && IsTextType(field.Type) {
+				p.codes = true // text holding the integer codes (dates.go)
+			} else if text, known := in.TextSource(); known && text != IsTextType(field.Type) {
 				return nil, fmt.Errorf("tabular: column %q: %w: model input %q was fitted from %s values and the column is %s "+
 					"(%s); convert the column to %s", in.Name, ErrColumnType, in.Name, in.Source, SQLTypeName(field.Type),
 					"the categories are the values' text, so 01067 and 1067 would be different categories", in.Source)
+			}
+		case nn.KindDate:
+			if !isDaysType(field.Type) {
+				return nil, bad("a date or timestamp column, or text holding dates")
 			}
 		case nn.KindVector:
 			var elem arrow.DataType
@@ -228,7 +235,13 @@ func (f *Featurizer) encode(batch arrow.RecordBatch, dst []float32, valid []bool
 			case nn.KindNumeric:
 				err = e.numeric(p, col)
 			case nn.KindCategorical:
-				err = e.categorical(p, col)
+				if p.codes {
+					err = e.integerCodes(p, col)
+				} else {
+					err = e.categorical(p, col)
+				}
+			case nn.KindDate:
+				err = e.date(p, col)
 			case nn.KindVector:
 				err = e.vector(p, col)
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -22,6 +23,7 @@ const (
 	KindNumeric     = nn.KindNumeric
 	KindCategorical = nn.KindCategorical
 	KindVector      = nn.KindVector
+	KindDate        = nn.KindDate
 )
 
 // Transform names beyond nn's: "none" switches scaling or imputation off.
@@ -41,13 +43,42 @@ const (
 // unknown bucket.
 const DefaultMaxCategories = 100
 
+// Rare categories: with an unknown bucket, a category seen in fewer than
+// max(DefaultMinCategoryCount, DefaultMinCategoryShare × the column's
+// non-NULL rows) training rows is left out of the vocabulary and scored as
+// unknown, like a new value. A one-hot weight learnt from a handful of rows
+// is mostly noise, and the unknown bucket then learns from all the rare
+// rows together (scikit-learn's OneHotEncoder calls this min_frequency).
+// FeatureOptions.MinCategoryCount overrides the rule (1 keeps every value).
+const (
+	DefaultMinCategoryCount = 5
+	DefaultMinCategoryShare = 0.001
+)
+
+// An automatically categorical text column whose distinct values are at
+// least IDLikeShare of its non-NULL values, over at least IDLikeMinRows of
+// them, is refused: it is an id, free text or a timestamp written as text,
+// and one-hot encoding it learns nothing that carries over to new rows. An
+// explicit kind categorical (--categorical, YAML kind: categorical) fits it
+// anyway (its rare values then share the unknown bucket).
+const (
+	IDLikeShare   = 0.9
+	IDLikeMinRows = 20
+)
+
 // FeatureOptions are the transforms of one feature. The zero value means
 // "the defaults": kind from the column type; numeric → mean imputation and
 // standard scaling; categorical → most-frequent imputation, at most
-// DefaultMaxCategories categories and an unknown bucket; vector → standard
-// scaling (one mean and std over all elements).
+// DefaultMaxCategories categories, none rarer than the rare-category rule
+// (DefaultMinCategoryCount) and an unknown bucket; vector → standard
+// scaling (one mean and std over all elements); date → mean imputation,
+// standard scaling of the days and the cycles that vary (see Fitter).
+//
+// Kind categorical on an integer column one-hot encodes its codes (store
+// ids, zip codes) instead of treating them as numbers; kind date on a text
+// column parses its values (nn.ParseDays).
 type FeatureOptions struct {
-	Kind          string   // "" | auto | numeric | categorical | vector
+	Kind          string   // "" | auto | numeric | categorical | vector | date
 	Scale         string   // "" (standard) | standard | minmax | none
 	Impute        string   // "" (mean / most_frequent) | mean | median | most_frequent | constant | none
 	FillValue     float64  // numeric fill value for Impute constant
@@ -57,6 +88,9 @@ type FeatureOptions struct {
 	Clip          *nn.Clip // numeric: bound the value before log1p and scaling
 	MaxCategories int      // categorical: vocabulary size (0 = DefaultMaxCategories)
 	UnknownBucket *bool    // categorical: a slot for unseen values (nil = true)
+	// MinCategoryCount: categorical, with an unknown bucket: the fewest rows a
+	// category needs to enter the vocabulary (0 = the rare-category rule, 1 = keep all).
+	MinCategoryCount int
 }
 
 // Feature names an input column and its transforms.
@@ -90,6 +124,16 @@ func (o *FeatureOptions) dropInapplicable(kind string, inh Inherited) {
 			o.Scale = ""
 		}
 		if inh&InheritImpute != 0 && (o.Impute == ImputeMean || o.Impute == ImputeMedian) {
+			o.Impute = ""
+		}
+		if inh&InheritLog1p != 0 {
+			o.Log1p = false
+		}
+		if inh&InheritClip != 0 {
+			o.Clip = nil
+		}
+	case KindDate:
+		if inh&InheritImpute != 0 && (o.Impute == ImputeConstant || o.Impute == ImputeMostFrequent) {
 			o.Impute = ""
 		}
 		if inh&InheritLog1p != 0 {
@@ -175,6 +219,11 @@ type featureFit struct {
 	counts   map[string]*int64
 	length   int // vector length
 	scratch  []float64
+	autoKind bool // the kind came from the column type, not from the options
+	// date: which weekdays and months occur, and the range of the time of day
+	weekdays       uint8
+	months         uint16
+	dayMin, dayMax float64
 }
 
 // Fitter fits the preprocessing of a set of features. Feed it every training
@@ -212,7 +261,8 @@ func NewFitter(schema *arrow.Schema, features []Feature) (*Fitter, error) {
 		}
 		typ := schema.Field(idx[0]).Type
 		ff := &featureFit{Feature: ft, colKind: columnKind(typ), source: SQLTypeName(typ),
-			min: math.Inf(1), max: math.Inf(-1), rawMin: math.Inf(1), rawMax: math.Inf(-1)}
+			min: math.Inf(1), max: math.Inf(-1), rawMin: math.Inf(1), rawMax: math.Inf(-1),
+			dayMin: math.Inf(1), dayMax: math.Inf(-1)}
 		if err := ff.resolve(typ); err != nil {
 			return nil, fmt.Errorf("feature %q: %w", ft.Name, err)
 		}
@@ -224,19 +274,28 @@ func NewFitter(schema *arrow.Schema, features []Feature) (*Fitter, error) {
 // resolve decides the kind and checks the options against it.
 func (ff *featureFit) resolve(typ arrow.DataType) error {
 	o := &ff.FeatureOptions
-	auto := map[int]string{colNumeric: KindNumeric, colString: KindCategorical, colList: KindVector}[ff.colKind]
+	auto := map[int]string{colNumeric: KindNumeric, colString: KindCategorical, colList: KindVector, colDate: KindDate}[ff.colKind]
 	if ff.colKind == 0 {
-		return fmt.Errorf("column type %s can't be a feature (numbers, bools, strings and lists of numbers can); exclude the column or convert it", typ)
+		return fmt.Errorf("column type %s can't be a feature (numbers, bools, strings, dates, timestamps and lists of numbers can); exclude the column or convert it", typ)
 	}
 	switch o.Kind {
 	case "", KindAuto:
 		o.Kind = auto
-	case KindNumeric, KindCategorical, KindVector:
+		ff.autoKind = true
+	case KindCategorical:
+		if auto != KindCategorical && !isIntegerType(typ) {
+			return fmt.Errorf("kind categorical does not fit column type %s (it is %s; categories come from text or integer columns)", typ, auto)
+		}
+	case KindDate:
+		if auto != KindDate && auto != KindCategorical {
+			return fmt.Errorf("kind date does not fit column type %s (it is %s; dates come from date, timestamp or text columns)", typ, auto)
+		}
+	case KindNumeric, KindVector:
 		if o.Kind != auto {
 			return fmt.Errorf("kind %s does not fit column type %s (it is %s)", o.Kind, typ, auto)
 		}
 	default:
-		return fmt.Errorf("unknown kind %q (want auto, numeric, categorical or vector)", o.Kind)
+		return fmt.Errorf("unknown kind %q (want auto, numeric, categorical, vector or date)", o.Kind)
 	}
 	o.dropInapplicable(o.Kind, ff.Inherited)
 	switch o.Scale {
@@ -254,7 +313,7 @@ func (ff *featureFit) resolve(typ arrow.DataType) error {
 	switch o.Impute {
 	case "":
 		switch o.Kind {
-		case KindNumeric:
+		case KindNumeric, KindDate:
 			o.Impute = ImputeMean
 		case KindCategorical:
 			o.Impute = ImputeMostFrequent
@@ -275,6 +334,12 @@ func (ff *featureFit) resolve(typ arrow.DataType) error {
 	if o.Kind == KindCategorical && (o.Log1p || o.Clip != nil) {
 		return errors.New("a categorical feature takes no log1p or clip")
 	}
+	if o.Kind == KindDate && (o.Log1p || o.Clip != nil) {
+		return errors.New("a date feature takes no log1p or clip")
+	}
+	if o.Kind == KindDate && (o.Impute == ImputeConstant || o.Impute == ImputeMostFrequent) {
+		return fmt.Errorf("impute %s does not apply to a date feature; use mean, median or none", o.Impute)
+	}
 	if o.Indicator && o.Impute == ImputeNone {
 		return errors.New("a missing indicator needs an imputation strategy")
 	}
@@ -290,6 +355,9 @@ func (ff *featureFit) resolve(typ arrow.DataType) error {
 	if o.MaxCategories == 0 {
 		o.MaxCategories = DefaultMaxCategories
 	}
+	if o.MinCategoryCount < 0 {
+		return fmt.Errorf("min category count must be ≥ 1, got %d", o.MinCategoryCount)
+	}
 	if o.Kind == KindCategorical {
 		ff.counts = map[string]*int64{}
 	}
@@ -301,7 +369,7 @@ func (ff *featureFit) resolve(typ arrow.DataType) error {
 // (median or most-frequent imputation of a numeric feature).
 func (f *Fitter) NeedsValues() bool {
 	for _, ff := range f.features {
-		if ff.Kind == KindNumeric && (ff.Impute == ImputeMedian || ff.Impute == ImputeMostFrequent) {
+		if (ff.Kind == KindNumeric || ff.Kind == KindDate) && (ff.Impute == ImputeMedian || ff.Impute == ImputeMostFrequent) {
 			return true
 		}
 	}
@@ -424,6 +492,33 @@ func (ff *featureFit) observe(col arrow.Array, offset int64) error {
 				ff.counts[strings.Clone(s)] = new(int64(1))
 			}
 		}
+	case KindDate:
+		at, err := DaysGetter(col)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			v, ok, err := at(i)
+			if err != nil {
+				return fmt.Errorf("row %d: %w", offset+int64(i), err)
+			}
+			if !ok || math.IsNaN(v) {
+				ff.missing++
+				continue
+			}
+			if math.IsInf(v, 0) {
+				return fmt.Errorf("row %d: the date is infinite", offset+int64(i))
+			}
+			ff.observed++
+			ff.raw.add(v)
+			ff.rawMin, ff.rawMax = min(ff.rawMin, v), max(ff.rawMax, v)
+			ff.addPre(v)
+			w, m := nn.WeekdayMonth(v)
+			ff.weekdays |= 1 << w
+			ff.months |= 1 << m
+			t := v - math.Floor(v)
+			ff.dayMin, ff.dayMax = min(ff.dayMin, t), max(ff.dayMax, t)
+		}
 	case KindVector:
 		at, err := listAt(col)
 		if err != nil {
@@ -486,6 +581,20 @@ func (ff *featureFit) finish(held []arrow.RecordBatch) (nn.Input, error) {
 	case KindVector:
 		in.Length = ff.length
 		in.Scale = ff.scale()
+	case KindDate:
+		if ff.Impute != ImputeNone {
+			imp := &nn.Impute{Strategy: ff.Impute, Indicator: ff.Indicator, Value: ff.raw.mean}
+			if ff.Impute == ImputeMedian {
+				vals, err := ff.values(held)
+				if err != nil {
+					return in, err
+				}
+				imp.Value = median(vals)
+			}
+			in.Impute = imp
+		}
+		in.Scale = ff.scale()
+		in.Cycles = ff.cycles()
 	case KindNumeric:
 		in.Clip, in.Log1p = ff.Clip, ff.Log1p
 		if ff.Impute != ImputeNone {
@@ -528,11 +637,22 @@ func (ff *featureFit) finish(held []arrow.RecordBatch) (nn.Input, error) {
 			}
 			return cmp.Compare(a.k, b.k)
 		})
-		keep := all[:min(len(all), ff.MaxCategories)]
-		for _, e := range keep {
-			in.Vocabulary = append(in.Vocabulary, e.k)
+		if err := ff.checkIDLike(len(all)); err != nil {
+			return in, err
 		}
 		in.UnknownBucket = ff.UnknownBucket == nil || *ff.UnknownBucket
+		if !in.UnknownBucket && len(all) > ff.MaxCategories {
+			return in, fmt.Errorf("%d distinct values, more than max categories %d, and no unknown bucket for the others: "+
+				"raise max categories or keep the unknown bucket", len(all), ff.MaxCategories)
+		}
+		keep := all[:min(len(all), ff.MaxCategories)]
+		minCount := ff.minCategoryCount()
+		for _, e := range keep {
+			if in.UnknownBucket && e.n < minCount {
+				break // sorted by count: every later one is rarer
+			}
+			in.Vocabulary = append(in.Vocabulary, e.k)
+		}
 		if ff.Impute != ImputeNone {
 			imp := &nn.Impute{Strategy: ff.Impute, Indicator: ff.Indicator}
 			if ff.Impute == ImputeMostFrequent {
@@ -561,7 +681,7 @@ func (ff *featureFit) stats() *nn.Stats {
 		st.Rows = ff.observed + ff.missing
 	}
 	if ff.Kind != KindCategorical {
-		lo, hi := ff.rawMin, ff.rawMax
+		lo, hi := ff.rawMin, ff.rawMax // a date's in days
 		st.Min, st.Max = &lo, &hi
 	}
 	return st
@@ -587,6 +707,11 @@ func (ff *featureFit) values(held []arrow.RecordBatch) ([]float64, error) {
 			return nil, err
 		}
 		at, err := NumberGetter(col)
+		if ff.Kind == KindDate {
+			var days func(int) (float64, bool, error)
+			days, err = DaysGetter(col)
+			at = func(i int) (float64, bool) { v, ok, err := days(i); return v, ok && err == nil }
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -628,4 +753,50 @@ func mostFrequent(vals []float64) float64 {
 		i = j
 	}
 	return best
+}
+
+// minCategoryCount is the fewest rows a category needs to be kept (see
+// DefaultMinCategoryCount).
+func (ff *featureFit) minCategoryCount() int64 {
+	if ff.MinCategoryCount > 0 {
+		return int64(ff.MinCategoryCount)
+	}
+	return max(DefaultMinCategoryCount, int64(math.Ceil(DefaultMinCategoryShare*float64(ff.observed))))
+}
+
+// checkIDLike refuses an automatically categorical column whose values are
+// nearly all distinct (see IDLikeShare).
+func (ff *featureFit) checkIDLike(distinct int) error {
+	if !ff.autoKind || ff.observed < IDLikeMinRows || float64(distinct) < IDLikeShare*float64(ff.observed) {
+		return nil
+	}
+	hint := "an id or free text"
+	for k := range ff.counts {
+		if _, err := nn.ParseDays(k); err == nil {
+			hint = "dates or timestamps written as text (cast the column to DATE or TIMESTAMP, or give it kind date, to use it as a date)"
+		}
+		break
+	}
+	return fmt.Errorf("text column with %d distinct values in %d non-NULL rows looks like %s, not a category: "+
+		"leave it out (--exclude %s, or exclude in a YAML spec), or one-hot encode it anyway "+
+		"(--categorical %s, or kind: categorical), its rare values sharing the unknown bucket", distinct, ff.observed, hint, ff.Name, ff.Name)
+}
+
+// cycles are the date cycles that vary in the training data: the day of
+// the week when the dates fall on at least two weekdays, the month when on
+// at least two months, the time of day when the timestamps are not all at
+// the same time (a DATE's is always midnight). A cycle that is constant in
+// training is a constant feature: it cannot help the fit and is left out.
+func (ff *featureFit) cycles() []string {
+	var out []string
+	if bits.OnesCount8(ff.weekdays) >= 2 {
+		out = append(out, nn.CycleWeek)
+	}
+	if bits.OnesCount16(ff.months) >= 2 {
+		out = append(out, nn.CycleYear)
+	}
+	if ff.dayMax > ff.dayMin {
+		out = append(out, nn.CycleDay)
+	}
+	return out
 }

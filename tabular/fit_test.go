@@ -160,7 +160,7 @@ func TestFitCategorical(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"zz"`) {
 		t.Fatalf("a constant fill outside the vocabulary without an unknown bucket: err = %v", err)
 	}
-	in, err = fitBatches(t, []Feature{{Name: "s", FeatureOptions: FeatureOptions{MaxCategories: 3, Indicator: true}}},
+	in, err = fitBatches(t, []Feature{{Name: "s", FeatureOptions: FeatureOptions{MaxCategories: 3, Indicator: true, MinCategoryCount: 1}}},
 		mkBatch(mkStr(mem, "s", "a", "b", "a", "c")), mkBatch(mkStr(mem, "s", nil, "a", "b", "d")))
 	if err != nil {
 		t.Fatal(err)
@@ -215,10 +215,10 @@ func TestFitVector(t *testing.T) {
 
 func TestFitErrors(t *testing.T) {
 	mem := checkedMem(t)
-	dateCol := func() col {
-		b := array.NewDate32Builder(mem)
+	binCol := func() col {
+		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
 		defer b.Release()
-		b.Append(1)
+		b.Append([]byte{1})
 		return col{Name: "d", Arr: b.NewArray()}
 	}
 	for _, tc := range []struct {
@@ -249,8 +249,8 @@ func TestFitErrors(t *testing.T) {
 			return []arrow.RecordBatch{mkBatch(mkF64(mem, "x", 1), mkF64(mem, "y", 1))}
 		}, []string{`feature "nope"`, "no such column", "columns: x, y"}},
 		{"type", []Feature{{Name: "d"}}, func() []arrow.RecordBatch {
-			return []arrow.RecordBatch{mkBatch(dateCol())}
-		}, []string{`feature "d"`, "date32", "can't be a feature"}},
+			return []arrow.RecordBatch{mkBatch(binCol())}
+		}, []string{`feature "d"`, "binary", "can't be a feature"}},
 		{"kind mismatch", []Feature{{Name: "x", FeatureOptions: FeatureOptions{Kind: KindCategorical}}}, func() []arrow.RecordBatch {
 			return []arrow.RecordBatch{mkBatch(mkF64(mem, "x", 1))}
 		}, []string{`feature "x"`, "kind categorical", "float64"}},
