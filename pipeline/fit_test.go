@@ -69,7 +69,7 @@ func TestDefaultsSkipWhatDoesNotFit(t *testing.T) {
 	}
 
 	// Through a spec: a column's own keys are strict, inherited ones lenient.
-	spec, err := ParseSpec([]byte(validSpec + "features:\n  defaults: {scale: minmax, log1p: true}\n  columns:\n    s: {max_categories: 1}\n"))
+	spec, err := ParseSpec([]byte(validSpec + "features:\n  defaults: {scale: minmax, log1p: true}\n  columns:\n    s: {max_categories: 1, min_category_count: 1}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

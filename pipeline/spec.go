@@ -77,6 +77,9 @@ type TransformSpec struct {
 	Clip          []float64 `yaml:"clip"` // [min, max]
 	MaxCategories *int      `yaml:"max_categories"`
 	UnknownBucket *bool     `yaml:"unknown_bucket"`
+	// MinCategoryCount: the fewest rows a category needs for its own slot
+	// (default: tabular's rare-category rule; 1 keeps every value).
+	MinCategoryCount *int `yaml:"min_category_count"`
 }
 
 // ArchSpec is the network between the inputs and the task's output layer.
@@ -450,8 +453,8 @@ func (src *SourceSpec) validate(key string, errs *specErrors) {
 }
 
 func (t *TransformSpec) validate(key string, errs *specErrors) {
-	if t.Kind != "" && !slices.Contains([]string{KindAuto, KindNumeric, KindCategorical, KindVector}, t.Kind) {
-		errs.add(key+".kind", "must be auto, numeric, categorical or vector, got %q", t.Kind)
+	if t.Kind != "" && !slices.Contains([]string{KindAuto, KindNumeric, KindCategorical, KindVector, KindDate}, t.Kind) {
+		errs.add(key+".kind", "must be auto, numeric, categorical, vector or date, got %q", t.Kind)
 	}
 	if t.Scale != "" && !slices.Contains([]string{ScaleStandard, ScaleMinMax, ScaleNone}, t.Scale) {
 		errs.add(key+".scale", "must be standard, minmax or none, got %q", t.Scale)
@@ -477,6 +480,9 @@ func (t *TransformSpec) validate(key string, errs *specErrors) {
 	}
 	if t.MaxCategories != nil && *t.MaxCategories < 1 {
 		errs.add(key+".max_categories", "must be ≥ 1, got %d", *t.MaxCategories)
+	}
+	if t.MinCategoryCount != nil && *t.MinCategoryCount < 1 {
+		errs.add(key+".min_category_count", "must be ≥ 1, got %d", *t.MinCategoryCount)
 	}
 }
 
@@ -505,6 +511,9 @@ func (t TransformSpec) over(d TransformSpec) (TransformSpec, tabular.Inherited) 
 	if t.MaxCategories == nil {
 		t.MaxCategories = d.MaxCategories
 	}
+	if t.MinCategoryCount == nil {
+		t.MinCategoryCount = d.MinCategoryCount
+	}
 	if t.UnknownBucket == nil {
 		t.UnknownBucket = d.UnknownBucket
 	}
@@ -527,6 +536,9 @@ func (t TransformSpec) options() tabular.FeatureOptions {
 	}
 	if t.MaxCategories != nil {
 		o.MaxCategories = *t.MaxCategories
+	}
+	if t.MinCategoryCount != nil {
+		o.MinCategoryCount = *t.MinCategoryCount
 	}
 	return o
 }

@@ -30,6 +30,7 @@ const (
 	KindNumeric     = tabular.KindNumeric
 	KindCategorical = tabular.KindCategorical
 	KindVector      = tabular.KindVector
+	KindDate        = tabular.KindDate
 
 	ScaleStandard      = tabular.ScaleStandard
 	ScaleMinMax        = tabular.ScaleMinMax
@@ -74,6 +75,10 @@ type TrainConfig struct {
 	// categorical column); in Transforms it is an error.
 	Transforms map[string]tabular.FeatureOptions
 	Defaults   tabular.FeatureOptions
+	// Categorical are feature columns one-hot encoded whatever their type
+	// (integer codes such as store ids or zip codes; text that looks like
+	// an id): kind categorical, the other options as above.
+	Categorical []string
 
 	// Task is auto (default), regression, binary or multiclass.
 	Task string
@@ -522,12 +527,23 @@ func (c *TrainConfig) features(schema *arrow.Schema) ([]tabular.Feature, error) 
 			return nil, fmt.Errorf("transforms for %q, which is not a feature", n)
 		}
 	}
+	for _, n := range c.Categorical {
+		if !slices.Contains(names, n) {
+			return nil, fmt.Errorf("categorical column %q is not a feature (features: %s)", n, strings.Join(names, ", "))
+		}
+	}
 	out := make([]tabular.Feature, len(names))
 	for i, n := range names {
 		o, ok := c.Transforms[n]
 		inh := c.inherited[n]
 		if !ok {
 			o, inh = c.Defaults, tabular.InheritAll
+		}
+		if slices.Contains(c.Categorical, n) {
+			if o.Kind != "" && o.Kind != KindAuto && o.Kind != KindCategorical {
+				return nil, fmt.Errorf("column %q is listed as categorical and has kind %s", n, o.Kind)
+			}
+			o.Kind = KindCategorical
 		}
 		out[i] = tabular.Feature{Name: n, FeatureOptions: o, Inherited: inh}
 	}

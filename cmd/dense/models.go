@@ -373,6 +373,9 @@ func writeInputs(w io.Writer, inputs []nn.Input) {
 				parts = append(parts, fmt.Sprintf("min-max [%s, %s]", formatNumber(s.Min), formatNumber(s.Max)))
 			}
 		}
+		if len(in.Cycles) > 0 {
+			parts = append(parts, "cycles "+strings.Join(in.Cycles, ", "))
+		}
 		if in.Kind == nn.KindCategorical {
 			vocab := in.Vocabulary
 			more := ""

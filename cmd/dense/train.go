@@ -13,6 +13,7 @@ import (
 
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/pipeline"
+	"github.com/dense-ml/dense/tabular"
 	"github.com/urfave/cli/v2"
 )
 
@@ -25,6 +26,9 @@ func (e *env) trainCommand() *cli.Command {
 		&cli.StringFlag{Name: "target", Usage: "the column to predict (required)"},
 		&cli.StringFlag{Name: "features", Usage: "comma-separated input columns, in order (default: every other column)"},
 		&cli.StringFlag{Name: "exclude", Usage: "comma-separated columns to leave out of the default features (ids, leaks)"},
+		&cli.StringFlag{Name: "categorical", Usage: "comma-separated columns to one-hot encode whatever their type (integer codes: store ids, zip codes)"},
+		&cli.IntFlag{Name: "max-categories", Usage: "most categories kept per categorical column, the most frequent; the others share the unknown bucket", Value: tabular.DefaultMaxCategories},
+		&cli.IntFlag{Name: "min-category-count", Usage: "fewest rows a category needs for its own slot (1 keeps every value)", DefaultText: "max(5, 0.1% of the rows)"},
 		&cli.StringFlag{Name: "task", Usage: pipeline.TaskAuto + ", " + nn.List(nn.Tasks()), Value: pipeline.TaskAuto},
 		&cli.StringFlag{Name: "hidden", Usage: "comma-separated hidden layer widths, or none", Value: "64,32"},
 		&cli.StringFlag{Name: "activation", Usage: "hidden activation: " + nn.List(nn.HiddenActivations()), Value: string(pipeline.DefaultActivation)},
@@ -51,7 +55,8 @@ func (e *env) trainCommand() *cli.Command {
 		Usage:     "train a model on a table and register it",
 		UsageText: "dense train (--data FILE | [--db FILE] --query SQL) --target COL [options]",
 		Description: "Reads the rows, fits the preprocessing (numbers standardised with mean imputation,\n" +
-			"strings one-hot encoded with an unknown bucket) into the model, trains a dense network\n" +
+			"strings one-hot encoded with an unknown bucket for new and rare values, dates as days\n" +
+			"since 1970 plus weekday/month cycles) into the model, trains a dense network\n" +
 			"with the given architecture on a seeded training/validation split (stratified for\n" +
 			"classifiers), prints the model summary and the validation metrics, and registers the\n" +
 			"model as NAME@VERSION in the models folder, with a picture of the training history\n" +
@@ -125,6 +130,9 @@ func (e *env) train(c *cli.Context) error {
 		ClassWeights:  c.String("class-weights"),
 		Threshold:     c.Float64("threshold"),
 		CV:            c.Int("cv"),
+
+		Defaults:    tabular.FeatureOptions{MaxCategories: c.Int("max-categories"), MinCategoryCount: c.Int("min-category-count")},
+		Categorical: splitList(c.String("categorical")),
 	}
 	// Check the flags before reading any data.
 	if err := cfg.Validate(); err != nil {

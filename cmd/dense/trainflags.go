@@ -22,6 +22,10 @@ func checkTrainFlags(c *cli.Context) error {
 		return fmt.Errorf("--batch-size must be ≥ 1, got %d", c.Int("batch-size"))
 	case set("lr") && !(c.Float64("lr") > 0):
 		return fmt.Errorf("--lr must be > 0, got %v (leave it out for the optimizer's default)", c.Float64("lr"))
+	case set("max-categories") && c.Int("max-categories") < 1:
+		return fmt.Errorf("--max-categories must be ≥ 1, got %d", c.Int("max-categories"))
+	case set("min-category-count") && c.Int("min-category-count") < 1:
+		return fmt.Errorf("--min-category-count must be ≥ 1, got %d (1 keeps every value)", c.Int("min-category-count"))
 	case set("val-split") && !(c.Float64("val-split") > 0 && c.Float64("val-split") < 1):
 		return fmt.Errorf("--val-split must be in (0, 1), got %v: dense always holds out rows, for the validation metrics and early stopping", c.Float64("val-split"))
 	}

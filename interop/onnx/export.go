@@ -136,6 +136,8 @@ func (b *builder) preprocess(spec *nn.Spec) (string, error) {
 				return "", err
 			}
 			blocks = append(blocks, bl...)
+		case nn.KindDate:
+			return "", fmt.Errorf("interop/onnx: export: input %q is a date: its weekday and month features have no ONNX form here yet; export with --raw and feed the encoded features", in.Name)
 		default:
 			return "", fmt.Errorf("interop/onnx: export: input %q: unknown kind %q", in.Name, in.Kind)
 		}
