@@ -82,7 +82,7 @@ func (x *Explain) validate(inputs []Input) error {
 		}
 		ok := set == 1
 		switch in.Kind {
-		case KindNumeric:
+		case KindNumeric, KindDate: // a date's number: days since 1970-01-01
 			ok = ok && b.Number != nil && finite(*b.Number)
 		case KindVector:
 			ok = ok && len(b.Vector) == in.Length && !slices.ContainsFunc(b.Vector, func(v float64) bool { return !finite(v) })
@@ -91,7 +91,7 @@ func (x *Explain) validate(inputs []Input) error {
 		}
 		if !ok {
 			return fmt.Errorf("explain: the baseline of %s input %q must be one %s", in.Kind, in.Name, map[string]string{
-				KindNumeric: "finite number", KindVector: fmt.Sprintf("vector of %d finite numbers", in.Length), KindCategorical: "category",
+				KindNumeric: "finite number", KindDate: "finite number (days since 1970-01-01)", KindVector: fmt.Sprintf("vector of %d finite numbers", in.Length), KindCategorical: "category",
 			}[in.Kind])
 		}
 	}
@@ -117,7 +117,7 @@ func (x *Explain) validate(inputs []Input) error {
 
 // FitBaseline computes the baseline that training stores (Explain.Baseline)
 // from encoded training rows: x holds rows of the inputs' encoded width, and
-// idx picks the training rows (nil: all of them). A numeric input's
+// idx picks the training rows (nil: all of them). A numeric (or date) input's
 // baseline is the mean of its encoded feature mapped back to a raw value
 // (the arithmetic mean of the values after clipping and log1p, imputed
 // values included), a vector input's the same per element, and a
@@ -157,7 +157,7 @@ func FitBaseline(inputs []Input, x []float32, idx []int) ([]Baseline, error) {
 		in, off := &inputs[i], enc.Offset(i)
 		out[i].Input = in.Name
 		switch in.Kind {
-		case KindNumeric:
+		case KindNumeric, KindDate: // a date's first feature is its scaled days
 			v := in.untransform(sums[off] / n)
 			out[i].Number = &v
 		case KindVector:
@@ -300,6 +300,8 @@ func newExplainer(m *Model) (*Explainer, error) {
 		switch in.Kind {
 		case KindNumeric:
 			err = enc.Number(i, *b.Number, true, e.base)
+		case KindDate:
+			err = enc.Date(i, *b.Number, true, e.base)
 		case KindVector:
 			err = enc.Vector(i, b.Vector, e.base)
 		case KindCategorical:

@@ -1,10 +1,15 @@
 package pipeline
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/dense-ml/dense/internal/arrowtest"
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/tabular"
 )
@@ -61,5 +66,33 @@ func TestIntegerColumnsAsCategories(t *testing.T) {
 	if _, err := ParseSpec([]byte(validSpec + "features:\n  defaults: {kind: date, min_category_count: 0}\n")); err == nil ||
 		!strings.Contains(err.Error(), "min_category_count") || strings.Contains(err.Error(), "kind") {
 		t.Errorf("kind date is valid YAML, min_category_count 0 is not: %v", err)
+	}
+}
+
+// Issue 15 item 2: a DATE column trains as a date input, and the explain
+// baseline training records covers it.
+func TestTrainWithDates(t *testing.T) {
+	mem := checkedMem(t)
+	db := array.NewDate32Builder(mem)
+	defer db.Release()
+	y := make([]any, 60)
+	for i := range 60 {
+		db.Append(arrow.Date32(19723 + i*5))
+		y[i] = float64(i % 7)
+	}
+	d := db.NewArray()
+	r := newMemReader(batch(arrowtest.Col{Name: "d", Arr: d}, f64Col(mem, "y", y...)))
+	defer r.Close()
+	res, err := Train(context.Background(), r, TrainConfig{Target: "y", Epochs: 1, Hidden: []int{4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := res.Model.Spec()
+	in := spec.Inputs[0]
+	if in.Kind != nn.KindDate || in.Source != "DATE" || !slices.Equal(in.Cycles, []string{nn.CycleWeek, nn.CycleYear}) {
+		t.Errorf("input %+v", in)
+	}
+	if spec.Explain == nil || spec.Explain.Baseline[0].Number == nil || *spec.Explain.Baseline[0].Number < 19723 {
+		t.Errorf("explain baseline %+v", spec.Explain)
 	}
 }
