@@ -181,3 +181,48 @@ func TestDateInputSpecRoundTrip(t *testing.T) {
 		t.Errorf("read back %+v, width %d", in, back.InputWidth())
 	}
 }
+
+// A Scorer leaves a date input's scaling in the encoding (its cycles need
+// the raw days) and predicts what the model does.
+func TestScorerKeepsDateInputs(t *testing.T) {
+	spec := Spec{Format: FormatName, Version: FormatVersion, Task: TaskRegression,
+		Inputs: []Input{{Name: "x", Kind: KindNumeric, Scale: &Scale{Method: ScaleStandard, Mean: 1, Std: 2}},
+			{Name: "d", Kind: KindDate, Cycles: []string{CycleWeek, CycleDay}, Scale: &Scale{Method: ScaleStandard, Mean: 19723, Std: 300}}},
+		Layers: []LayerSpec{Dense(3, ReLU), Dense(1, Linear)}}
+	m, err := NewModel(spec, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScorer(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Folded(0) || s.Folded(1) {
+		t.Fatalf("folded: x %v, d %v; want x only", s.Folded(0), s.Folded(1))
+	}
+	for _, days := range []float64{19000.25, 19723, 20111.9} {
+		x1, x2 := make([]float32, m.InputWidth()), make([]float32, m.InputWidth())
+		me, _ := NewEncoder(m.Spec().Inputs)
+		for _, e := range []struct {
+			enc *Encoder
+			row []float32
+		}{{me, x1}, {s.Encoder(), x2}} {
+			if err := e.enc.Number(0, 3, true, e.row); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.enc.Date(1, days, true, e.row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, got := make([]float32, 1), make([]float32, 1)
+		if err := m.PredictInto(want, x1, 1, m.NewWorkspace()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PredictInto(got, x2, 1, s.NewWorkspace()); err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(float64(got[0]-want[0])) > 1e-5*max(1, math.Abs(float64(want[0]))) {
+			t.Errorf("days %v: scorer %v, model %v", days, got[0], want[0])
+		}
+	}
+}

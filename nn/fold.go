@@ -161,7 +161,7 @@ func firstDense(m *Model) int {
 // scale of an empty range gives 0 whatever the value: a = 0).
 func (in *Input) affine() (a, c float64, ok bool) {
 	s := in.Scale
-	if s == nil || in.Kind == KindCategorical {
+	if s == nil || in.Kind == KindCategorical || in.Kind == KindDate { // a date's cycles need its raw days: not folded
 		return 0, 0, false
 	}
 	switch s.Method {
