@@ -13,18 +13,19 @@ import (
 // from a sync.Pool, so concurrent calls never share one and a long query
 // allocates nothing per chunk once the buffers have grown.
 type scratch struct {
-	x     []float32         // rows × inW encoded features
-	view  []float32         // instead of x: the features in place in DuckDB's vector (read only)
-	out   []float32         // rows × outW predictions
-	null  []bool            // row gives NULL
-	bad   []error           // row has a value that fails the query, unless the row gives NULL
-	base  []int             // formList: where each row's elements start in the child vector; otherwise the row itself
-	f64   []float64         // a numeric input's column, or one vector input's elements, for preprocessing
-	codes []nn.CategoryCode // a categorical input's codes
-	srcs  []vec             // each input's source vector in this chunk
-	rows  []bool            // dense_predict_all: the rows' NULLs, kept while its fields mark their own
-	keep  []bool            // dense_predict_all: a field's NULLs
-	ws    *nn.Workspace
+	x       []float32         // rows × inW encoded features
+	view    []float32         // instead of x: the features in place in DuckDB's vector (read only)
+	out     []float32         // rows × outW predictions
+	null    []bool            // row gives NULL
+	bad     []error           // row has a value that fails the query, unless the row gives NULL
+	base    []int             // formList: where each row's elements start in the child vector; otherwise the row itself
+	f64     []float64         // a numeric input's column, or one vector input's elements, for preprocessing
+	codes   []nn.CategoryCode // a categorical input's codes
+	srcs    []vec             // each input's source vector in this chunk
+	checked bool              // the features are known to be within the encoding's limits
+	rows    []bool            // dense_predict_all: the rows' NULLs, kept while its fields mark their own
+	keep    []bool            // dense_predict_all: a field's NULLs
+	ws      *nn.Workspace
 }
 
 func growSlice[T any](s []T, n int) []T {
@@ -78,7 +79,7 @@ var errBeyondLimit = errors.New("udf: a feature beyond the folded encoding's lim
 // value (the one rule for values too large for float32), so the chunk goes
 // to the exact encoding.
 func (p *plan) withinLimits(e *encoding, s *scratch) bool {
-	if !e.limit {
+	if !e.limit || s.checked {
 		return true
 	}
 	x, w := s.x, p.inW
@@ -203,7 +204,7 @@ func (p *plan) encode(e *encoding, in dataChunk, n int, s *scratch) error {
 }
 
 func (p *plan) encodeChunk(e *encoding, in dataChunk, n int, s *scratch) error {
-	s.view = nil
+	s.view, s.checked = nil, false
 	clear(s.null)
 	clear(s.bad)
 	argVec := func(i int) vec { return newVec(p.args[i], chunkVector(in, i+1)) }
@@ -224,7 +225,7 @@ func (p *plan) encodeChunk(e *encoding, in dataChunk, n int, s *scratch) error {
 			}
 		}
 		list = list.child()
-		if e.direct && p.zeroCopy(&list, n, s) {
+		if e.direct && p.zeroCopy(e, &list, n, s) {
 			return p.checkBad(s)
 		}
 		if e.direct {
@@ -301,8 +302,9 @@ func (p *plan) encodeInput(e *encoding, f *feed, src *vec, s *scratch) error {
 // zeroCopy handles the list form's best case: FLOAT elements without NULLs,
 // every row's list right after the previous one (always so for an ARRAY,
 // for a LIST when no row is NULL). The child vector then is the feature
-// matrix: it is only checked for NaN and ±Inf, not copied.
-func (p *plan) zeroCopy(child *vec, n int, s *scratch) bool {
+// matrix: it is only checked for NaN and ±Inf, not copied (and, in the
+// same pass, for the limit of the encoding's one input when it has one).
+func (p *plan) zeroCopy(e *encoding, child *vec, n int, s *scratch) bool {
 	if child.typ.id != typeFloat || child.mask != nil {
 		return false
 	}
@@ -321,7 +323,12 @@ func (p *plan) zeroCopy(child *vec, n int, s *scratch) bool {
 		}
 	}
 	s.view = unsafe.Slice((*float32)(unsafe.Add(child.data, first*4)), n*w)
-	if allFinite(s.view) {
+	if len(p.feeds) == 1 && e.limits[0] < math.MaxFloat32 {
+		if allBelow(s.view, e.limits[0]) {
+			s.checked = true // withinLimits has nothing left to check
+			return true
+		}
+	} else if allFinite(s.view) {
 		return true
 	}
 	for r := range n {
@@ -484,27 +491,38 @@ func (p *plan) copyBlocks(e *encoding, srcs []vec, s *scratch) bool {
 
 // copyColumn copies rows lo…hi-1 of a NULL-free column into the feature
 // matrix at column off; NaN makes the row NULL, ±Inf (or a DOUBLE beyond
-// float32's range) calls fail.
+// float32's range) calls fail, unless the row is NULL already (another
+// input, a NULL STRUCT). Rows that are NULL already are copied too: their
+// features are cleared before the forward pass.
 func copyColumn[T float32 | float64 | int32 | int64](s *scratch, col []T, lo, hi, w, off int, fail func(r int)) {
 	col = col[lo:hi]
-	null := s.null[lo:hi]
-	null = null[:len(col)] // same length as col: no bounds checks on null[i]
 	x := s.x[lo*w+off:]
-	for i, v := range col {
-		if null[i] { // NULL already (another input, a NULL STRUCT): nothing to check
-			continue
+	for i := 0; i < len(col); i++ {
+		i += copyFinite(col[i:], x[i*w:], w)
+		if i == len(col) {
+			return
 		}
+		switch { // col[i] is not finite as a float32: rare
+		case s.null[lo+i]:
+		case float32(col[i]) != float32(col[i]):
+			s.null[lo+i] = true
+		default:
+			fail(lo + i)
+		}
+	}
+}
+
+// copyFinite copies col into x[0], x[w], … up to its first value that is
+// not finite as a float32, and returns how many it copied.
+func copyFinite[T float32 | float64 | int32 | int64](col []T, x []float32, w int) int {
+	for i, v := range col {
 		f := float32(v)
 		if f-f != 0 { // NaN or ±Inf
-			if f != f {
-				null[i] = true
-			} else {
-				fail(lo + i)
-			}
-			continue
+			return i
 		}
 		x[i*w] = f
 	}
+	return len(col)
 }
 
 // encodeNumbers encodes a numeric input column by column: its values are
