@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dense-ml/dense/nn"
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -102,12 +104,25 @@ func registerRowUDF(b *testing.B, db *sql.DB, name string, f *rowUDF) {
 
 func benchQuery(b *testing.B, db *sql.DB, q string, rows int) {
 	var sum float64
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if err := db.QueryRow(q).Scan(&sum); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	// The process's CPU time per row (every thread: DuckDB's and the
+	// GEMM's): on a shared machine it varies less than the wall time.
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(rows*b.N), "cpu-ns/row")
+}
+
+// cpuTime is the process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchNN runs PredictInto over an in-memory matrix, 2048 rows at a time.

@@ -13,19 +13,21 @@ import (
 // from a sync.Pool, so concurrent calls never share one and a long query
 // allocates nothing per chunk once the buffers have grown.
 type scratch struct {
-	x       []float32         // rows × inW encoded features
-	view    []float32         // instead of x: the features in place in DuckDB's vector (read only)
-	out     []float32         // rows × outW predictions
-	null    []bool            // row gives NULL
-	bad     []error           // row has a value that fails the query, unless the row gives NULL
-	base    []int             // formList: where each row's elements start in the child vector; otherwise the row itself
-	f64     []float64         // a numeric input's column, or one vector input's elements, for preprocessing
-	codes   []nn.CategoryCode // a categorical input's codes
-	srcs    []vec             // each input's source vector in this chunk
-	checked bool              // the features are known to be within the encoding's limits
-	rows    []bool            // dense_predict_all: the rows' NULLs, kept while its fields mark their own
-	keep    []bool            // dense_predict_all: a field's NULLs
-	ws      *nn.Workspace
+	x        []float32         // rows × inW encoded features
+	view     []float32         // instead of x: the features in place in DuckDB's vector (read only)
+	out      []float32         // rows × outW predictions
+	null     []bool            // row gives NULL
+	bad      []error           // row has a value that fails the query, unless the row gives NULL
+	base     []int             // formList: where each row's elements start in the child vector; otherwise the row itself
+	f64      []float64         // a numeric input's column, or one vector input's elements, for preprocessing
+	codes    []nn.CategoryCode // a categorical input's codes
+	copyable []int             // the inputs copyBlocks copies
+	short    []*shortCodes     // per input: its short VARCHARs' codes, kept from chunk to chunk
+	srcs     []vec             // each input's source vector in this chunk
+	checked  bool              // the features are known to be within the encoding's limits
+	rows     []bool            // dense_predict_all: the rows' NULLs, kept while its fields mark their own
+	keep     []bool            // dense_predict_all: a field's NULLs
+	ws       *nn.Workspace
 }
 
 func growSlice[T any](s []T, n int) []T {
@@ -287,8 +289,7 @@ func (p *plan) encodeChunk(e *encoding, in dataChunk, n int, s *scratch) error {
 func (p *plan) encodeInput(e *encoding, f *feed, src *vec, s *scratch) error {
 	switch {
 	case p.form != formList && e.copyable(f, src):
-		p.copyFeed(f, src, s, 0, len(s.null))
-		return nil
+		return nil // copied by copyBlocks
 	case f.kind == nn.KindNumeric:
 		return p.encodeNumbers(e, f, src, s)
 	case f.kind == nn.KindVector:
@@ -467,26 +468,27 @@ func (p *plan) copyFeed(f *feed, src *vec, s *scratch, lo, hi int) {
 	}
 }
 
-// copyBlocks handles the columns' best case: every input copyable. The
-// columns are copied block by block of rows, so that the block of the
+// copyBlocks copies the copyable inputs' columns (the columns' best case:
+// often every input) block by block of rows, so that the block of the
 // row-major feature matrix being filled stays in the L1 cache while every
-// column writes into it. It reports false, having done nothing, otherwise;
-// encode then copies the copyable inputs' columns one at a time.
+// column writes into it. It reports whether every input was copyable.
 func (p *plan) copyBlocks(e *encoding, srcs []vec, s *scratch) bool {
+	copyable := s.copyable[:0]
 	for i := range p.feeds {
-		if !e.copyable(&p.feeds[i], &srcs[i]) {
-			return false
+		if e.copyable(&p.feeds[i], &srcs[i]) {
+			copyable = append(copyable, i)
 		}
 	}
+	s.copyable = copyable
 	const block = 128
 	n := len(s.null)
-	for lo := 0; lo < n; lo += block {
+	for lo := 0; lo < n && len(copyable) > 0; lo += block {
 		hi := min(lo+block, n)
-		for i := range p.feeds {
+		for _, i := range copyable {
 			p.copyFeed(&p.feeds[i], &srcs[i], s, lo, hi)
 		}
 	}
-	return true
+	return len(copyable) == len(p.feeds)
 }
 
 // copyColumn copies rows lo…hi-1 of a NULL-free column into the feature
@@ -644,7 +646,9 @@ func (p *plan) feedType(f *feed) *colType {
 // one-hot blocks in one loop (nn.Encoder.OneHots). An ENUM's codes were
 // looked up at bind; a VARCHAR row equal to the row before it (the same 16
 // bytes of duckdb_string_t: length and inlined text, or length, prefix and
-// pointer to the same text) reuses its code.
+// pointer to the same text) reuses its code, and a short one (≤ 12 bytes)
+// is looked up in the scratch's cache of short strings (shortCodes) before
+// the encoder's map.
 func (p *plan) encodeCategories(e *encoding, f *feed, src *vec, s *scratch) error {
 	n := len(s.null)
 	s.codes = growSlice(s.codes, n)
@@ -653,8 +657,16 @@ func (p *plan) encodeCategories(e *encoding, f *feed, src *vec, s *scratch) erro
 		codes[r] = nn.SkipRow
 		p.rowErr(s, r, err)
 	}
-	var last [16]byte
+	var last [2]uint64
 	lastCode, haveLast := nn.SkipRow, false
+	if s.short == nil {
+		s.short = make([]*shortCodes, len(p.feeds))
+	}
+	cache := s.short[f.input]
+	if cache == nil && src.typ.id == typeVarchar {
+		cache = new(shortCodes)
+		s.short[f.input] = cache
+	}
 	for r := range n {
 		codes[r] = nn.SkipRow
 		if s.null[r] {
@@ -677,16 +689,26 @@ func (p *plan) encodeCategories(e *encoding, f *feed, src *vec, s *scratch) erro
 			}
 			codes[r] = f.enumCodes[k]
 		case typeVarchar:
-			raw := *(*[16]byte)(unsafe.Add(src.data, r*16))
+			raw := *(*[2]uint64)(unsafe.Add(src.data, r*16))
 			if haveLast && raw == last {
 				codes[r] = lastCode
 				continue
+			}
+			short := uint32(raw[0]) <= 12 // the length, then the inlined bytes
+			if short {
+				if code, ok := cache.get(raw); ok {
+					codes[r], last, lastCode, haveLast = code, raw, code, true
+					continue
+				}
 			}
 			code, err := e.enc.CategoryCode(f.input, src.str(r), true)
 			if err != nil {
 				fail(r, err)
 				haveLast = false
 				continue
+			}
+			if short {
+				cache.put(raw, code)
 			}
 			codes[r], last, lastCode, haveLast = code, raw, code, true
 		default:

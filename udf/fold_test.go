@@ -151,3 +151,32 @@ func TestFoldedEdges(t *testing.T) {
 		t.Errorf("got %v, want the model's ±Inf error", err)
 	}
 }
+
+// TestShortCodes: the short-string cache returns what was put, tells
+// absent keys (the empty string's all-zero key included) from present ones,
+// and stops taking keys when half full.
+func TestShortCodes(t *testing.T) {
+	var c shortCodes
+	if _, ok := c.get([2]uint64{}); ok {
+		t.Fatal("empty cache has the empty string")
+	}
+	c.put([2]uint64{}, 3)
+	if code, ok := c.get([2]uint64{}); !ok || code != 3 {
+		t.Fatalf("empty string: %v %v", code, ok)
+	}
+	for i := range shortCodesSize {
+		c.put([2]uint64{uint64(i + 1), 7}, nn.CategoryCode(i))
+	}
+	if c.n != shortCodesSize/2 {
+		t.Fatalf("%d keys, want the cap %d", c.n, shortCodesSize/2)
+	}
+	for i := range shortCodesSize {
+		code, ok := c.get([2]uint64{uint64(i + 1), 7})
+		if i+1 < shortCodesSize/2 && (!ok || code != nn.CategoryCode(i)) {
+			t.Fatalf("key %d: %v %v", i, code, ok)
+		}
+		if i+1 >= shortCodesSize/2 && ok {
+			t.Fatalf("key %d beyond the cap is present", i)
+		}
+	}
+}

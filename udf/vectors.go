@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"unsafe"
+
+	"github.com/dense-ml/dense/nn"
 )
 
 // vec is one DuckDB vector of a chunk, looked up once per chunk: its data
@@ -258,4 +260,48 @@ func loadNumbers[T float32 | float64 | int16 | int32 | int64](dst []float64, dat
 	for r, b := range base[:len(dst)] {
 		dst[r] = float64(*(*T)(unsafe.Add(data, (b+pos)*size)))
 	}
+}
+
+// shortCodes caches the category codes of short VARCHARs for one input: a
+// duckdb_string_t of at most 12 bytes holds the whole string, zero padded,
+// so its 16 bytes are the value itself, a key that stays valid from chunk
+// to chunk (a longer string's are a pointer into one chunk's memory). Open
+// addressing over a fixed table; it takes no new keys once half full, and a
+// column with more distinct values looks the rest up in the encoder.
+type shortCodes struct {
+	keys  [shortCodesSize][2]uint64
+	codes [shortCodesSize]int32 // code+1; 0: empty slot
+	n     int
+}
+
+const shortCodesSize = 512 // a power of 2
+
+func shortSlot(k [2]uint64) int {
+	h := k[0]*0x9e3779b97f4a7c15 ^ k[1]*0xc2b2ae3d27d4eb4f
+	return int(h >> (64 - 9)) // log2(shortCodesSize) bits
+}
+
+// get returns the cached code of key k.
+func (c *shortCodes) get(k [2]uint64) (nn.CategoryCode, bool) {
+	for i := shortSlot(k); ; i = (i + 1) & (shortCodesSize - 1) {
+		switch {
+		case c.codes[i] == 0:
+			return 0, false
+		case c.keys[i] == k:
+			return nn.CategoryCode(c.codes[i] - 1), true
+		}
+	}
+}
+
+// put caches code for key k (not present), unless the table is half full.
+func (c *shortCodes) put(k [2]uint64, code nn.CategoryCode) {
+	if c.n >= shortCodesSize/2 || code < 0 {
+		return
+	}
+	i := shortSlot(k)
+	for c.codes[i] != 0 {
+		i = (i + 1) & (shortCodesSize - 1)
+	}
+	c.keys[i], c.codes[i] = k, int32(code)+1
+	c.n++
 }
