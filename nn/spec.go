@@ -128,14 +128,16 @@ type Provenance struct {
 // those SplitRule picks, with Fraction and Seed, from Rows rows (counted
 // after dropping NULL targets), stratified by class when Rule is
 // "stratified". TargetDigest is a SHA-256 over the rows' targets in order
-// (class indices or float32 values), to recognise the same data again.
+// (class indices or float32 values), FeatureDigest one over their encoded
+// features in order, to recognise the same data again.
 type Split struct {
-	Rule         string  `json:"rule"`
-	Fraction     float64 `json:"fraction"`
-	Seed         int64   `json:"seed"`
-	Rows         int64   `json:"rows"`
-	ValRows      int64   `json:"val_rows"`
-	TargetDigest string  `json:"target_digest"`
+	Rule          string  `json:"rule"`
+	Fraction      float64 `json:"fraction"`
+	Seed          int64   `json:"seed"`
+	Rows          int64   `json:"rows"`
+	ValRows       int64   `json:"val_rows"`
+	TargetDigest  string  `json:"target_digest"`
+	FeatureDigest string  `json:"feature_digest,omitempty"`
 }
 
 // CrossValidation is the outcome of k-fold cross-validation at training:

@@ -122,7 +122,8 @@
 // are a seeded random fraction (ValSplit, default 0.2), stratified by class
 // for classification so every class keeps its proportion (SplitRows). The
 // split is stored in the model (nn.Provenance.Split: rule, fraction, seed,
-// rows, and a digest of the targets in row order), so that Evaluate with
+// rows, and digests of the targets and of the encoded features in row
+// order), so that Evaluate with
 // EvalConfig.Holdout finds exactly the same rows again in the same data
 // (HoldoutRows; other data is refused). TrainConfig.CV = k adds k-fold
 // cross-validation (cv.go: each fold's model is trained by Train itself on

@@ -139,7 +139,7 @@ func evaluate(ctx context.Context, model *nn.Model, r Reader, cfg EvalConfig) (*
 		return nil, errors.New("the data has no rows")
 	}
 	if cfg.Holdout {
-		val, err := HoldoutRows(spec, y)
+		val, err := HoldoutRows(spec, res.X, y)
 		if err != nil {
 			return nil, fmt.Errorf("holdout: %w", err)
 		}

@@ -74,24 +74,31 @@ func SplitRows(n int, classes []int, frac float64, seed int64) (train, val []int
 	return train, val, nil
 }
 
-// splitRecord describes the split Train made, for the model's provenance.
-func splitRecord(t *tabular.Targets, frac float64, seed int64, valRows int) *nn.Split {
+// splitRecord describes the split Train made, for the model's provenance:
+// x holds the encoded features of every row.
+func splitRecord(t *tabular.Targets, x []float32, frac float64, seed int64, valRows int) *nn.Split {
 	rule := SplitRandom
 	if t.Classes != nil {
 		rule = SplitStratified
 	}
-	return &nn.Split{Rule: rule, Fraction: frac, Seed: seed, Rows: int64(len(t.Y)), ValRows: int64(valRows), TargetDigest: TargetDigest(t.Y)}
+	return &nn.Split{Rule: rule, Fraction: frac, Seed: seed, Rows: int64(len(t.Y)), ValRows: int64(valRows),
+		TargetDigest: Digest(t.Y), FeatureDigest: Digest(x)}
 }
 
-// TargetDigest is the hex SHA-256 of the targets in row order (class
-// indices or values, as float32 little-endian bits): how a model's
-// provenance recognises the rows it was trained on.
-func TargetDigest(y []float32) string {
+// Digest is the hex SHA-256 of float32 values (little-endian bits) in
+// order: of the targets (class indices or values) or of the encoded
+// features of the rows, how a model's provenance recognises the rows it was
+// trained on.
+func Digest(v []float32) string {
 	h := sha256.New()
-	var b [4]byte
-	for _, v := range y {
-		binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
-		h.Write(b[:])
+	var buf [4096]byte
+	for len(v) > 0 {
+		n := min(len(v), len(buf)/4)
+		for i, f := range v[:n] {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(f))
+		}
+		h.Write(buf[:4*n])
+		v = v[n:]
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -101,13 +108,15 @@ func TargetDigest(y []float32) string {
 var ErrHoldoutData = fmt.Errorf("not the data the model was trained on")
 
 // HoldoutRows finds again the validation rows training held out, from the
-// model's recorded split and the targets y of the same data (class indices
-// or values, after dropping NULL targets, as Evaluate reads them). It checks
-// that the data is the training data, as far as can be told without the
-// features: the same number of rows and the same targets in the same order
-// (nn.Split.TargetDigest). Any difference is an error wrapping
-// ErrHoldoutData, never a silently different set of rows.
-func HoldoutRows(spec *nn.Spec, y []float32) ([]int, error) {
+// model's recorded split and the encoded features x and targets y of the
+// same data (class indices or values, after dropping NULL targets, as
+// Evaluate reads them). It checks that the data is the training data: the
+// same number of rows, the same targets in the same order
+// (nn.Split.TargetDigest) and the same encoded features in the same order
+// (FeatureDigest, so two rows with equal targets that trade places are
+// caught too). Any difference is an error wrapping ErrHoldoutData, never a
+// silently different set of rows.
+func HoldoutRows(spec *nn.Spec, x, y []float32) ([]int, error) {
 	sp := spec.Provenance.Split
 	if sp == nil {
 		return nil, fmt.Errorf("the model does not record its validation split (it was trained before dense stored it, or not by dense train); evaluate it on data it has not seen instead")
@@ -115,8 +124,11 @@ func HoldoutRows(spec *nn.Spec, y []float32) ([]int, error) {
 	if int64(len(y)) != sp.Rows {
 		return nil, fmt.Errorf("%w: it has %d rows with a target, training had %d", ErrHoldoutData, len(y), sp.Rows)
 	}
-	if TargetDigest(y) != sp.TargetDigest {
+	if Digest(y) != sp.TargetDigest {
 		return nil, fmt.Errorf("%w: it has the same number of rows (%d), but other targets or the same ones in another order", ErrHoldoutData, len(y))
+	}
+	if sp.FeatureDigest != "" && Digest(x) != sp.FeatureDigest {
+		return nil, fmt.Errorf("%w: it has the same %d targets in the same order, but other feature values or the rows in another order", ErrHoldoutData, len(y))
 	}
 	var classes []int
 	switch sp.Rule {

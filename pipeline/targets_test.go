@@ -286,6 +286,17 @@ func TestHoldout(t *testing.T) {
 		if _, err := evalOn(t, res.Model, tab.batches(mem, 100, nil, swap), EvalConfig{Holdout: true}); !errors.Is(err, ErrHoldoutData) || !strings.Contains(err.Error(), "another order") {
 			t.Errorf("%s: reordered rows: %v", target, err)
 		}
+		// The same targets, one feature value changed.
+		changed := func(r int, name string, v any) any {
+			v = nulls(r, name, v)
+			if r == 2 && name == "a" {
+				return v.(float64) + 1
+			}
+			return v
+		}
+		if _, err := evalOn(t, res.Model, tab.batches(mem, 100, nil, changed), EvalConfig{Holdout: true}); !errors.Is(err, ErrHoldoutData) || !strings.Contains(err.Error(), "other feature values") {
+			t.Errorf("%s: a changed feature: %v", target, err)
+		}
 	}
 	// A model without a recorded split (older files) says so.
 	src = tab.batches(mem, 100, nil, nil)

@@ -485,7 +485,7 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		SchemaFingerprint: SchemaFingerprint(schema),
 		DroppedRows:       int64(dropped),
 		ClassWeights:      fc.ClassWeights,
-		Split:             splitRecord(tgt, cfg.ValSplit, cfg.Seed, len(valIdx)),
+		Split:             splitRecord(tgt, x, cfg.ValSplit, cfg.Seed, len(valIdx)),
 		CV:                cv,
 	}
 	res := &TrainResult{Model: model, Metrics: metrics, History: hist, Rows: rows, TrainRows: nTrain, ValRows: len(valIdx),

@@ -50,8 +50,9 @@ func (e *env) evalCommand() *cli.Command {
 			"--holdout evaluates on exactly the rows the model never trained on: give it the\n" +
 			"training data, and it finds the validation rows again from the split stored in the\n" +
 			"model (rule, fraction, seed). Rows are identified by their position, so the data must\n" +
-			"be the same rows in the same order: the number of rows with a target and a digest of\n" +
-			"the targets in order are checked, and any difference is an error, never other rows.\n\n" +
+			"be the same rows in the same order: the number of rows with a target and digests of\n" +
+			"the targets and of the encoded features, in order, are checked, and any difference\n" +
+			"is an error, never other rows.\n\n" +
 			"Examples:\n" +
 			"   dense eval --model churn --data holdout.parquet --target churned\n" +
 			"   dense eval --model segment@2 --data customers.csv --target segment --plot confusion.png\n" +
