@@ -37,8 +37,8 @@
 // for the v1.5.6 function table (access->get_api; an older DuckDB refuses
 // with its own version error), and udf.RegisterExtension registers
 // dense_predict, dense_predict_label, dense_predict_proba, dense_predict_all, dense_models(),
-// dense_layers(), dense_inputs(), dense_params(), dense_evaluate() and
-// dense_confusion() — the functions, semantics, numbers and
+// dense_layers(), dense_inputs(), dense_params(), dense_evaluate(),
+// dense_confusion() and dense_train() — the functions, semantics, numbers and
 // error messages of dense sql, from the same code — and the dense_models
 // setting. Loading the extension again into the same database does
 // nothing.
@@ -53,7 +53,7 @@
 // current_setting('dense_models') tells the folder in use, and an unknown
 // model's error names it.
 //
-// # Functions that run a query: dense_evaluate, dense_confusion
+// # Functions that run a query: dense_train, dense_evaluate, dense_confusion
 //
 // These take SQL text and run it. DuckDB's C API lends an extension the
 // database only while it loads, and gives a table function no way to run
@@ -65,7 +65,8 @@
 //     calling connection's TEMP tables and the uncommitted writes of its
 //     open transaction are invisible to it (create a regular table, or
 //     commit first);
-//   - a query that itself calls dense_evaluate or dense_confusion fails
+//   - a query that itself calls dense_train, dense_evaluate or
+//     dense_confusion fails
 //     (the connection is busy), and calls from several connections at once
 //     wait for each other;
 //   - that connection keeps the database open until the process ends:
@@ -74,7 +75,10 @@
 //     an in-memory database stays in memory (DuckDB's C API has no way to
 //     tell an extension that the host closed the database);
 //   - DuckDB's interrupt (Ctrl-C in the duckdb shell) cannot reach a call
-//     in progress through the C API: it takes effect when the call returns.
+//     in progress through the C API: it takes effect when the call returns
+//     (a training that completes is registered, and the statement then
+//     reports the interrupt);
+//   - dense_train registers into the folder of the dense_models setting.
 //
 // # Threads and crashes
 //

@@ -55,6 +55,9 @@ const (
 	DefaultBatchSize  = 32
 	DefaultOptimizer  = nn.OptAdam
 	DefaultValSplit   = 0.2
+	// DefaultSeed is the seed of dense train and SQL's dense_train when
+	// none is given (TrainConfig's zero Seed is seed 0).
+	DefaultSeed int64 = 1
 )
 
 // TrainConfig configures Train. Zero values take the defaults noted.

@@ -23,6 +23,8 @@
 //	dense_importance(model)                → input, importance, rank (permutation importance measured at training)
 //	dense_evaluate(model, query, target := …) → metric, value   (pipeline.Evaluate: dense eval's metrics)
 //	dense_confusion(model, query, target := …) → actual, predicted, count
+//	dense_train(name, query, target := …, options…) → name, version, task, target, rows, epochs, seconds, metrics
+//	                                          trains on the query's rows as dense train does and registers name@N
 //
 // For example:
 //
@@ -59,10 +61,18 @@
 //
 // # Functions that run a query
 //
-// dense_evaluate and dense_confusion take SQL text, run it and read its
-// rows as Arrow record batches: the model is evaluated on them by
-// pipeline.Evaluate, the code of dense eval, so the numbers are dense
-// eval's. The work happens when the query executes (the scan's init
+// dense_train, dense_evaluate and dense_confusion take SQL text, run it
+// and read its rows as Arrow record batches: dense_train trains on them
+// with pipeline.Train, the code of dense train, with its options as named
+// parameters (features, exclude, task, hidden, activation, dropout,
+// batchnorm, epochs, batch_size, optimizer, lr, val_split, patience, seed,
+// positive_label, class_weights; one left out takes dense train's default,
+// one given must mean what it says: epochs := 0 is an error) and
+// registers the model in the source (a registry folder, or a Memory) as
+// the next version of name; a registered model's training history is not
+// drawn (dense train's history.png). dense_evaluate evaluates a model on
+// them with pipeline.Evaluate, the code of dense eval, so the numbers are
+// dense eval's. The work happens when the query executes (the scan's init
 // callback), not when it is bound: EXPLAIN or a statement prepared and
 // never run does nothing. The query runs on a connection of its own,
 // never the calling one, which is busy running the call:
@@ -81,7 +91,9 @@
 // calling connection's TEMP tables, nor what the caller's open transaction
 // has written but not committed. DuckDB's C API gives a table function no
 // way to see DuckDB's interrupt; Interrupt (which dense sql calls on
-// Ctrl-C) stops such calls from Go.
+// Ctrl-C) stops such calls from Go: a training stops within a mini-batch
+// and registers nothing. A training is registered only when it completes,
+// so a failed or interrupted call leaves no version behind.
 //
 // # Feature forms
 //

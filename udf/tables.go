@@ -457,7 +457,7 @@ func writeListColumn(v vector, kind columnKind, rows [][]any, i int, null []bool
 // registerTables registers dense_models, dense_layers, dense_inputs and dense_params.
 func registerTables(conn connection, m *models) error {
 	for _, tf := range []*tableFunc{modelsTable(m), layersTable(m), inputsTable(m), paramsTable(m), importanceTable(m),
-		evaluateTable(m), confusionTable(m)} {
+		evaluateTable(m), confusionTable(m), trainTable(m)} {
 		if err := registerTable(conn, tf); err != nil {
 			return err
 		}

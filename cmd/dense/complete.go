@@ -21,7 +21,7 @@ var sqlKeywords = []string{
 	"WITH", "UNION ALL", "CASE", "WHEN", "THEN", "ELSE", "END", "EXCLUDE", "PIVOT", "QUALIFY", "DESC", "ASC",
 	"read_csv", "read_parquet",
 	"dense_predict(", "dense_predict_label(", "dense_predict_proba(", "dense_predict_all(", "dense_models()", "dense_layers(", "dense_inputs(", "dense_params(",
-	"dense_explain(", "dense_importance(", "dense_evaluate(", "dense_confusion(",
+	"dense_explain(", "dense_importance(", "dense_evaluate(", "dense_confusion(", "dense_train(",
 	".help", ".tables", ".models", ".format", ".timer", ".read", ".quit",
 }
 

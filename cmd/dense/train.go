@@ -40,7 +40,7 @@ func (e *env) trainCommand() *cli.Command {
 		&cli.Float64Flag{Name: "lr", Usage: "learning rate", DefaultText: "the optimizer's: 0.001 for adam, 0.01 for sgd"},
 		&cli.Float64Flag{Name: "val-split", Usage: "fraction of rows held out for validation", Value: pipeline.DefaultValSplit},
 		&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without val_loss improvement and keep the best weights (0 = off)"},
-		&cli.Int64Flag{Name: "seed", Usage: "seed for the split, the initial weights and the shuffling", Value: 1},
+		&cli.Int64Flag{Name: "seed", Usage: "seed for the split, the initial weights and the shuffling", Value: pipeline.DefaultSeed},
 		&cli.StringFlag{Name: "positive-label", Usage: "binary targets: the class the score is the probability of", DefaultText: "true, yes, 1, … if one label reads so, else the larger or later one"},
 		&cli.StringFlag{Name: "class-weights", Usage: "classification: " + pipeline.ClassWeightsBalanced + " (weigh each class by rows / (classes × its rows)) or " + pipeline.ClassWeightsNone, Value: pipeline.ClassWeightsNone},
 		&cli.Float64Flag{Name: "threshold", Usage: "binary targets: predict the positive label when its probability is ≥ this (stored in the model)", DefaultText: "0.5"},
