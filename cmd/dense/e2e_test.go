@@ -107,6 +107,21 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("segment accuracy in SQL %s, want ≥ 0.85", rows[0][0])
 	}
 
+	// Explain and importance from the trained model: score − Σ attributions is
+	// the baseline's score, the same for every row within the integration's
+	// 1% of Σ|attributions| (checked against the row closest to the
+	// baseline); every input is ranked.
+	r = mustRun(t, dir, env, "sql", "--format", "csv", "-c", `
+		WITH x AS (SELECT dense_predict('churn', c) AS p, dense_explain('churn', c) AS a FROM 'customers.csv' c),
+		e AS (SELECT p - list_sum([v.attribution FOR v IN a]) AS base, list_sum([abs(v.attribution) FOR v IN a]) AS absum, len(a) AS k FROM x),
+		b AS (SELECT arg_min(base, absum) AS b0, min(absum) AS a0 FROM e)
+		SELECT count(*), count(*) FILTER (abs(base - b0) <= 0.01 * (absum + a0) + 1e-4), min(k) = (SELECT count(*) FROM dense_inputs('churn')),
+		       (SELECT count(*) FROM dense_importance('churn')) = min(k), (SELECT max(importance) FROM dense_importance('churn')) > 0
+		FROM e, b`)
+	if _, rows := parseCSV(t, r.stdout); rows[0][0] != "3000" || rows[0][1] != "3000" || rows[0][2] != "true" || rows[0][3] != "true" || rows[0][4] != "true" {
+		t.Errorf("explain and importance from SQL: %v", rows)
+	}
+
 	// Score to a Parquet file; the Go scores equal SQL's.
 	r = mustRun(t, dir, env, "score", "--model", "churn@1", "--data", "customers.csv", "--out", "scored.parquet")
 	if !strings.Contains(r.stdout, "Scored 3,000 rows with churn@1") {
