@@ -27,6 +27,16 @@ type EarlyStopping struct {
 	RestoreBest bool    // restore the weights of the best epoch at the end
 }
 
+// ReduceLROnPlateau lowers the learning rate when the monitored value stops
+// improving, like Keras' ReduceLROnPlateau and PyTorch's scheduler of that
+// name (mode "min", threshold 0, cooldown 0).
+type ReduceLROnPlateau struct {
+	Monitor  string  // like EarlyStopping.Monitor (default "val_loss", or "loss" without validation data)
+	Factor   float64 // the rate is multiplied by this, in (0, 1) (default 0.5)
+	Patience int     // epochs without improvement before a reduction (0: reduce at the first one)
+	MinLR    float64 // the rate never goes below this (default 0)
+}
+
 // FitConfig configures Fit. Zero values take the documented defaults.
 type FitConfig struct {
 	Loss            string // mse | mae | huber | binary_crossentropy | categorical_crossentropy | sparse_categorical_crossentropy; default Spec.Loss, else from the task
@@ -40,6 +50,7 @@ type FitConfig struct {
 	ValX, ValY      []float32
 	ValRows         int
 	EarlyStopping   *EarlyStopping
+	ReduceLR        *ReduceLROnPlateau   // a learning-rate schedule (nil: a constant rate)
 	ClassWeights    []float64            // per class weight for classification losses (binary: [w0, w1])
 	Threads         int                  // goroutines for element-wise work; 0 = GOMAXPROCS
 	OnEpoch         func(EpochLog) error // return an error to stop training
@@ -51,6 +62,7 @@ type EpochLog struct {
 	Epoch  int // 1-based
 	Epochs int
 	Values map[string]float64
+	LR     float64 // the learning rate of this epoch's updates
 }
 
 // BatchLog is reported after every mini-batch.

@@ -94,6 +94,12 @@
 //     minimised, or maximised for names ending in "accuracy"; Patience 0
 //     stops at the first epoch without an improvement larger than MinDelta;
 //     RestoreBest copies the best epoch's weights back at the end.
+//   - ReduceLR (nil: a constant rate): ReduceLROnPlateau multiplies the
+//     rate by Factor (default 0.5) once the monitored value (as for
+//     EarlyStopping) has gone Patience epochs without improving, never
+//     below MinLR, like Keras' ReduceLROnPlateau; EpochLog.LR is each
+//     epoch's rate. These are nn's own defaults for Fit; package pipeline
+//     chooses table-training settings from the data (its defaults.go).
 //
 // FitConfig.Rows trains on some rows of x and y by index, without copying
 // them (pipeline encodes every row once and trains on the training rows).

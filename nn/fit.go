@@ -16,6 +16,10 @@ const (
 	DefaultEpochs    = 10
 )
 
+// Resolved is the configuration with its defaults filled in (the ones Fit
+// uses), or an error for an invalid one.
+func (c OptimizerConfig) Resolved() (OptimizerConfig, error) { return c.withDefaults() }
+
 // evalChunk is how many rows a validation forward pass takes at once.
 const evalChunk = 1024
 
@@ -90,8 +94,9 @@ type fitRun struct {
 	valX, valY []float32
 	valRows    int
 
-	t  *trainer
-	es *earlyStopping // nil without early stopping
+	t       *trainer
+	es      *earlyStopping // nil without early stopping
+	plateau *plateau       // nil without a learning-rate schedule
 
 	// The mini-batch, gathered from the shuffled rows before each step
 	// (trainer.gather).
@@ -164,6 +169,10 @@ func (m *Model) newFitRun(x, y []float32, rows int, cfg FitConfig) (*fitRun, err
 		keys = append(keys, "val_loss", "val_"+r.metric)
 	}
 	if r.es, err = newEarlyStopping(cfg.EarlyStopping, keys, r.valRows > 0, m); err != nil {
+		r.close()
+		return nil, err
+	}
+	if r.plateau, err = newPlateau(cfg.ReduceLR, keys, r.valRows > 0, t.opt); err != nil {
 		r.close()
 		return nil, err
 	}
@@ -291,10 +300,11 @@ func (r *fitRun) epochs(ctx context.Context) (*History, error) {
 			vals["val_loss"] = vl + t.l2Penalty()
 			vals["val_"+r.metric] = vm
 		}
-		log := EpochLog{Epoch: epoch, Epochs: r.epochsN, Values: vals}
+		log := EpochLog{Epoch: epoch, Epochs: r.epochsN, Values: vals, LR: t.opt.lr}
 		hist.Epochs = append(hist.Epochs, log)
 		hist.BestEpoch = epoch
 		stop := r.es.update(epoch, vals, m)
+		r.plateau.update(vals)
 		if cfg.OnEpoch != nil {
 			if err := cfg.OnEpoch(log); err != nil {
 				return hist, fmt.Errorf("nn: training stopped by OnEpoch in epoch %d: %w", epoch, err)
@@ -383,6 +393,67 @@ func (e *earlyStopping) restore(m *Model, hist *History) {
 	if e.snapshot != nil {
 		copy(m.params, e.snapshot)
 		copy(m.state, e.snapshot[len(m.params):])
+	}
+}
+
+// plateau is a ReduceLROnPlateau at work: it lowers the optimiser's rate
+// after Patience epochs without an improvement of the monitored value. A nil
+// *plateau changes nothing.
+type plateau struct {
+	ReduceLROnPlateau
+	maximize bool
+	best     float64
+	wait     int
+	opt      *optimizer
+}
+
+// newPlateau checks p against the History keys this fit computes (nil p:
+// nil, a constant rate).
+func newPlateau(p *ReduceLROnPlateau, keys []string, validation bool, opt *optimizer) (*plateau, error) {
+	if p == nil {
+		return nil, nil
+	}
+	s := &plateau{ReduceLROnPlateau: *p, best: math.Inf(1), opt: opt}
+	if s.Monitor == "" {
+		s.Monitor = "loss"
+		if validation {
+			s.Monitor = "val_loss"
+		}
+	}
+	if s.Factor == 0 {
+		s.Factor = 0.5
+	}
+	switch {
+	case !slices.Contains(keys, s.Monitor):
+		return nil, fmt.Errorf("nn: the learning-rate schedule monitors %q, which this fit does not compute (it has %s)", s.Monitor, strings.Join(keys, ", "))
+	case !(s.Factor > 0 && s.Factor < 1):
+		return nil, fmt.Errorf("nn: the learning-rate schedule's factor %v must be in (0, 1)", s.Factor)
+	case s.Patience < 0 || !(s.MinLR >= 0) || math.IsInf(s.MinLR, 0):
+		return nil, fmt.Errorf("nn: the learning-rate schedule's patience %d and minimum rate %v must be ≥ 0", s.Patience, s.MinLR)
+	}
+	s.maximize = strings.HasSuffix(s.Monitor, "accuracy")
+	if s.maximize {
+		s.best = math.Inf(-1)
+	}
+	return s, nil
+}
+
+// update takes an epoch's values and lowers the rate for the next epoch
+// once the monitored value has gone Patience epochs without improving
+// (Keras' rule: the wait starts again after a reduction).
+func (s *plateau) update(vals map[string]float64) {
+	if s == nil {
+		return
+	}
+	v := vals[s.Monitor]
+	if (!s.maximize && v < s.best) || (s.maximize && v > s.best) {
+		s.best, s.wait = v, 0
+		return
+	}
+	s.wait++
+	if s.wait >= s.Patience {
+		s.opt.lr = max(s.opt.lr*s.Factor, s.MinLR)
+		s.wait = 0
 	}
 }
 

@@ -520,3 +520,75 @@ func TestFitRowsSubset(t *testing.T) {
 		}
 	}
 }
+
+// TestFitReduceLROnPlateau: the rate halves after Patience epochs without
+// a val_loss improvement (replayed here from the History), never below
+// MinLR, and the lowered rate is the one the optimiser uses: the weights
+// follow a constant-rate run up to the first reduction and differ after.
+func TestFitReduceLROnPlateau(t *testing.T) {
+	x, y := regressionData(300, 4)
+	vx, vy := regressionData(100, 5)
+	for i := range vy {
+		vy[i] = float32(i%7) - 3 // unrelated to the inputs: val_loss soon stalls
+	}
+	const lr, minLR, epochs = 0.01, 0.01 / 8, 40
+	run := func(sched *ReduceLROnPlateau) (*History, [][]float32) {
+		m, _ := NewSequential(3, Dense(16, Tanh), Dense(1, Linear))
+		var weights [][]float32
+		hist, err := m.Fit(context.Background(), x, y, 300, FitConfig{Epochs: epochs, Optimizer: OptimizerConfig{LR: lr},
+			ValX: vx, ValY: vy, ValRows: 100, ReduceLR: sched,
+			OnEpoch: func(EpochLog) error { weights = append(weights, append([]float32(nil), m.params...)); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hist, weights
+	}
+	hist, w := run(&ReduceLROnPlateau{Patience: 2, MinLR: minLR})
+	best, wait, want := math.Inf(1), 0, lr
+	firstCut := 0
+	for i, e := range hist.Epochs {
+		if e.LR != want {
+			t.Fatalf("epoch %d ran at rate %v, want %v", i+1, e.LR, want)
+		}
+		if v := e.Values["val_loss"]; v < best {
+			best, wait = v, 0
+			continue
+		}
+		if wait++; wait >= 2 {
+			want, wait = max(want*0.5, minLR), 0
+			if firstCut == 0 {
+				firstCut = i + 1
+			}
+		}
+	}
+	if firstCut == 0 || want != minLR {
+		t.Fatalf("the rate was never lowered to the minimum (first cut after epoch %d, last rate %v)", firstCut, want)
+	}
+	_, constant := run(nil)
+	if !reflect.DeepEqual(w[firstCut-1], constant[firstCut-1]) {
+		t.Fatalf("the weights differ before the first reduction (epoch %d)", firstCut)
+	}
+	if reflect.DeepEqual(w[firstCut], constant[firstCut]) {
+		t.Fatalf("the weights after the first reduction (epoch %d) are the constant rate's", firstCut+1)
+	}
+}
+
+func TestFitReduceLROnPlateauErrors(t *testing.T) {
+	x, y := regressionData(20, 4)
+	for _, c := range []struct {
+		s    ReduceLROnPlateau
+		want string
+	}{
+		{ReduceLROnPlateau{Monitor: "val_loss"}, `monitors "val_loss"`},
+		{ReduceLROnPlateau{Factor: 1}, "factor 1"},
+		{ReduceLROnPlateau{Factor: -0.5}, "factor -0.5"},
+		{ReduceLROnPlateau{Patience: -1}, "patience -1"},
+		{ReduceLROnPlateau{MinLR: math.NaN()}, "minimum rate NaN"},
+	} {
+		m, _ := NewSequential(3, Dense(1, Linear))
+		_, err := m.Fit(context.Background(), x, y, 20, FitConfig{Epochs: 1, ReduceLR: &c.s})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want %q", c.s, err, c.want)
+		}
+	}
+}

@@ -122,6 +122,8 @@ type Provenance struct {
 	Split *Split `json:"split,omitempty"`
 	// CV holds k-fold cross-validated metrics, when training ran them.
 	CV *CrossValidation `json:"cv,omitempty"`
+	// Training holds the training settings, chosen from the data or given.
+	Training *TrainingSettings `json:"training,omitempty"`
 }
 
 // Split records how training divided its rows: the validation rows are
@@ -148,6 +150,24 @@ type CrossValidation struct {
 	Seed  int64              `json:"seed"`
 	Mean  map[string]float64 `json:"mean"`
 	Std   map[string]float64 `json:"std"`
+}
+
+// TrainingSettings are the settings a model was trained with, chosen from
+// the data or given (package pipeline fills them in; older files have none).
+// Summary is the one line dense train printed, with "(auto: …)" after each
+// setting it chose.
+type TrainingSettings struct {
+	BatchSize       int     `json:"batch_size"`
+	MaxEpochs       int     `json:"max_epochs"`
+	Patience        int     `json:"patience,omitempty"` // early stopping on val_loss with the best epoch restored (0: off)
+	Optimizer       string  `json:"optimizer"`
+	LR              float64 `json:"lr"`
+	WeightDecay     float64 `json:"weight_decay,omitempty"`
+	LRSchedule      string  `json:"lr_schedule"`                // plateau or constant
+	PlateauPatience int     `json:"plateau_patience,omitempty"` // plateau: epochs without a better val_loss before the rate is multiplied by PlateauFactor
+	PlateauFactor   float64 `json:"plateau_factor,omitempty"`
+	ValSplit        float64 `json:"val_split"`
+	Summary         string  `json:"summary"`
 }
 
 // InputWidth is the width of the encoded input row: the sum of the widths of

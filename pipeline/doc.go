@@ -128,9 +128,15 @@
 // (HoldoutRows; other data is refused). TrainConfig.CV = k adds k-fold
 // cross-validation (cv.go: each fold's model is trained by Train itself on
 // the other folds and evaluated on its fold; mean ± std in
-// TrainResult.CV and nn.Provenance.CV); the returned model is the usual one. With Patience > 0
-// training stops after that many epochs without a better validation loss
-// and the best epoch's weights are restored.
+// TrainResult.CV and nn.Provenance.CV); the returned model is the usual one.
+// The training settings left at zero are chosen from the training rows
+// (defaults.go): early stopping on the validation loss with the best
+// epoch's weights restored, an epoch cap, the batch size, a learning rate
+// halved on a plateau, light weight decay; explicit settings win. The
+// settings used are in TrainResult.Settings, the EventStart event and the
+// model's provenance (nn.TrainingSettings). Training is deterministic for a
+// seed on any thread count; with $SOURCE_DATE_EPOCH set as the creation
+// time the model file is bit-identical.
 //
 // Regression targets are standardised for training and the scaling is
 // folded into the output layer's weights afterwards, so the model predicts

@@ -98,7 +98,7 @@ type TrainingSpec struct {
 	Optimizer       nn.Optimizer `yaml:"optimizer"`
 	LearningRate    *float64     `yaml:"learning_rate"`
 	ValidationSplit *float64     `yaml:"validation_split"`
-	Patience        *int         `yaml:"patience"` // early stopping; 0 or omitted: off
+	Patience        *int         `yaml:"patience"` // early stopping; omitted: chosen from the rows, 0: off
 	CV              *int         `yaml:"cv"`       // k-fold cross-validation; omitted: off
 	Seed            int64        `yaml:"seed"`
 	Threads         int          `yaml:"threads"`
@@ -593,6 +593,9 @@ func (s *Spec) TrainConfig() TrainConfig {
 	}
 	if t.Patience != nil {
 		c.Patience = *t.Patience
+		if c.Patience == 0 {
+			c.Patience = -1 // off, as dense train's --patience 0
+		}
 	}
 	if t.CV != nil {
 		c.CV = *t.CV

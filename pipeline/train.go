@@ -10,7 +10,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -49,10 +48,10 @@ var (
 	DefaultHidden = []int{64, 32}
 )
 
+// The epochs, batch size, early stopping, learning-rate schedule and weight
+// decay are chosen from the data: see defaults.go.
 const (
 	DefaultActivation = nn.ReLU
-	DefaultEpochs     = 20
-	DefaultBatchSize  = 32
 	DefaultOptimizer  = nn.OptAdam
 	DefaultValSplit   = 0.2
 	// DefaultSeed is the seed of dense train and SQL's dense_train when
@@ -108,20 +107,26 @@ type TrainConfig struct {
 	Dropout    float64
 	BatchNorm  bool
 
-	// Training: epochs (default 20), batch size (32), optimiser (adam; also
-	// sgd, adamw, rmsprop), learning rate (0 → the optimiser's default),
-	// validation fraction (0.2), early-stopping patience in epochs (0 = no
-	// early stopping; with it the best epoch's weights are restored), and
-	// the seed for the split, the weights and the shuffling. Zero means the
-	// default for these Go fields; dense train's flags and the YAML spec
-	// refuse an explicit 0 instead (a 0 given by a user is not a default).
-	Epochs    int
-	BatchSize int
-	Optimizer nn.Optimizer
-	LR        float64
-	ValSplit  float64
-	Patience  int
-	Seed      int64
+	// Training: the most epochs (0: chosen from the rows; with early
+	// stopping training usually stops before), batch size (0: chosen from
+	// the rows), optimiser (adam; also sgd, adamw, rmsprop), learning rate
+	// (0 → the optimiser's default), validation fraction (0.2),
+	// early-stopping patience in epochs (0: DefaultPatience, negative: no
+	// early stopping; the best epoch's weights are restored), the
+	// learning-rate schedule (ScheduleAuto: plateau), weight decay (0:
+	// DefaultWeightDecay, negative: none), and the seed for the split, the
+	// weights and the shuffling. Zero means the default for these Go
+	// fields; defaults.go says how they are chosen. dense train's flags and
+	// the YAML spec refuse an explicit 0 where it would read as a default.
+	Epochs      int
+	BatchSize   int
+	Optimizer   nn.Optimizer
+	LR          float64
+	ValSplit    float64
+	Patience    int
+	LRSchedule  string
+	WeightDecay float64
+	Seed        int64
 	// Threads for the nn package (0 = GOMAXPROCS).
 	Threads int
 
@@ -163,6 +168,7 @@ type Event struct {
 	Ref            string // "name@version"
 	Model          *nn.Model
 	ValRows        int
+	Settings       *nn.TrainingSettings // EventStart: the training settings, chosen or given
 }
 
 // TrainResult is what Train returns.
@@ -182,6 +188,9 @@ type TrainResult struct {
 	Note string
 	// CV holds the cross-validated metrics when TrainConfig.CV was set.
 	CV *nn.CrossValidation
+	// Settings are the training settings used, chosen or given (also in
+	// the model's provenance).
+	Settings nn.TrainingSettings
 }
 
 func (c TrainConfig) withDefaults() TrainConfig {
@@ -193,12 +202,6 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	}
 	if c.Activation == "" {
 		c.Activation = DefaultActivation
-	}
-	if c.Epochs == 0 {
-		c.Epochs = DefaultEpochs
-	}
-	if c.BatchSize == 0 {
-		c.BatchSize = DefaultBatchSize
 	}
 	if c.Optimizer == "" {
 		c.Optimizer = DefaultOptimizer
@@ -222,10 +225,10 @@ func (c TrainConfig) Validate() error {
 		return err
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fmt.Errorf("dropout must be in [0, 1), got %v", c.Dropout)
-	case c.Epochs < 1:
-		return fmt.Errorf("epochs must be ≥ 1, got %d", c.Epochs)
-	case c.BatchSize < 1:
-		return fmt.Errorf("batch size must be ≥ 1, got %d", c.BatchSize)
+	case c.Epochs < 0:
+		return fmt.Errorf("epochs must be ≥ 1, got %d (0: chosen from the data)", c.Epochs)
+	case c.BatchSize < 0:
+		return fmt.Errorf("batch size must be ≥ 1, got %d (0: chosen from the data)", c.BatchSize)
 	case !validOptimizer(c.Optimizer):
 		_, err := nn.ParseOptimizer(string(c.Optimizer))
 		return err
@@ -233,8 +236,10 @@ func (c TrainConfig) Validate() error {
 		return fmt.Errorf("learning rate must be > 0, got %v", c.LR)
 	case !(c.ValSplit > 0 && c.ValSplit < 1):
 		return fmt.Errorf("validation split must be in (0, 1), got %v", c.ValSplit)
-	case c.Patience < 0:
-		return fmt.Errorf("patience must be ≥ 0, got %d", c.Patience)
+	case math.IsNaN(c.WeightDecay) || math.IsInf(c.WeightDecay, 0):
+		return fmt.Errorf("weight decay must be a finite number, got %v", c.WeightDecay)
+	case c.LRSchedule != ScheduleAuto && c.LRSchedule != SchedulePlateau && c.LRSchedule != ScheduleConstant:
+		return fmt.Errorf("learning-rate schedule %q: want %s or %s", c.LRSchedule, SchedulePlateau, ScheduleConstant)
 	}
 	if err := c.validateTargets(); err != nil {
 		return err
@@ -283,6 +288,10 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	when, err := created()
+	if err != nil {
+		return nil, err
+	}
 	schema := r.Schema()
 	if err := uniqueColumns(schema); err != nil {
 		return nil, err
@@ -430,17 +439,20 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		fitY, fitValY = standardise(y, yMean, yStd), standardise(valY, yMean, yStd)
 	}
 
+	set := chooseSettings(cfg, nTrain)
 	fc := nn.FitConfig{
-		Loss:      spec.Loss,
-		Optimizer: nn.OptimizerConfig{Name: cfg.Optimizer, LR: cfg.LR},
-		BatchSize: cfg.BatchSize,
-		Epochs:    cfg.Epochs,
-		Seed:      cfg.Seed,
-		Rows:      trainIdx,
-		ValX:      valX,
-		ValY:      fitValY,
-		ValRows:   len(valIdx),
-		Threads:   cfg.Threads,
+		Loss:          spec.Loss,
+		Optimizer:     set.fit.Optimizer,
+		BatchSize:     set.fit.BatchSize,
+		Epochs:        set.fit.Epochs,
+		EarlyStopping: set.fit.EarlyStopping,
+		ReduceLR:      set.fit.ReduceLR,
+		Seed:          cfg.Seed,
+		Rows:          trainIdx,
+		ValX:          valX,
+		ValY:          fitValY,
+		ValRows:       len(valIdx),
+		Threads:       cfg.Threads,
 		// nil unless cfg.ClassWeights is balanced
 		ClassWeights: cfg.classWeights(tgt, trainIdx),
 		OnEpoch: func(l nn.EpochLog) error {
@@ -448,13 +460,10 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 			return nil
 		},
 		OnBatch: func(l nn.BatchLog) {
-			cfg.emit(Event{Kind: EventBatch, Epoch: l.Epoch, Epochs: cfg.Epochs, Batch: l.Batch, Batches: l.Batches, Loss: l.Loss})
+			cfg.emit(Event{Kind: EventBatch, Epoch: l.Epoch, Epochs: set.fit.Epochs, Batch: l.Batch, Batches: l.Batches, Loss: l.Loss})
 		},
 	}
-	if cfg.Patience > 0 {
-		fc.EarlyStopping = &nn.EarlyStopping{Monitor: "val_loss", Patience: cfg.Patience, RestoreBest: true}
-	}
-	cfg.emit(Event{Kind: EventStart, Model: model, Rows: int64(nTrain), ValRows: len(valIdx)})
+	cfg.emit(Event{Kind: EventStart, Model: model, Rows: int64(nTrain), ValRows: len(valIdx), Settings: &set.TrainingSettings})
 	hist, err := model.Fit(ctx, x, fitY, rows, fc)
 	if err != nil {
 		return nil, err
@@ -483,16 +492,17 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		Epochs:            len(hist.Epochs),
 		Rows:              int64(rows),
 		Metrics:           metrics,
-		Created:           time.Now().UTC(),
+		Created:           when,
 		Source:            cfg.Source,
 		SchemaFingerprint: SchemaFingerprint(schema),
 		DroppedRows:       int64(dropped),
 		ClassWeights:      fc.ClassWeights,
 		Split:             splitRecord(tgt, x, cfg.ValSplit, cfg.Seed, len(valIdx)),
 		CV:                cv,
+		Training:          &set.TrainingSettings,
 	}
 	res := &TrainResult{Model: model, Metrics: metrics, History: hist, Rows: rows, TrainRows: nTrain, ValRows: len(valIdx),
-		Dropped: dropped, Note: tgt.Note, CV: cv}
+		Dropped: dropped, Note: tgt.Note, CV: cv, Settings: set.TrainingSettings}
 	if cfg.Name != "" {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package udf
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/dense-ml/dense/nn"
@@ -19,7 +20,10 @@ import (
 //
 // Every option is a named parameter with dense train's flag's meaning; one
 // left out takes pipeline's default (as the flag does), one given must say
-// what it means: epochs := 0 is an error, not "the default".
+// what it means: epochs := 0 is an error, not "the default"; patience := 0
+// and weight_decay := 0 turn early stopping and weight decay off, as
+// --patience 0 and --weight-decay 0 do. Left out, epochs (the cap),
+// batch_size and patience are chosen from the rows (pipeline's defaults).
 
 // trainParams are dense_train's parameters, positional first.
 var trainParams = []tableParam{
@@ -38,7 +42,9 @@ var trainParams = []tableParam{
 	{name: "optimizer", typ: paramVarchar, named: true, hint: "give " + nn.List(nn.Optimizers())},
 	{name: "lr", typ: paramDouble, named: true, hint: "give a learning rate > 0 (leave it out for the optimizer's)"},
 	{name: "val_split", typ: paramDouble, named: true, hint: "give the validation fraction in (0, 1)"},
-	{name: "patience", typ: paramBigInt, named: true, hint: "give the early-stopping patience in epochs"},
+	{name: "patience", typ: paramBigInt, named: true, hint: "give the early-stopping patience in epochs (0 = off)"},
+	{name: "lr_schedule", typ: paramVarchar, named: true, hint: "give " + pipeline.SchedulePlateau + " or " + pipeline.ScheduleConstant},
+	{name: "weight_decay", typ: paramDouble, named: true, hint: "give a weight decay ≥ 0 (0 = none)"},
 	{name: "seed", typ: paramBigInt, named: true, hint: "give an integer seed"},
 	{name: "positive_label", typ: paramVarchar, named: true, hint: "give the label of the positive class"},
 	{name: "class_weights", typ: paramVarchar, named: true, hint: "give " + pipeline.ClassWeightsBalanced + " or " + pipeline.ClassWeightsNone},
@@ -158,6 +164,24 @@ func trainConfig(args map[string]any) (pipeline.TrainConfig, error) {
 			return fail("patience", "must be ≥ 0, got %d", p)
 		}
 		cfg.Patience = int(p)
+		if p == 0 {
+			cfg.Patience = -1 // off, as --patience 0
+		}
+	}
+	if s, ok := args["lr_schedule"].(string); ok {
+		if s != pipeline.SchedulePlateau && s != pipeline.ScheduleConstant {
+			return fail("lr_schedule", "got %q: want %s or %s", s, pipeline.SchedulePlateau, pipeline.ScheduleConstant)
+		}
+		cfg.LRSchedule = s
+	}
+	if wd, ok := args["weight_decay"].(float64); ok {
+		if !(wd >= 0) || math.IsInf(wd, 1) {
+			return fail("weight_decay", "must be ≥ 0, got %v (0 = none)", wd)
+		}
+		cfg.WeightDecay = wd
+		if wd == 0 {
+			cfg.WeightDecay = -1 // none, as --weight-decay 0
+		}
 	}
 	if lr, ok := args["lr"].(float64); ok {
 		if !(lr > 0) || lr > 1e6 {

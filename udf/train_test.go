@@ -17,7 +17,7 @@ func TestTrainInterrupt(t *testing.T) {
 	done := make(chan error, 1)
 	start := time.Now()
 	go func() {
-		_, err := db.Exec("SELECT * FROM dense_train('slow', 'SELECT * FROM big', target := 'y', epochs := 100000)")
+		_, err := db.Exec("SELECT * FROM dense_train('slow', 'SELECT * FROM big', target := 'y', epochs := 100000, patience := 0)")
 		done <- err
 	}()
 	// Wait until the training runs, then interrupt it.

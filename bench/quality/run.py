@@ -20,6 +20,7 @@ Usage: run.py [--dense BIN] [--data DIR] [--seeds 1,2,3] [--only iris,wine] [--f
 
 import argparse
 import csv
+import json
 import math
 import os
 import re
@@ -156,6 +157,8 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--flags", default=os.environ.get("DENSE_FLAGS", ""), help="extra dense train flags (experiments only)")
     ap.add_argument("--no-sklearn", action="store_true", help="dense alone")
+    ap.add_argument("--cache", action="store_true",
+                    help="reuse scikit-learn's scores from DATA/sklearn_cache.json (written by every run), for tuning dense")
     ap.add_argument("-v", "--verbose", action="store_true", help="print dense's settings line per run")
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",") if s]
@@ -169,6 +172,11 @@ def main():
     if a.only:
         want = a.only.split(",")
         tables = [t for t in tables if t in want]
+
+    cache_path = os.path.join(a.data, "sklearn_cache.json")
+    cache = {}
+    if os.path.exists(cache_path):
+        cache = json.load(open(cache_path))
 
     with tempfile.TemporaryDirectory(prefix="dense-quality-") as work:
         dense = a.dense
@@ -194,7 +202,14 @@ def main():
                 if a.verbose and chosen:
                     print(f"  {t} seed {seed}: {chosen}")
                 if not a.no_sklearn:
-                    s, took, it = sklearn_score(train, test, task, seed)
+                    key = f"{t}/{seed}"
+                    if a.cache and key in cache:
+                        s, took, it = cache[key]
+                    else:
+                        s, took, it = sklearn_score(train, test, task, seed)
+                        cache[key] = [s, took, int(it)]
+                        with open(cache_path, "w") as f:
+                            json.dump(cache, f)
                     ss.append(s)
                     st.append(took)
                     si.append(it)

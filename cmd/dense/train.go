@@ -34,12 +34,14 @@ func (e *env) trainCommand() *cli.Command {
 		&cli.StringFlag{Name: "activation", Usage: "hidden activation: " + nn.List(nn.HiddenActivations()), Value: string(pipeline.DefaultActivation)},
 		&cli.Float64Flag{Name: "dropout", Usage: "dropout rate after each hidden layer (0 = none)"},
 		&cli.BoolFlag{Name: "batchnorm", Usage: "batch normalisation after each hidden layer"},
-		&cli.IntFlag{Name: "epochs", Usage: "training epochs", Value: pipeline.DefaultEpochs},
-		&cli.IntFlag{Name: "batch-size", Usage: "mini-batch size", Value: pipeline.DefaultBatchSize},
+		&cli.IntFlag{Name: "epochs", Usage: "the most training epochs (early stopping usually ends training before)", DefaultText: "chosen from the rows"},
+		&cli.IntFlag{Name: "batch-size", Usage: "mini-batch size", DefaultText: "chosen from the rows"},
 		&cli.StringFlag{Name: "optimizer", Usage: nn.List(nn.Optimizers()), Value: string(pipeline.DefaultOptimizer)},
-		&cli.Float64Flag{Name: "lr", Usage: "learning rate", DefaultText: "the optimizer's: 0.001 for adam, 0.01 for sgd"},
+		&cli.Float64Flag{Name: "lr", Usage: "learning rate", DefaultText: "0.003 for adam and adamw, the optimizer's own for the others: 0.01 for sgd, 0.001 for rmsprop"},
 		&cli.Float64Flag{Name: "val-split", Usage: "fraction of rows held out for validation", Value: pipeline.DefaultValSplit},
-		&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without val_loss improvement and keep the best weights (0 = off)"},
+		&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without val_loss improvement and keep the best weights (0 = off)", DefaultText: "chosen from the rows"},
+		&cli.StringFlag{Name: "lr-schedule", Usage: "plateau (halve the rate when val_loss stops improving) or constant", DefaultText: pipeline.SchedulePlateau},
+		&cli.Float64Flag{Name: "weight-decay", Usage: "weight decay (L2; decoupled for adamw; 0 = none)", DefaultText: strconv.FormatFloat(pipeline.DefaultWeightDecay, 'g', -1, 64)},
 		&cli.Int64Flag{Name: "seed", Usage: "seed for the split, the initial weights and the shuffling", Value: pipeline.DefaultSeed},
 		&cli.StringFlag{Name: "positive-label", Usage: "binary targets: the class the score is the probability of", DefaultText: "true, yes, 1, … if one label reads so, else the larger or later one"},
 		&cli.StringFlag{Name: "class-weights", Usage: "classification: " + pipeline.ClassWeightsBalanced + " (weigh each class by rows / (classes × its rows)) or " + pipeline.ClassWeightsNone, Value: pipeline.ClassWeightsNone},
@@ -122,6 +124,7 @@ func (e *env) train(c *cli.Context) error {
 		LR:         c.Float64("lr"),
 		ValSplit:   c.Float64("val-split"),
 		Patience:   c.Int("patience"),
+		LRSchedule: c.String("lr-schedule"),
 		Seed:       c.Int64("seed"),
 		Name:       name,
 		Models:     models,
@@ -133,6 +136,15 @@ func (e *env) train(c *cli.Context) error {
 
 		Defaults:    tabular.FeatureOptions{MaxCategories: c.Int("max-categories"), MinCategoryCount: c.Int("min-category-count")},
 		Categorical: splitList(c.String("categorical")),
+	}
+	if c.IsSet("patience") && cfg.Patience == 0 {
+		cfg.Patience = -1 // off
+	}
+	if c.IsSet("weight-decay") {
+		cfg.WeightDecay = c.Float64("weight-decay")
+		if cfg.WeightDecay == 0 {
+			cfg.WeightDecay = -1 // none
+		}
 	}
 	// Check the flags before reading any data.
 	if err := cfg.Validate(); err != nil {
@@ -187,7 +199,7 @@ func (p *trainProgress) interrupted(ctx context.Context, err error) error {
 
 // printHeader describes the model about to be trained: what it predicts
 // from what, its layers, and the rows.
-func printHeader(out io.Writer, name string, m *nn.Model, trainRows, valRows int) {
+func printHeader(out io.Writer, name string, m *nn.Model, trainRows, valRows int, set *nn.TrainingSettings) {
 	spec := m.Spec()
 	if name == "" {
 		name = "the model"
@@ -203,6 +215,9 @@ func printHeader(out io.Writer, name string, m *nn.Model, trainRows, valRows int
 	fmt.Fprintln(out)
 	fmt.Fprint(out, m.Summary())
 	fmt.Fprintf(out, "Training on %s rows, validating on %s\n", thousands(trainRows), thousands(valRows))
+	if set != nil && set.Summary != "" {
+		fmt.Fprintf(out, "Settings: %s\n", set.Summary)
+	}
 }
 
 // reportTraining prints the validation metrics and where the model was
@@ -212,7 +227,7 @@ func printHeader(out io.Writer, name string, m *nn.Model, trainRows, valRows int
 func (e *env) reportTraining(res *pipeline.TrainResult, elapsed time.Duration, plot, headerShown bool) error {
 	out := e.stdout
 	if !headerShown {
-		printHeader(out, res.Entry.Name, res.Model, res.TrainRows, res.ValRows)
+		printHeader(out, res.Entry.Name, res.Model, res.TrainRows, res.ValRows, &res.Settings)
 	}
 	epochs := 0
 	if res.History != nil {
@@ -357,7 +372,7 @@ func (p *trainProgress) event(ev pipeline.Event) {
 			p.read = nil
 		}
 		p.started = true
-		printHeader(p.out, p.name, ev.Model, int(ev.Rows), ev.ValRows)
+		printHeader(p.out, p.name, ev.Model, int(ev.Rows), ev.ValRows, ev.Settings)
 	case pipeline.EventRead:
 		if p.read == nil {
 			p.read = newProgress(p.w, p.enabled, "reading", 0)

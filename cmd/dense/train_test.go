@@ -34,7 +34,7 @@ func TestTrainInterruptSaysNothingRegistered(t *testing.T) {
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		header = append(header, sc.Text())
-		if strings.HasPrefix(sc.Text(), "Training on ") {
+		if strings.HasPrefix(sc.Text(), "Settings: ") { // the last line before training
 			break
 		}
 	}

@@ -26,6 +26,10 @@ func checkTrainFlags(c *cli.Context) error {
 		return fmt.Errorf("--max-categories must be ≥ 1, got %d", c.Int("max-categories"))
 	case set("min-category-count") && c.Int("min-category-count") < 1:
 		return fmt.Errorf("--min-category-count must be ≥ 1, got %d (1 keeps every value)", c.Int("min-category-count"))
+	case set("patience") && c.Int("patience") < 0:
+		return fmt.Errorf("--patience must be ≥ 0, got %d (0 = no early stopping)", c.Int("patience"))
+	case set("weight-decay") && !(c.Float64("weight-decay") >= 0):
+		return fmt.Errorf("--weight-decay must be ≥ 0, got %v (0 = none)", c.Float64("weight-decay"))
 	case set("val-split") && !(c.Float64("val-split") > 0 && c.Float64("val-split") < 1):
 		return fmt.Errorf("--val-split must be in (0, 1), got %v: dense always holds out rows, for the validation metrics and early stopping", c.Float64("val-split"))
 	}
