@@ -419,6 +419,7 @@ func growInts(s []int, n int) []int {
 type ExplainWorkspace struct {
 	pre    [2][]float32 // prefix ping-pong
 	px     []float32    // block rows × h: P(x)
+	d      []float32    // block rows × h: P(x) − P(baseline)
 	out    []float32    // block rows × outW: f(x)
 	cls    []int        // per pass row: the output to differentiate
 	z, a   []float32    // pass rows × h: the prefix's output and act0 of it
@@ -438,6 +439,8 @@ type ExplainWorkspace struct {
 	tau     []float32
 	cell    []int
 	uL, uR  []float32
+	kinks   []int32 // block rows × h: row r's kink units first, nKinks[r] of them
+	nKinks  []int
 	rowCls  []int
 	rowSkip []bool
 }
@@ -477,6 +480,10 @@ func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *Explain
 	h, outW := e.h, e.m.OutputWidth()
 	ws.px = growF32(ws.px, n*h)
 	copy(ws.px, e.prefixForward(ws, x, n))
+	ws.d = growF32(ws.d, n*h)
+	for r := range n {
+		axpy(ws.d[r*h:(r+1)*h], ws.px[r*h:(r+1)*h], e.pb, -1) // P(x) − P(b)
+	}
 
 	// f(x), and the output each row explains.
 	ws.cls = growInts(ws.cls, n)
@@ -492,6 +499,8 @@ func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *Explain
 	if e.kink {
 		ws.tau, ws.cell = growF32(ws.tau, n*h), growInts(ws.cell, n*h)
 		ws.uL, ws.uR = growF32(ws.uL, n*h), growF32(ws.uR, n*h)
+		ws.kinks, ws.nKinks = growInt32(ws.kinks, n*h), growInts(ws.nKinks, n)
+		clear(ws.nKinks)
 	}
 	ws.active = ws.active[:0]
 	spec := &e.m.spec
@@ -582,6 +591,8 @@ func (e *Explainer) findKinks(ws *ExplainWorkspace, r, m int) {
 	h := e.h
 	px, tau, cell := ws.px[r*h:(r+1)*h], ws.tau[r*h:(r+1)*h], ws.cell[r*h:(r+1)*h]
 	ub := e.ub[ws.rowCls[r]*h : (ws.rowCls[r]+1)*h]
+	kinks := ws.kinks[r*h : (r+1)*h]
+	nk := 0
 	for j, b := range e.pb {
 		tau[j] = -1
 		d := px[j] - b
@@ -593,10 +604,13 @@ func (e *Explainer) findKinks(ws *ExplainWorkspace, r, m int) {
 			continue
 		}
 		tau[j], cell[j] = t, min(int(t*float32(m)), m-1)
+		kinks[nk] = int32(j)
+		nk++
 		if cell[j] == 0 { // the cell starts at the baseline
 			ws.uL[r*h+j] = ub[j]
 		}
 	}
+	ws.nKinks[r] = nk
 }
 
 // halveKinkCells moves row r's kink cells to the grid of m intervals (twice
@@ -604,30 +618,41 @@ func (e *Explainer) findKinks(ws *ExplainWorkspace, r, m int) {
 // gives the other.
 func (e *Explainer) halveKinkCells(ws *ExplainWorkspace, r, m int) {
 	h := e.h
-	for j, t := range ws.tau[r*h : (r+1)*h] {
-		if t < 0 {
-			continue
-		}
-		ws.cell[r*h+j] = min(max(int(t*float32(m)), 2*ws.cell[r*h+j]), 2*ws.cell[r*h+j]+1)
+	tau, cell := ws.tau[r*h:(r+1)*h], ws.cell[r*h:(r+1)*h]
+	for _, j := range ws.kinks[r*h : r*h+ws.nKinks[r]] {
+		cell[j] = min(max(int(tau[j]*float32(m)), 2*cell[j]), 2*cell[j]+1)
 	}
 }
 
 // recordKinks keeps the gradients u (with respect to act0's output) of the
-// evaluated points that end a kink cell.
+// evaluated points that end a kink cell. A row's points in a batch are
+// consecutive, their k an arithmetic progression (1, 2, … on the first
+// level, the odd midpoints after): each kink unit looks up its cell's two
+// ends in the run instead of every point testing every unit.
 func (e *Explainer) recordKinks(ws *ExplainWorkspace, batch []point, u []float32) {
 	h := e.h
-	for i, p := range batch {
-		tau, cell := ws.tau[p.row*h:(p.row+1)*h], ws.cell[p.row*h:(p.row+1)*h]
-		uL, uR, ui := ws.uL[p.row*h:(p.row+1)*h], ws.uR[p.row*h:(p.row+1)*h], u[i*h:(i+1)*h]
-		for j, c := range cell {
-			switch {
-			case tau[j] < 0:
-			case c == p.k:
-				uL[j] = ui[j]
-			case c+1 == p.k:
-				uR[j] = ui[j]
+	for i := 0; i < len(batch); {
+		r, k0 := batch[i].row, batch[i].k
+		end := i + 1
+		for end < len(batch) && batch[end].row == r {
+			end++
+		}
+		step := 1
+		if end-i > 1 {
+			step = batch[i+1].k - k0
+		}
+		run := end - i
+		cell, uL, uR := ws.cell[r*h:(r+1)*h], ws.uL[r*h:(r+1)*h], ws.uR[r*h:(r+1)*h]
+		for _, j := range ws.kinks[r*h : r*h+ws.nKinks[r]] {
+			c := cell[j]
+			if d := c - k0; d >= 0 && d%step == 0 && d/step < run {
+				uL[j] = u[(i+d/step)*h+int(j)]
+			}
+			if d := c + 1 - k0; d >= 0 && d%step == 0 && d/step < run {
+				uR[j] = u[(i+d/step)*h+int(j)]
 			}
 		}
+		i = end
 	}
 }
 
@@ -637,10 +662,10 @@ func (e *Explainer) correctKinks(ws *ExplainWorkspace, r int, avg []float32) {
 	h, m := e.h, ws.steps[r]
 	px := ws.px[r*h : (r+1)*h]
 	a := float64(e.slope)
-	for j, t := range ws.tau[r*h : (r+1)*h] {
-		if t < 0 {
-			continue
-		}
+	tau := ws.tau[r*h : (r+1)*h]
+	for _, j32 := range ws.kinks[r*h : r*h+ws.nKinks[r]] {
+		j := int(j32)
+		t := tau[j]
 		phi := float64(t)*float64(m) - float64(ws.cell[r*h+j])
 		uL, uR := float64(ws.uL[r*h+j]), float64(ws.uR[r*h+j])
 		left := phi*uL + (uR-uL)*phi*phi/2          // ∫ of u over the part of the cell before τ, in cells
@@ -712,9 +737,7 @@ func (e *Explainer) integrate(ws *ExplainWorkspace, pts []point) {
 				copy(z, px)
 				continue
 			}
-			for j, b := range e.pb {
-				z[j] = b + p.t*(px[j]-b)
-			}
+			axpy(z, e.pb, ws.d[p.row*h:(p.row+1)*h], p.t) // b + t·(x − b)
 		}
 		_, dz, u := e.pass(ws, ws.z[:n*h], n, true)
 		if e.kink {
@@ -722,17 +745,7 @@ func (e *Explainer) integrate(ws *ExplainWorkspace, pts []point) {
 		}
 		for i, p := range batch {
 			s := ws.sum[p.row*h : (p.row+1)*h]
-			g := dz[i*h : (i+1)*h]
-			g = g[:len(s)]
-			if p.w == 1 {
-				for j, v := range g {
-					s[j] += v
-				}
-				continue
-			}
-			for j, v := range g {
-				s[j] += p.w * v
-			}
+			axpy(s, s, dz[i*h:(i+1)*h], p.w) // s + 1·g is s + g exactly
 		}
 	}
 }
@@ -883,4 +896,21 @@ func growBools(s []bool, n int) []bool {
 		return make([]bool, n)
 	}
 	return s[:n]
+}
+
+func growInt32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n)
+	}
+	return s[:n]
+}
+
+// axpy computes dst[i] = x[i] + a·y[i] (dst may be x; x and y at least as
+// long as dst).
+func axpy(dst, x, y []float32, a float32) {
+	i := axpyVec(dst, x, y, a)
+	x, y = x[:len(dst)], y[:len(dst)]
+	for ; i < len(dst); i++ {
+		dst[i] = x[i] + a*y[i]
+	}
 }
