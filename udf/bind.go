@@ -69,12 +69,13 @@ type plan struct {
 // feed says where model input `input` gets its values.
 type feed struct {
 	input  int
-	kind   string // nn.KindNumeric, KindVector or KindCategorical
+	kind   string // nn.KindNumeric, KindVector, KindCategorical or KindDate
 	name   string
-	length int // vector: elements
-	arg    int // formColumns: feature argument index
-	field  int // formStruct: STRUCT field index
-	pos    int // formList: position of the input's first element in the list
+	length int  // vector: elements
+	arg    int  // formColumns: feature argument index
+	field  int  // formStruct: STRUCT field index
+	pos    int  // formList: position of the input's first element in the list
+	codes  bool // categorical fitted from integers, fed text: parse the codes (dates.go)
 
 	// categorical: the codes of NULL and of an ENUM source's values, or why
 	// they cannot be encoded (compileCategories).
@@ -199,6 +200,10 @@ func (p *plan) bindList(inputs []nn.Input, t *colType) error {
 			return fmt.Errorf("%s: input %q is categorical (VARCHAR) and cannot be part of a LIST of numbers; "+
 				"pass the features as separate arguments or as a STRUCT", p.call, f.name)
 		}
+		if f.kind == nn.KindDate {
+			return fmt.Errorf("%s: input %q is a date and cannot be part of a LIST of numbers; "+
+				"pass the features as separate arguments or as a STRUCT", p.call, f.name)
+		}
 		f.pos = p.listLen
 		p.listLen += f.length
 	}
@@ -314,7 +319,12 @@ func (p *plan) checkType(f *feed, t *colType, what string) error {
 		if text, known := p.spec.Inputs[f.input].TextSource(); known && !text {
 			// Fitted from integers or booleans: the categories are their text.
 			ok = t.integer() || t.id == typeSQLNull
+			if p.spec.Inputs[f.input].IntegerSource() && (t.id == typeVarchar || t.id == typeEnum) {
+				ok, f.codes = true, true // text holding the integer codes (dates.go)
+			}
 		}
+	case nn.KindDate:
+		ok, want = checkDateType(t), accepts(&p.spec.Inputs[f.input])
 	case nn.KindVector:
 		ok, want = t.listOfNumbers() || t.id == typeSQLNull, accepts(&p.spec.Inputs[f.input])
 		if ok && t.id == typeArray && t.size != f.length {
@@ -326,11 +336,12 @@ func (p *plan) checkType(f *feed, t *colType, what string) error {
 	if in.Source != "" {
 		fitted = ", fitted from " + in.Source
 	}
-	// The feature contract: text for an input fitted from numbers would make
-	// zero-padded or otherwise spelled values unknown categories.
-	if text, known := in.TextSource(); known && !text && (t.id == typeVarchar || t.id == typeEnum) {
+	// The feature contract: text for an input fitted from booleans would make
+	// otherwise spelled values ('TRUE', 't') unknown categories. (Text for
+	// one fitted from integers is read as the integer it holds: f.codes.)
+	if text, known := in.TextSource(); known && !text && !f.codes && (t.id == typeVarchar || t.id == typeEnum) {
 		return fmt.Errorf("%s: wrong type: %s for input %q (categorical, fitted from %s values: the categories are their text) is %s; "+
-			"text such as '01067' would not match the category 1067; pass the number, e.g. %s::%s",
+			"text such as 'TRUE' would not match the category true; pass the value, e.g. %s::%s",
 			p.call, what, f.name, in.Source, t.name, quoteIdent(f.name), in.Source)
 	}
 	if !ok {
@@ -347,6 +358,11 @@ func accepts(in *nn.Input) string {
 		return "a number (INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL …)"
 	case nn.KindVector:
 		return fmt.Sprintf("a LIST or ARRAY of %d numbers", in.Length)
+	case nn.KindDate:
+		return acceptsDate
+	}
+	if in.IntegerSource() {
+		return in.Source + ", another integer type, or VARCHAR holding the integer code"
 	}
 	if text, known := in.TextSource(); known && !text {
 		return in.Source + " or another integer type"

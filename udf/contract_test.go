@@ -158,6 +158,10 @@ func TestFeatureContract(t *testing.T) {
 		{`SELECT dense_predict('z', 501::SMALLINT, '01067', 2.5::DOUBLE)`, 262},
 		{`SELECT dense_predict('z', {'zip': 501, 'code': '01067'::ENUM('01067', '00501'), 'n': 1::TINYINT})`, 112},
 		{`SELECT dense_predict('old', '1067', '00501', 3)`, 321}, // no contract: checked by kind alone
+		// Text for a category fitted from integers is the integer it holds
+		// (nn.IntegerCode): '01067' is the code 1067.
+		{`SELECT dense_predict('z', {'zip': '01067', 'code': '00501', 'n': 3})`, 321},
+		{`SELECT dense_predict('z', ' +1067', '00501', 3)`, 321},
 		// 9007199254740993 (2^53+1) is not a float64: its text must not become "…992".
 		{`SELECT dense_predict('big', 9007199254740993::BIGINT)`, 1},
 		{`SELECT dense_predict('big', 9007199254740992::UBIGINT)`, 0},
@@ -174,8 +178,10 @@ func TestFeatureContract(t *testing.T) {
 		q    string
 		want []string
 	}{
-		{`SELECT dense_predict('z', {'zip': '01067', 'code': '00501', 'n': 3})`,
-			[]string{`input "zip"`, "fitted from BIGINT", "is VARCHAR", "zip::BIGINT"}},
+		{`SELECT dense_predict('z', {'zip': '1067.0', 'code': '00501', 'n': 3})`,
+			[]string{`input "zip"`, "not an integer code", `"1067.0"`}},
+		{`SELECT dense_predict('z', {'zip': 1067.0, 'code': '00501', 'n': 3})`,
+			[]string{`input "zip"`, "fitted from BIGINT", "is DECIMAL", "want BIGINT, another integer type, or VARCHAR"}},
 		{`SELECT dense_predict('z', 1067, 1067, 3)`,
 			[]string{`input "code"`, "fitted from VARCHAR", "is INTEGER", "want VARCHAR or ENUM"}},
 		{`SELECT dense_predict('z', 1067, '00501', DATE '2024-01-02')`,
@@ -217,7 +223,7 @@ func TestInputsTable(t *testing.T) {
 		rows.Close()
 	}
 	want := []string{
-		"1|zip|categorical|BIGINT|BIGINT or another integer type|NULL",
+		"1|zip|categorical|BIGINT|BIGINT, another integer type, or VARCHAR holding the integer code|NULL",
 		"2|code|categorical|VARCHAR|VARCHAR or ENUM (cast other types with ::VARCHAR)|NULL",
 		"3|n|numeric|INTEGER|a number (INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL …)|NULL",
 		"1|pixels|vector|NULL|a LIST or ARRAY of 784 numbers|784",

@@ -120,7 +120,17 @@
 //     package tabular) cannot be scored from such a row, only in form 2;
 //  4. VARCHAR (or ENUM) values for categorical inputs, in forms 2 and 3, one-hot
 //     encoded with the vocabulary fitted into the model (a list of numbers
-//     cannot carry them).
+//     cannot carry them). An input fitted from integer codes (store ids, zip
+//     codes) takes any integer type, or VARCHAR holding the code: '01067'
+//     is the code 1067 (nn.IntegerCode); text that is no integer fails the
+//     query, quoting it.
+//  5. DATE, TIMESTAMP (_S, _MS, _NS, WITH TIME ZONE) or VARCHAR values for
+//     date inputs (nn.KindDate), in forms 2 and 3: days since 1970-01-01 UTC
+//     and the fitted cycles, computed by nn (DaysFromDate, DaysFromTimestamp,
+//     ParseDays) exactly as dense score computes them. Text must read as an
+//     ISO date or timestamp ('2024-01-05', '2024-01-05 10:30:00', with T or
+//     a zone); anything else fails the query, quoting the value. The code is
+//     in dates.go.
 //
 // Numbers may be of any numeric type: TINYINT … BIGINT, the unsigned ones,
 // HUGEINT, FLOAT, DOUBLE, DECIMAL, BOOLEAN (0/1). The preprocessing fitted

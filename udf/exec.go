@@ -294,8 +294,12 @@ func (p *plan) encodeInput(e *encoding, f *feed, src *vec, s *scratch) error {
 		return p.encodeNumbers(e, f, src, s)
 	case f.kind == nn.KindVector:
 		return p.encodeVectors(e, f, src, s)
+	case f.kind == nn.KindCategorical && f.codes:
+		return p.encodeCodes(e, f, src, s) // dates.go
 	case f.kind == nn.KindCategorical:
 		return p.encodeCategories(e, f, src, s)
+	case f.kind == nn.KindDate:
+		return p.encodeDates(e, f, src, s) // dates.go
 	}
 	return fmt.Errorf("%s: input %q: no encoder for kind %q", p.call, f.name, f.kind)
 }

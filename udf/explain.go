@@ -215,6 +215,12 @@ func (p *plan) valueText(es *explainScratch, src *explainSources, i, r int) ([]b
 		}
 		es.buf = appendNumber(es.buf[:0], v, at)
 		return es.buf, true
+	case nn.KindDate:
+		if !v.valid(at) {
+			return nil, false
+		}
+		es.buf = v.dateText(es.buf[:0], at) // dates.go
+		return es.buf, true
 	}
 	// A vector: its elements, from the list form's child or its own list.
 	elems := *v

@@ -78,7 +78,8 @@ var typeNames = map[typeID]string{
 	typeFloat: "FLOAT", typeDouble: "DOUBLE", typeHugeInt: "HUGEINT",
 	typeUHugeInt: "UHUGEINT", typeVarchar: "VARCHAR", typeBlob: "BLOB",
 	typeDate: "DATE", typeTimestamp: "TIMESTAMP", typeTimestampTZ: "TIMESTAMPTZ",
-	typeTime: "TIME", typeInterval: "INTERVAL",
+	typeTime: "TIME", typeInterval: "INTERVAL", typeTimestampS: "TIMESTAMP_S",
+	typeTimestampMS: "TIMESTAMP_MS", typeTimestampNS: "TIMESTAMP_NS",
 	typeMap: "MAP", typeUUID: "UUID", typeUnion: "UNION",
 	typeSQLNull: "NULL", typeBit: "BIT",
 }

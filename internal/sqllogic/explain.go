@@ -34,6 +34,10 @@ func explainFixture(name string, version int) *nn.Explain {
 		return &nn.Explain{Baseline: []nn.Baseline{{Input: "income", Number: num(10)}, {Input: "region", Category: cat("north")}}}
 	case name == "vec4":
 		return &nn.Explain{Baseline: []nn.Baseline{{Input: "v", Vector: []float64{0, 0, 0, 0}}}}
+	case name == "when": // from 2024-01-01 00:00 (19723 days, as training stores the mean days): 15
+		return &nn.Explain{Baseline: []nn.Baseline{{Input: "d", Number: num(19723)}}}
+	case name == "codes": // from store 3: 1
+		return &nn.Explain{Baseline: []nn.Baseline{{Input: "store", Category: cat("3")}}}
 	case name == "bn": // (x − 1)/√(4 + 1e-5) from 1: 0
 		return &nn.Explain{Baseline: []nn.Baseline{{Input: "x", Number: num(1)}}}
 	}

@@ -25,6 +25,10 @@ import (
 //	bn         regression: x, batch norm (running mean 1, var 4), dense → (x − 1)/2 (approx., ε = 1e-5), with a dropout layer
 //	sgate      binary: income (standard scaled, mean 0, std 0.5) → sigmoid(2·income); labels no|yes
 //	svec       regression: one vector input v of 2, each element standard scaled (mean 0, std 0.5) → 2·(v1 + v2)
+//	when       regression: d (date from TIMESTAMP; days scaled with mean 19723 = 2024-01-01, std 10; NULL → 19723
+//	           with a missing indicator; cycles day_of_week, month, time_of_day) →
+//	           days' + 2 sin_w + 3 cos_w + 4 sin_m + 5 cos_m + 6 sin_t + 7 cos_t + 100·missing
+//	codes      regression: store (categorical fitted from BIGINT codes 3|7|1067, unknown bucket) → 1, 10, 100; unknown 1000
 //	broken@1   regression x → x with validation metrics mse 0.25, r2 0.5, whose model file was damaged
 //	           after registration: listed, and loading it fails with the registry's SHA-256 error
 func WriteModels(dir string) error {
@@ -71,6 +75,14 @@ func WriteModels(dir string) error {
 			[][]float32{{1}, {0}}},
 		{"svec", regression([]nn.Input{{Name: "v", Kind: nn.KindVector, Length: 2, Scale: &nn.Scale{Method: nn.ScaleStandard, Std: 0.5}}},
 			nn.Dense(1, nn.Linear)), [][]float32{{1, 1}, {0}}},
+		{"when", regression([]nn.Input{{Name: "d", Kind: nn.KindDate, Source: "TIMESTAMP",
+			Cycles: []string{nn.CycleWeek, nn.CycleYear, nn.CycleDay},
+			Impute: &nn.Impute{Strategy: nn.ImputeMean, Value: 19723, Indicator: true},
+			Scale:  &nn.Scale{Method: nn.ScaleStandard, Mean: 19723, Std: 10}}},
+			nn.Dense(1, nn.Linear)), [][]float32{{1, 2, 3, 4, 5, 6, 7, 100}, {0}}},
+		{"codes", regression([]nn.Input{{Name: "store", Kind: nn.KindCategorical, Source: "BIGINT",
+			Vocabulary: []string{"3", "7", "1067"}, UnknownBucket: true}},
+			nn.Dense(1, nn.Linear)), [][]float32{{1, 10, 100, 1000}, {0}}},
 		{"broken", func() nn.Spec {
 			s := regression([]nn.Input{num("x")}, nn.Dense(1, nn.Linear))
 			s.Provenance.Metrics = map[string]float64{"mse": 0.25, "r2": 0.5}

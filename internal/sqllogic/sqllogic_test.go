@@ -90,7 +90,7 @@ func TestWriteModels(t *testing.T) {
 	for _, e := range entries {
 		refs = append(refs, e.Ref())
 	}
-	want := "bn@1 broken@1 gate@1 imputed@1 lin3@1 lin3@2 pick3@1 scaled@1 sgate@1 svec@1 twoout@1 vec4@1"
+	want := "bn@1 broken@1 codes@1 gate@1 imputed@1 lin3@1 lin3@2 pick3@1 scaled@1 sgate@1 svec@1 twoout@1 vec4@1 when@1"
 	if got := strings.Join(refs, " "); got != want {
 		t.Errorf("models %s, want %s", got, want)
 	}
