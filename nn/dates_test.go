@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -223,6 +224,38 @@ func TestScorerKeepsDateInputs(t *testing.T) {
 		}
 		if math.Abs(float64(got[0]-want[0])) > 1e-5*max(1, math.Abs(float64(want[0]))) {
 			t.Errorf("days %v: scorer %v, model %v", days, got[0], want[0])
+		}
+	}
+}
+
+// TestCycleSinCosMatchesCycleAngle: the fast cycles give exactly the bits of
+// the definition (float32 of math.Sin and math.Cos of cycleAngle), so
+// models trained before the fast path encode as before: whole days (a
+// DATE), timestamps to the microsecond and to the nanosecond, far and
+// pre-epoch values, negative multiples of 7 (−0) and values just beside
+// whole weeks and days.
+func TestCycleSinCosMatchesCycleAngle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var values []float64
+	for d := -3000.0; d <= 3000; d++ {
+		values = append(values, d, d+0.5, math.Nextafter(d, math.Inf(1)), math.Nextafter(d, math.Inf(-1)))
+	}
+	for _, d := range []float64{4, -3, -10, 4 - 7e6, 1e-300, -1e-300, 2932896, -719528, 1e15, -1e15} {
+		values = append(values, d, math.Nextafter(d, 0), math.Nextafter(d, math.Inf(1)))
+	}
+	for range 200_000 {
+		us := rng.Int64N(2*400*365*microsPerDay) - 400*365*microsPerDay
+		values = append(values, DaysFromTimestamp(us, 1_000_000), DaysFromTimestamp(us*1000+rng.Int64N(1000), 1_000_000_000),
+			DaysFromTimestamp(us/1_000_000, 1), float64(rng.Int32()))
+	}
+	for _, d := range values {
+		for _, c := range Cycles() {
+			a := cycleAngle(c, d)
+			ws, wc := float32(math.Sin(a)), float32(math.Cos(a))
+			gs, gc := cycleSinCos(c, d)
+			if math.Float32bits(gs) != math.Float32bits(ws) || math.Float32bits(gc) != math.Float32bits(wc) {
+				t.Fatalf("%s of %v (%x): got (%v, %v), want (%v, %v)", c, d, math.Float64bits(d), gs, gc, ws, wc)
+			}
 		}
 	}
 }
