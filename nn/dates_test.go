@@ -3,6 +3,7 @@ package nn
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -257,5 +258,70 @@ func TestCycleSinCosMatchesCycleAngle(t *testing.T) {
 				t.Fatalf("%s of %v (%x): got (%v, %v), want (%v, %v)", c, d, math.Float64bits(d), gs, gc, ws, wc)
 			}
 		}
+	}
+}
+
+// TestParseISOMatchesLayouts: ParseDays's fast path gives what time.Parse
+// gives through the layouts for every string it accepts, and leaves to them
+// every string it does not (out-of-range fields, other spellings).
+func TestParseISOMatchesLayouts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	fields := func() string {
+		y, m, d := rng.IntN(10000), rng.IntN(14), rng.IntN(33)
+		h, mi, s := rng.IntN(26), rng.IntN(62), rng.IntN(62)
+		sep := []string{" ", "T", "t", "_"}[rng.IntN(4)]
+		str := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+		switch rng.IntN(4) {
+		case 0:
+			return str
+		case 1:
+			return str + sep + fmt.Sprintf("%02d:%02d:%02d", h, mi, s)
+		}
+		frac := fmt.Sprintf("%012d", rng.Int64N(1e12))[:rng.IntN(12)+1]
+		return str + sep + fmt.Sprintf("%02d:%02d:%02d.%s", h, mi, s, frac)
+	}
+	accepted := 0
+	check := func(s string) {
+		t.Helper()
+		fast, ok := parseISOMicros(s)
+		want, err := parseDaysLayouts(s)
+		if !ok {
+			return
+		}
+		accepted++
+		if err != nil {
+			t.Fatalf("%q: the fast path reads %d µs, the layouts refuse it: %v", s, fast, err)
+		}
+		if got := DaysFromTimestamp(fast, 1_000_000); got != want {
+			t.Fatalf("%q: the fast path reads %v days, the layouts %v", s, got, want)
+		}
+	}
+	for range 300_000 {
+		check(fields())
+	}
+	for _, s := range []string{"0000-01-01", "0000-02-29", "1900-02-29", "2000-02-29", "2100-02-28", "9999-12-31 23:59:59.999999999",
+		"1969-12-31 23:59:59.9999999", "1970-01-01T00:00:00.000001", "2024-01-05 10:30:00.", "2024-01-05 10:30:00,5", "2024-1-05",
+		"2024-01-05 1:30:00", "+024-01-05", "2024-01-05 10:30:00Z", "2024-01-05 10:30"} {
+		check(s)
+	}
+	if accepted < 50_000 {
+		t.Errorf("the fast path took only %d strings", accepted)
+	}
+	for _, s := range []string{"2024-02-30", "2023-02-29", "2024-01-05 24:00:00", "2024-01-05 10:60:00", "2024-01-05 10:30:60"} {
+		if _, err := ParseDays(s); !errors.Is(err, ErrBadDate) {
+			t.Errorf("ParseDays(%q) = %v, want ErrBadDate", s, err)
+		}
+	}
+}
+
+func BenchmarkParseDays(b *testing.B) {
+	for _, s := range []string{"2024-01-05", "2024-01-05 10:30:00", "2024-01-05T10:30:00.123456", "2024-01-05T10:30:00+02:00"} {
+		b.Run(s, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ParseDays(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
