@@ -3,13 +3,17 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/dense-ml/dense/nn/internal/sgemm"
 )
 
 // Workspace is scratch memory for PredictInto; one per goroutine. It grows
 // to the largest batch it has seen and is then reused without allocating.
 type Workspace struct {
-	bufs  [2][]float32 // ping-pong layer outputs
-	scale []float32    // batch norm: per-feature scale and shift at inference
+	bufs  [2][]float32  // ping-pong layer outputs
+	x     []float32     // Scorer.PredictColumns without a dense first layer: the rows
+	gemm  sgemm.Scratch // a Scorer's products
+	scale []float32     // batch norm: per-feature scale and shift at inference
 	shift []float32
 }
 

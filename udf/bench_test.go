@@ -326,6 +326,7 @@ func BenchmarkTrained(b *testing.B) {
 		{"cat20/struct", "SELECT sum(dense_predict('cat20', t)) FROM (SELECT " + catCols + " FROM t20) t", rows},
 		{"px784/scan", "SELECT sum(px[1] + px[784]) FROM px", pxRows},
 		{"px784/array", "SELECT sum(dense_predict_proba('px784', px)[1]) FROM px", pxRows},
+		{"px784/struct", "SELECT sum(dense_predict_proba('px784', t)[1]) FROM (SELECT px AS pixels FROM px) t", pxRows},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			if ddl := tables[strings.Split(c.name, "/")[0]]; !made[ddl] {

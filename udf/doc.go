@@ -235,7 +235,17 @@
 //     contiguous FLOAT LIST) whose features are its raw values is not copied
 //     at all: DuckDB's child vector is the feature matrix, only checked for
 //     NaN/±Inf (and, when folding put a limit on it, for values whose scaled
-//     feature would be beyond float32's range). A chunk the folded encoding
+//     feature would be beyond float32's range); so is a STRUCT whose one
+//     field is that array. When every input is a number whose features are
+//     its raw values, from NULL-free FLOAT (DOUBLE, INTEGER, BIGINT) columns
+//     whose values are all finite, no row-major matrix is made either: the
+//     network reads the FLOAT columns where they are (the others converted
+//     to float32 columns) through nn.Scorer.PredictColumns. The forward
+//     pass is the Scorer's: weights packed for the matrix kernel once at
+//     bind, a block of rows through every layer at a time on the calling
+//     thread (DuckDB's threads already use every core), bias and ReLU
+//     applied in the kernel, a one-unit output layer as a matrix-vector
+//     product; it gives the model's bits. A chunk the folded encoding
 //     refuses (a ±Inf, a value near float32's limits) is encoded again the
 //     model's own way and scored by the unfolded network, so errors and
 //     results at the edges are exactly the model's.

@@ -25,6 +25,9 @@ type scratch struct {
 	short    []*shortCodes     // per input: its short VARCHARs' codes, kept from chunk to chunk
 	srcs     []vec             // each input's source vector in this chunk
 	checked  bool              // the features are known to be within the encoding's limits
+	cols     [][]float32       // instead of x: the feature columns (see columns); colsBuf or nil
+	colsBuf  [][]float32       // the feature columns, some in DuckDB's memory (cleared after the call)
+	colBuf   [][]float32       // per input: its column converted to float32 (not a FLOAT column)
 	rows     []bool            // dense_predict_all: the rows' NULLs, kept while its fields mark their own
 	keep     []bool            // dense_predict_all: a field's NULLs
 	ws       *nn.Workspace
@@ -48,15 +51,17 @@ func growSlice[T any](s []T, n int) []T {
 type encoding struct {
 	enc    *nn.Encoder
 	net    *nn.Model
-	pass   []bool    // per input: no preprocessing, the raw values are the features
-	direct bool      // formList, every input passes: a list is exactly a feature row
-	limits []float32 // fast: per input, nn.Scorer.Limit rounded down to a float32 (MaxFloat32: none)
-	limit  bool      // some input has a limit
+	scorer *nn.Scorer // fast: runs net, faster (nil: net.PredictInto)
+	pass   []bool     // per input: no preprocessing, the raw values are the features
+	direct bool       // formList, every input passes: a list is exactly a feature row (formStruct: the one input, a vector, is the row)
+	limits []float32  // fast: per input, nn.Scorer.Limit rounded down to a float32 (MaxFloat32: none)
+	limit  bool       // some input has a limit
 }
 
 func newEncoding(enc *nn.Encoder, net *nn.Model, p *plan, limit func(i int) float64) *encoding {
 	e := &encoding{enc: enc, net: net, pass: make([]bool, len(p.feeds)), limits: make([]float32, len(p.feeds))}
-	e.direct = p.form == formList && p.listLen == p.inW
+	e.direct = p.form == formList && p.listLen == p.inW ||
+		p.form == formStruct && len(p.feeds) == 1 && p.feeds[0].kind == nn.KindVector && p.feeds[0].length == p.inW
 	for i := range p.feeds {
 		e.pass[i] = enc.Passthrough(i)
 		e.direct = e.direct && e.pass[i]
@@ -123,6 +128,9 @@ func (p *plan) compile() error {
 	if scorer.Model() != p.model {
 		p.fast = newEncoding(scorer.Encoder(), scorer.Model(), p, scorer.Limit)
 	}
+	// The scorer's network is fast's (folded, or the model itself when
+	// nothing folds), prepared for scoring: the same bits, faster.
+	p.fast.scorer = scorer
 	for i := range p.feeds {
 		p.feeds[i].compileCategories(p)
 	}
@@ -142,6 +150,7 @@ func (p *plan) run(in dataChunk, out vector) error {
 	s := p.scratch.Get().(*scratch)
 	defer func() {
 		s.view = nil // DuckDB's memory: not to be kept beyond the call
+		clear(s.colsBuf)
 		p.scratch.Put(s)
 	}()
 	s.x = growSlice(s.x, n*p.inW)
@@ -163,11 +172,14 @@ func (p *plan) run(in dataChunk, out vector) error {
 		return err
 	}
 	x := s.x
-	if s.view != nil {
+	switch {
+	case s.cols != nil:
+		x = nil // the columns, read by the network where they are
+	case s.view != nil:
 		// NULL rows hold whatever DuckDB left there; each output row depends
 		// on its own input row only, and NULL rows' outputs are not used.
 		x = s.view
-	} else {
+	default:
 		for r := range n {
 			if s.null[r] { // whatever was half-written must not reach the network
 				clear(s.x[r*p.inW : (r+1)*p.inW])
@@ -177,7 +189,15 @@ func (p *plan) run(in dataChunk, out vector) error {
 	if p.fn.kind == kindExplain {
 		return p.writeExplain(in, out, x, n, s)
 	}
-	if err := e.net.PredictInto(s.out, x, n, s.ws); err != nil {
+	switch {
+	case s.cols != nil:
+		err = e.scorer.PredictColumns(s.out, s.cols, n, s.ws)
+	case e.scorer != nil:
+		err = e.scorer.PredictInto(s.out, x, n, s.ws)
+	default:
+		err = e.net.PredictInto(s.out, x, n, s.ws)
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", p.call, err)
 	}
 	switch p.fn.kind {
@@ -206,7 +226,7 @@ func (p *plan) encode(e *encoding, in dataChunk, n int, s *scratch) error {
 }
 
 func (p *plan) encodeChunk(e *encoding, in dataChunk, n int, s *scratch) error {
-	s.view, s.checked = nil, false
+	s.view, s.checked, s.cols = nil, false, nil
 	clear(s.null)
 	clear(s.bad)
 	argVec := func(i int) vec { return newVec(p.args[i], chunkVector(in, i+1)) }
@@ -227,7 +247,7 @@ func (p *plan) encodeChunk(e *encoding, in dataChunk, n int, s *scratch) error {
 			}
 		}
 		list = list.child()
-		if e.direct && p.zeroCopy(e, &list, n, s) {
+		if e.direct && p.zeroCopy(e, &list, n, s, p.args[0].id == typeArray) {
 			return p.checkBad(s)
 		}
 		if e.direct {
@@ -253,6 +273,9 @@ func (p *plan) encodeChunk(e *encoding, in dataChunk, n int, s *scratch) error {
 				s.null[r] = true
 			}
 		}
+		if e.direct && p.structInPlace(e, &strct, n, s) {
+			return p.checkBad(s)
+		}
 	default:
 		for r := range n {
 			s.base[r] = r
@@ -271,6 +294,9 @@ func (p *plan) encodeChunk(e *encoding, in dataChunk, n int, s *scratch) error {
 		}
 	}
 	s.srcs = srcs
+	if p.form != formList && e.scorer != nil && p.fn.kind != kindExplain && p.columns(e, srcs, s) {
+		return p.checkBad(s)
+	}
 	if p.form != formList && p.copyBlocks(e, srcs, s) {
 		return p.checkBad(s)
 	}
@@ -304,12 +330,57 @@ func (p *plan) encodeInput(e *encoding, f *feed, src *vec, s *scratch) error {
 	return fmt.Errorf("%s: input %q: no encoder for kind %q", p.call, f.name, f.kind)
 }
 
+// structInPlace is zeroCopy for the STRUCT form of a model whose one input
+// is a vector without preprocessing as wide as the row (a FLOAT[784]
+// field): the field's child vector is the feature matrix. It reports
+// false, changing nothing the general path reads, when the field's lists
+// are not laid out for it or one has the wrong length (the general path
+// then reports it).
+func (p *plan) structInPlace(e *encoding, strct *vec, n int, s *scratch) bool {
+	f := &p.feeds[0]
+	fv := strct.field(f.field)
+	if fv.typ.id != typeArray && fv.typ.id != typeList {
+		return false
+	}
+	for r := range n {
+		if s.null[r] || !fv.valid(r) {
+			continue
+		}
+		if _, length := fv.listEntry(r); length != f.length {
+			return false
+		}
+	}
+	for r := range n {
+		s.base[r], _ = fv.listEntry(r)
+	}
+	child := fv.child()
+	nulls := s.null
+	if fv.mask != nil {
+		s.keep = growSlice(s.keep, n) // the rows NULL before: restored if the layout does not fit
+		copy(s.keep, s.null)
+		for r := range n {
+			if !fv.valid(r) {
+				s.null[r] = true
+			}
+		}
+		nulls = s.keep
+	}
+	if p.zeroCopy(e, &child, n, s, fv.typ.id == typeArray) {
+		return true
+	}
+	copy(s.null, nulls)
+	for r := range n {
+		s.base[r] = r
+	}
+	return false
+}
+
 // zeroCopy handles the list form's best case: FLOAT elements without NULLs,
 // every row's list right after the previous one (always so for an ARRAY,
 // for a LIST when no row is NULL). The child vector then is the feature
 // matrix: it is only checked for NaN and ±Inf, not copied (and, in the
 // same pass, for the limit of the encoding's one input when it has one).
-func (p *plan) zeroCopy(e *encoding, child *vec, n int, s *scratch) bool {
+func (p *plan) zeroCopy(e *encoding, child *vec, n int, s *scratch, array bool) bool {
 	if child.typ.id != typeFloat || child.mask != nil {
 		return false
 	}
@@ -320,7 +391,7 @@ func (p *plan) zeroCopy(e *encoding, child *vec, n int, s *scratch) bool {
 			return false
 		}
 	}
-	if p.args[0].id != typeArray {
+	if !array {
 		for r := range n {
 			if s.null[r] { // a NULL LIST row's entry says nothing about the child's layout
 				return false
@@ -453,6 +524,70 @@ func (e *encoding) copyable(f *feed, src *vec) bool {
 		return true
 	}
 	return false
+}
+
+// columns handles the best case of the columns and STRUCT forms: every
+// input a number without preprocessing (its scaling folded into the
+// network) from a NULL-free FLOAT, DOUBLE, INTEGER or BIGINT column, every
+// value finite as a float32 and within the encoding's limits. The network
+// then reads the FLOAT columns where they are and the others converted to
+// float32 columns (nn.Scorer.PredictColumns): no row-major copy of the
+// features. It reports false, having set nothing the general path reads,
+// otherwise (the general path then sorts out NaN, ±Inf and the limits
+// row by row). Rows of a NULL STRUCT are scored from whatever their
+// fields hold, like the in-place list form's: their outputs are not used.
+func (p *plan) columns(e *encoding, srcs []vec, s *scratch) bool {
+	if len(p.feeds) != p.inW { // every input one feature
+		return false
+	}
+	for i := range p.feeds {
+		if !e.copyable(&p.feeds[i], &srcs[i]) {
+			return false
+		}
+	}
+	n := len(s.null)
+	s.colsBuf = growSlice(s.colsBuf, p.inW)
+	cols := s.colsBuf
+	if len(s.colBuf) < len(p.feeds) {
+		s.colBuf = make([][]float32, len(p.feeds))
+	}
+	for i := range p.feeds {
+		f, src := &p.feeds[i], &srcs[i]
+		var col []float32
+		if src.typ.id == typeFloat {
+			col = unsafe.Slice((*float32)(src.data), n)
+		} else {
+			s.colBuf[i] = growSlice(s.colBuf[i], n)
+			col = s.colBuf[i]
+			switch src.typ.id {
+			case typeDouble:
+				convertColumn(col, unsafe.Slice((*float64)(src.data), n))
+			case typeInteger:
+				convertColumn(col, unsafe.Slice((*int32)(src.data), n))
+			case typeBigInt:
+				convertColumn(col, unsafe.Slice((*int64)(src.data), n))
+			}
+		}
+		if lim := e.limits[f.input]; lim < math.MaxFloat32 {
+			if !allBelow(col, lim) {
+				return false
+			}
+		} else if !allFinite(col) {
+			return false
+		}
+		cols[e.enc.Offset(f.input)] = col
+	}
+	s.cols, s.checked = cols, true
+	return true
+}
+
+// convertColumn converts a column to float32 (a DOUBLE beyond float32's
+// range becomes ±Inf, which columns then refuses).
+func convertColumn[T float64 | int32 | int64](dst []float32, col []T) {
+	dst = dst[:len(col)]
+	for i, v := range col {
+		dst[i] = float32(v)
+	}
 }
 
 // copyFeed copies rows lo…hi-1 of a copyable input's column into the

@@ -3,6 +3,7 @@
 package udf
 
 import (
+	"database/sql"
 	"fmt"
 	"math"
 	"strings"
@@ -90,10 +91,17 @@ func TestFoldedMatchesModel(t *testing.T) {
 		}
 	}
 	enum := "::ENUM('basic', 'pro', 'enterprise-unlimited')"
+	var fields []string // std20's inputs as STRUCT fields, FLOAT (read in place)
+	for _, c := range strings.Split(fcols(""), ", ") {
+		fields = append(fields, fmt.Sprintf("'%s': %s::FLOAT", c, c))
+	}
 	regions := "::ENUM('north', 'south', 'east')"
 	cases := []predictCase{
 		{"std20/columns", "std20", "dense_predict('std20', " + fcols("") + ")", strings.Split(fcols(""), ", "), kindPredict},
 		{"std20/float-columns", "std20", "dense_predict('std20', " + fcols("::FLOAT") + ")", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
+		{"std20/double-columns", "std20", "dense_predict('std20', " + fcols("::DOUBLE") + ")", strings.Split(fcols("::DOUBLE"), ", "), kindPredict},
+		{"std20/int-columns", "std20", "dense_predict('std20', " + fcols("::INTEGER") + ")", strings.Split(fcols("::INTEGER"), ", "), kindPredict},
+		{"std20/struct", "std20", "dense_predict('std20', {" + strings.Join(fields, ", ") + "})", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
 		{"std20/list", "std20", "dense_predict('std20', [" + fcols("") + "])", strings.Split(fcols(""), ", "), kindPredict},
 		{"std20/float-array", "std20", "dense_predict('std20', [" + fcols("") + "]::FLOAT[20])", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
 		{"shifted/columns", "shifted", "dense_predict('shifted', a * 10 + 1000, b, k)", []string{"a * 10 + 1000", "b", "k"}, kindPredict},
@@ -107,6 +115,8 @@ func TestFoldedMatchesModel(t *testing.T) {
 		{"pxstd/array", "pxstd", "dense_predict_proba('pxstd', px)", []string{"px"}, kindProba},
 		{"pxstd/list", "pxstd", "dense_predict_label('pxstd', px::FLOAT[])", []string{"px"}, kindLabel},
 		{"pxstd/struct", "pxstd", "dense_predict_proba('pxstd', {'pixels': px::DOUBLE[]})", []string{"px"}, kindProba},
+		{"pxstd/struct-array", "pxstd", "dense_predict_proba('pxstd', {'pixels': px})", []string{"px"}, kindProba},
+		{"pxstd/struct-list", "pxstd", "dense_predict_label('pxstd', {'pixels': px::FLOAT[]})", []string{"px"}, kindLabel},
 	}
 	for _, n := range []int{1, 2049} {
 		makeTable(t, db, n)
@@ -149,6 +159,128 @@ func TestFoldedEdges(t *testing.T) {
 	_, err = db.Exec(strings.ReplaceAll(q, "ELSE i END", "ELSE i::DOUBLE END"))
 	if err == nil || !strings.HasSuffix(err.Error(), `input "fa": value is ±Inf`) {
 		t.Errorf("got %v, want the model's ±Inf error", err)
+	}
+}
+
+// TestColumnsEdges: the columns path (every input a NULL-free FLOAT,
+// DOUBLE, INTEGER or BIGINT column, read by the network in place) leaves
+// NaN (a NULL row), ±Inf (the input's error), a value beyond float32's
+// range and a value beyond an input's limit to the general path, in the
+// STRUCT form too; and a NULL STRUCT row is NULL.
+func TestColumnsEdges(t *testing.T) {
+	src := trainedModels(t)
+	db := openDB(t, src)
+	m, _, err := src.Load("std20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := strings.Split(fcols(""), ", ")
+	row := func(i int) []any {
+		v := make([]any, 20)
+		for j := range v {
+			v[j] = float64(float32(float64((i*(31+j*17)+7)%201)/10 - 10))
+		}
+		return v
+	}
+	sel := func(fa string) string {
+		var s []string
+		for j, c := range cols {
+			e := fmt.Sprintf("(((i * %d + 7) %% 201) / 10.0 - 10)::FLOAT", 31+j*17)
+			if j == 0 {
+				e = fa
+			}
+			s = append(s, e+" AS "+c)
+		}
+		return "SELECT i, " + strings.Join(s, ", ") + " FROM range(3000) r(i)"
+	}
+	for _, form := range []string{"columns", "struct"} {
+		call := "dense_predict('std20', " + fcols("") + ")"
+		if form == "struct" {
+			call = "dense_predict('std20', CASE WHEN i = 11 THEN NULL ELSE {" + strings.Join(func() []string {
+				var f []string
+				for _, c := range cols {
+					f = append(f, fmt.Sprintf("'%s': %s", c, c))
+				}
+				return f
+			}(), ", ") + "} END)"
+		}
+		// NaN in row 2500: that row is NULL, the others are the model's.
+		q := "SELECT i, " + call + " FROM (" + sel("CASE WHEN i = 2500 THEN 'nan'::FLOAT ELSE (((i * 31 + 7) % 201) / 10.0 - 10)::FLOAT END") + ") ORDER BY i"
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var i int
+			var got sql.NullFloat64
+			if err := rows.Scan(&i, &got); err != nil {
+				t.Fatal(err)
+			}
+			if i == 2500 || form == "struct" && i == 11 {
+				if got.Valid {
+					t.Fatalf("%s: row %d is %v, want NULL", form, i, got.Float64)
+				}
+				continue
+			}
+			want, _ := reference(t, m, kindPredict, row(i))
+			if !got.Valid || !sameResult(got.Float64, want) {
+				t.Fatalf("%s: row %d is %v, want %v", form, i, got, want)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		// ±Inf and a DOUBLE beyond float32's range in row 2100: the model's error.
+		for _, v := range []string{"'-inf'::FLOAT", "1e300::DOUBLE"} {
+			q = "SELECT sum(" + call + ") FROM (" + sel("CASE WHEN i = 2100 THEN "+v+" ELSE (((i * 31 + 7) % 201) / 10.0 - 10)::FLOAT END") + ")"
+			_, err = db.Exec(q)
+			if err == nil || !strings.Contains(err.Error(), `dense_predict(std20@1): input "fa": value is `) {
+				t.Errorf("%s, %s: got %v, want the model's error", form, v, err)
+			}
+		}
+	}
+
+	// A FLOAT[784] STRUCT field read in place: NULL STRUCT rows, NULL
+	// fields, a NaN element (a NULL row) give what the one-argument form
+	// gives, as does the list form of the field; an infinite element is
+	// the model's error.
+	makeTable(t, db, 2100)
+	for _, cast := range []string{"", "::FLOAT[]"} {
+		q := `SELECT t.i, dense_predict_proba('pxstd', st)::VARCHAR, dense_predict_proba('pxstd', px2)::VARCHAR
+			FROM (SELECT i, px` + cast + ` AS px2 FROM t) t
+			LEFT JOIN (SELECT i, {'pixels': px2} AS st FROM (SELECT i, CASE WHEN i = 1500 THEN list_transform(px, v -> CASE WHEN v > 0.5 THEN 'nan'::FLOAT ELSE v END) ELSE px END` + cast + ` AS px2
+				FROM t WHERE i % 11 <> 4) WHERE i % 13 <> 2 UNION ALL SELECT i, {'pixels': NULL} FROM t WHERE i % 11 = 4) u ON t.i = u.i
+			ORDER BY t.i`
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var i int
+			var got, want sql.NullString
+			if err := rows.Scan(&i, &got, &want); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			switch {
+			case i%13 == 2 && i%11 != 4, i%11 == 4, i == 1500:
+				if got.Valid {
+					t.Fatalf("struct%s row %d: %v, want NULL", cast, i, got.String)
+				}
+			case got != want:
+				t.Fatalf("struct%s row %d: %v, the one-argument form %v", cast, i, got, want)
+			}
+		}
+		if err := rows.Err(); err != nil || n != 2100 {
+			t.Fatalf("%d rows, %v", n, err)
+		}
+		rows.Close()
+		_, err = db.Exec(`SELECT dense_predict_proba('pxstd', {'pixels': (CASE WHEN i = 2000 THEN list_transform(px::FLOAT[], v -> 'inf'::FLOAT) ELSE px::FLOAT[] END)` + map[string]string{"": "::FLOAT[784]"}[cast] + `}) FROM t`)
+		if err == nil || !strings.Contains(err.Error(), `input "pixels"`) {
+			t.Errorf("struct%s: got %v, want the model's error for the infinite element", cast, err)
+		}
 	}
 }
 

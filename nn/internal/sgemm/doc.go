@@ -63,6 +63,19 @@
 // one with the polling, 1.4× without). The packing buffers are recycled,
 // so the steady state allocates nothing.
 //
+// # Packed products
+//
+// A network's weights are the same op(B) for every batch it scores.
+// NewPacked packs such a matrix once; Packed.Mul and Packed.MulColumns
+// (A given as one slice per column: a table's columns, read in place) run
+// on the calling goroutine without packing B, optionally with an Epilogue
+// (a layer's bias and ReLU, applied by a variant of the AVX-512 kernel
+// while the tile is in registers), and give Gemm's bits. A one-column
+// op(B) (a one-unit output layer, which would waste 31 of 32 columns of
+// a tile) is a matrix-vector product: 64 rows at a time transposed
+// through the register transpose, then one fused multiply-add per row
+// group and k step in k order, the tile's arithmetic.
+//
 // # Determinism
 //
 // Every element of C is the same sequence of operations whatever the

@@ -16,6 +16,10 @@ type microKernel struct {
 	name   string
 	mr, nr int
 	tile   func(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha float32, add bool)
+	// epi, where the kernel has one, is tile with alpha 1 and a Packed
+	// product's epilogue in the same pass (see Epilogue): flags&1 adds to
+	// C, flags&2 adds bias[j] to column j, flags&4 applies the ReLU.
+	epi func(k int, a []float32, rsa, csa int, b, c []float32, ldc int, bias []float32, flags int)
 }
 
 // goKernel is the portable 4×4 kernel: sixteen scalar accumulators, about

@@ -10,7 +10,16 @@ import "golang.org/x/sys/cpu"
 func kernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32, add int)
 
 //go:noescape
+func kernel12x32EpiAVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc int, bias *float32, flags int)
+
+//go:noescape
 func kernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32, add int)
+
+//go:noescape
+func gemvT16AVX512(k int, t, b, c *float32, add int)
+
+//go:noescape
+func gemvT64AVX512(k int, t, b, c *float32, add int)
 
 //go:noescape
 func transpose16x16AVX512(dst *float32, lddst int, src *float32, ldsrc int)
@@ -21,7 +30,7 @@ func transpose16AVX512(dst []float32, lddst int, src []float32, ldsrc int) {
 	transpose16x16AVX512(&dst[0], lddst, &src[0], ldsrc)
 }
 
-var avx512Kernel = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, tile: tileAVX512}
+var avx512Kernel = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, tile: tileAVX512, epi: tileEpiAVX512}
 
 var avx2Kernel = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, tile: tileAVX2}
 
@@ -34,6 +43,20 @@ func tileAVX512(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha
 	_ = c[11*ldc+31]
 	kernel12x32AVX512(k, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, b2i(add))
 }
+
+func tileEpiAVX512(k int, a []float32, rsa, csa int, b, c []float32, ldc int, bias []float32, flags int) {
+	_ = a[11*rsa+(k-1)*csa]
+	_ = b[32*k-1]
+	_ = c[11*ldc+31]
+	bp := &zero32[0]
+	if flags&epiBias != 0 {
+		_ = bias[31]
+		bp = &bias[0]
+	}
+	kernel12x32EpiAVX512(k, &a[0], rsa, csa, &b[0], &c[0], ldc, bp, flags)
+}
+
+var zero32 [32]float32
 
 func tileAVX2(k int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha float32, add bool) {
 	_ = a[5*rsa+(k-1)*csa]
@@ -55,6 +78,26 @@ var transpose16 = func() func(dst []float32, lddst int, src []float32, ldsrc int
 		return transpose16AVX512
 	}
 	return nil
+}()
+
+// gemvT computes c[i] (+)= Σ_p t[p*w+i]·b[p] for i < w, w = len(c) = 16
+// or 64 (rows given transposed), in the kernels' arithmetic (see gen.go),
+// where the CPU has AVX-512.
+var gemvT = func() func(k int, t, b, c []float32, add bool) {
+	if !cpu.X86.HasAVX512F {
+		return nil
+	}
+	return func(k int, t, b, c []float32, add bool) {
+		w := len(c)
+		_ = t[k*w-1]
+		_ = b[k-1]
+		if w == 64 {
+			gemvT64AVX512(k, &t[0], &b[0], &c[0], b2i(add))
+		} else {
+			_ = c[15]
+			gemvT16AVX512(k, &t[0], &b[0], &c[0], b2i(add))
+		}
+	}
 }()
 
 // availableKernels lists the kernels this CPU can run, fastest first.

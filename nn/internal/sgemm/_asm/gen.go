@@ -57,7 +57,13 @@ func rowAddr(i int) string {
 // a packed micro-panel (rsa = 1, csa = mr), A in place (rsa = lda, csa = 1)
 // or Aᵀ in place (rsa = 1, csa = lda).
 func prologue(name string, mr int) {
-	p("// func %s(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32, add int)", name)
+	prologueArgs(name, mr, "alpha float32, add int", "add")
+}
+
+// prologueArgs is prologue for a kernel whose last two arguments are
+// args, the last one named last (loaded into R9).
+func prologueArgs(name string, mr int, args, last string) {
+	p("// func %s(k int, a *float32, rsa, csa int, b, c *float32, ldc int, %s)", name, args)
 	p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
 	p("\tMOVQ k+0(FP), CX")
 	p("\tMOVQ a+8(FP), SI")
@@ -66,7 +72,7 @@ func prologue(name string, mr int) {
 	p("\tMOVQ b+32(FP), DI")
 	p("\tMOVQ c+40(FP), DX")
 	p("\tMOVQ ldc+48(FP), R8")
-	p("\tMOVQ add+64(FP), R9")
+	p("\tMOVQ %s+64(FP), R9", last)
 	p("\tSHLQ $2, R10")
 	p("\tSHLQ $2, R14")
 	p("\tSHLQ $2, R8")
@@ -136,6 +142,95 @@ func avx512() {
 	p("\tVZEROUPPER")
 	p("\tRET")
 	p("overwrite512:")
+	for i := 0; i < mr; i++ {
+		p("\tVMOVUPS Z%d, (DX)", 2*i)
+		p("\tVMOVUPS Z%d, 64(DX)", 2*i+1)
+		if i < mr-1 {
+			p("\tADDQ R8, DX")
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// avx512Epilogue emits kernel12x32EpiAVX512, the 12×32 kernel with alpha
+// fixed at 1 and the epilogue of a network's layer, for products with a
+// packed op(B) (Packed):
+//
+//	func kernel12x32EpiAVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc int, bias *float32, flags int)
+//
+//	v = acc[i][j]; flags&1: v = C[i][j] + v; flags&2: v = v + bias[j];
+//	flags&4: v = 0 if v's sign bit is set (ReLU, on the bits, as package
+//	nn does it); C[i][j] = v
+//
+// the same operations, in the same order, as the plain kernel followed by
+// nn's bias and ReLU pass, so the bits are the same.
+func avx512Epilogue() {
+	const mr, nr, unroll = 12, 32, 4
+	name := "kernel12x32EpiAVX512"
+	prologueArgs(name, mr, "bias *float32, flags int", "flags")
+	p("\tMOVQ bias+56(FP), AX")
+	for r := 0; r < 2*mr; r++ {
+		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
+	}
+	step := func(off int) {
+		p("\tVMOVUPS %d(DI), Z24", off*nr*4)
+		p("\tVMOVUPS %d(DI), Z25", off*nr*4+64)
+		for i := 0; i < mr; i++ {
+			p("\tVFMADD231PS.BCST %s, Z24, Z%d", rowAddr(i), 2*i)
+			p("\tVFMADD231PS.BCST %s, Z25, Z%d", rowAddr(i), 2*i+1)
+		}
+		p("\tADDQ R14, SI")
+		p("\tADDQ R14, R13")
+	}
+	p("\tCMPQ CX, $%d", unroll)
+	p("\tJL   tailepi")
+	p("loopepi:")
+	p("\tPREFETCHT0 %d(DI)", unroll*nr*4*2)
+	p("\tPREFETCHT0 %d(DI)", unroll*nr*4*2+64)
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	p("\tADDQ $%d, DI", unroll*nr*4)
+	p("\tSUBQ $%d, CX", unroll)
+	p("\tCMPQ CX, $%d", unroll)
+	p("\tJGE  loopepi")
+	p("tailepi:")
+	p("\tTESTQ CX, CX")
+	p("\tJE   storeepi")
+	p("tailloopepi:")
+	step(0)
+	p("\tADDQ $%d, DI", nr*4)
+	p("\tDECQ CX")
+	p("\tJNE  tailloopepi")
+	p("storeepi:")
+	p("\tTESTQ $1, R9")
+	p("\tJE   biasepi")
+	p("\tMOVQ DX, BX")
+	for i := 0; i < mr; i++ {
+		p("\tVADDPS (BX), Z%d, Z%d", 2*i, 2*i)
+		p("\tVADDPS 64(BX), Z%d, Z%d", 2*i+1, 2*i+1)
+		if i < mr-1 {
+			p("\tADDQ R8, BX")
+		}
+	}
+	p("biasepi:")
+	p("\tTESTQ $2, R9")
+	p("\tJE   reluepi")
+	p("\tVMOVUPS (AX), Z26")
+	p("\tVMOVUPS 64(AX), Z27")
+	for i := 0; i < mr; i++ {
+		p("\tVADDPS Z26, Z%d, Z%d", 2*i, 2*i)
+		p("\tVADDPS Z27, Z%d, Z%d", 2*i+1, 2*i+1)
+	}
+	p("reluepi:")
+	p("\tTESTQ $4, R9")
+	p("\tJE   writeepi")
+	p("\tVPXORD Z28, Z28, Z28")
+	for r := 0; r < 2*mr; r++ {
+		p("\tVPMAXSD Z28, Z%d, Z%d", r, r)
+	}
+	p("writeepi:")
 	for i := 0; i < mr; i++ {
 		p("\tVMOVUPS Z%d, (DX)", 2*i)
 		p("\tVMOVUPS Z%d, 64(DX)", 2*i+1)
@@ -271,6 +366,51 @@ func transpose() {
 	p("\tRET")
 }
 
+// gemv emits the one-column product of 16·g rows given transposed, the
+// rows in the lanes of g zmm accumulators:
+//
+//	acc[i] = Σ_p t[p*16g + i] · b[p]     (p = 0 … k-1, fused multiply-adds in p order)
+//	c[i]   = acc[i]  if add == 0, c[i] += acc[i] otherwise   (i < 16·g)
+//
+// the arithmetic of the kernels' column j = 0 with alpha = 1, so a
+// one-unit output layer gives the same bits as through a padded tile.
+func gemv(g int) {
+	name := fmt.Sprintf("gemvT%dAVX512", 16*g)
+	p("// func %s(k int, t, b, c *float32, add int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ t+8(FP), SI")
+	p("\tMOVQ b+16(FP), DI")
+	p("\tMOVQ c+24(FP), DX")
+	p("\tMOVQ add+32(FP), R9")
+	for c := 0; c < g; c++ {
+		p("\tVPXORD Z%d, Z%d, Z%d", c, c, c)
+	}
+	p("\tTESTQ CX, CX")
+	p("\tJE   store%d", g)
+	p("loop%d:", g)
+	p("\tVBROADCASTSS (DI), Z16")
+	for c := 0; c < g; c++ {
+		p("\tVFMADD231PS %d(SI), Z16, Z%d", 64*c, c)
+	}
+	p("\tADDQ $%d, SI", 64*g)
+	p("\tADDQ $4, DI")
+	p("\tDECQ CX")
+	p("\tJNE  loop%d", g)
+	p("store%d:", g)
+	p("\tTESTQ R9, R9")
+	p("\tJE   overwrite%d", g)
+	for c := 0; c < g; c++ {
+		p("\tVADDPS %d(DX), Z%d, Z%d", 64*c, c, c)
+	}
+	p("overwrite%d:", g)
+	for c := 0; c < g; c++ {
+		p("\tVMOVUPS Z%d, %d(DX)", c, 64*c)
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
 func main() {
 	p("// Code generated by _asm/gen.go; DO NOT EDIT.")
 	p("")
@@ -280,8 +420,14 @@ func main() {
 	p("")
 	avx512()
 	p("")
+	avx512Epilogue()
+	p("")
 	avx2()
 	p("")
 	transpose()
+	p("")
+	gemv(1)
+	p("")
+	gemv(4)
 	os.Stdout.WriteString(out.String())
 }

@@ -1,0 +1,161 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dense-ml/dense/nn/internal/sgemm"
+)
+
+// scoreNet is a Scorer's network prepared for scoring once, when the
+// Scorer is built: each dense layer's weights packed into the matrix
+// kernel's micro-panels (sgemm.Packed: no packing per product, a
+// one-unit output layer as a matrix-vector product instead of a tile
+// padded to 32 columns) and batch norm's running statistics turned into a
+// scale and a shift. A batch runs depth first, a block of rows through
+// every layer before the next block, so a block's activations stay in L1
+// and each layer's bias and activation are applied right after its
+// product, on the calling goroutine (the callers that score, DuckDB's
+// threads, run in parallel already). Every output gives Model.PredictInto's
+// bits: the same kernel arithmetic, the same k blocks, the same
+// element-wise functions.
+type scoreNet struct {
+	layers []scoreLayer
+	inW    int
+	block  int  // rows per block
+	widest int  // the widest layer output
+	cols   bool // the first layer is dense: PredictColumns reads the columns straight
+}
+
+type scoreLayer struct {
+	kind         int
+	out          int
+	act          actKind
+	alpha        float32
+	b            []float32
+	w            *sgemm.Packed   // dense
+	ep           *sgemm.Epilogue // dense: the bias and activation, when the product applies them
+	scale, shift []float32       // batch norm
+}
+
+// scoreBlockFloats bounds a block's widest activations (floats): 24 KiB,
+// within L1 with the next layer's output and its packed weights for the
+// narrow networks of tabular data.
+const scoreBlockFloats = 6144
+
+func newScoreNet(m *Model) *scoreNet {
+	if len(m.layers) == 0 {
+		return nil
+	}
+	n := &scoreNet{inW: m.inW, layers: make([]scoreLayer, len(m.layers))}
+	widest := 1
+	for i := range m.layers {
+		l, s := &m.layers[i], &n.layers[i]
+		*s = scoreLayer{kind: l.kind, out: l.out, act: l.act, alpha: l.alpha, b: l.b}
+		switch l.kind {
+		case kindDense:
+			s.w = sgemm.NewPacked(true, l.in, l.out, l.w, l.in)
+			if l.act == actReLU || l.act == actLinear { // biasActivate's arithmetic
+				s.ep = &sgemm.Epilogue{Bias: l.b, ReLU: l.act == actReLU}
+			}
+		case kindBatchNorm:
+			s.scale, s.shift = make([]float32, l.out), make([]float32, l.out)
+			for j := range l.out { // forwardInfer's arithmetic
+				sd := float32(1 / math.Sqrt(float64(l.runVar[j])+l.eps))
+				s.scale[j] = l.gamma[j] * sd
+				s.shift[j] = l.beta[j] - l.runMean[j]*l.gamma[j]*sd
+			}
+		}
+		widest = max(widest, l.out)
+	}
+	// A multiple of 48 rows: whole panels of the 12- and 6-row kernels
+	// and of the 16-row matrix-vector product.
+	n.block = max(48, scoreBlockFloats/widest/48*48)
+	n.widest = widest
+	n.cols = m.layers[0].kind == kindDense
+	return n
+}
+
+// predict runs the network on rows rows of x (row-major, n.inW wide) or,
+// when cols is not nil, of the feature columns cols (see
+// Scorer.PredictColumns).
+func (n *scoreNet) predict(out, x []float32, cols [][]float32, rows int, ws *Workspace) {
+	for i := range ws.bufs {
+		ws.bufs[i] = grow(ws.bufs[i], n.block*n.widest)
+	}
+	last := len(n.layers) - 1
+	for r0 := 0; r0 < rows; r0 += n.block {
+		rs := min(n.block, rows-r0)
+		cur, curW := x, n.inW
+		if cols == nil {
+			cur = x[r0*n.inW : (r0+rs)*n.inW]
+		}
+		p := 0
+		for i := range n.layers {
+			l := &n.layers[i]
+			var dst []float32
+			switch {
+			case i == last:
+				dst = out[r0*l.out : (r0+rs)*l.out]
+			case l.kind != kindDropout:
+				dst = ws.bufs[p][:rs*l.out]
+				p ^= 1
+			}
+			switch l.kind {
+			case kindDense:
+				if i == 0 && cols != nil {
+					l.w.MulColumns(rs, cols, r0, dst, l.out, l.ep, &ws.gemm)
+				} else {
+					l.w.Mul(rs, cur, curW, dst, l.out, l.ep, &ws.gemm)
+				}
+				if l.ep == nil {
+					biasActivate(l.act, l.alpha, l.b, dst, dst, l.out)
+				}
+			case kindDropout:
+				if i != last {
+					continue // identity at inference
+				}
+				copy(dst, cur)
+			case kindBatchNorm:
+				affineRows(cur, dst, l.scale, l.shift)
+			}
+			cur, curW = dst, l.out
+		}
+	}
+}
+
+// PredictColumns is PredictInto with the features given by column:
+// feature j of row r is cols[j][r] (len(cols) = InputWidth, each column at
+// least rows long). A table's NULL-free float columns, whose scaling the
+// Scorer folded, are read where they are, without a row-major copy.
+func (s *Scorer) PredictColumns(out []float32, cols [][]float32, rows int, ws *Workspace) error {
+	if len(cols) != s.model.inW {
+		return fmt.Errorf("nn: %d feature columns, want %d", len(cols), s.model.inW)
+	}
+	if rows < 0 {
+		return fmt.Errorf("nn: %d rows", rows)
+	}
+	for j, c := range cols {
+		if len(c) < rows {
+			return fmt.Errorf("nn: feature column %d has %d values, want at least %d", j, len(c), rows)
+		}
+	}
+	if need := rows * s.OutputWidth(); len(out) < need {
+		return fmt.Errorf("nn: output buffer has %d values, want at least %d (%d rows × %d outputs)", len(out), need, rows, s.OutputWidth())
+	}
+	if ws == nil {
+		return fmt.Errorf("nn: PredictColumns needs a Workspace (Scorer.NewWorkspace)")
+	}
+	if s.net != nil && s.net.cols {
+		s.net.predict(out, nil, cols, rows, ws)
+		return nil
+	}
+	w := s.model.inW
+	ws.x = grow(ws.x, rows*w)
+	for j, c := range cols {
+		for r, v := range c[:rows] {
+			ws.x[r*w+j] = v
+		}
+	}
+	return s.PredictInto(out, ws.x, rows, ws)
+}

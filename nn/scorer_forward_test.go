@@ -1,0 +1,118 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+// TestScorerForwardSameBits: a Scorer's PredictInto and PredictColumns
+// (packed weights, blocks of rows, one goroutine) give Model.PredictInto's
+// bits on every kind of layer, at batch sizes around the block and panel
+// sizes, and write nothing past the output rows.
+func TestScorerForwardSameBits(t *testing.T) {
+	nets := []struct {
+		inputs int
+		task   Task
+		layers []LayerSpec
+	}{
+		{20, TaskRegression, []LayerSpec{Dense(64, ReLU), Dense(32, ReLU), Dense(1, Linear)}},
+		{784, TaskMulticlass, []LayerSpec{Dense(128, ReLU), Dense(10, Softmax)}},
+		{5, TaskMulticlass, []LayerSpec{Dense(8, ReLU), Dropout(0.2), BatchNorm(), Dense(4, Tanh).WithoutBias(), Dense(3, Softmax)}},
+		{7, TaskBinary, []LayerSpec{BatchNorm(), Dense(33, LeakyReLU), Dense(1, Sigmoid)}},
+		{3, TaskRegression, []LayerSpec{Dropout(0.1), Dense(300, ELU), Dense(2, Linear), Dropout(0.5)}},
+		{1, TaskRegression, []LayerSpec{Dense(1, Linear)}},
+		{130, TaskRegression, []LayerSpec{Dense(1, Tanh), Dense(17, ReLU), Dense(1, Linear)}},
+	}
+	for ni, nt := range nets {
+		m, err := NewModel(testSpec(nt.inputs, nt.task, nt.layers...), int64(ni+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range m.layers { // batch norm statistics other than 0 and 1
+			l := &m.layers[i]
+			for j := range l.runMean {
+				l.runMean[j], l.runVar[j] = float32(j%5)*0.3-0.5, 0.5+float32(j%3)
+				l.gamma[j], l.beta[j] = 1+float32(j%4)*0.1, float32(j%7)*0.05
+			}
+			for j := range l.b {
+				l.b[j] = float32(j%9)*0.05 - 0.2
+			}
+		}
+		s, err := NewScorer(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, ow := m.InputWidth(), m.OutputWidth()
+		for _, rows := range []int{0, 1, 5, 16, 47, 48, 49, 64, 97, 100, 2048 + 13} {
+			name := fmt.Sprintf("net%d/rows%d", ni, rows)
+			x := randomInput(rows, in, uint64(rows+1))
+			want := make([]float32, rows*ow)
+			if err := m.PredictInto(want, x, rows, m.NewWorkspace()); err != nil {
+				t.Fatal(err)
+			}
+			ws := s.NewWorkspace()
+			for pass := range 2 { // a used workspace too
+				got := make([]float32, rows*ow+3)
+				got[rows*ow], got[rows*ow+1], got[rows*ow+2] = 7, 7, 7
+				if err := s.PredictInto(got, x, rows, ws); err != nil {
+					t.Fatal(err)
+				}
+				sameBits(t, fmt.Sprintf("%s/pass%d", name, pass), got, want)
+				cols := make([][]float32, in)
+				for j := range cols {
+					cols[j] = make([]float32, rows+1)
+					cols[j][rows] = float32(math.NaN())
+					for r := range rows {
+						cols[j][r] = x[r*in+j]
+					}
+				}
+				got[rows*ow] = 7
+				if err := s.PredictColumns(got, cols, rows, ws); err != nil {
+					t.Fatal(err)
+				}
+				sameBits(t, fmt.Sprintf("%s/pass%d/columns", name, pass), got, want)
+			}
+		}
+	}
+}
+
+func sameBits(t *testing.T, name string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: output %d is %v, Model.PredictInto's %v", name, i, got[i], want[i])
+		}
+	}
+	for i := len(want); i < len(got); i++ {
+		if got[i] != 7 {
+			t.Fatalf("%s: wrote %v past the output", name, got[i])
+		}
+	}
+}
+
+func TestScorerForwardErrors(t *testing.T) {
+	m, err := NewModel(testSpec(3, TaskRegression, Dense(2, ReLU), Dense(1, Linear)), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := NewScorer(m)
+	ws := s.NewWorkspace()
+	out := make([]float32, 4)
+	col := make([]float32, 4)
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"short x", s.PredictInto(out, make([]float32, 5), 2, ws)},
+		{"short out", s.PredictInto(out[:1], make([]float32, 6), 2, ws)},
+		{"no workspace", s.PredictInto(out, make([]float32, 6), 2, nil)},
+		{"columns", s.PredictColumns(out, [][]float32{col, col}, 2, ws)},
+		{"short column", s.PredictColumns(out, [][]float32{col, col, col[:1]}, 2, ws)},
+		{"negative rows", s.PredictColumns(out, [][]float32{col, col, col}, -1, ws)},
+	} {
+		if c.err == nil {
+			t.Errorf("%s: no error", c.name)
+		}
+	}
+}
