@@ -35,8 +35,8 @@ func benchAll(b *testing.B, run func(*testing.B, benchNet)) {
 	}
 }
 
-// BenchmarkTrainStep is one Adam training step: forward, loss, backward,
-// update.
+// BenchmarkTrainStep is one Adam training step: gather, forward, loss,
+// backward, update.
 func BenchmarkTrainStep(b *testing.B) {
 	benchAll(b, func(b *testing.B, bn benchNet) {
 		m, err := NewModel(testSpec(bn.inputs, bn.task, bn.layers...), 1)
@@ -52,17 +52,22 @@ func BenchmarkTrainStep(b *testing.B) {
 		defer tr.par.stop()
 		tr.opt.par = tr.par
 		x := randomInput(n, bn.inputs, 1)
-		y := make([]float32, n*m.targetWidth(kind))
+		yw := m.targetWidth(kind)
+		y := make([]float32, n*yw)
 		for i := range y {
 			y[i] = float32(i % out)
 		}
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		bx, by := make([]float32, n*bn.inputs), make([]float32, n*yw)
+		var acc metricAcc
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			o := tr.forward(x, n, true)
-			tr.lossGrad(o, y, n)
-			tr.backward(n)
-			tr.opt.step(m.params, tr.grads)
+			tr.step(bx, by, x, y, idx, bn.inputs, yw, &acc)
+			tr.update()
 		}
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 	})

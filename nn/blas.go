@@ -28,6 +28,19 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	gemmKernel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// gemmThreadsKernel is gemmKernel on at most the given number of
+// goroutines (the tests swap both).
+var gemmThreadsKernel = sgemm.GemmThreads
+
+// gemmOn is gemm on at most threads goroutines: a training shard's
+// products, which run beside the other shards'.
+func gemmOn(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	gemmThreadsKernel(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 // Gemm computes C = alpha·op(A)·op(B) + beta·C on row-major float32
 // matrices with the kernel every layer of the package uses (op(X) = Xᵀ
 // when transX; A m×k and B k×n after op; lda, ldb, ldc are row strides).

@@ -51,9 +51,12 @@ func gonumGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 // afterwards. Tests using it must not run in parallel.
 func withGemm(tb testing.TB, kernel gemmFunc, f func()) {
 	tb.Helper()
-	prev := gemmKernel
+	prev, prevThreads := gemmKernel, gemmThreadsKernel
 	gemmKernel = kernel
-	defer func() { gemmKernel = prev }()
+	gemmThreadsKernel = func(_ int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		kernel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+	defer func() { gemmKernel, gemmThreadsKernel = prev, prevThreads }()
 	f()
 }
 

@@ -119,6 +119,14 @@ var dateLayouts = []string{
 // and trailing spaces are ignored. Anything else is ErrBadDate.
 func ParseDays(s string) (float64, error) {
 	s = strings.TrimSpace(s)
+	if us, ok := parseISOMicros(s); ok {
+		return DaysFromTimestamp(us, 1_000_000), nil
+	}
+	return parseDaysLayouts(s)
+}
+
+// parseDaysLayouts is ParseDays through time.Parse and dateLayouts.
+func parseDaysLayouts(s string) (float64, error) {
 	if len(s) >= 10 && s[4] == '-' {
 		for _, layout := range dateLayouts {
 			t, err := time.Parse(layout, s)
@@ -131,7 +139,171 @@ func ParseDays(s string) (float64, error) {
 	return 0, ErrBadDate
 }
 
-// cycleAngle is the angle of a cycle for a finite raw value in days.
+// parseISOMicros is ParseDays's fast path for the spellings DuckDB and most
+// files write, YYYY-MM-DD and YYYY-MM-DD[ T]HH:MM:SS[.f…] (1 to 9 digits,
+// truncated to the microsecond) without a zone: the microseconds since the
+// epoch, as time.Parse computes them through dateLayouts (which tries up to
+// five layouts, allocating an error for each miss: ~10× slower). Anything
+// else, and any field out of range, is left to the layouts (ok false), so
+// the errors and the rarer forms stay time.Parse's. TestParseISOMatchesLayouts
+// checks that both give the same.
+func parseISOMicros(s string) (int64, bool) {
+	if len(s) != 10 && (len(s) < 19 || len(s) == 20 || len(s) > 29) {
+		return 0, false
+	}
+	num := func(i, n int) int64 {
+		v := int64(0)
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int64(c-'0')
+		}
+		return v
+	}
+	y, m, d := num(0, 4), num(5, 2), num(8, 2)
+	if s[4] != '-' || s[7] != '-' || y < 0 || m < 1 || m > 12 || d < 1 || d > int64(daysIn(int(m), y)) {
+		return 0, false
+	}
+	us := daysFromCivil(y, int(m), int(d)) * microsPerDay
+	if len(s) == 10 {
+		return us, true
+	}
+	h, mi, sec := num(11, 2), num(14, 2), num(17, 2)
+	if (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' ||
+		h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return 0, false
+	}
+	us += ((h*60+mi)*60 + sec) * 1_000_000
+	if len(s) > 19 {
+		if s[19] != '.' {
+			return 0, false
+		}
+		digits := len(s) - 20
+		f := num(20, digits)
+		if f < 0 {
+			return 0, false
+		}
+		for range 6 - digits { // to microseconds: scale up, or truncate the nanoseconds
+			f *= 10
+		}
+		for range digits - 6 {
+			f /= 10
+		}
+		us += f
+	}
+	return us, true
+}
+
+// daysIn is the number of days of month m (1–12) of year y (proleptic
+// Gregorian).
+func daysIn(m int, y int64) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil is the days since 1970-01-01 of a proleptic Gregorian date
+// (Howard Hinnant's days_from_civil; civil's inverse).
+func daysFromCivil(y int64, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := int64(m+9) % 12 // March is 0
+	doy := (153*mp+2)/5 + int64(d) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// cycleSinCos is the sin/cos pair of a cycle for a finite raw value in
+// days, as float32 features: float32(math.Sin(a)), float32(math.Cos(a)) of
+// a = cycleAngle(cycle, days), bit for bit, but without math.Mod and with
+// the whole steps (a DATE's weekday, any month, a midnight) looked up in
+// tables instead of calling math.Sin and math.Cos: most of a date input's
+// encoding time otherwise (TestCycleSinCosMatchesCycleAngle checks the
+// equality).
+func cycleSinCos(cycle string, days float64) (float32, float32) {
+	switch cycle {
+	case CycleWeek:
+		w := weekPosition(days)
+		if k := int(w); float64(k) == w && k >= 0 && k < 7 {
+			if math.Signbit(w) { // −0: sin(−0) is −0
+				return float32(math.Copysign(0, -1)), 1
+			}
+			return cycleTables.week[k][0], cycleTables.week[k][1]
+		}
+		a := 2 * math.Pi * w / 7
+		return float32(math.Sin(a)), float32(math.Cos(a))
+	case CycleYear:
+		_, m, _ := civil(int64(math.Floor(days)))
+		return cycleTables.month[m-1][0], cycleTables.month[m-1][1]
+	case CycleDay:
+		f := days - math.Floor(days)
+		if f == 0 {
+			return 0, 1
+		}
+		a := 2 * math.Pi * f
+		return float32(math.Sin(a)), float32(math.Cos(a))
+	}
+	return 0, 1
+}
+
+// cycleTables holds the week's and the months' sin/cos pairs, computed with
+// cycleAngle's expressions.
+var cycleTables = newCycleTables()
+
+type sinCosTables struct {
+	week  [7][2]float32  // by whole days since a Monday
+	month [12][2]float32 // by month − 1
+}
+
+func newCycleTables() *sinCosTables {
+	t := new(sinCosTables)
+	for k := range t.week {
+		w := float64(k)
+		a := 2 * math.Pi * w / 7
+		t.week[k] = [2]float32{float32(math.Sin(a)), float32(math.Cos(a))}
+	}
+	for m := range t.month {
+		a := 2 * math.Pi * float64(m) / 12
+		t.month[m] = [2]float32{float32(math.Sin(a)), float32(math.Cos(a))}
+	}
+	return t
+}
+
+// weekPosition is cycleAngle's math.Mod(days-4, 7), plus 7 when negative:
+// the days since a Monday 00:00. x − 7·⌊x/7⌋ is computed exactly when
+// ⌊x/7⌋ is right (Sterbenz's lemma; for −7 ≤ x < 0 it is x + 7 rounded
+// once, as cycleAngle's sum), and x/7 can only round up to the next
+// integer, giving a small negative remainder (exact) to which 7 is added,
+// again one rounding of the same exact sum. A negative multiple of 7 gives
+// −0, as math.Mod does.
+func weekPosition(days float64) float64 {
+	x := days - 4
+	r := x - 7*math.Floor(x/7)
+	if r < 0 {
+		r += 7
+	}
+	if r == 0 && x < 0 {
+		r = math.Copysign(0, -1)
+	}
+	return r
+}
+
+// cycleAngle is the angle of a cycle for a finite raw value in days: the
+// definition that cycleSinCos computes faster.
 func cycleAngle(cycle string, days float64) float64 {
 	whole := math.Floor(days)
 	switch cycle {
@@ -224,9 +396,7 @@ func (e *Encoder) Date(i int, days float64, valid bool, row []float32) error {
 	}
 	dst[0] = f
 	for j, c := range in.Cycles {
-		a := cycleAngle(c, days)
-		dst[1+2*j] = float32(math.Sin(a))
-		dst[2+2*j] = float32(math.Cos(a))
+		dst[1+2*j], dst[2+2*j] = cycleSinCos(c, days)
 	}
 	if in.Impute != nil && in.Impute.Indicator {
 		dst[len(dst)-1] = 0

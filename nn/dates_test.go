@@ -3,7 +3,9 @@ package nn
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -224,5 +226,102 @@ func TestScorerKeepsDateInputs(t *testing.T) {
 		if math.Abs(float64(got[0]-want[0])) > 1e-5*max(1, math.Abs(float64(want[0]))) {
 			t.Errorf("days %v: scorer %v, model %v", days, got[0], want[0])
 		}
+	}
+}
+
+// TestCycleSinCosMatchesCycleAngle: the fast cycles give exactly the bits of
+// the definition (float32 of math.Sin and math.Cos of cycleAngle), so
+// models trained before the fast path encode as before: whole days (a
+// DATE), timestamps to the microsecond and to the nanosecond, far and
+// pre-epoch values, negative multiples of 7 (−0) and values just beside
+// whole weeks and days.
+func TestCycleSinCosMatchesCycleAngle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var values []float64
+	for d := -3000.0; d <= 3000; d++ {
+		values = append(values, d, d+0.5, math.Nextafter(d, math.Inf(1)), math.Nextafter(d, math.Inf(-1)))
+	}
+	for _, d := range []float64{4, -3, -10, 4 - 7e6, 1e-300, -1e-300, 2932896, -719528, 1e15, -1e15} {
+		values = append(values, d, math.Nextafter(d, 0), math.Nextafter(d, math.Inf(1)))
+	}
+	for range 200_000 {
+		us := rng.Int64N(2*400*365*microsPerDay) - 400*365*microsPerDay
+		values = append(values, DaysFromTimestamp(us, 1_000_000), DaysFromTimestamp(us*1000+rng.Int64N(1000), 1_000_000_000),
+			DaysFromTimestamp(us/1_000_000, 1), float64(rng.Int32()))
+	}
+	for _, d := range values {
+		for _, c := range Cycles() {
+			a := cycleAngle(c, d)
+			ws, wc := float32(math.Sin(a)), float32(math.Cos(a))
+			gs, gc := cycleSinCos(c, d)
+			if math.Float32bits(gs) != math.Float32bits(ws) || math.Float32bits(gc) != math.Float32bits(wc) {
+				t.Fatalf("%s of %v (%x): got (%v, %v), want (%v, %v)", c, d, math.Float64bits(d), gs, gc, ws, wc)
+			}
+		}
+	}
+}
+
+// TestParseISOMatchesLayouts: ParseDays's fast path gives what time.Parse
+// gives through the layouts for every string it accepts, and leaves to them
+// every string it does not (out-of-range fields, other spellings).
+func TestParseISOMatchesLayouts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	fields := func() string {
+		y, m, d := rng.IntN(10000), rng.IntN(14), rng.IntN(33)
+		h, mi, s := rng.IntN(26), rng.IntN(62), rng.IntN(62)
+		sep := []string{" ", "T", "t", "_"}[rng.IntN(4)]
+		str := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+		switch rng.IntN(4) {
+		case 0:
+			return str
+		case 1:
+			return str + sep + fmt.Sprintf("%02d:%02d:%02d", h, mi, s)
+		}
+		frac := fmt.Sprintf("%012d", rng.Int64N(1e12))[:rng.IntN(12)+1]
+		return str + sep + fmt.Sprintf("%02d:%02d:%02d.%s", h, mi, s, frac)
+	}
+	accepted := 0
+	check := func(s string) {
+		t.Helper()
+		fast, ok := parseISOMicros(s)
+		want, err := parseDaysLayouts(s)
+		if !ok {
+			return
+		}
+		accepted++
+		if err != nil {
+			t.Fatalf("%q: the fast path reads %d µs, the layouts refuse it: %v", s, fast, err)
+		}
+		if got := DaysFromTimestamp(fast, 1_000_000); got != want {
+			t.Fatalf("%q: the fast path reads %v days, the layouts %v", s, got, want)
+		}
+	}
+	for range 300_000 {
+		check(fields())
+	}
+	for _, s := range []string{"0000-01-01", "0000-02-29", "1900-02-29", "2000-02-29", "2100-02-28", "9999-12-31 23:59:59.999999999",
+		"1969-12-31 23:59:59.9999999", "1970-01-01T00:00:00.000001", "2024-01-05 10:30:00.", "2024-01-05 10:30:00,5", "2024-1-05",
+		"2024-01-05 1:30:00", "+024-01-05", "2024-01-05 10:30:00Z", "2024-01-05 10:30"} {
+		check(s)
+	}
+	if accepted < 50_000 {
+		t.Errorf("the fast path took only %d strings", accepted)
+	}
+	for _, s := range []string{"2024-02-30", "2023-02-29", "2024-01-05 24:00:00", "2024-01-05 10:60:00", "2024-01-05 10:30:60"} {
+		if _, err := ParseDays(s); !errors.Is(err, ErrBadDate) {
+			t.Errorf("ParseDays(%q) = %v, want ErrBadDate", s, err)
+		}
+	}
+}
+
+func BenchmarkParseDays(b *testing.B) {
+	for _, s := range []string{"2024-01-05", "2024-01-05 10:30:00", "2024-01-05T10:30:00.123456", "2024-01-05T10:30:00+02:00"} {
+		b.Run(s, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ParseDays(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

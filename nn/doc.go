@@ -76,8 +76,11 @@
 //     reduction="mean". ClassWeights (binary: [w0, w1]) weight each row (each
 //     output for binary cross-entropy) and the mean is taken over the
 //     weights: Σ wᵢ·lossᵢ / Σ wᵢ, like PyTorch's weighted CrossEntropyLoss.
-//   - BatchSize 32 (capped at the number of training rows), Epochs 10,
-//     Seed 0 (shuffling and dropout), shuffled every epoch unless NoShuffle,
+//   - BatchSize DefaultBatchSize(training rows): 32 up to 4,096 rows,
+//     growing to 256 for large tables (capped at the number of training
+//     rows); Epochs DefaultEpochs(rows, batch): enough for 20,000 steps,
+//     50 to 1,000 (a cap meant for early stopping; defaults.go has the
+//     rules, the one source of dense's size-dependent defaults), Seed 0 (shuffling and dropout), shuffled every epoch unless NoShuffle,
 //     Threads GOMAXPROCS.
 //   - Optimizer: adam. LR 0.001 (sgd 0.01), Beta1 0.9, Beta2 0.999, Epsilon
 //     1e-8 (PyTorch's; Keras uses 1e-7), Rho 0.9 (RMSprop's decay, PyTorch's
@@ -98,8 +101,9 @@
 //     rate by Factor (default 0.5) once the monitored value (as for
 //     EarlyStopping) has gone Patience epochs without improving, never
 //     below MinLR, like Keras' ReduceLROnPlateau; EpochLog.LR is each
-//     epoch's rate. These are nn's own defaults for Fit; package pipeline
-//     chooses table-training settings from the data (its defaults.go).
+//     epoch's rate. Fit stops early or schedules the rate only when asked;
+//     package pipeline (dense train) turns both on by default, with
+//     DefaultPatience, on top of the same size rules (its defaults.go).
 //
 // FitConfig.Rows trains on some rows of x and y by index, without copying
 // them (pipeline encodes every row once and trains on the training rows).

@@ -10,12 +10,6 @@ import (
 	"strings"
 )
 
-// Defaults of FitConfig.
-const (
-	DefaultBatchSize = 32
-	DefaultEpochs    = 10
-)
-
 // Resolved is the configuration with its defaults filled in (the ones Fit
 // uses), or an error for an invalid one.
 func (c OptimizerConfig) Resolved() (OptimizerConfig, error) { return c.withDefaults() }
@@ -122,12 +116,6 @@ func (m *Model) newFitRun(x, y []float32, rows int, cfg FitConfig) (*fitRun, err
 		return nil, err
 	}
 	batch, epochs := cfg.BatchSize, cfg.Epochs
-	if batch == 0 {
-		batch = DefaultBatchSize
-	}
-	if epochs == 0 {
-		epochs = DefaultEpochs
-	}
 	if batch < 0 || epochs < 0 {
 		return nil, fmt.Errorf("nn: batch size %d and epochs %d must be positive", cfg.BatchSize, cfg.Epochs)
 	}
@@ -135,7 +123,7 @@ func (m *Model) newFitRun(x, y []float32, rows int, cfg FitConfig) (*fitRun, err
 	if err != nil {
 		return nil, err
 	}
-	r := &fitRun{m: m, cfg: cfg, kind: kind, lossName: lossName, cw: cw, x: x, y: y, yw: m.targetWidth(kind), epochsN: epochs,
+	r := &fitRun{m: m, cfg: cfg, kind: kind, lossName: lossName, cw: cw, x: x, y: y, yw: m.targetWidth(kind),
 		rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e6e2d73687566))} // "nn-shuf"
 	if r.order, err = trainingRows(cfg.Rows, rows); err != nil {
 		return nil, err
@@ -144,6 +132,13 @@ func (m *Model) newFitRun(x, y []float32, rows int, cfg FitConfig) (*fitRun, err
 		return nil, err
 	}
 	trainRows := len(r.order)
+	if batch == 0 {
+		batch = DefaultBatchSize(trainRows)
+	}
+	if epochs == 0 {
+		epochs = DefaultEpochs(trainRows, batch)
+	}
+	r.epochsN = epochs
 	r.batch = min(batch, trainRows)
 	r.batches = (trainRows + r.batch - 1) / r.batch
 

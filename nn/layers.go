@@ -25,6 +25,14 @@ type trainer struct {
 	actFn, gradFn func(lo, hi int)
 	gat           batchGather
 	gatherFn      func(lo, hi int) // t.gat.rows, bound once
+
+	// Sharded steps (shard.go); shards is nil when the whole batch steps at
+	// once (batch norm).
+	shards                 []shard
+	shardRows              int // the batch size the shards' views are set for
+	args                   stepArgs
+	shardFn                func(s int)
+	reduceFn, reduceStepFn func(lo, hi int)
 }
 
 // trainLayer is one layer's training buffers. For a linear dense layer z
@@ -42,6 +50,7 @@ type trainLayer struct {
 	lse    []float64 // softmax dense layer: each row's log-sum-exp (lossGrad reads it)
 	acc2   []float64
 	gw, gb []float32 // gradient views: dense weight/bias, batch norm gamma/beta
+	dwT    bool      // a shard computes dW transposed (shard.go)
 }
 
 func newTrainer(m *Model, batch int, seed int64) *trainer {
@@ -82,6 +91,9 @@ func newTrainer(m *Model, batch int, seed int64) *trainer {
 			tl.gw = g[:w:w]
 			tl.gb = g[w : 2*w : 2*w]
 		}
+	}
+	if canShard(m) {
+		t.initShards()
 	}
 	return t
 }

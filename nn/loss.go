@@ -88,10 +88,19 @@ func lossGrad(k lossKind, pred, logits, y []float32, n, w int, cw []float32, g [
 // row's log-sum-exp of the logits as the softmax of the forward pass left
 // it (softmaxRow: the same bits logSumExp computes); nil lse computes them.
 func lossGradLSE(k lossKind, pred, logits []float32, lseRows []float64, y []float32, n, w int, cw []float32, g []float32) (sum, wsum float64) {
+	return lossGradScaled(k, pred, logits, lseRows, y, n, w, cw, g, n, -1)
+}
+
+// lossGradScaled is lossGradLSE over n rows of a batch of total rows whose
+// weights sum to wsumAll (lossWeightSum; -1: these n rows are the whole
+// batch): the gradient is that of the whole batch's mean loss, so pieces
+// of a batch (a training step's shards) each write their rows of it. The
+// sums returned are those of the n rows.
+func lossGradScaled(k lossKind, pred, logits []float32, lseRows []float64, y []float32, n, w int, cw []float32, g []float32, total int, wsumAll float64) (sum, wsum float64) {
 	pred = pred[:n*w]
 	switch k {
 	case lossMSE, lossMAE, lossHuber:
-		inv := 1 / float64(n*w)
+		inv := 1 / float64(total*w)
 		for i, p := range pred {
 			d := float64(p) - float64(y[i])
 			var l, dl float64
@@ -126,7 +135,7 @@ func lossGradLSE(k lossKind, pred, logits []float32, lseRows []float64, y []floa
 				g[i] = float32(c * (float64(pred[i]) - t))
 			}
 		}
-		normalise(wsum, g)
+		normalise(pick(wsumAll, wsum), g)
 		return sum, wsum
 	case lossCCE, lossSCE:
 		for r := range n {
@@ -174,10 +183,19 @@ func lossGradLSE(k lossKind, pred, logits []float32, lseRows []float64, y []floa
 				}
 			}
 		}
-		normalise(wsum, g)
+		normalise(pick(wsumAll, wsum), g)
 		return sum, wsum
 	}
 	panic("nn: unknown loss kind")
+}
+
+// pick is the whole batch's weight sum, or this piece's when it is the
+// whole batch (all < 0).
+func pick(all, own float64) float64 {
+	if all < 0 {
+		return own
+	}
+	return all
 }
 
 // normalise divides the gradient by the weight sum.

@@ -134,6 +134,15 @@ func (o *optimizer) step(p, g []float32) {
 	if o.clip > 0 {
 		clipGlobalNorm(g, o.clip)
 	}
+	o.begin(p, g)
+	o.par.run(len(g), o.rangeFn)
+	o.end()
+}
+
+// begin starts an update of p from g (without clipping): the step count
+// and this step's constants. stepRange then updates any ranges, end
+// closes it.
+func (o *optimizer) begin(p, g []float32) {
 	o.t++
 	if o.name == OptAdam || o.name == OptAdamW {
 		bc1 := 1 - math.Pow(o.b1, float64(o.t))
@@ -146,9 +155,9 @@ func (o *optimizer) step(p, g []float32) {
 		}
 	}
 	o.p, o.g = p, g
-	o.par.run(len(g), o.rangeFn)
-	o.p, o.g = nil, nil
 }
+
+func (o *optimizer) end() { o.p, o.g = nil, nil }
 
 // stepRange updates parameters lo..hi-1 of the current step.
 func (o *optimizer) stepRange(lo, hi int) {

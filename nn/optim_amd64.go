@@ -25,3 +25,20 @@ func adamBlocks(p, g, m, v []float32, k *adamConsts) int {
 	adamAVX2(&p[0], &g[0], &m[0], &v[0], n, k)
 	return n
 }
+
+// addAVX2 is in optim_amd64.s; n must be a multiple of 8.
+//
+//go:noescape
+func addAVX2(dst, src *float32, n int)
+
+// addVec adds src into dst over the longest prefix whose length is a
+// multiple of 8 and returns its length (0 without AVX2).
+func addVec(dst, src []float32) int {
+	n := len(dst) &^ 7
+	if !haveSIMD || n == 0 {
+		return 0
+	}
+	_ = src[n-1]
+	addAVX2(&dst[0], &src[0], n)
+	return n
+}

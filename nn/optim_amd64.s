@@ -63,3 +63,46 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func addAVX2(dst, src *float32, n int)
+//
+// dst[i] += src[i] for i < n (a multiple of 8).
+TEXT ·addAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHLQ $2, CX // bytes
+	XORQ BX, BX
+	MOVQ CX, DX
+	ANDQ $-128, DX // bytes in blocks of 32 floats
+
+add4:
+	CMPQ    BX, DX
+	JAE     add1
+	VMOVUPS (DI)(BX*1), Y0
+	VMOVUPS 32(DI)(BX*1), Y1
+	VMOVUPS 64(DI)(BX*1), Y2
+	VMOVUPS 96(DI)(BX*1), Y3
+	VADDPS  (SI)(BX*1), Y0, Y0
+	VADDPS  32(SI)(BX*1), Y1, Y1
+	VADDPS  64(SI)(BX*1), Y2, Y2
+	VADDPS  96(SI)(BX*1), Y3, Y3
+	VMOVUPS Y0, (DI)(BX*1)
+	VMOVUPS Y1, 32(DI)(BX*1)
+	VMOVUPS Y2, 64(DI)(BX*1)
+	VMOVUPS Y3, 96(DI)(BX*1)
+	ADDQ    $128, BX
+	JMP     add4
+
+add1:
+	CMPQ    BX, CX
+	JAE     done
+	VMOVUPS (DI)(BX*1), Y0
+	VADDPS  (SI)(BX*1), Y0, Y0
+	VMOVUPS Y0, (DI)(BX*1)
+	ADDQ    $32, BX
+	JMP     add1
+
+done:
+	VZEROUPPER
+	RET

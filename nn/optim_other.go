@@ -7,3 +7,6 @@ var haveAdamSIMD = false
 
 // adamBlocks does nothing here: stepRange's Go loop updates everything.
 func adamBlocks(p, g, m, v []float32, k *adamConsts) int { return 0 }
+
+// addVec does nothing here: addTo's Go loop adds everything.
+func addVec(dst, src []float32) int { return 0 }

@@ -12,23 +12,20 @@ import (
 )
 
 // The training settings Train chooses from the data where TrainConfig
-// leaves them at zero. They are the one source of dense's table-training
-// defaults: dense train, the YAML spec and the Go API all come here, and
-// the settings a model was trained with (chosen or given) are stored in its
+// leaves them at zero. The size rules are nn's (nn/defaults.go, the one
+// source of dense's training defaults: Fit uses them too); dense train, the
+// YAML spec, SQL's dense_train and the Go API all come here, and the
+// settings a model was trained with (chosen or given) are stored in its
 // provenance (nn.TrainingSettings) and printed by dense train in one line.
 //
+//   - Batch size nn.DefaultBatchSize: 32 up to 4,096 training rows, then
+//     growing with the rows up to 256.
+//   - Epochs nn.DefaultEpochs: a cap, not a count, enough for 20,000
+//     optimiser steps, between 50 and 1,000 epochs.
 //   - Early stopping on the validation loss, the best epoch's weights
 //     restored: training stops when it has learnt, not after a fixed count.
-//     Patience: enough epochs for PatienceSteps optimiser steps, between
-//     MinPatience and MaxPatience epochs (a small table's validation loss is
-//     noisy and improves slowly: it gets the longer patience).
-//   - Epochs: a cap, not a count: enough epochs for at least MinSteps
-//     optimiser steps, between MinEpochs and MaxEpochs. Small tables get
-//     many epochs (a 150-row table has a handful of batches per epoch), large
-//     ones fewer.
-//   - Batch size from the training rows: SmallBatch below BigBatchRows
-//     rows, else growing with the rows up to MaxBatch (larger batches for
-//     speed on large tables, where there are steps enough).
+//     Patience nn.DefaultPatience: enough epochs for 500 steps, between 10
+//     and 50.
 //   - The learning rate: AdamLR for adam and adamw (three times PyTorch's
 //     0.001: with the schedule below, it learns faster and as well on
 //     every table of bench/quality), the optimiser's default for the
@@ -43,19 +40,10 @@ import (
 // WeightDecay < 0 turns weight decay off, LRSchedule "constant" keeps the
 // rate fixed.
 const (
-	PatienceSteps        = 500
-	MinPatience          = 10
-	MaxPatience          = 50
 	DefaultPlateauFactor = 0.5
 	PlateauMinLRFactor   = 0.1
 	AdamLR               = 0.003
 	DefaultWeightDecay   = 1e-4
-	MinSteps             = 20000
-	MinEpochs            = 50
-	MaxEpochs            = 1000
-	SmallBatch           = 32
-	MaxBatch             = 256
-	BigBatchRows         = 4096
 )
 
 // The learning-rate schedules of TrainConfig.LRSchedule.
@@ -85,7 +73,7 @@ func chooseSettings(cfg TrainConfig, trainRows int) settings {
 
 	batch := cfg.BatchSize
 	if batch == 0 {
-		batch = autoBatch(trainRows)
+		batch = nn.DefaultBatchSize(trainRows)
 	}
 	batch = min(batch, max(trainRows, 1))
 	note("batch "+strconv.Itoa(batch), cfg.BatchSize == 0, ": "+nn.Thousands(trainRows)+" training rows")
@@ -93,17 +81,17 @@ func chooseSettings(cfg TrainConfig, trainRows int) settings {
 	steps := (trainRows + batch - 1) / batch
 	epochs := cfg.Epochs
 	if epochs == 0 {
-		epochs = min(max((MinSteps+steps-1)/max(steps, 1), MinEpochs), MaxEpochs)
+		epochs = nn.DefaultEpochs(trainRows, batch)
 	}
 	patience := cfg.Patience
 	if patience == 0 {
-		patience = autoPatience(steps)
+		patience = nn.DefaultPatience(trainRows, batch)
 	}
 	epochText := "up to " + strconv.Itoa(epochs) + " epochs"
 	if patience < 0 {
 		epochText = strconv.Itoa(epochs) + " epochs"
 	}
-	note(epochText, cfg.Epochs == 0, fmt.Sprintf(": ≥ %s steps at %d batches an epoch", nn.Thousands(MinSteps), steps))
+	note(epochText, cfg.Epochs == 0, fmt.Sprintf(": ≥ %s steps at %d batches an epoch", nn.Thousands(nn.MinSteps), steps))
 	if patience > 0 {
 		note(fmt.Sprintf("early stopping after %d epochs without a better val_loss, best epoch kept", patience), cfg.Patience == 0, "")
 		s.fit.EarlyStopping = &nn.EarlyStopping{Monitor: "val_loss", Patience: patience, RestoreBest: true}
@@ -124,7 +112,7 @@ func chooseSettings(cfg TrainConfig, trainRows int) settings {
 	if schedule == SchedulePlateau {
 		pp := max(patience/2, 1)
 		if patience == 0 { // no early stopping: half the patience it would have had
-			pp = max(autoPatience(steps)/2, 1)
+			pp = max(nn.DefaultPatience(trainRows, batch)/2, 1)
 		}
 		s.fit.ReduceLR = &nn.ReduceLROnPlateau{Monitor: "val_loss", Factor: DefaultPlateauFactor,
 			Patience: pp, MinLR: opt.LR * PlateauMinLRFactor}
@@ -159,22 +147,6 @@ func chooseSettings(cfg TrainConfig, trainRows int) settings {
 		s.PlateauPatience, s.PlateauFactor = s.fit.ReduceLR.Patience, s.fit.ReduceLR.Factor
 	}
 	return s
-}
-
-// autoPatience is the early-stopping patience for steps batches per epoch.
-func autoPatience(steps int) int {
-	return min(max((PatienceSteps+steps-1)/max(steps, 1), MinPatience), MaxPatience)
-}
-
-// autoBatch is the batch size for a number of training rows: SmallBatch up
-// to BigBatchRows rows, then doubling with the rows (a hundred-odd batches
-// per epoch) up to MaxBatch.
-func autoBatch(rows int) int {
-	b := SmallBatch
-	for b < MaxBatch && rows >= BigBatchRows*b/SmallBatch {
-		b *= 2
-	}
-	return b
 }
 
 func formatFloat(v float64) string {

@@ -111,7 +111,7 @@ type TrainConfig struct {
 	// stopping training usually stops before), batch size (0: chosen from
 	// the rows), optimiser (adam; also sgd, adamw, rmsprop), learning rate
 	// (0 → the optimiser's default), validation fraction (0.2),
-	// early-stopping patience in epochs (0: DefaultPatience, negative: no
+	// early-stopping patience in epochs (0: chosen from the rows, negative: no
 	// early stopping; the best epoch's weights are restored), the
 	// learning-rate schedule (ScheduleAuto: plateau), weight decay (0:
 	// DefaultWeightDecay, negative: none), and the seed for the split, the

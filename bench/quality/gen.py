@@ -90,6 +90,8 @@ def sk_table(out, name, loader, task):
         names = [str(t).replace(" ", "_") for t in d.target_names] if hasattr(d, "target_names") else None
         if names is None or len(names) != len(np.unique(d.target)):
             names = [f"class_{k}" for k in range(int(d.target.max()) + 1)]
+        if all(n.lstrip("-").isdigit() for n in names):  # digits' 0…9 would read as an integer (regression) target
+            names = [f"class_{n}" for n in names]
         y = labelled(d.target, names)
     save(out, name, task, feats, y)
 

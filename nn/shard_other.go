@@ -1,0 +1,9 @@
+//go:build !amd64 || noasm
+
+package nn
+
+var haveColDot = false
+
+// colDot cannot match the GEMM kernels' fused multiply-adds here: the
+// caller runs the GEMM.
+func colDot(x []float32, ld int, w, out []float32) bool { return false }
