@@ -137,16 +137,22 @@
 //
 // A training step (forward, loss, backward, optimiser) allocates nothing in
 // steady state (gonum's GEMM allocates goroutines for large products; the
-// sgemm kernel does not); Fit allocates its buffers once. Parallelism comes
-// mostly from the GEMM implementation; Fit also splits the loops between
-// the products (copying the shuffled rows of a mini-batch, bias and
-// activation, the optimiser update) of at least 16,384 elements into
-// FitConfig.Threads pieces (default GOMAXPROCS), run by the GEMM's own
-// helper goroutines: they poll between products, so a hand-off costs well
-// under a microsecond, where waking a parked goroutine takes tens on a
-// virtual machine. Those loops compute each element on its own, so the
-// weights do not depend on the thread count either. The GEMM's goroutines
-// are capped with SetGemmThreads.
+// sgemm kernel does not); Fit allocates its buffers once. A step cuts its
+// mini-batch into two fixed halves of rows (shards): each half is gathered,
+// run forward, through the loss and backward on its own goroutine into a
+// gradient of its own, and the optimiser's pass adds the two gradients
+// (first half first) before updating. So a step has one hand-off between
+// the cores (two when the optimiser's pass is worth splitting), and
+// everything, the small products and loops included, runs on both. The
+// halves depend on the batch size only, so the weights do not depend on
+// FitConfig.Threads (default GOMAXPROCS). A model with a batch norm layer
+// (which needs the whole batch's statistics) steps the whole batch at once
+// instead: each product is split by the GEMM and the loops between them of
+// at least 16,384 elements into Threads pieces. The pieces run on the
+// GEMM's own helper goroutines: they poll between products, so a hand-off
+// costs well under a microsecond, where waking a parked goroutine takes
+// tens on a virtual machine. The GEMM's goroutines are capped with
+// SetGemmThreads.
 //
 // # What an output means
 //
@@ -263,9 +269,14 @@
 // order as the Go loop it replaces (no fused multiply-add), so results are
 // bit-identical with and without them; the Go loops run under the noasm tag
 // and on other architectures, and the tests compare the two. Fit checks
-// its data for NaN/±Inf with a branch-free float32 scan; it gathers each
-// shuffled mini-batch while the previous step runs, touching all its rows
-// before copying them so that their cache misses overlap.
+// its data for NaN/±Inf with a branch-free float32 scan; each shard gathers
+// its shuffled rows, touching all of them before copying them so that
+// their cache misses overlap. A 1-wide layer (a regressor's output) would
+// waste 15/16 of the kernel's tiles: its z = X·w runs as the 1×rows
+// product wᵀ·Xᵀ (the same bits) and its weight gradient as a sum of rows
+// with fused multiply-adds in the kernels' order (shard_amd64.s); a weight
+// gradient that wastes a quarter less of the tiles transposed (20 inputs,
+// 64 units) is computed as xᵀ·dz and transposed.
 //
 // bench_test.go measures a training step (forward, loss, backward, Adam) and
 // PredictInto, under the package's kernel and gonum's Sgemm:

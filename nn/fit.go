@@ -257,7 +257,6 @@ func (r *fitRun) close() {
 func (r *fitRun) epochs(ctx context.Context) (*History, error) {
 	m, t, cfg := r.m, r.t, &r.cfg
 	order, batch, trainRows := r.order, r.batch, len(r.order)
-	outW := m.OutputWidth()
 	swap := func(i, j int) { order[i], order[j] = order[j], order[i] }
 	batchRows := func(b int) []int { return order[b*batch : min((b+1)*batch, trainRows)] }
 	hist := &History{}
@@ -273,18 +272,13 @@ func (r *fitRun) epochs(ctx context.Context) (*History, error) {
 			}
 			idx := batchRows(b)
 			n := len(idx)
-			bx, by := r.bx, r.by
-			t.gather(bx, by, r.x, r.y, idx, m.inW, r.yw)
-			out := t.forward(bx, n, true)
-			s, w := t.lossGrad(out, by, n)
+			s, w := t.step(r.bx, r.by, r.x, r.y, idx, m.inW, r.yw, &acc)
 			l := meanLoss(s, w) + t.l2Penalty()
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				return hist, fmt.Errorf("nn: the loss became %v in epoch %d, batch %d; lower the learning rate or check the data's scale", l, epoch, b+1)
 			}
-			t.backward(n)
-			t.opt.step(m.params, t.grads)
+			t.update()
 			lossSum += l * float64(n)
-			acc.add(r.kind, out, by, n, outW)
 			if cfg.OnBatch != nil {
 				cfg.OnBatch(BatchLog{Epoch: epoch, Batch: b + 1, Batches: r.batches, Loss: l})
 			}

@@ -39,6 +39,8 @@ type shard struct {
 	sum, wsum float64
 	acc       metricAcc
 	sink      float32 // gatherBatch's touched sum
+
+	_ [64]byte // the shards are written by different cores: no shared cache line
 }
 
 // stepArgs is the batch of the step in flight, read by runShard.
@@ -326,12 +328,20 @@ func (t *trainer) weightGrad(sh *shard, l *layer, tl *trainLayer, dz []float32, 
 }
 
 // transposeInto writes the transpose of the r×c row-major src into dst (c×r).
+// Four source rows at a time: four sequential reads, four adjacent writes.
 func transposeInto(dst, src []float32, r, c int) {
 	dst, src = dst[:r*c], src[:r*c]
-	for j := range c {
-		d := dst[j*r : (j+1)*r]
-		for i := range d {
-			d[i] = src[i*c+j]
+	i := 0
+	for ; i+4 <= r; i += 4 {
+		s0, s1, s2, s3 := src[i*c:][:c], src[(i+1)*c:][:c], src[(i+2)*c:][:c], src[(i+3)*c:][:c]
+		for j := range s0 {
+			d := dst[j*r+i : j*r+i+4 : j*r+i+4]
+			d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
+		}
+	}
+	for ; i < r; i++ {
+		for j, v := range src[i*c : (i+1)*c] {
+			dst[j*r+i] = v
 		}
 	}
 }

@@ -228,3 +228,20 @@ func TestShardProductsSameBits(t *testing.T) {
 		}
 	}
 }
+
+func TestTransposeInto(t *testing.T) {
+	for _, r := range []int{1, 3, 4, 5, 20} {
+		for _, c := range []int{1, 7, 64} {
+			src := randomInput(r, c, 9)
+			dst := make([]float32, r*c)
+			transposeInto(dst, src, r, c)
+			for i := range r {
+				for j := range c {
+					if dst[j*r+i] != src[i*c+j] {
+						t.Fatalf("%d×%d: element (%d,%d) is %v, want %v", r, c, j, i, dst[j*r+i], src[i*c+j])
+					}
+				}
+			}
+		}
+	}
+}
