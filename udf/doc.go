@@ -65,9 +65,11 @@
 // and read its rows as Arrow record batches: dense_train trains on them
 // with pipeline.Train, the code of dense train, with its options as named
 // parameters (features, exclude, task, hidden, activation, dropout,
-// batchnorm, epochs, batch_size, optimizer, lr, val_split, patience, seed,
-// positive_label, class_weights; one left out takes dense train's default,
-// one given must mean what it says: epochs := 0 is an error) and
+// batchnorm, epochs, batch_size, optimizer, lr, val_split, patience,
+// lr_schedule, weight_decay, seed, categorical, positive_label,
+// class_weights; one left out takes dense train's default, one given must
+// mean what it says: epochs := 0 is an error, and every error names its
+// parameter) and
 // registers the model in the source (a registry folder, or a Memory) as
 // the next version of name; a registered model's training history is not
 // drawn (dense train's history.png). dense_evaluate evaluates a model on

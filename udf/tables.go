@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -19,8 +21,11 @@ import (
 // table functions, in both hosts: a bind callback reads and checks the
 // arguments and computes every row (they are few), a scan callback writes
 // them into DuckDB's output chunks. A NULL or wrongly typed argument is an
-// error naming the parameter; DuckDB's own checks come first (a value that
-// cannot be cast to the parameter's type fails before our bind runs).
+// error naming the parameter. Named parameters are declared ANY, so that
+// DuckDB hands their values over as written and the error is ours (declared
+// BIGINT, batchnorm := 'maybe' failed in DuckDB's cast without naming the
+// parameter, and seed := 1.5 was rounded to 2); positional parameters keep
+// their types, which choose between overloads.
 
 // tableFunc describes one table function.
 type tableFunc struct {
@@ -147,6 +152,8 @@ func registerTable(conn connection, tf *tableFunc) error {
 	for _, p := range tf.params {
 		t := p.typ.logicalType()
 		if p.named {
+			destroyLogicalType(&t)
+			t = newLogicalType(typeAny)
 			tableFunctionAddNamedParameter(f, p.name, t)
 		} else {
 			tableFunctionAddParameter(f, t)
@@ -262,15 +269,19 @@ func readParam(fn string, p tableParam, v value) (any, error) {
 	}
 	switch p.typ {
 	case paramVarchar:
+		if p.named && integerType(id) { // positive_label := 1, as DuckDB's cast to VARCHAR gave
+			return strconv.FormatInt(getInt64(v), 10), nil
+		}
 		if id != typeVarchar {
 			return nil, wrong(newColType(t).name)
 		}
 		return getVarchar(v), nil
 	case paramBigInt:
-		if !integerType(id) {
+		i, ok, err := readInteger(fn, p.name, v, id)
+		if !ok {
 			return nil, wrong(newColType(t).name)
 		}
-		return getInt64(v), nil
+		return i, err
 	case paramBoolean:
 		if id != typeBoolean {
 			return nil, wrong(newColType(t).name)
@@ -298,7 +309,7 @@ func readParam(fn string, p tableParam, v value) (any, error) {
 			case null:
 				return nil, fmt.Errorf("%s: %s[%d] is NULL", fn, p.name, i+1)
 			case !ok:
-				return nil, wrong("a list of " + newColType(valueType(v)).name)
+				return nil, wrong(newColType(valueType(v)).name)
 			}
 		}
 		return out, nil
@@ -310,21 +321,41 @@ func readParam(fn string, p tableParam, v value) (any, error) {
 		for i := range out {
 			e := listValueChild(v, i)
 			null := isNullValue(e)
-			ok := !null && integerType(logicalTypeID(valueType(e)))
-			if ok {
-				out[i] = getInt64(e)
+			var ok bool
+			var err error
+			if !null {
+				out[i], ok, err = readInteger(fn, fmt.Sprintf("%s[%d]", p.name, i+1), e, logicalTypeID(valueType(e)))
 			}
 			destroyValue(&e)
 			switch {
 			case null:
 				return nil, fmt.Errorf("%s: %s[%d] is NULL", fn, p.name, i+1)
 			case !ok:
-				return nil, wrong("a list of " + newColType(valueType(v)).name)
+				return nil, wrong(newColType(valueType(v)).name)
+			case err != nil:
+				return nil, err
 			}
 		}
 		return out, nil
 	}
 	return nil, fmt.Errorf("%s: %s has an unknown parameter type", fn, p.name)
+}
+
+// readInteger reads an integer parameter's value of type id: an integer
+// type, or a DECIMAL, DOUBLE or FLOAT holding a whole number (epochs :=
+// 1e3); ok is false for any other type, err names a fraction.
+func readInteger(fn, name string, v value, id typeID) (n int64, ok bool, err error) {
+	switch {
+	case integerType(id):
+		return getInt64(v), true, nil
+	case id == typeDecimal || id == typeDouble || id == typeFloat:
+		f := getDouble(v)
+		if f != math.Trunc(f) || !(f >= math.MinInt64 && f < math.MaxInt64) {
+			return 0, true, fmt.Errorf("%s: %s must be a whole number, got %v", fn, name, f)
+		}
+		return int64(f), true, nil
+	}
+	return 0, false, nil
 }
 
 // integerType reports whether a value of type id reads as an int64:

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/dense-ml/dense/nn"
 	"github.com/dense-ml/dense/pipeline"
 	"github.com/dense-ml/dense/registry"
@@ -48,6 +51,7 @@ var trainParams = []tableParam{
 	{name: "seed", typ: paramBigInt, named: true, hint: "give an integer seed"},
 	{name: "positive_label", typ: paramVarchar, named: true, hint: "give the label of the positive class"},
 	{name: "class_weights", typ: paramVarchar, named: true, hint: "give " + pipeline.ClassWeightsBalanced + " or " + pipeline.ClassWeightsNone},
+	{name: "categorical", typ: paramVarcharList, named: true, hint: "give the columns to one-hot encode whatever their type as a list such as ['store_id']"},
 }
 
 func trainTable(m *models) *tableFunc {
@@ -101,9 +105,18 @@ func trainConfig(args map[string]any) (pipeline.TrainConfig, error) {
 	cfg := pipeline.TrainConfig{Target: target, Seed: pipeline.DefaultSeed}
 	str := func(k string) string { s, _ := args[k].(string); return s }
 	cfg.Features, _ = args["features"].([]string)
+	if f, ok := args["features"].([]string); ok && len(f) == 0 {
+		return fail("features", "give at least one column (leave features out for every column but the target)")
+	}
 	cfg.Exclude, _ = args["exclude"].([]string)
+	cfg.Categorical, _ = args["categorical"].([]string)
 	cfg.PositiveLabel = str("positive_label")
-	cfg.ClassWeights = str("class_weights")
+	if w, ok := args["class_weights"].(string); ok {
+		if w != pipeline.ClassWeightsBalanced && w != pipeline.ClassWeightsNone {
+			return fail("class_weights", "got %q: want %s or %s", w, pipeline.ClassWeightsBalanced, pipeline.ClassWeightsNone)
+		}
+		cfg.ClassWeights = w
+	}
 	if t, ok := args["task"].(string); ok {
 		if t != pipeline.TaskAuto {
 			if _, err := nn.ParseTask(t); err != nil {
@@ -219,8 +232,15 @@ func runTrain(call *tableCall) ([][]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dense_train: query: %w", interruptedTraining(ctx, err))
 	}
+	if err := checkColumns(r.Schema(), call.args); err != nil {
+		r.Close()
+		return nil, err
+	}
 	res, err := pipeline.Train(ctx, r, cfg)
 	r.Close()
+	if _, ok := call.args["positive_label"]; ok && err != nil && strings.Contains(err.Error(), "positive label") {
+		err = fmt.Errorf("positive_label: %w", err)
+	}
 	if err == nil {
 		err = ctx.Err() // an Interrupt after the last epoch still registers nothing
 	}
@@ -250,4 +270,28 @@ func interruptedTraining(ctx interface{ Err() error }, err error) error {
 		return fmt.Errorf("%w: nothing was registered", ErrInterrupted)
 	}
 	return err
+}
+
+// checkColumns checks that the columns dense_train's parameters name are
+// in the query's result, naming the parameter.
+func checkColumns(schema *arrow.Schema, args map[string]any) error {
+	var names []string
+	for _, f := range schema.Fields() {
+		names = append(names, f.Name)
+	}
+	missing := func(param, col string) error {
+		return fmt.Errorf("dense_train: %s: no column %q in the query's result (columns: %s)", param, col, strings.Join(names, ", "))
+	}
+	if t := args["target"].(string); !slices.Contains(names, t) {
+		return missing("target", t)
+	}
+	for _, param := range []string{"features", "exclude", "categorical"} {
+		cols, _ := args[param].([]string)
+		for _, c := range cols {
+			if !slices.Contains(names, c) {
+				return missing(param, c)
+			}
+		}
+	}
+	return nil
 }

@@ -52,3 +52,38 @@ func TestSQLCompleterKnowsTables(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLCompleterKnowsEveryFunction: every dense_ function the session
+// registers is a completion (scalar ones with "(", table ones too; the
+// argument-less dense_models with "()"); dense_rank is DuckDB's window function.
+func TestSQLCompleterKnowsEveryFunction(t *testing.T) {
+	ctx := t.Context()
+	s, err := openSession(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.conn.QueryContext(ctx, "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_name LIKE 'dense\\_%' ESCAPE '\\' AND function_name <> 'dense_rank' ORDER BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	c := newSQLCompleter(ctx, s)
+	n := 0
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if !slices.Contains(c.words, name+"(") && !slices.Contains(c.words, name+"()") {
+			t.Errorf("the shell does not complete %s", name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n < 13 {
+		t.Errorf("only %d dense_ functions registered", n)
+	}
+}

@@ -35,8 +35,10 @@ func (e *env) sqlCommand() *cli.Command {
 		Usage:     "run SQL in DuckDB with the dense functions registered",
 		UsageText: "dense sql [--db FILE] [--models DIR] [--format table|csv|json|line] [--max-rows N] [-c SQL | FILE.sql]",
 		Description: "Runs SQL statements against an in-memory DuckDB database (or --db FILE) in which\n" +
-			"dense_predict, dense_predict_label, dense_predict_proba, dense_predict_all, dense_models(), dense_layers()\n" +
-			"and dense_params() are registered over the models folder. The statements come from -c,\n" +
+			"dense's functions are registered over the models folder: dense_predict, dense_predict_label,\n" +
+			"dense_predict_proba, dense_predict_all, dense_explain, and the table functions dense_models(),\n" +
+			"dense_layers, dense_inputs, dense_params, dense_importance, dense_evaluate, dense_confusion and\n" +
+			"dense_train (README: \"SQL reference\"). The statements come from -c,\n" +
 			"from FILE.sql, or from standard input when it is not a terminal; on a terminal, dense sql\n" +
 			"is an interactive shell with line editing and history (~/.dense_history); end statements\n" +
 			"with ';', type .help for the shell's commands. In batch mode the first failing statement\n" +

@@ -2,10 +2,13 @@ package main
 
 import (
 	"database/sql"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dense-ml/dense/registry"
 )
@@ -83,5 +86,39 @@ func TestSQLTrainMatchesDenseTrain(t *testing.T) {
 				t.Errorf("metrics: dense train %v, dense_train %v", ea.Metrics, eb.Metrics)
 			}
 		})
+	}
+}
+
+// Ctrl-C during dense sql's dense_train stops the training (DuckDB's own
+// interrupt cannot reach it; dense sql stops it through udf.Interrupt):
+// exit code 130, and no version is registered.
+func TestSQLTrainInterruptRegistersNothing(t *testing.T) {
+	dir := t.TempDir()
+	models := filepath.Join(dir, "models")
+	cmd := exec.Command(denseBin, "sql", "--models", models, "-c",
+		"CREATE TABLE big AS SELECT i::DOUBLE AS x, (i % 7)::DOUBLE AS y FROM range(20000) t(i); "+
+			"SELECT * FROM dense_train('slow', 'SELECT * FROM big', target := 'y', epochs := 100000, patience := 0)")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	time.Sleep(3 * time.Second) // the table, then a few epochs
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("dense sql did not stop within 30 s of Ctrl-C")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit %d, stderr %q; want 130", code, stderr.String())
+	}
+	if entries, _ := os.ReadDir(filepath.Join(models, "slow")); len(entries) > 0 {
+		t.Errorf("an interrupted dense_train registered %v", entries)
 	}
 }
