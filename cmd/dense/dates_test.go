@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dense-ml/dense/registry"
 )
 
 // writeDatesCSV writes a table with a DATE column, a TIMESTAMP column, an
 // integer code column and a number; y depends on the weekday, the month,
-// the hour and the code.
+// the hour and the code. Some dates and codes are NULL.
 func writeDatesCSV(t *testing.T, path string, n int) {
 	t.Helper()
 	var b strings.Builder
@@ -24,7 +26,14 @@ func writeDatesCSV(t *testing.T, path string, n int) {
 		store := []int{3, 7, 1067, 42}[i%4]
 		amount := float64(i%17) * 1.5
 		y := float64(signup.Weekday()) + float64(signup.Month())/4 + float64(seen.Hour())/8 + float64(store%5) + amount/10
-		fmt.Fprintf(&b, "%s,%s,%d,%g,%g\n", signup.Format("2006-01-02"), seen.Format("2006-01-02 15:04:05"), store, amount, y)
+		sd, ss := signup.Format("2006-01-02"), fmt.Sprint(store)
+		if i%23 == 5 { // NULLs, imputed as fitted: the date with the mean days, the code with the most frequent
+			sd = ""
+		}
+		if i%29 == 7 {
+			ss = ""
+		}
+		fmt.Fprintf(&b, "%s,%s,%s,%g,%g\n", sd, seen.Format("2006-01-02 15:04:05"), ss, amount, y)
 	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -49,7 +58,7 @@ func TestDatesAndCodesRoundTrip(t *testing.T) {
 
 	r := mustRun(t, dir, env, "models", "show", "fromcsv")
 	for _, want := range []string{"date, from DATE", "cycles day_of_week, month", "date, from TIMESTAMP", "cycles day_of_week, month, time_of_day",
-		"categorical, from BIGINT", "one-hot {1067, 3, 42, 7} + unknown"} {
+		"categorical, from BIGINT, impute most_frequent", "one-hot {", "} + unknown", "date, from DATE, impute mean"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("models show lacks %q:\n%s", want, r.stdout)
 		}
@@ -90,6 +99,49 @@ func TestDatesAndCodesRoundTrip(t *testing.T) {
 		r = mustRun(t, dir, env, "eval", "--model", m, "--db", "shop.duckdb", "--query", "SELECT * FROM d")
 		if !strings.Contains(r.stdout, "r2") || !strings.Contains(r.stdout, "outside training range [2022-01-01, ") {
 			t.Errorf("%s: eval output:\n%s", m, r.stdout)
+		}
+	}
+
+	// dense_explain: the attributions add up to score − the baseline's score
+	// (one number for every row, within the integration's 1%); the value column
+	// shows each date as DuckDB writes it, a NULL date as NULL. The baseline of a
+	// date input is the mean days of the training rows (nn.FitBaseline): within
+	// the data's range, near the mean of every row.
+	r = mustRun(t, dir, env, "sql", "--format", "csv", "-c", `
+		WITH x AS (SELECT signup, seen, dense_predict('fromcsv', s) AS p, dense_explain('fromcsv', s) AS a FROM 'd.parquet' s),
+		e AS (SELECT p - list_sum([v.attribution FOR v IN a]) AS base, list_sum([abs(v.attribution) FOR v IN a]) AS absum,
+		             [v.value FOR v IN a IF v.input = 'signup'][1] AS sv, [v.value FOR v IN a IF v.input = 'seen'][1] AS tv,
+		             signup, seen FROM x),
+		b AS (SELECT arg_min(base, absum) AS b0, min(absum) AS a0 FROM e)
+		SELECT count(*), count(*) FILTER (abs(base - b0) <= 0.01 * (absum + a0) + 1e-4),
+		       count(*) FILTER (sv IS NOT DISTINCT FROM signup::VARCHAR AND tv = seen::VARCHAR),
+		       count(*) FILTER (sv IS NULL)
+		FROM e, b`)
+	if _, rows := parseCSV(t, r.stdout); rows[0][0] != "400" || rows[0][1] != "400" || rows[0][2] != "400" || rows[0][3] != "18" {
+		t.Errorf("explain from SQL (rows, complete, values shown, NULL dates): %v", rows)
+	}
+	reg, err := registry.Open(filepath.Join(dir, "models"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, _, err := reg.Load("fromcsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := model.Spec()
+	r = mustRun(t, dir, env, "sql", "--format", "csv", "-c",
+		`SELECT avg(epoch(signup) / 86400), min(epoch(signup) / 86400), max(epoch(signup) / 86400) FROM 'd.parquet'`)
+	_, rows := parseCSV(t, r.stdout)
+	mean, lo, hi := num(t, rows[0][0]), num(t, rows[0][1]), num(t, rows[0][2])
+	for i, in := range spec.Inputs {
+		if in.Name != "signup" {
+			continue
+		}
+		if spec.Explain == nil || spec.Explain.Baseline[i].Number == nil {
+			t.Fatalf("signup has no numeric baseline: %+v", spec.Explain)
+		}
+		if b := *spec.Explain.Baseline[i].Number; b < lo || b > hi || math.Abs(b-mean) > 0.05*(hi-lo) {
+			t.Errorf("signup's baseline %v days, want the training rows' mean (all rows: %v, range %v–%v)", b, mean, lo, hi)
 		}
 	}
 
