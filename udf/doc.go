@@ -173,12 +173,15 @@
 // dense_explain(model, features…) takes the features in the same forms as
 // dense_predict and returns, per row, one entry per model input: its name,
 // the value given (as text: a number as its SQL type prints it, a
-// category, a vector as [e1, e2, …]; NULL for a NULL the model imputed),
+// category, a vector as [e1, e2, …], a DATE or TIMESTAMP as DuckDB writes
+// it — a TIMESTAMPTZ in UTC with +00 —, text as given; NULL for a NULL the
+// model imputed),
 // and its attribution, sorted by |attribution| (largest first, model
 // order on ties). The attributions are integrated gradients (nn.Explainer)
 // from the baseline training stored in the model — each numeric input at
-// its training mean (after clipping and log1p), each category at the most
-// frequent one — for the score the user sees: a binary model's probability
+// its training mean (after clipping and log1p), each date at its training
+// mean in days, each category at the most frequent one — for the score
+// the user sees: a binary model's probability
 // of its positive class (dense_predict's number), a multiclass model's
 // probability of the class it predicts for that row, a regression model's
 // value. An attribution is how much the score moves because that input has
