@@ -50,7 +50,6 @@ type trainLayer struct {
 	lse    []float64 // softmax dense layer: each row's log-sum-exp (lossGrad reads it)
 	acc2   []float64
 	gw, gb []float32 // gradient views: dense weight/bias, batch norm gamma/beta
-	dwT    bool      // a shard computes dW transposed (shard.go)
 }
 
 func newTrainer(m *Model, batch int, seed int64) *trainer {
@@ -93,7 +92,7 @@ func newTrainer(m *Model, batch int, seed int64) *trainer {
 		}
 	}
 	if canShard(m) {
-		t.initShards()
+		t.initShards(batch)
 	}
 	return t
 }

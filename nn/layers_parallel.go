@@ -43,7 +43,12 @@ func (w *workers) run(size int, f func(lo, hi int)) { w.runRows(size, 1, f) }
 // runRows is run over rows of the given width: the pieces are whole rows
 // and the work is worth splitting from rows×width ≥ parallelMin on.
 func (w *workers) runRows(size, width int, f func(lo, hi int)) {
-	if w == nil || size*width < parallelMin {
+	w.runRowsMin(size, width, parallelMin, f)
+}
+
+// runRowsMin is runRows splitting from rows×width ≥ least on.
+func (w *workers) runRowsMin(size, width, least int, f func(lo, hi int)) {
+	if w == nil || size*width < least {
 		f(0, size)
 		return
 	}

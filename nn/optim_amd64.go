@@ -42,3 +42,21 @@ func addVec(dst, src []float32) int {
 	addAVX2(&dst[0], &src[0], n)
 	return n
 }
+
+// adam2AVX2 is in optim_amd64.s; n must be a multiple of 8.
+//
+//go:noescape
+func adam2AVX2(params, grads0, grads1, moment1, moment2 *float32, n int, k *adamConsts)
+
+// adam2Blocks is adamBlocks with the gradient g0 + g1, the two training
+// shards' gradients (g0 is not written). The bits are those of addTo
+// followed by adamBlocks.
+func adam2Blocks(p, g0, g1, m, v []float32, k *adamConsts) int {
+	n := len(g0) &^ 7
+	if !haveAdamSIMD || n == 0 {
+		return 0
+	}
+	_, _, _, _ = p[n-1], g1[n-1], m[n-1], v[n-1]
+	adam2AVX2(&p[0], &g0[0], &g1[0], &m[0], &v[0], n, k)
+	return n
+}

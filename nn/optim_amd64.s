@@ -106,3 +106,60 @@ add1:
 done:
 	VZEROUPPER
 	RET
+
+// func adam2AVX2(params, grads0, grads1, moment1, moment2 *float32, n int, k *adamConsts)
+//
+// adamAVX2 with the gradient g = grads0 + grads1 (two training shards'
+// gradients, added as addAVX2 adds them; grads0 is not written).
+TEXT ·adam2AVX2(SB), NOSPLIT, $0-56
+	MOVQ params+0(FP), DI
+	MOVQ grads0+8(FP), SI
+	MOVQ grads1+16(FP), DX
+	MOVQ moment1+24(FP), R8
+	MOVQ moment2+32(FP), R9
+	MOVQ n+40(FP), CX
+	MOVQ k+48(FP), AX
+	VBROADCASTSS 0(AX), Y0  // c1
+	VBROADCASTSS 4(AX), Y1  // c2
+	VBROADCASTSS 8(AX), Y2  // b2
+	VBROADCASTSS 12(AX), Y3 // wd
+	VBROADCASTSS 16(AX), Y4 // stepSize
+	VBROADCASTSS 20(AX), Y5 // invBc2Sqrt
+	VBROADCASTSS 24(AX), Y6 // eps
+	VBROADCASTSS 28(AX), Y7 // decay
+	XORQ BX, BX
+	SHLQ $2, CX // bytes
+
+loop:
+	CMPQ BX, CX
+	JAE  done
+	VMOVUPS (DI)(BX*1), Y8  // p
+	VMOVUPS (SI)(BX*1), Y9  // g0
+	VADDPS  (DX)(BX*1), Y9, Y9 // g = g0 + g1
+	VMULPS  Y7, Y8, Y8      // p *= decay
+	VMULPS  Y3, Y8, Y10     // wd*p
+	VADDPS  Y10, Y9, Y9     // g += wd*p
+	VMOVUPS (R8)(BX*1), Y11 // m
+	VSUBPS  Y11, Y9, Y12    // g - m
+	VMULPS  Y0, Y12, Y12    // c1*(g-m)
+	VADDPS  Y12, Y11, Y11   // m + c1*(g-m)
+	VMOVUPS Y11, (R8)(BX*1)
+	VMOVUPS (R9)(BX*1), Y13 // v
+	VMULPS  Y2, Y13, Y13    // b2*v
+	VMULPS  Y1, Y9, Y14     // c2*g
+	VMULPS  Y9, Y14, Y14    // (c2*g)*g
+	VADDPS  Y14, Y13, Y13   // v
+	VMOVUPS Y13, (R9)(BX*1)
+	VSQRTPS Y13, Y13
+	VMULPS  Y5, Y13, Y13    // sqrt(v)*invBc2Sqrt
+	VADDPS  Y6, Y13, Y13    // + eps
+	VMULPS  Y4, Y11, Y11    // stepSize*m
+	VDIVPS  Y13, Y11, Y11   // / denom
+	VSUBPS  Y11, Y8, Y8     // p - update
+	VMOVUPS Y8, (DI)(BX*1)
+	ADDQ    $32, BX
+	JMP     loop
+
+done:
+	VZEROUPPER
+	RET

@@ -186,8 +186,9 @@ func TestShardedStepNoAllocs(t *testing.T) {
 
 // TestShardProductsSameBits: the shapes a shard computes differently from
 // the plain products give the plain products' bits under the package's
-// kernel: a 1-wide layer's z = X·w as wᵀ·Xᵀ and its dW as colDot, and dW
-// as the transpose of xᵀ·dz, over depths of one and several kernel blocks.
+// kernel: a 1-wide layer's z = X·w as wᵀ·Xᵀ and its dW as colDot, dW as
+// the transpose of xᵀ·dz and z as the transpose of W·Xᵀ, over depths of
+// one and several kernel blocks.
 func TestShardProductsSameBits(t *testing.T) {
 	same := func(what string, a, b []float32) {
 		t.Helper()
@@ -225,6 +226,14 @@ func TestShardProductsSameBits(t *testing.T) {
 			gemm(true, false, in, out, rows, 1, x, in, dzs, out, 0, tmp, out)
 			transposeInto(gotW, tmp, in, out)
 			same(fmt.Sprintf("rows %d in %d: dWᵀ", rows, in), gotW, wantW)
+
+			wz := randomInput(out, in, 6)
+			wantZ := make([]float32, rows*out)
+			gemm(false, true, rows, out, in, 1, x, in, wz, in, 0, wantZ, out)
+			tmpZ, gotZ := make([]float32, out*rows), make([]float32, rows*out)
+			gemm(false, true, out, rows, in, 1, wz, in, x, in, 0, tmpZ, rows)
+			transposeInto(gotZ, tmpZ, out, rows)
+			same(fmt.Sprintf("rows %d in %d: zᵀ", rows, in), gotZ, wantZ)
 		}
 	}
 }
@@ -240,6 +249,37 @@ func TestTransposeInto(t *testing.T) {
 					if dst[j*r+i] != src[i*c+j] {
 						t.Fatalf("%d×%d: element (%d,%d) is %v, want %v", r, c, j, i, dst[j*r+i], src[i*c+j])
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestAdam2SameBits: the Adam loop that adds the two shards' gradients
+// gives the bits of adding them first.
+func TestAdam2SameBits(t *testing.T) {
+	for _, n := range []int{1, 8, 13, 64, 1001} {
+		for _, adamW := range []bool{false, true} {
+			p, g0, g1 := randomInput(n, 1, 1), randomInput(n, 1, 2), randomInput(n, 1, 3)
+			m, v := make([]float32, n), make([]float32, n)
+			for i := range v {
+				m[i], v[i] = g0[i]*0.1, g1[i]*g1[i]*1e-3
+			}
+			k := adamConsts{c1: 0.1, c2: 0.001, b2: 0.999, wd: 0.01, stepSize: 0.0013, invBc2Sqrt: 1 / 0.0447, eps: 1e-8, decay: 1}
+			if adamW {
+				k.wd, k.decay = 0, 1-0.001*0.01
+			}
+			p2, m2, v2, g := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...), append([]float32(nil), g0...)
+			addTo(g, g1)
+			done := adamBlocks(p2, g, m2, v2, &k)
+			adamGo(p2[done:], g[done:], m2[done:], v2[done:], &k)
+			done = adam2Blocks(p, g0, g1, m, v, &k)
+			gt := append([]float32(nil), g0[done:]...)
+			addTo(gt, g1[done:])
+			adamGo(p[done:], gt, m[done:], v[done:], &k)
+			for i := range n {
+				if math.Float32bits(p[i]) != math.Float32bits(p2[i]) || m[i] != m2[i] || v[i] != v2[i] {
+					t.Fatalf("n %d adamW %v element %d: %v %v %v, want %v %v %v", n, adamW, i, p[i], m[i], v[i], p2[i], m2[i], v2[i])
 				}
 			}
 		}
