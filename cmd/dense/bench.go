@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -165,7 +166,7 @@ func benchTrainCommand() *cli.Command {
 			fmt.Fprintf(w, "%d epochs × %d rows in %.2f s, peak RSS %s (training matrix %s)\n",
 				epochs, rows, elapsed, peakRSS(), mib(4*int64(rows)*int64(widths[0])))
 			rate := float64(epochs) * float64(rows) / elapsed
-			flops, stepSeconds := trainStepGemms(c.Context, widths, min(batch, rows))
+			flops, stepSeconds := trainStepGemms(c.Context, widths, min(batch, rows), threads)
 			bound := float64(min(batch, rows)) / stepSeconds
 			fmt.Fprintf(w, "GEMM-bound limit %.0f samples/s: %.0f FLOPs per sample in matrix products, which run at %.1f GFLOP/s at this batch size; this run reached %.0f%% of it\n",
 				bound, flops, flops*bound/1e9, 100*rate/bound)
@@ -454,32 +455,39 @@ func joinInts(v []int, sep string) string {
 // trainStepGemms times the matrix products of one training step of an MLP
 // of these widths at this batch size, alone (best of about half a second of
 // runs): per dense layer the forward product X·Wᵀ and the weight gradient
-// dZᵀ·X, and the input gradient dZ·W for every layer but the first. It
-// returns the FLOPs per sample and the seconds per step: batch/seconds is
-// the speed training would reach if everything around GEMM (activations,
-// bias, loss, optimiser, batch gathering) took no time.
-func trainStepGemms(ctx context.Context, widths []int, batch int) (flopsPerSample, seconds float64) {
+// dZᵀ·X, and the input gradient dZ·W for every layer but the first. nn's
+// trainer runs each half of a batch on its own core (its training shards),
+// so on two or more threads the products are also timed that way, each
+// half batch's on one goroutine and one thread at the same time as the
+// other's, and the faster of that and the whole batch's products on all
+// threads counts. It returns the FLOPs per sample and the seconds per step:
+// batch/seconds is the speed training would reach if everything around GEMM
+// (activations, bias, loss, optimiser, batch gathering) took no time.
+func trainStepGemms(ctx context.Context, widths []int, batch, threads int) (flopsPerSample, seconds float64) {
 	type product struct {
 		tA, tB  bool
 		m, n, k int
 		a, b, c []float32
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	var ps []product
-	for i := 1; i < len(widths); i++ {
-		in, out := widths[i-1], widths[i]
-		x, wt := randomSlice(rng, batch*in), randomSlice(rng, out*in)
-		dz := randomSlice(rng, batch*out)
-		ps = append(ps,
-			product{false, true, batch, out, in, x, wt, make([]float32, batch*out)}, // Z = X·Wᵀ
-			product{true, false, out, in, batch, dz, x, make([]float32, out*in)})    // dW = dZᵀ·X
-		flopsPerSample += 4 * float64(in) * float64(out)
-		if i > 1 {
-			ps = append(ps, product{false, false, batch, in, out, dz, wt, make([]float32, batch*in)}) // dX = dZ·W
-			flopsPerSample += 2 * float64(in) * float64(out)
+	products := func(batch int) (ps []product) {
+		flopsPerSample = 0
+		for i := 1; i < len(widths); i++ {
+			in, out := widths[i-1], widths[i]
+			x, wt := randomSlice(rng, batch*in), randomSlice(rng, out*in)
+			dz := randomSlice(rng, batch*out)
+			ps = append(ps,
+				product{false, true, batch, out, in, x, wt, make([]float32, batch*out)}, // Z = X·Wᵀ
+				product{true, false, out, in, batch, dz, x, make([]float32, out*in)})    // dW = dZᵀ·X
+			flopsPerSample += 4 * float64(in) * float64(out)
+			if i > 1 {
+				ps = append(ps, product{false, false, batch, in, out, dz, wt, make([]float32, batch*in)}) // dX = dZ·W
+				flopsPerSample += 2 * float64(in) * float64(out)
+			}
 		}
+		return ps
 	}
-	step := func() {
+	run := func(ps []product) {
 		for _, p := range ps {
 			lda, ldb := p.k, p.n
 			if p.tA {
@@ -491,8 +499,28 @@ func trainStepGemms(ctx context.Context, widths []int, batch int) (flopsPerSampl
 			nn.Gemm(p.tA, p.tB, p.m, p.n, p.k, 1, p.a, lda, p.b, ldb, 0, p.c, p.n)
 		}
 	}
-	seconds, _ = bestRun(ctx, 0.5, step)
-	return flopsPerSample, seconds
+	whole := products(batch)
+	seconds, _ = bestRun(ctx, 0.5, func() { run(whole) })
+	if threadCount(threads) < 2 || batch < 2 {
+		return flopsPerSample, seconds
+	}
+	halves := [2][]product{products(batch / 2), products(batch - batch/2)}
+	const reps = 20 // steps per timing, so starting the goroutines is amortised
+	defer nn.SetGemmThreads(nn.SetGemmThreads(1))
+	halved, _ := bestRun(ctx, 0.5, func() {
+		var wg sync.WaitGroup
+		for _, ps := range halves {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range reps {
+					run(ps)
+				}
+			}()
+		}
+		wg.Wait()
+	})
+	return flopsPerSample, min(seconds, halved/reps)
 }
 
 // parseLayers reads "784,128,10": the input width, hidden widths, output width.
