@@ -91,30 +91,77 @@ func (p *plan) encodeDates(e *encoding, f *feed, src *vec, s *scratch) error {
 // encodeCodes encodes VARCHAR (or ENUM) values for a categorical input
 // fitted from integers: each is the category of the integer it holds
 // (nn.IntegerCode, so '01067' is the code 1067); text that is no integer is
-// an error quoting it.
+// an error quoting it. As in encodeCategories, a VARCHAR equal to the row
+// before it (the same 16 bytes of duckdb_string_t) reuses its code, and a
+// short one is looked up in the scratch's cache of short strings first:
+// the text → code mapping is fixed for the plan, whatever the spelling.
 func (p *plan) encodeCodes(e *encoding, f *feed, src *vec, s *scratch) error {
 	n := len(s.null)
 	s.codes = growSlice(s.codes, n)
 	codes := s.codes
+	if s.short == nil {
+		s.short = make([]*shortCodes, len(p.feeds))
+	}
+	cache := s.short[f.input]
+	varchar := src.typ.id == typeVarchar
+	if cache == nil && varchar {
+		cache = new(shortCodes)
+		s.short[f.input] = cache
+	}
+	var last [2]uint64
+	lastCode, haveLast := nn.SkipRow, false
+	useCache, lookups, hits := varchar, 0, 0
 	for r := range n {
 		codes[r] = nn.SkipRow
 		if s.null[r] {
 			continue
 		}
-		var err error
 		if !src.valid(r) {
-			codes[r], err = f.nullCode, f.nullErr
-		} else {
-			var c string
-			if c, err = nn.IntegerCode(src.category(r)); err == nil {
-				codes[r], err = e.enc.CategoryCode(f.input, c, true)
+			if f.nullErr != nil {
+				p.rowErr(s, r, f.nullErr)
 			} else {
-				err = &nn.InputError{Input: f.name, Element: -1, Err: err}
+				codes[r] = f.nullCode
+			}
+			continue
+		}
+		var raw [2]uint64
+		short := false
+		if varchar {
+			raw = *(*[2]uint64)(unsafe.Add(src.data, r*16))
+			if haveLast && raw == last {
+				codes[r] = lastCode
+				continue
+			}
+			if short = uint32(raw[0]) <= 12; short && useCache { // the length, then the inlined bytes
+				if code, ok := cache.get(raw); ok {
+					codes[r], last, lastCode, haveLast = code, raw, code, true
+					hits++
+					continue
+				}
+				// A full cache that rarely hits (many distinct codes) costs
+				// more than it saves: the chunk's other rows go without.
+				if lookups++; lookups == 256 && 4*hits < lookups && cache.n >= shortCodesSize/2 {
+					useCache = false
+				}
 			}
 		}
+		haveLast = false
+		c, err := nn.IntegerCode(src.category(r))
 		if err != nil {
-			codes[r] = nn.SkipRow
+			p.rowErr(s, r, &nn.InputError{Input: f.name, Element: -1, Err: err})
+			continue
+		}
+		code, err := e.enc.CategoryCode(f.input, c, true)
+		if err != nil {
 			p.rowErr(s, r, err)
+			continue
+		}
+		codes[r] = code
+		if varchar {
+			if short {
+				cache.put(raw, code)
+			}
+			last, lastCode, haveLast = raw, code, true
 		}
 	}
 	e.enc.OneHots(f.input, codes, s.x, p.inW)
