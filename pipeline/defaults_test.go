@@ -164,3 +164,38 @@ func TestTrainRefusesBadSourceDateEpoch(t *testing.T) {
 		t.Fatalf("err = %v, want it to name SOURCE_DATE_EPOCH", err)
 	}
 }
+
+// TestSpecDefaults: a YAML spec's training keys map onto TrainConfig as
+// dense train's flags do: omitted, they stay zero (chosen from the rows);
+// patience: 0 and weight_decay: 0 mean off; given values are used as they
+// are; bad values name their key.
+func TestSpecDefaults(t *testing.T) {
+	cfgOf := func(training string) TrainConfig {
+		t.Helper()
+		s, err := ParseSpec([]byte(validSpec + training))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.TrainConfig()
+	}
+	c := cfgOf("")
+	if c.Epochs != 0 || c.BatchSize != 0 || c.Patience != 0 || c.LR != 0 || c.WeightDecay != 0 || c.LRSchedule != ScheduleAuto {
+		t.Errorf("omitted training keys: %+v, want zeros (chosen from the rows)", c)
+	}
+	c = cfgOf("training: {patience: 0, weight_decay: 0, lr_schedule: constant}\n")
+	if c.Patience >= 0 || c.WeightDecay >= 0 || c.LRSchedule != ScheduleConstant {
+		t.Errorf("patience 0, weight_decay 0, constant: %+v, want off, none, constant", c)
+	}
+	c = cfgOf("training: {epochs: 7, batch_size: 16, patience: 3, weight_decay: 0.01, learning_rate: 0.02, lr_schedule: plateau}\n")
+	if c.Epochs != 7 || c.BatchSize != 16 || c.Patience != 3 || c.WeightDecay != 0.01 || c.LR != 0.02 || c.LRSchedule != SchedulePlateau {
+		t.Errorf("given keys: %+v", c)
+	}
+	for yaml, want := range map[string]string{
+		"training: {lr_schedule: cosine}\n": `training.lr_schedule: must be plateau or constant, got "cosine"`,
+		"training: {weight_decay: -1}\n":    "training.weight_decay: must be ≥ 0 (0 = none), got -1",
+	} {
+		if _, err := ParseSpec([]byte(validSpec + yaml)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err %v, want %q", yaml, err, want)
+		}
+	}
+}

@@ -98,8 +98,10 @@ type TrainingSpec struct {
 	Optimizer       nn.Optimizer `yaml:"optimizer"`
 	LearningRate    *float64     `yaml:"learning_rate"`
 	ValidationSplit *float64     `yaml:"validation_split"`
-	Patience        *int         `yaml:"patience"` // early stopping; omitted: chosen from the rows, 0: off
-	CV              *int         `yaml:"cv"`       // k-fold cross-validation; omitted: off
+	Patience        *int         `yaml:"patience"`     // early stopping; omitted: chosen from the rows, 0: off
+	LRSchedule      string       `yaml:"lr_schedule"`  // plateau (the default) or constant
+	WeightDecay     *float64     `yaml:"weight_decay"` // omitted: DefaultWeightDecay, 0: none
+	CV              *int         `yaml:"cv"`           // k-fold cross-validation; omitted: off
 	Seed            int64        `yaml:"seed"`
 	Threads         int          `yaml:"threads"`
 }
@@ -397,6 +399,12 @@ func (s *Spec) Validate() error {
 	if t.Patience != nil && *t.Patience < 0 {
 		errs.add("training.patience", "must be ≥ 0 epochs, got %d", *t.Patience)
 	}
+	if t.LRSchedule != "" && t.LRSchedule != SchedulePlateau && t.LRSchedule != ScheduleConstant {
+		errs.add("training.lr_schedule", "must be %s or %s, got %q", SchedulePlateau, ScheduleConstant, t.LRSchedule)
+	}
+	if t.WeightDecay != nil && !(*t.WeightDecay >= 0 && *t.WeightDecay < 1e6) {
+		errs.add("training.weight_decay", "must be ≥ 0 (0 = none), got %v", *t.WeightDecay)
+	}
 	if t.Threads < 0 {
 		errs.add("training.threads", "must be ≥ 0, got %d", t.Threads)
 	}
@@ -595,6 +603,13 @@ func (s *Spec) TrainConfig() TrainConfig {
 		c.Patience = *t.Patience
 		if c.Patience == 0 {
 			c.Patience = -1 // off, as dense train's --patience 0
+		}
+	}
+	c.LRSchedule = t.LRSchedule
+	if t.WeightDecay != nil {
+		c.WeightDecay = *t.WeightDecay
+		if c.WeightDecay == 0 {
+			c.WeightDecay = -1 // none, as dense train's --weight-decay 0
 		}
 	}
 	if t.CV != nil {
