@@ -203,8 +203,15 @@
 // on the path is known (where its input crosses 0), and the grid cell
 // holding it is integrated with the slope change in its place instead of
 // the trapezoid's jump at a grid point: a network with one hidden relu
-// layer needs no more than the 8 base steps; deeper layers' kinks are
-// what makes a row need more. explain_test.go checks the gradient against finite
+// layer needs no more than the 8 base steps. When the next dense layer
+// (through dropout at most) is relu or leaky_relu too, its units' kinks
+// are found from their signs at the grid points (a unit whose sign differs
+// at a cell's two ends turns at the point linear interpolation gives,
+// exact where no first-layer kink shares the cell) and corrected the same
+// way; kinks of later layers, and two kinds of kink in one cell, are what
+// makes a row need more (20→64→32→1: 13 steps per row on average instead
+// of 19.4, and attributions within 2% of the reference where the plain
+// trapezoid was not). explain_test.go checks the gradient against finite
 // differences, the completeness on random models of every activation with
 // batch norm and dropout, and the attributions against an independent
 // 4,000-step integration.

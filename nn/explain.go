@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -214,11 +215,12 @@ const (
 	explainMaxSteps  = 4096
 	explainBlock     = 256  // rows integrated together
 	explainPoints    = 2048 // at most, path points per network pass
-	// gemmParallelWork is m·n·k from which the package's GEMM splits a
-	// product across goroutines (nn/internal/sgemm's parallelWork). The
-	// passes stay below it: their products are small, the split costs more
-	// than it gains, and DuckDB already calls the function from each core.
-	gemmParallelWork = 1 << 18
+	// explainPointWork bounds a pass's largest product (points × the
+	// widest tail layer's weights). The products run on the calling
+	// goroutine (gemmOn(1, …)): DuckDB already calls the function from
+	// each core, and the package's GEMM would split larger products across
+	// goroutines, a hand-off that costs more than it gains here.
+	explainPointWork = 1 << 20
 )
 
 // Explainer computes integrated-gradients attributions of a model's score
@@ -256,6 +258,18 @@ type Explainer struct {
 	bnScale      [][]float32
 	bnShift      [][]float32
 	points       int // path points per network pass
+
+	// The second dense layer's kinks, when it follows act0 directly (or
+	// through dropout) with a piecewise-linear activation and is not the
+	// output layer: k2 is its position in the tail, o2 its width, slope2
+	// its inactive slope, z2b its pre-activation at the baseline and vb
+	// (per explained output) the score's gradient with respect to its
+	// output there. See correctKinks2.
+	k2     int // −1: none
+	o2     int
+	slope2 float32
+	z2b    []float32
+	vb     []float32
 }
 
 // ErrNoBaseline is returned by NewExplainer for a model whose spec stores no
@@ -335,13 +349,28 @@ func newExplainer(m *Model) (*Explainer, error) {
 			}
 		}
 	}
+	e.k2 = -1
+	for k, i := range e.tail {
+		l := &m.layers[i]
+		if l.kind == kindDropout {
+			continue
+		}
+		rest := slices.ContainsFunc(e.tail[k+1:], func(j int) bool { return m.layers[j].kind == kindDense })
+		if l.kind == kindDense && rest && (l.act == actReLU || l.act == actLeakyReLU) {
+			e.k2, e.o2 = k, l.out
+			if l.act == actLeakyReLU {
+				e.slope2 = l.alpha
+			}
+		}
+		break
+	}
 	work := 1
 	for _, i := range e.tail {
 		if l := &m.layers[i]; l.kind == kindDense {
 			work = max(work, l.in*l.out)
 		}
 	}
-	e.points = min(max((gemmParallelWork-1)/work, 32), explainPoints)
+	e.points = min(max(explainPointWork/work, 32), explainPoints)
 	ws := &ExplainWorkspace{}
 	e.pb = slices.Clone(e.prefixForward(ws, e.base, 1))
 	classes := 1
@@ -361,6 +390,10 @@ func newExplainer(m *Model) (*Explainer, error) {
 	_, dz, u := e.pass(ws, z, classes, true)
 	e.gb = slices.Clone(dz[:classes*e.h])
 	e.ub = slices.Clone(u[:classes*e.h])
+	if e.k2 >= 0 {
+		e.z2b = slices.Clone(ws.tz[e.k2][:e.o2])
+		e.vb = slices.Clone(ws.v[:classes*e.o2])
+	}
 	switch e.act0 {
 	case actReLU:
 		e.kink = true
@@ -443,6 +476,13 @@ type ExplainWorkspace struct {
 	nKinks  []int
 	rowCls  []int
 	rowSkip []bool
+	// The second layer's kinks: per pass row, the score's gradient with
+	// respect to its output; per block row, its pre-activation and that
+	// gradient at the row's grid points t = k/m, k = 0…m ((m+1) × o2).
+	v        []float32
+	z2s, v2s [][]float32
+	mask     []float32 // 3h: a cell's middle point, its kinks' corrections, scratch
+	bits     []uint64
 }
 
 // point is one path point: block row, position t on the path, trapezoid
@@ -549,6 +589,9 @@ func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *Explain
 		if e.kink {
 			e.findKinks(ws, r, m)
 		}
+		if e.k2 >= 0 {
+			e.startKinks2(ws, r, m)
+		}
 	}
 	for {
 		e.integrate(ws, ws.pts)
@@ -571,6 +614,9 @@ func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *Explain
 			ws.steps[r] = 2 * m
 			if e.kink {
 				e.halveKinkCells(ws, r, 2*m)
+			}
+			if e.k2 >= 0 {
+				e.spreadKinks2(ws, r, m)
 			}
 		}
 		m *= 2
@@ -680,6 +726,138 @@ func (e *Explainer) correctKinks(ws *ExplainWorkspace, r int, avg []float32) {
 	}
 }
 
+// The second dense layer's kinks. Between two grid points without a
+// first-layer kink, the second layer's pre-activations are linear in t too,
+// so a unit whose sign differs at a cell's two ends turns on or off once
+// inside it, at the point linear interpolation gives. Its share of the
+// gradient with respect to the prefix's output is v_q(t)·act2'(z2_q(t)) ·
+// W2[q,:] ⊙ act0'(z(t)): the trapezoid rule counts it as if it changed
+// gradually across the cell. correctKinks2 integrates it with the slope
+// change where it is, v_q interpolated linearly between the cell's ends and
+// act0' taken at the cell's middle, as correctKinks does for the first
+// layer; the rows' grid values (z2s, v2s) are kept as the points are
+// evaluated. Where a first-layer kink shares the cell the correction is
+// approximate, and the completeness check still decides the steps.
+
+// startKinks2 sizes row r's grid values for m intervals and sets the
+// baseline's (k = 0).
+func (e *Explainer) startKinks2(ws *ExplainWorkspace, r, m int) {
+	if len(ws.z2s) < len(ws.steps) {
+		ws.z2s = append(ws.z2s, make([][]float32, len(ws.steps)-len(ws.z2s))...)
+		ws.v2s = append(ws.v2s, make([][]float32, len(ws.steps)-len(ws.v2s))...)
+	}
+	o2 := e.o2
+	ws.z2s[r], ws.v2s[r] = growF32(ws.z2s[r], (m+1)*o2), growF32(ws.v2s[r], (m+1)*o2)
+	copy(ws.z2s[r], e.z2b)
+	c := ws.rowCls[r]
+	copy(ws.v2s[r], e.vb[c*o2:(c+1)*o2])
+}
+
+// spreadKinks2 moves row r's grid values from m to 2m intervals: point k
+// becomes point 2k (the odd points are evaluated next).
+func (e *Explainer) spreadKinks2(ws *ExplainWorkspace, r, m int) {
+	o2 := e.o2
+	for _, vals := range []*[]float32{&ws.z2s[r], &ws.v2s[r]} {
+		old := *vals
+		grown := old
+		if cap(old) < (2*m+1)*o2 {
+			grown = make([]float32, (2*m+1)*o2, 2*(2*m+1)*o2)
+		}
+		grown = grown[:(2*m+1)*o2]
+		for k := m; k >= 0; k-- {
+			copy(grown[2*k*o2:(2*k+1)*o2], old[k*o2:(k+1)*o2])
+		}
+		*vals = grown
+	}
+}
+
+// correctKinks2 adds to row r's average gradient avg (at the prefix's
+// output) each second-layer kink's integral less its trapezoid value. The
+// units' signs at each grid point are bit sets of sign bits (so +0 counts
+// as on: a kink exactly on a grid point is the same either way); a cell's
+// crossings are the bits that differ at its two ends.
+func (e *Explainer) correctKinks2(ws *ExplainWorkspace, r int, avg []float32) {
+	h, o2, m := e.h, e.o2, ws.steps[r]
+	l2 := &e.m.layers[e.tail[e.k2]]
+	z2, v2 := ws.z2s[r], ws.v2s[r]
+	a := float64(e.slope2)
+	words := (o2 + 63) / 64
+	ws.mask = growF32(ws.mask, 3*h)
+	zc, tc := ws.mask[:h], ws.mask[h:2*h]
+	ws.bits = growU64(ws.bits, 2*words)
+	prev, cur := ws.bits[:words], ws.bits[words:2*words]
+	signBits(prev, z2[:o2])
+	d := ws.d[r*h : (r+1)*h]
+	for c := range m {
+		za, zb := z2[c*o2:(c+1)*o2], z2[(c+1)*o2:(c+2)*o2]
+		signBits(cur, zb)
+		any := false
+		for wi := range words {
+			x := prev[wi] ^ cur[wi]
+			for x != 0 {
+				q := wi*64 + bits.TrailingZeros64(x)
+				x &= x - 1
+				if !any {
+					clear(tc)
+					any = true
+				}
+				phi := float64(za[q]) / (float64(za[q]) - float64(zb[q]))
+				vL, vR := float64(v2[c*o2+q]), float64(v2[(c+1)*o2+q])
+				left := phi*vL + (vR-vL)*phi*phi/2
+				right := (1-phi)*vL + (vR-vL)*(1-phi*phi)/2
+				var exact, trap float64
+				if cur[wi]>>(q%64)&1 == 0 { // on after the kink
+					exact, trap = a*left+right, (a*vL+vR)/2
+				} else {
+					exact, trap = left+a*right, (vL+a*vR)/2
+				}
+				axpy(tc, tc, l2.w[q*l2.in:(q+1)*l2.in], float32((exact-trap)/float64(m)))
+			}
+		}
+		prev, cur = cur, prev
+		if !any {
+			continue
+		}
+		// act0' in the middle of the cell, times the cell's corrections.
+		axpy(zc, e.pb, d, (float32(c)+0.5)/float32(m))
+		e.addAct0Grad(avg, zc, tc, ws.mask[h:3*h])
+	}
+}
+
+// addAct0Grad adds act0'(z) ⊙ g to avg (one row), with scratch two rows
+// wide (its first row may be g).
+func (e *Explainer) addAct0Grad(avg, z, g, scratch []float32) {
+	n := len(avg)
+	if e.act0 == actReLU { // no use of act0(z)
+		activationGrad(actReLU, 0, z[:n], nil, g[:n], scratch[:n], n)
+		axpy(avg, avg, scratch, 1)
+		return
+	}
+	a := scratch[n : 2*n]
+	activate(e.act0, e.alpha0, z[:n], a, n)
+	activationGrad(e.act0, e.alpha0, z[:n], a, g[:n], scratch[:n], n)
+	axpy(avg, avg, scratch, 1)
+}
+
+// signBits sets bit q of dst when z[q]'s sign bit is set (z ≤ −0).
+func signBits(dst []uint64, z []float32) {
+	for w := range dst {
+		chunk := z[w*64 : min(len(z), (w+1)*64)]
+		bits, i := signMaskVec(chunk)
+		for ; i < len(chunk); i++ {
+			bits |= uint64(math.Float32bits(chunk[i])>>31) << i
+		}
+		dst[w] = bits
+	}
+}
+
+func growU64(s []uint64, n int) []uint64 {
+	if cap(s) < n {
+		return make([]uint64, n)
+	}
+	return s[:n]
+}
+
 // complete reports whether row r's attributions (row lo+r of dst) sum to
 // f(x) − f(baseline) within the tolerance.
 func (e *Explainer) complete(dst *Attributions, ws *ExplainWorkspace, lo, r int) bool {
@@ -705,6 +883,9 @@ func (e *Explainer) attribute(dst *Attributions, x []float32, lo int, ws *Explai
 		}
 		if e.kink {
 			e.correctKinks(ws, r, avg)
+		}
+		if e.k2 >= 0 {
+			e.correctKinks2(ws, r, avg)
 		}
 	}
 	g := e.prefixBackward(ws, ws.avg[:n*h], n)
@@ -743,6 +924,13 @@ func (e *Explainer) integrate(ws *ExplainWorkspace, pts []point) {
 		if e.kink {
 			e.recordKinks(ws, batch, u)
 		}
+		if e.k2 >= 0 {
+			o2, z2 := e.o2, ws.tz[e.k2]
+			for i, p := range batch {
+				copy(ws.z2s[p.row][p.k*o2:(p.k+1)*o2], z2[i*o2:(i+1)*o2])
+				copy(ws.v2s[p.row][p.k*o2:(p.k+1)*o2], ws.v[i*o2:(i+1)*o2])
+			}
+		}
 		for i, p := range batch {
 			s := ws.sum[p.row*h : (p.row+1)*h]
 			axpy(s, s, dz[i*h:(i+1)*h], p.w) // s + 1·g is s + g exactly
@@ -759,7 +947,7 @@ func (e *Explainer) prefixForward(ws *ExplainWorkspace, x []float32, n int) []fl
 		case kindDense:
 			ws.pre[p] = growF32(ws.pre[p], n*l.out)
 			dst := ws.pre[p]
-			denseLinear(l, cur, dst, n)
+			gemmOn(1, false, true, n, l.out, l.in, 1, cur, l.in, l.w, l.in, 0, dst[:n*l.out], l.out) // denseLinear on this goroutine
 			biasActivate(actLinear, 0, l.b, dst, dst, l.out)
 			cur, p = dst, p^1
 		case kindBatchNorm:
@@ -782,7 +970,7 @@ func (e *Explainer) prefixBackward(ws *ExplainWorkspace, g []float32, n int) []f
 		case kindDense:
 			ws.pre[p] = growF32(ws.pre[p], n*l.in)
 			dst := ws.pre[p]
-			gemm(false, false, n, l.in, l.out, 1, cur, l.out, l.w, l.in, 0, dst, l.in)
+			gemmOn(1, false, false, n, l.in, l.out, 1, cur, l.out, l.w, l.in, 0, dst, l.in)
 			cur, p = dst, p^1
 		case kindBatchNorm:
 			ws.pre[p] = growF32(ws.pre[p], n*l.in)
@@ -826,7 +1014,7 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 					z[r] = d
 				}
 			} else {
-				denseLinear(l, cur, ws.tz[k], n)
+				gemmOn(1, false, true, n, l.out, l.in, 1, cur, l.in, l.w, l.in, 0, ws.tz[k][:n*l.out], l.out) // denseLinear on this goroutine
 			}
 			biasActivate(l.act, l.alpha, l.b, ws.tz[k], ws.ta[k], l.out)
 			cur = ws.ta[k]
@@ -853,6 +1041,10 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 		l := &e.m.layers[i]
 		switch l.kind {
 		case kindDense:
+			if k == e.k2 {
+				ws.v = growF32(ws.v, n*l.out)
+				copy(ws.v, g[:n*l.out])
+			}
 			activationGrad(l.act, l.alpha, ws.tz[k], ws.ta[k], g, g, l.out)
 			dst := ws.g[p][:n*l.in]
 			if l.out == 1 {
@@ -864,7 +1056,7 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 					}
 				}
 			} else {
-				gemm(false, false, n, l.in, l.out, 1, g, l.out, l.w, l.in, 0, dst, l.in)
+				gemmOn(1, false, false, n, l.in, l.out, 1, g, l.out, l.w, l.in, 0, dst, l.in)
 			}
 			g, p = dst, p^1
 		case kindBatchNorm:

@@ -20,3 +20,19 @@ func axpyVec(dst, x, y []float32, a float32) int {
 	axpyAVX2(&dst[0], &x[0], &y[0], a, n)
 	return n
 }
+
+// signMaskAVX2 returns z[i]'s sign bits as bits i < n (a multiple of 8, at
+// most 64).
+//
+//go:noescape
+func signMaskAVX2(z *float32, n int) uint64
+
+// signMaskVec returns the sign bits of z's first len(z)&^7 elements (len(z)
+// ≤ 64) and how many it did.
+func signMaskVec(z []float32) (uint64, int) {
+	n := len(z) &^ 7
+	if !haveSIMD || n == 0 {
+		return 0, 0
+	}
+	return signMaskAVX2(&z[0], n), n
+}

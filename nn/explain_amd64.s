@@ -27,3 +27,28 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func signMaskAVX2(z *float32, n int) uint64
+//
+// Bit i of the result is z[i]'s sign bit, for i < n (a multiple of 8, at
+// most 64): VMOVMSKPS, eight at a time from the last eight down.
+TEXT ·signMaskAVX2(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), SI
+	MOVQ n+8(FP), DX
+	XORQ AX, AX
+	SUBQ $8, DX
+
+loop:
+	CMPQ      DX, $0
+	JL        done
+	VMOVUPS   (SI)(DX*4), Y0
+	VMOVMSKPS Y0, BX
+	SHLQ      $8, AX
+	ORQ       BX, AX
+	SUBQ      $8, DX
+	JMP       loop
+
+done:
+	MOVQ AX, ret+16(FP)
+	VZEROUPPER
+	RET

@@ -253,6 +253,10 @@ func TestExplainMatchesReference(t *testing.T) {
 		{TaskBinary, []LayerSpec{Dense(10, Tanh), BatchNorm(), Dense(6, GELU), Dense(1, Sigmoid)}},
 		{TaskMulticlass, []LayerSpec{BatchNorm(), Dense(10, ReLU), Dropout(0.2), Dense(3, Softmax)}},
 		{TaskRegression, []LayerSpec{Dense(10, ELU), Dense(1, Linear)}},
+		// a relu after a relu: the second layer's kinks (corrected in their cells)
+		{TaskBinary, []LayerSpec{Dense(16, ReLU), Dense(8, ReLU), Dense(1, Sigmoid)}},
+		{TaskMulticlass, []LayerSpec{Dense(16, LeakyReLU), Dropout(0.1), Dense(8, LeakyReLU).WithAlpha(0.2), Dense(3, Softmax)}},
+		{TaskRegression, []LayerSpec{Dense(16, Tanh), Dense(8, ReLU), Dense(8, ReLU), Dense(1, Linear)}},
 	} {
 		m := explainModel(t, rng, tc.task, tc.layers...)
 		e, err := NewExplainer(m)
