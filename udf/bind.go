@@ -197,8 +197,12 @@ func (p *plan) bindList(inputs []nn.Input, t *colType) error {
 	for i := range p.feeds {
 		f := &p.feeds[i]
 		if f.kind == nn.KindCategorical {
-			return fmt.Errorf("%s: input %q is categorical (VARCHAR) and cannot be part of a LIST of numbers; "+
-				"pass the features as separate arguments or as a STRUCT", p.call, f.name)
+			what := "VARCHAR" // a LIST of numbers cannot carry its categories, not even integer codes
+			if text, known := inputs[f.input].TextSource(); known && !text {
+				what = "fitted from " + inputs[f.input].Source
+			}
+			return fmt.Errorf("%s: input %q is categorical (%s) and cannot be part of a LIST of numbers; "+
+				"pass the features as separate arguments or as a STRUCT", p.call, f.name, what)
 		}
 		if f.kind == nn.KindDate {
 			return fmt.Errorf("%s: input %q is a date and cannot be part of a LIST of numbers; "+
