@@ -287,17 +287,24 @@ func (t *trainer) shardBackward(sh *shard, first bool, rows, threads int) {
 		switch l.kind {
 		case kindDense:
 			dz := da
+			summed := false // tl.acc holds dz's column sums
 			if l.act != actLinear && !(i == last && t.fused) {
 				dz = tl.dz
-				sh.act = actArgs{k: l.act, alpha: l.alpha, width: l.out, z: tl.z, a: tl.a, da: da, dz: dz}
-				sh.act.gradRows(0, rows)
+				// relu: the gradient and the bias gradient's sums in one pass.
+				summed = l.act == actReLU && tl.gb != nil && reluGradSums(tl.z, da, dz, l.out, tl.acc)
+				if !summed {
+					sh.act = actArgs{k: l.act, alpha: l.alpha, width: l.out, z: tl.z, a: tl.a, da: da, dz: dz}
+					sh.act.gradRows(0, rows)
+				}
 			}
 			t.weightGrad(sh, l, tl, dz, rows, threads)
 			if l.l2 > 0 && first {
 				addL2Grad(l, tl.gw)
 			}
 			if tl.gb != nil {
-				columnSums(dz, l.out, tl.acc)
+				if !summed {
+					columnSums(dz, l.out, tl.acc)
+				}
 				for j, s := range tl.acc {
 					tl.gb[j] = float32(s)
 				}

@@ -43,3 +43,23 @@ func colDot(x []float32, ld int, w, out []float32) bool {
 
 // kBlocks is how the GEMM kernels cut a product's depth.
 var kBlocks = sgemm.KBlocks
+
+// reluGradSumsAVX2 is in shard_amd64.s.
+//
+//go:noescape
+func reluGradSumsAVX2(z, da, dz *float32, rows, cols int, sums *float64)
+
+// reluGradSums sets dz to the relu gradient (activationGrad's bits) and
+// sums to dz's float64 column sums (columnSums' bits) in one pass, when
+// the width is a multiple of 16; it reports false, doing nothing,
+// otherwise (or without AVX2).
+func reluGradSums(z, da, dz []float32, width int, sums []float64) bool {
+	rows := len(z) / width
+	if !haveSIMD || width%16 != 0 || rows == 0 {
+		return false
+	}
+	n := rows * width
+	_, _, _, _ = z[n-1], da[n-1], dz[n-1], sums[width-1]
+	reluGradSumsAVX2(&z[0], &da[0], &dz[0], rows, width, &sums[0])
+	return true
+}

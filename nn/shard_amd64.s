@@ -92,3 +92,75 @@ set8:
 done:
 	VZEROUPPER
 	RET
+
+// func reluGradSumsAVX2(z, da, dz *float32, rows, cols int, sums *float64)
+//
+// For rows of cols floats (a multiple of 16, rows packed: the stride is
+// cols): dz = da where z > 0 (as int32 bits, like reluGradAVX2), else +0,
+// and sums[j] = Σ_r float64(dz[r][j]) in row order (as columnSumsAVX2):
+// the relu gradient and the bias gradient in one pass.
+TEXT ·reluGradSumsAVX2(SB), NOSPLIT, $0-48
+	MOVQ  z+0(FP), DI
+	MOVQ  da+8(FP), SI
+	MOVQ  dz+16(FP), DX
+	MOVQ  rows+24(FP), R8
+	MOVQ  cols+32(FP), CX
+	MOVQ  sums+40(FP), R10
+	MOVQ  CX, R9
+	SHLQ  $2, R9 // row stride, bytes
+	VPXOR Y15, Y15, Y15
+
+block:
+	CMPQ   CX, $16
+	JB     done
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	MOVQ   DI, R11
+	MOVQ   SI, R12
+	MOVQ   DX, R13
+	MOVQ   R8, BX
+
+rowloop:
+	TESTQ     BX, BX
+	JE        store
+	VMOVUPS   (R11), Y4
+	VMOVUPS   32(R11), Y5
+	VPCMPGTD  Y15, Y4, Y4 // z > 0 as int32: all ones
+	VPCMPGTD  Y15, Y5, Y5
+	VPAND     (R12), Y4, Y4
+	VPAND     32(R12), Y5, Y5
+	VMOVUPS   Y4, (R13)
+	VMOVUPS   Y5, 32(R13)
+	VCVTPS2PD X4, Y6
+	VEXTRACTF128 $1, Y4, X4
+	VCVTPS2PD X4, Y7
+	VCVTPS2PD X5, Y8
+	VEXTRACTF128 $1, Y5, X5
+	VCVTPS2PD X5, Y9
+	VADDPD    Y6, Y0, Y0
+	VADDPD    Y7, Y1, Y1
+	VADDPD    Y8, Y2, Y2
+	VADDPD    Y9, Y3, Y3
+	ADDQ      R9, R11
+	ADDQ      R9, R12
+	ADDQ      R9, R13
+	DECQ      BX
+	JMP       rowloop
+
+store:
+	VMOVUPD Y0, 0(R10)
+	VMOVUPD Y1, 32(R10)
+	VMOVUPD Y2, 64(R10)
+	VMOVUPD Y3, 96(R10)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $128, R10
+	SUBQ    $16, CX
+	JMP     block
+
+done:
+	VZEROUPPER
+	RET

@@ -285,3 +285,35 @@ func TestAdam2SameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestReluGradSumsSameBits: the one-pass relu gradient and column sums
+// give the bits of activationGrad followed by columnSums, signed zeros and
+// NaNs included.
+func TestReluGradSumsSameBits(t *testing.T) {
+	for _, width := range []int{16, 32, 48, 64} {
+		for _, rows := range []int{1, 5, 128} {
+			z, da := randomInput(rows, width, 1), randomInput(rows, width, 2)
+			z[0], da[1] = float32(math.Copysign(0, -1)), float32(math.NaN())
+			dz, dz2 := make([]float32, rows*width), make([]float32, rows*width)
+			sums, sums2 := make([]float64, width), make([]float64, width)
+			if !reluGradSums(z, da, dz, width, sums) {
+				if haveSIMD {
+					t.Fatalf("width %d: declined", width)
+				}
+				return
+			}
+			activationGrad(actReLU, 0, z, nil, da, dz2, width)
+			columnSums(dz2, width, sums2)
+			for i := range dz {
+				if math.Float32bits(dz[i]) != math.Float32bits(dz2[i]) {
+					t.Fatalf("width %d rows %d: dz[%d] = %v, want %v", width, rows, i, dz[i], dz2[i])
+				}
+			}
+			for j := range sums {
+				if math.Float64bits(sums[j]) != math.Float64bits(sums2[j]) {
+					t.Fatalf("width %d rows %d: sum %d = %v, want %v", width, rows, j, sums[j], sums2[j])
+				}
+			}
+		}
+	}
+}
