@@ -89,13 +89,17 @@ func (t *trainer) initShards(batch int) {
 			tl.acc = make([]float64, l.out)
 		}
 	}
-	// Room for a transposed product (transposedWins): a layer's dWᵀ or a
-	// shard's zᵀ.
+	// Room for a transposed product (transposedWins): a shard's zᵀ, and a
+	// layer's dWᵀ where it wins for a whole shard (and so for fewer rows:
+	// the padding saved grows with the depth, the rows).
 	maxRows := (batch + trainShards - 1) / trainShards
 	need := 0
 	for i := range m.layers {
 		if l := &m.layers[i]; l.kind == kindDense {
-			need = max(need, l.out*l.in, maxRows*l.out)
+			need = max(need, maxRows*l.out)
+			if transposedWins(l.out, l.in, maxRows) {
+				need = max(need, l.out*l.in)
+			}
 		}
 	}
 	for s := range t.shards {
@@ -240,7 +244,7 @@ func (t *trainer) shardForward(sh *shard, x []float32, rows, threads int) []floa
 				// (a column is a row in memory), in kernel tiles that
 				// are not 15/16 padding.
 				gemmOn(threads, false, true, 1, rows, l.in, 1, l.w, l.in, cur, l.in, 0, z, rows)
-			case transposedWins(rows, l.out, l.in):
+			case len(sh.tmp) >= l.out*rows && transposedWins(rows, l.out, l.in):
 				// zᵀ = W·Xᵀ, transposed: 784→128 on 64 rows computes
 				// 132×64 instead of 72×128.
 				tmp := sh.tmp[:l.out*rows]
@@ -336,7 +340,7 @@ func (t *trainer) weightGrad(sh *shard, l *layer, tl *trainLayer, dz []float32, 
 	if l.out == 1 && colDot(tl.x, l.in, dz, tl.gw) {
 		return
 	}
-	if transposedWins(l.out, l.in, rows) {
+	if len(sh.tmp) >= l.in*l.out && transposedWins(l.out, l.in, rows) {
 		tmp := sh.tmp[:l.in*l.out]
 		gemmOn(threads, true, false, l.in, l.out, rows, 1, tl.x, l.in, dz, l.out, 0, tmp, l.out)
 		transposeInto(tl.gw, tmp, l.in, l.out)
