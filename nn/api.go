@@ -52,7 +52,7 @@ type FitConfig struct {
 	EarlyStopping   *EarlyStopping
 	ReduceLR        *ReduceLROnPlateau   // a learning-rate schedule (nil: a constant rate)
 	ClassWeights    []float64            // per class weight for classification losses (binary: [w0, w1])
-	Threads         int                  // goroutines for element-wise work; 0 = GOMAXPROCS
+	Threads         int                  // goroutines a step runs on (its two shards, their products); 0 = GOMAXPROCS
 	OnEpoch         func(EpochLog) error // return an error to stop training
 	OnBatch         func(BatchLog)
 }
