@@ -44,7 +44,8 @@
 // tests allow 1e-9 relative), and the confusion matrix and ROC AUC
 // exactly. ROC AUC's Partial keeps one count per distinct score, so on
 // billions of rows with as many distinct scores it needs memory to match
-// (16 bytes per distinct score) in the final combine.
+// (16 bytes per distinct score, of each class for a multiclass model) in
+// the final combine.
 //
 // # Models in the job
 //

@@ -40,9 +40,11 @@ type Metrics struct {
 	Task   nn.Task `json:"task"`
 	Target string  `json:"target"`
 	Rows   int64   `json:"rows"`
-	// Metrics: accuracy, precision, recall, f1, log_loss and roc_auc (binary,
-	// when both classes occur) for classifiers, with precision, recall and
-	// f1 of the positive class (binary) or macro averages (multiclass); mse,
+	// Metrics: accuracy, precision, recall, f1, log_loss and roc_auc
+	// (binary: when both classes occur; multiclass: one class against the
+	// rest, macro-averaged over the classes that occur, when two do) for
+	// classifiers, with precision, recall and f1 of the positive class
+	// (binary) or macro averages (multiclass); mse,
 	// rmse, mae and r2 for regression. The same definitions as nn.Evaluate.
 	Metrics map[string]float64 `json:"metrics"`
 	// Labels and Confusion (rows: true class, columns: predicted, in Labels
@@ -75,7 +77,7 @@ func (m Metrics) ConfusionMatrix() *nn.ConfusionMatrix {
 // the result equals a single-machine `dense eval` up to float rounding
 // (roc_auc exactly: its Partial counts positives and negatives per
 // distinct score, so it grows with the number of distinct scores, up to 16
-// bytes each).
+// bytes each, and for a multiclass model per class).
 //
 // metrics holds one Metrics. dead holds the rows that could not be
 // scored, as Score's dead letters, and the rows whose target is NULL, NaN,
@@ -110,6 +112,10 @@ type Partial struct {
 	// negative and positive rows at each.
 	Scores   []float32
 	Neg, Pos []int64
+	// Multiclass: the same for each class's output against the rest (a
+	// row is positive for its true class), for the one-vs-rest roc_auc.
+	ClassScores        [][]float32
+	ClassNeg, ClassPos [][]int64
 	// Regression (one output): sums of squared and absolute errors, and
 	// the target's mean and sum of squared deviations (Chan et al.'s
 	// parallel update keeps them exact to rounding).
@@ -133,6 +139,21 @@ func (p Partial) Merge(q Partial) Partial {
 		}
 	}
 	r.Scores, r.Neg, r.Pos = mergeScores(p.Scores, p.Neg, p.Pos, q.Scores, q.Neg, q.Pos)
+	if p.ClassScores != nil || q.ClassScores != nil {
+		k := max(len(p.ClassScores), len(q.ClassScores))
+		r.ClassScores, r.ClassNeg, r.ClassPos = make([][]float32, k), make([][]int64, k), make([][]int64, k)
+		at := func(x [][]float32, n, q [][]int64, i int) ([]float32, []int64, []int64) {
+			if i < len(x) {
+				return x[i], n[i], q[i]
+			}
+			return nil, nil, nil
+		}
+		for i := range k {
+			sa, na, pa := at(p.ClassScores, p.ClassNeg, p.ClassPos, i)
+			sb, nb, pb := at(q.ClassScores, q.ClassNeg, q.ClassPos, i)
+			r.ClassScores[i], r.ClassNeg[i], r.ClassPos[i] = mergeScores(sa, na, pa, sb, nb, pb)
+		}
+	}
 	na, nb := float64(p.Rows), float64(q.Rows)
 	d := q.Mean - p.Mean
 	r.Mean = p.Mean + d*nb/(na+nb)
@@ -259,11 +280,11 @@ func (fn *evalFn) partial(out, y []float32, skip map[int]string) Partial {
 	k := len(fn.labels)
 	p.Classes = k
 	p.Confusion = make([]int64, k*k)
-	type point struct {
-		s   float32
-		pos bool
-	}
 	var pts []point
+	var classPts [][]point
+	if spec.Task == nn.TaskMulticlass {
+		classPts = make([][]point, k)
+	}
 	for r, v := range y {
 		if _, bad := skip[r]; bad {
 			continue
@@ -281,32 +302,54 @@ func (fn *evalFn) partial(out, y []float32, skip map[int]string) Partial {
 			pts = append(pts, point{row[0], truth == 1})
 		} else {
 			q = float64(row[truth])
+			for c := range classPts {
+				classPts[c] = append(classPts[c], point{row[c], truth == c})
+			}
 		}
 		p.Confusion[truth*k+guess]++
 		p.LogLoss -= math.Log(min(max(q, nn.LogLossEpsilon), 1-nn.LogLossEpsilon))
 	}
 	if len(pts) > 0 {
-		slices.SortFunc(pts, func(a, b point) int {
-			switch {
-			case a.s < b.s:
-				return -1
-			case a.s > b.s:
-				return 1
-			}
-			return 0
-		})
-		for _, pt := range pts {
-			if n := len(p.Scores); n == 0 || p.Scores[n-1] != pt.s {
-				p.Scores, p.Neg, p.Pos = append(p.Scores, pt.s), append(p.Neg, 0), append(p.Pos, 0)
-			}
-			if pt.pos {
-				p.Pos[len(p.Pos)-1]++
-			} else {
-				p.Neg[len(p.Neg)-1]++
-			}
+		p.Scores, p.Neg, p.Pos = curve(pts)
+	}
+	if p.Rows > 0 {
+		for _, cp := range classPts {
+			sc, ne, po := curve(cp)
+			p.ClassScores, p.ClassNeg, p.ClassPos = append(p.ClassScores, sc), append(p.ClassNeg, ne), append(p.ClassPos, po)
 		}
 	}
 	return p
+}
+
+// point is a row's score and whether the row is a positive.
+type point struct {
+	s   float32
+	pos bool
+}
+
+// curve sorts pts and counts the negatives and positives at each distinct
+// score, in increasing order.
+func curve(pts []point) (scores []float32, neg, pos []int64) {
+	slices.SortFunc(pts, func(a, b point) int {
+		switch {
+		case a.s < b.s:
+			return -1
+		case a.s > b.s:
+			return 1
+		}
+		return 0
+	})
+	for _, pt := range pts {
+		if n := len(scores); n == 0 || scores[n-1] != pt.s {
+			scores, neg, pos = append(scores, pt.s), append(neg, 0), append(pos, 0)
+		}
+		if pt.pos {
+			pos[len(pos)-1]++
+		} else {
+			neg[len(neg)-1]++
+		}
+	}
+	return scores, neg, pos
 }
 
 // targetValues reads the target of every row as `dense eval` does
@@ -383,6 +426,18 @@ func (fn *metricsFn) ExtractOutput(p Partial) Metrics {
 		}
 	} else {
 		m.Metrics["precision"], m.Metrics["recall"], m.Metrics["f1"] = c.MacroPrecision(), c.MacroRecall(), c.MacroF1()
+		// One class against the rest, macro-averaged over the classes
+		// that occur (nn.EvaluateOutputs), left out unless two do.
+		sum, classes := 0.0, 0
+		for i := range p.ClassScores {
+			if auc, ok := rocAUC(p.ClassScores[i], p.ClassNeg[i], p.ClassPos[i]); ok {
+				sum += auc
+				classes++
+			}
+		}
+		if classes > 0 {
+			m.Metrics["roc_auc"] = sum / float64(classes)
+		}
 	}
 	return m
 }
