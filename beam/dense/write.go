@@ -10,8 +10,10 @@ import (
 	"hash/fnv"
 	"path"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -40,16 +42,19 @@ func init() {
 //
 // With shards 0 the Batches are written where they are made: every bundle
 // of the stage that produced them (ReadParquet, Score, …, all fused into
-// one stage by the runner) writes its own file as the Batches arrive, so
-// no row is shuffled between workers. A bundle writes under a temporary
+// one stage by the runner) writes its own files as the Batches arrive, so
+// no row is shuffled between workers; it encodes them on up to GOMAXPROCS
+// goroutines, each with a file of its own, while it reads and scores the
+// next (Parquet encoding is the largest cost of a scoring job, so one
+// bundle keeps all of its worker's cores busy). A bundle writes under a temporary
 // name in dir/.dense-tmp-XXXXXXXX/; once every bundle has committed, one
 // last step renames the files of the committed bundles to
 // part-NNNNN-of-NNNNN.parquet, in the order of their first rows (file,
 // row), and removes the temporary folder with whatever a failed or retried
-// bundle left there. The number of files is the number of bundles, the
-// runner's choice (on Prism one per concurrent bundle, on Dataflow
-// usually more); within a file the rows are in the order the bundle
-// processed them. This is Beam's own "runner-determined sharding".
+// bundle left there. The number of files is up to GOMAXPROCS per bundle,
+// and the number of bundles is the runner's choice (on Prism usually one
+// per stage unless it splits a slow bundle, on Dataflow many); within a
+// file the rows are in the order the bundle processed them. This is Beam's own "runner-determined sharding".
 //
 // With shards > 0 there are exactly that many files (those that receive a
 // row): the Batches are grouped by a hash of their source and row (a group
@@ -84,12 +89,69 @@ type partFile struct {
 	Row    int64
 }
 
-// bundleWriteFn writes each bundle's Batches into temporary files, one per
-// schema, and emits them when the bundle finishes.
+// bundleWriteFn writes each bundle's Batches into temporary files and
+// emits them when the bundle finishes. Encoding Parquet (dictionaries,
+// statistics, zstd) costs more than reading and scoring the rows, so a
+// bundle hands its Batches to up to Writers goroutines (0: GOMAXPROCS),
+// each writing files of its own (one per schema), while the bundle reads
+// and scores the next ones: a bundle uses every core of its worker, and
+// writes up to Writers files.
 type bundleWriteFn struct {
-	Tmp string `json:"tmp"`
+	Tmp     string `json:"tmp"`
+	Writers int    `json:"writers"`
 
-	open []*bundleFile
+	ws *bundleWriters
+}
+
+func (fn *bundleWriteFn) ProcessElement(ctx context.Context, b Batch, _ func(partFile)) error {
+	if fn.ws == nil {
+		n := fn.Writers
+		if n <= 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
+		fn.ws = startWriters(context.WithoutCancel(ctx), fn.Tmp, n)
+	}
+	if err := fn.ws.failed(); err != nil {
+		return err
+	}
+	fn.ws.in <- b
+	return nil
+}
+
+func (fn *bundleWriteFn) FinishBundle(emit func(partFile)) error {
+	ws := fn.ws
+	fn.ws = nil
+	if ws == nil {
+		return nil
+	}
+	parts, err := ws.close()
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		emit(p)
+	}
+	return nil
+}
+
+// Teardown stops the writers of a failed bundle (the finalize step removes
+// their files).
+func (fn *bundleWriteFn) Teardown() error {
+	if fn.ws != nil {
+		fn.ws.close()
+		fn.ws = nil
+	}
+	return nil
+}
+
+// bundleWriters are the goroutines writing one bundle's files.
+type bundleWriters struct {
+	in  chan Batch
+	wg  sync.WaitGroup
+	mu  sync.Mutex
+	err error
+	// parts are the files written and closed without an error.
+	parts []partFile
 }
 
 type bundleFile struct {
@@ -98,9 +160,74 @@ type bundleFile struct {
 	part   partFile
 }
 
-func (fn *bundleWriteFn) ProcessElement(ctx context.Context, b Batch, _ func(partFile)) error {
+func startWriters(ctx context.Context, tmp string, n int) *bundleWriters {
+	ws := &bundleWriters{in: make(chan Batch)}
+	ws.wg.Add(n)
+	for range n {
+		go ws.run(ctx, tmp)
+	}
+	return ws
+}
+
+// failed is the first error of a writer, if any.
+func (ws *bundleWriters) failed() error {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return ws.err
+}
+
+func (ws *bundleWriters) fail(err error) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.err == nil {
+		ws.err = err
+	}
+}
+
+// close waits for the writers to write what they were given and close
+// their files.
+func (ws *bundleWriters) close() ([]partFile, error) {
+	close(ws.in)
+	ws.wg.Wait()
+	if err := ws.failed(); err != nil {
+		return nil, err
+	}
+	return ws.parts, nil
+}
+
+// run writes Batches until in is closed (after an error it only drains
+// in), then closes its files.
+func (ws *bundleWriters) run(ctx context.Context, tmp string) {
+	defer ws.wg.Done()
+	var open []*bundleFile
+	var err error
+	for b := range ws.in {
+		if err == nil {
+			if err = writeBatch(ctx, &open, tmp, b); err != nil {
+				ws.fail(err)
+			}
+		}
+	}
+	for _, f := range open {
+		if cerr := f.w.Close(); cerr != nil { // closes the file too
+			ws.fail(fmt.Errorf("dense: %s: %w", f.part.Path, cerr))
+			err = cerr
+		}
+	}
+	if err == nil {
+		ws.mu.Lock()
+		for _, f := range open {
+			ws.parts = append(ws.parts, f.part)
+		}
+		ws.mu.Unlock()
+	}
+}
+
+// writeBatch writes b to the file of open with its schema, opening a new
+// file in tmp for a new schema.
+func writeBatch(ctx context.Context, open *[]*bundleFile, tmp string, b Batch) error {
 	var f *bundleFile
-	for _, o := range fn.open {
+	for _, o := range *open {
 		if o.schema.Equal(b.Record.Schema()) {
 			f = o
 			break
@@ -109,7 +236,7 @@ func (fn *bundleWriteFn) ProcessElement(ctx context.Context, b Batch, _ func(par
 	if f == nil {
 		var id [16]byte
 		rand.Read(id[:])
-		name := joinPath(fn.Tmp, hex.EncodeToString(id[:])+".parquet")
+		name := joinPath(tmp, hex.EncodeToString(id[:])+".parquet")
 		out, err := openWrite(ctx, name)
 		if err != nil {
 			return err
@@ -120,38 +247,11 @@ func (fn *bundleWriteFn) ProcessElement(ctx context.Context, b Batch, _ func(par
 			return fmt.Errorf("dense: %s: %w", name, err)
 		}
 		f = &bundleFile{schema: b.Record.Schema(), w: w, part: partFile{Path: name, Source: b.Source, Row: b.Row}}
-		fn.open = append(fn.open, f)
+		*open = append(*open, f)
 	}
 	if err := f.w.Write(b.Record); err != nil {
 		return fmt.Errorf("dense: %s: %w", f.part.Path, err)
 	}
-	return nil
-}
-
-func (fn *bundleWriteFn) FinishBundle(emit func(partFile)) error {
-	open := fn.open
-	fn.open = nil
-	var first error
-	for _, f := range open {
-		if err := f.w.Close(); err != nil && first == nil { // closes the file too
-			first = fmt.Errorf("dense: %s: %w", f.part.Path, err)
-		}
-	}
-	if first != nil {
-		return first
-	}
-	for _, f := range open {
-		emit(f.part)
-	}
-	return nil
-}
-
-// Teardown closes the files of a failed bundle (the finalize step removes them).
-func (fn *bundleWriteFn) Teardown() error {
-	for _, f := range fn.open {
-		f.w.Close()
-	}
-	fn.open = nil
 	return nil
 }
 
