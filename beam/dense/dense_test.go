@@ -334,7 +334,7 @@ func TestScoreEvaluate(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	rows := ReadParquet(s, f.data, 0)
 	scored, dead := Score(s, churn, rows, ScoreOptions{})
-	WriteParquet(s, filepath.Join(out, "scored"), 0, scored) // a file per bundle
+	WriteParquet(s, filepath.Join(out, "scored"), 0, scored) // files per bundle
 	WriteParquet(s, filepath.Join(out, "dead"), 0, dead)
 	for name, m := range map[string]Model{"churn": churn, "segment": segment, "spend": spend} {
 		metrics, dead := Evaluate(s, m, rows, EvalOptions{})

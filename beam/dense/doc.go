@@ -10,7 +10,7 @@
 //	p, s := beam.NewPipelineWithRoot()
 //	rows := dense.ReadParquet(s, "gs://bucket/customers/*.parquet", 0)
 //	scored, dead := dense.Score(s, model, rows, dense.ScoreOptions{})
-//	dense.WriteParquet(s, "gs://bucket/scored/", 0, scored) // a file per bundle
+//	dense.WriteParquet(s, "gs://bucket/scored/", 0, scored) // files per bundle
 //	dense.WriteParquet(s, "gs://bucket/scored/dead_letter/", 0, dead)
 //	metrics, _ := dense.Evaluate(s, model, rows, dense.EvalOptions{Target: "churned"})
 //	dense.WriteMetrics(s, "gs://bucket/metrics.json", metrics)
@@ -73,9 +73,11 @@
 //
 // WriteParquet writes with arrowio's Parquet writer (the format `dense
 // score` writes) part-00000-of-000NN.parquet files. By default each bundle
-// writes its own file where the rows were scored, under a temporary name,
-// and a last step renames the committed bundles' files and removes the
-// rest (a retried bundle leaves nothing behind): the number of files is the
-// runner's number of bundles. Asked for a fixed number of shards it
+// writes its own files where the rows were scored, under temporary names,
+// encoding them on up to GOMAXPROCS goroutines (a file each) while it reads
+// and scores the next rows, and a last step renames the committed bundles'
+// files and removes the rest (a retried bundle leaves nothing behind): the
+// number of files is up to GOMAXPROCS per bundle, the number of bundles
+// the runner's choice. Asked for a fixed number of shards it
 // groups the Batches by key instead, which shuffles every row.
 package dense

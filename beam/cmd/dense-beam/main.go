@@ -7,8 +7,9 @@
 //	dense-beam eval  --model churn@3 --input data/ --output metrics.json
 //
 // score writes out/part-NNNNN-of-NNNNN.parquet: every input column plus
-// the prediction columns of `dense score`, one file per bundle of work
-// (the runner decides how many; --shards N asks for exactly N at the cost
+// the prediction columns of `dense score`, written where the rows were
+// scored: up to one file per core for each bundle of work (the runner
+// decides how many bundles; --shards N asks for exactly N at the cost
 // of a shuffle of every row); rows that cannot be scored go to
 // out/dead_letter/ with the reason (dense_error), the file (dense_source)
 // and the row (dense_row). eval writes the metrics of `dense eval` as JSON
@@ -65,7 +66,7 @@ var (
 	inputFlag  = flag.String("input", "", "Parquet input: a glob ('data/*.parquet', 'gs://b/day=*/*.parquet') or a folder (required)")
 	outputFlag = flag.String("output", "", "score: the output folder; eval: the metrics JSON file (required)")
 	deadFlag   = flag.String("dead_letter", "", "folder for rows that cannot be scored (default: score OUTPUT/dead_letter, eval next to OUTPUT)")
-	shardsFlag = flag.Int("shards", 0, "score: exactly this many output files, at the cost of a shuffle of every row (default 0: one file per bundle, no shuffle)")
+	shardsFlag = flag.Int("shards", 0, "score: exactly this many output files, at the cost of a shuffle of every row (default 0: files per bundle of work, no shuffle)")
 	rowsFlag   = flag.Int("batch_rows", dense.DefaultBatchRows, "rows per forward pass")
 	targetFlag = flag.String("target", "", "eval: the column with the true values (default: the model's training target)")
 	predFlag   = flag.String("prediction", "prediction", "score: name of the score column (empty: left out)")
@@ -180,7 +181,7 @@ func score(ctx context.Context) error {
 		dead = strings.TrimSuffix(out, "/") + "/dead_letter"
 	}
 	if *shardsFlag < 0 {
-		return usageError(fmt.Sprintf("--shards %d: want 0 (a file per bundle) or a positive number", *shardsFlag))
+		return usageError(fmt.Sprintf("--shards %d: want 0 (files per bundle of work) or a positive number", *shardsFlag))
 	}
 	if *predFlag == "" && *labelFlag == "" && *probaFlag == "" {
 		return usageError("--prediction, --label and --proba are all empty: nothing to append")
