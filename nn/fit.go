@@ -259,10 +259,16 @@ func (r *fitRun) epochs(ctx context.Context) (*History, error) {
 	order, batch, trainRows := r.order, r.batch, len(r.order)
 	swap := func(i, j int) { order[i], order[j] = order[j], order[i] }
 	batchRows := func(b int) []int { return order[b*batch : min((b+1)*batch, trainRows)] }
+	shuffle := func() { r.rng.Shuffle(trainRows, swap) }
+	if len(r.x)/m.inW <= math.MaxInt32 { // the same permutations on 32-bit row numbers
+		e := newEpochOrder(order, batch)
+		batchRows = func(b int) []int { return e.batch(b, batch) }
+		shuffle = func() { e.shuffle(r.rng) }
+	}
 	hist := &History{}
 	for epoch := 1; epoch <= r.epochsN; epoch++ {
 		if !cfg.NoShuffle {
-			r.rng.Shuffle(trainRows, swap)
+			shuffle()
 		}
 		var lossSum float64
 		var acc metricAcc

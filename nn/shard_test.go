@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -312,6 +313,38 @@ func TestReluGradSumsSameBits(t *testing.T) {
 			for j := range sums {
 				if math.Float64bits(sums[j]) != math.Float64bits(sums2[j]) {
 					t.Fatalf("width %d rows %d: sum %d = %v, want %v", width, rows, j, sums[j], sums2[j])
+				}
+			}
+		}
+	}
+}
+
+// TestEpochOrderShufflesLikeRand: Fit's 32-bit epoch order is permuted
+// exactly as rand.Shuffle permutes the rows (the same weights as before it
+// existed), epoch after epoch, and hands out the batches in order.
+func TestEpochOrderShufflesLikeRand(t *testing.T) {
+	for _, n := range []int{1, 2, 7, 1000, 100003} {
+		order := make([]int, n)
+		for i := range order {
+			order[i] = (i * 7) % n
+		}
+		if n%7 == 0 {
+			for i := range order {
+				order[i] = i
+			}
+		}
+		want := append([]int(nil), order...)
+		e := newEpochOrder(order, 64)
+		r1, r2 := rand.New(rand.NewPCG(3, 4)), rand.New(rand.NewPCG(3, 4))
+		for range 3 {
+			r1.Shuffle(n, func(i, j int) { want[i], want[j] = want[j], want[i] })
+			e.shuffle(r2)
+			for b := 0; b*64 < n; b++ {
+				got := e.batch(b, 64)
+				for i, r := range got {
+					if r != want[b*64+i] {
+						t.Fatalf("n %d: batch %d row %d is %d, want %d", n, b, i, r, want[b*64+i])
+					}
 				}
 			}
 		}
