@@ -77,7 +77,12 @@
 //   - DuckDB's interrupt (Ctrl-C in the duckdb shell) cannot reach a call
 //     in progress through the C API: it takes effect when the call returns
 //     (a training that completes is registered, and the statement then
-//     reports the interrupt);
+//     reports the interrupt). In duckdb.h of v1.5.6, duckdb_interrupt and
+//     duckdb_query_progress take the caller's duckdb_connection, which a
+//     table function never gets (its bind has only a client context, with
+//     no interrupted state to read), and a C API table function cannot
+//     yield to DuckDB's scheduler mid-call (no async or blocked result), so
+//     there is nothing to poll;
 //   - dense_train registers into the folder of the dense_models setting.
 //
 // # Threads and crashes
