@@ -55,7 +55,22 @@ type explainScratch struct {
 	abs   []float64
 	buf   []byte
 	names [][16]byte // each input name's duckdb_string_t in this chunk's child vector
+	// texts caches, per input, the inlined duckdb_string_t of recent
+	// FLOAT and DOUBLE values (data repeats its values: formatting the
+	// shortest text is most of the writer's time). Entries of an earlier
+	// call (another model, another chunk) have another gen.
+	texts []valueTextEntry
+	gen   uint32
 }
+
+type valueTextEntry struct {
+	gen  uint32
+	bits uint64
+	s    [16]byte
+}
+
+// valueTextSlots is the number of cached values per input (a power of 2).
+const valueTextSlots = 256
 
 var explainScratches = sync.Pool{New: func() any { return &explainScratch{ws: &nn.ExplainWorkspace{}} }}
 
@@ -92,6 +107,12 @@ func (p *plan) writeExplain(in dataChunk, out vector, x []float32, n int, s *scr
 	// The value field's validity mask, written for every entry.
 	vectorEnsureValidityWritable(valueV)
 	valueMask := unsafe.Slice((*uint64)(vectorValidity(valueV)), (total+63)/64)
+	es.gen++
+	if es.gen == 0 { // wrapped: no entry may look current
+		clear(es.texts)
+		es.gen = 1
+	}
+	es.texts = growSlice(es.texts, k*valueTextSlots)
 	at := base
 	for r := range n {
 		if s.null[r] {
@@ -112,6 +133,25 @@ func (p *plan) writeExplain(in dataChunk, out vector, x []float32, n int, s *scr
 				names[at] = es.names[i]
 			}
 			attrs[at] = vals[i]
+			if key, ok := p.floatValue(&src, i, r); ok {
+				e := &es.texts[i*valueTextSlots+int((key*0x9E3779B97F4A7C15)>>(64-8))]
+				if e.gen == es.gen && e.bits == key {
+					values[at] = e.s
+					valueMask[at>>6] |= uint64(1) << (uint(at) & 63)
+					at++
+					continue
+				}
+				text, _ := p.valueText(es, &src, i, r)
+				if len(text) <= 12 {
+					setString(valueV, values, at, unsafe.String(unsafe.SliceData(text), len(text)))
+					*e = valueTextEntry{gen: es.gen, bits: key, s: values[at]}
+				} else {
+					setString(valueV, values, at, unsafe.String(unsafe.SliceData(text), len(text)))
+				}
+				valueMask[at>>6] |= uint64(1) << (uint(at) & 63)
+				at++
+				continue
+			}
 			text, ok := p.valueText(es, &src, i, r)
 			bit := uint64(1) << (uint(at) & 63)
 			if ok {
@@ -245,6 +285,29 @@ func (p *plan) valueText(es *explainScratch, src *explainSources, i, r int) ([]b
 	}
 	es.buf = append(es.buf, ']')
 	return es.buf, true
+}
+
+// floatValue returns the bits of input i's value in row r when it is a
+// valid FLOAT or DOUBLE of a numeric input (valueText's cases that the
+// writer caches: other types' texts are not one-to-one with a float64).
+func (p *plan) floatValue(src *explainSources, i, r int) (uint64, bool) {
+	f := &p.feeds[i]
+	if f.kind != nn.KindNumeric {
+		return 0, false
+	}
+	v := &src.feeds[i]
+	if v.typ.id != typeFloat && v.typ.id != typeDouble {
+		return 0, false
+	}
+	at := r
+	if p.form == formList {
+		off, _ := src.list.listEntry(r)
+		at = off + f.pos
+	}
+	if !v.valid(at) {
+		return 0, false
+	}
+	return math.Float64bits(v.num(at)), true // an input's type is the same for the whole call
 }
 
 // appendNumber appends numeric row i of v: integers and booleans as their

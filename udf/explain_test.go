@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dense-ml/dense/nn"
@@ -131,4 +133,53 @@ func errorsJoin(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// TestExplainValueTexts: a FLOAT or DOUBLE value's text is its shortest
+// form whether the writer formats it or finds it in its cache (values
+// repeat; some collide in the cache's slots; a chunk boundary and another
+// model's call in between), and a BIGINT's stays its integer text.
+func TestExplainValueTexts(t *testing.T) {
+	src, _ := explainedChurn(t)
+	db := openDB(t, src)
+	exec(t, db, `CREATE TABLE v AS SELECT i, (20 + i % 613 / 7.0)::FLOAT AS age, (i % 997 * 1234.5678)::DOUBLE AS income,
+		['basic', 'pro'][1 + i % 2] AS plan, 'north' AS region, (i % 37)::BIGINT * 9007199254740993 AS big FROM range(6000) r(i)`)
+	for _, q := range []string{
+		"SELECT i, age::DOUBLE, income, dense_explain('xchurn', age, income, plan, region) FROM v ORDER BY i",
+		"SELECT i, big::DOUBLE, income, dense_explain('xchurn', big, income, plan, region) FROM v ORDER BY i",
+	} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var i int
+			var x, income float64
+			var list []any
+			if err := rows.Scan(&i, &x, &income, &list); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"income": strconv.FormatFloat(income, 'g', -1, 64)}
+			if strings.Contains(q, "big") {
+				want["age"] = strconv.FormatInt(int64(i%37)*9007199254740993, 10)
+			} else {
+				want["age"] = strconv.FormatFloat(x, 'g', -1, 32)
+			}
+			for _, e := range list {
+				m := e.(map[string]any)
+				if w, ok := want[m["input"].(string)]; ok && m["value"] != w {
+					t.Fatalf("row %d: %s's value %q, want %q", i, m["input"], m["value"], w)
+				}
+			}
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		if n != 6000 {
+			t.Fatalf("%d rows", n)
+		}
+	}
 }
