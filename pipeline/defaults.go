@@ -18,6 +18,11 @@ import (
 // settings a model was trained with (chosen or given) are stored in its
 // provenance (nn.TrainingSettings) and printed by dense train in one line.
 //
+//   - The validation split DefaultValSplit: 20% of the rows up to 5,000
+//     rows, then 1,000 rows but at least 10%: a large table gives more of
+//     its rows to training, where a thousand validation rows already
+//     measure the loss well enough to stop on (on bench/quality's 12,000-row
+//     table, 26 classes, this is +0.8% accuracy).
 //   - Batch size nn.DefaultBatchSize: 32 up to 4,096 training rows, then
 //     growing with the rows up to 256.
 //   - Epochs nn.DefaultEpochs: a cap, not a count, enough for 20,000
@@ -46,6 +51,23 @@ const (
 	DefaultWeightDecay   = 1e-4
 )
 
+// The validation split's rule (DefaultValSplit).
+const (
+	MaxValSplit = 0.2
+	MinValSplit = 0.1
+	ValRows     = 1000
+)
+
+// DefaultValSplit is the validation fraction for a table of rows rows (the
+// rows with a target): MaxValSplit, or ValRows rows where that is less, but
+// at least MinValSplit.
+func DefaultValSplit(rows int) float64 {
+	if rows <= 0 {
+		return MaxValSplit
+	}
+	return min(MaxValSplit, max(MinValSplit, ValRows/float64(rows)))
+}
+
 // The learning-rate schedules of TrainConfig.LRSchedule.
 const (
 	ScheduleAuto     = ""
@@ -59,9 +81,10 @@ type settings struct {
 	fit nn.FitConfig // Optimizer, BatchSize, Epochs, EarlyStopping, ReduceLR
 }
 
-// chooseSettings resolves the zero fields of cfg (after withDefaults) for
+// chooseSettings resolves the zero fields of cfg (after withDefaults and
+// the validation split: valAuto says it was chosen, of rows rows) for
 // trainRows training rows and explains each choice.
-func chooseSettings(cfg TrainConfig, trainRows int) settings {
+func chooseSettings(cfg TrainConfig, rows, trainRows int, valAuto bool) settings {
 	var s settings
 	var parts []string
 	note := func(text string, auto bool, why string) {
@@ -70,6 +93,8 @@ func chooseSettings(cfg TrainConfig, trainRows int) settings {
 		}
 		parts = append(parts, text)
 	}
+
+	note(fmt.Sprintf("validation %.3g%%", 100*cfg.ValSplit), valAuto, ": "+nn.Thousands(rows)+" rows")
 
 	batch := cfg.BatchSize
 	if batch == 0 {

@@ -16,7 +16,7 @@ import (
 // table (the expected values worked out by hand from the documented
 // rules), and that every explicit setting wins.
 func TestChooseSettings(t *testing.T) {
-	base := TrainConfig{Target: "y"}.withDefaults()
+	base := TrainConfig{Target: "y", ValSplit: 0.2}.withDefaults()
 	for _, c := range []struct {
 		name                 string
 		cfg                  TrainConfig
@@ -48,7 +48,7 @@ func TestChooseSettings(t *testing.T) {
 			1000, 32, 625, 16, 8, 0.01, 0.001, DefaultWeightDecay, "(auto", "sgd lr 0.01 (auto)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := chooseSettings(c.cfg, c.rows)
+			s := chooseSettings(c.cfg, c.rows*5/4, c.rows, false)
 			f := s.fit
 			if f.BatchSize != c.batch || s.BatchSize != c.batch || f.Epochs != c.epochs || s.MaxEpochs != c.epochs {
 				t.Errorf("batch %d/%d epochs %d/%d, want %d and %d", f.BatchSize, s.BatchSize, f.Epochs, s.MaxEpochs, c.batch, c.epochs)
@@ -97,7 +97,7 @@ func TestTrainRecordsSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := res.Settings
-	if s.MaxEpochs != 3 || s.BatchSize != 32 || s.Patience != 20 || s.LR != AdamLR || s.ValSplit != DefaultValSplit ||
+	if s.MaxEpochs != 3 || s.BatchSize != 32 || s.Patience != 20 || s.LR != AdamLR || s.ValSplit != 0.2 ||
 		!strings.Contains(s.Summary, "up to 3 epochs, early stopping after 20 epochs") {
 		t.Errorf("settings %+v", s)
 	}
@@ -196,6 +196,17 @@ func TestSpecDefaults(t *testing.T) {
 	} {
 		if _, err := ParseSpec([]byte(validSpec + yaml)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err %v, want %q", yaml, err, want)
+		}
+	}
+}
+
+func TestDefaultValSplit(t *testing.T) {
+	for _, c := range []struct {
+		rows int
+		want float64
+	}{{0, 0.2}, {150, 0.2}, {5000, 0.2}, {9000, 1000.0 / 9000}, {10_000, 0.1}, {1_000_000, 0.1}} {
+		if got := DefaultValSplit(c.rows); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%d rows: %v, want %v", c.rows, got, c.want)
 		}
 	}
 }

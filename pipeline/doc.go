@@ -119,7 +119,8 @@
 // family, Glorot otherwise), then the task's output layer: Dense(1,
 // sigmoid) with binary cross-entropy, Dense(classes, softmax) with sparse
 // categorical cross-entropy, Dense(1, linear) with MSE. The validation rows
-// are a seeded random fraction (ValSplit, default 0.2), stratified by class
+// are a seeded random fraction (ValSplit, default DefaultValSplit: 0.2,
+// above 5,000 rows 1,000 rows but at least 0.1), stratified by class
 // for classification so every class keeps its proportion (SplitRows). The
 // split is stored in the model (nn.Provenance.Split: rule, fraction, seed,
 // rows, and digests of the targets and of the encoded features in row

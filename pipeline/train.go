@@ -48,12 +48,11 @@ var (
 	DefaultHidden = []int{64, 32}
 )
 
-// The epochs, batch size, early stopping, learning-rate schedule and weight
-// decay are chosen from the data: see defaults.go.
+// The validation split, epochs, batch size, early stopping, learning-rate
+// schedule and weight decay are chosen from the data: see defaults.go.
 const (
 	DefaultActivation = nn.ReLU
 	DefaultOptimizer  = nn.OptAdam
-	DefaultValSplit   = 0.2
 	// DefaultSeed is the seed of dense train and SQL's dense_train when
 	// none is given (TrainConfig's zero Seed is seed 0).
 	DefaultSeed int64 = 1
@@ -206,9 +205,6 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	if c.Optimizer == "" {
 		c.Optimizer = DefaultOptimizer
 	}
-	if c.ValSplit == 0 {
-		c.ValSplit = DefaultValSplit
-	}
 	return c
 }
 
@@ -234,8 +230,8 @@ func (c TrainConfig) Validate() error {
 		return err
 	case !(c.LR >= 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("learning rate must be > 0, got %v", c.LR)
-	case !(c.ValSplit > 0 && c.ValSplit < 1):
-		return fmt.Errorf("validation split must be in (0, 1), got %v", c.ValSplit)
+	case !(c.ValSplit >= 0 && c.ValSplit < 1):
+		return fmt.Errorf("validation split must be in (0, 1), got %v (0: chosen from the rows)", c.ValSplit)
 	case math.IsNaN(c.WeightDecay) || math.IsInf(c.WeightDecay, 0):
 		return fmt.Errorf("weight decay must be a finite number, got %v", c.WeightDecay)
 	case c.LRSchedule != ScheduleAuto && c.LRSchedule != SchedulePlateau && c.LRSchedule != ScheduleConstant:
@@ -379,6 +375,10 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 			return nil, err
 		}
 	}
+	valAuto := cfg.ValSplit == 0
+	if valAuto {
+		cfg.ValSplit = DefaultValSplit(rows)
+	}
 	trainIdx, valIdx, err := SplitRows(rows, tgt.Classes, cfg.ValSplit, cfg.Seed)
 	if err != nil {
 		return nil, err
@@ -439,7 +439,7 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		fitY, fitValY = standardise(y, yMean, yStd), standardise(valY, yMean, yStd)
 	}
 
-	set := chooseSettings(cfg, nTrain)
+	set := chooseSettings(cfg, rows, nTrain, valAuto)
 	fc := nn.FitConfig{
 		Loss:          spec.Loss,
 		Optimizer:     set.fit.Optimizer,

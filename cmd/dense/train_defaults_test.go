@@ -40,7 +40,7 @@ func TestTrainDefaultsAndEachFlagWins(t *testing.T) {
 	}
 	// --epochs 3 keeps the test fast; the rest is chosen: 240 training rows.
 	got := train()
-	for _, want := range []string{"batch 32 (auto: 240 training rows)", "up to 3 epochs,", "early stopping after 50 epochs without a better val_loss, best epoch kept (auto)",
+	for _, want := range []string{"validation 20% (auto: 300 rows)", "batch 32 (auto: 240 training rows)", "up to 3 epochs,", "early stopping after 50 epochs without a better val_loss, best epoch kept (auto)",
 		"adam lr 0.003 (auto)", "halved after 25 epochs without a better val_loss (auto)", "weight decay 0.0001 (auto)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("defaults: %q lacks %q", got, want)
@@ -50,6 +50,7 @@ func TestTrainDefaultsAndEachFlagWins(t *testing.T) {
 		flags []string
 		want  string // in the line, not followed by "(auto"
 	}{
+		{[]string{"--val-split", "0.1"}, "validation 10%"},
 		{[]string{"--batch-size", "16"}, "batch 16"},
 		{[]string{"--epochs", "2"}, "up to 2 epochs"},
 		{[]string{"--patience", "4"}, "early stopping after 4 epochs without a better val_loss, best epoch kept"},
