@@ -159,3 +159,46 @@ func (s *Scorer) PredictColumns(out []float32, cols [][]float32, rows int, ws *W
 	}
 	return s.PredictInto(out, ws.x, rows, ws)
 }
+
+// ColumnShift reports whether numeric input i encodes a present value v
+// (not NULL, not NaN, finite) as the one feature float32(v − shift),
+// computed in float64: no clipping, no log1p, no missing indicator, and a
+// scaling that is none or a shift only (a Scorer's Encoder leaves such
+// inputs once their factor is folded into the network). A column of such
+// values without NULLs is then encoded column by column, or read where it
+// is when shift is 0 and it holds float32s (see Scorer.PredictColumns);
+// imputation only matters for the values it leaves out.
+func (e *Encoder) ColumnShift(i int) (shift float64, ok bool) {
+	in := &e.inputs[i]
+	if in.Kind != KindNumeric || in.Clip != nil || in.Log1p || in.Impute != nil && in.Impute.Indicator {
+		return 0, false
+	}
+	switch kind, sub, _ := scaleOf(in.Scale); kind {
+	case scaleNone:
+		return 0, true
+	case scaleShift:
+		return sub, true
+	}
+	return 0, false
+}
+
+// OneHotColumns is OneHots writing categorical input i's one-hot block as
+// columns: cols are the block's Width() feature columns, each at least
+// len(codes) long; row r of every column is 0, but 1 where OneHots would
+// write 1 (a SkipRow row stays all 0).
+func (e *Encoder) OneHotColumns(i int, codes []CategoryCode, cols [][]float32) {
+	w := e.inputs[i].Width()
+	cols = cols[:w]
+	for _, col := range cols {
+		clear(col[:len(codes)])
+	}
+	for r, c := range codes {
+		if c < 0 {
+			continue
+		}
+		cols[c&^codeIndicator][r] = 1
+		if c&codeIndicator != 0 {
+			cols[w-1][r] = 1
+		}
+	}
+}

@@ -116,3 +116,83 @@ func TestScorerForwardErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnShift: ColumnShift's promise, the encoding of a present value
+// is float32(v − shift), holds for the inputs it accepts, and it refuses
+// the others.
+func TestColumnShift(t *testing.T) {
+	inputs := []Input{
+		{Name: "plain", Kind: KindNumeric},
+		{Name: "imputed", Kind: KindNumeric, Impute: &Impute{Strategy: ImputeMean, Value: 3}},
+		{Name: "shift", Kind: KindNumeric, Impute: &Impute{Strategy: ImputeMean, Value: 3}, Scale: &Scale{Method: ScaleStandard, Mean: 1000.25}},
+		{Name: "scaled", Kind: KindNumeric, Scale: &Scale{Method: ScaleStandard, Mean: 1, Std: 2}},
+		{Name: "indicator", Kind: KindNumeric, Impute: &Impute{Strategy: ImputeMean, Value: 3, Indicator: true}},
+		{Name: "clip", Kind: KindNumeric, Clip: &Clip{Min: 0, Max: 1}},
+		{Name: "log", Kind: KindNumeric, Log1p: true},
+		{Name: "minmax", Kind: KindNumeric, Scale: &Scale{Method: ScaleMinMax, Min: 1, Max: 1}},
+		VectorInput("v", 2),
+	}
+	enc, err := NewEncoder(inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bool{true, true, true, false, false, false, false, false, false}
+	row := make([]float32, enc.Width())
+	for i := range inputs {
+		shift, ok := enc.ColumnShift(i)
+		if ok != want[i] {
+			t.Fatalf("%s: ColumnShift ok = %v", inputs[i].Name, ok)
+		}
+		if !ok {
+			continue
+		}
+		for _, v := range []float64{0, -7.125, 1e6 + 0.1, 123456.789} {
+			if err := enc.Number(i, v, true, row); err != nil {
+				t.Fatal(err)
+			}
+			if got := row[enc.Offset(i)]; got != float32(v-shift) {
+				t.Errorf("%s(%v): encodes %v, float32(v − %v) = %v", inputs[i].Name, v, got, shift, float32(v-shift))
+			}
+		}
+	}
+}
+
+// TestOneHotColumns: OneHotColumns writes OneHots' values as columns.
+func TestOneHotColumns(t *testing.T) {
+	in := Input{Name: "c", Kind: KindCategorical, Vocabulary: []string{"a", "b"}, UnknownBucket: true,
+		Impute: &Impute{Strategy: ImputeMostFrequent, Category: "a", Indicator: true}}
+	enc, err := NewEncoder([]Input{{Name: "x", Kind: KindNumeric}, in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []CategoryCode
+	for _, v := range []struct {
+		s     string
+		valid bool
+	}{{"a", true}, {"b", true}, {"zz", true}, {"", false}} {
+		c, err := enc.CategoryCode(1, v.s, v.valid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, c)
+	}
+	codes = append(codes, SkipRow)
+	w := enc.Width()
+	x := make([]float32, len(codes)*w)
+	enc.OneHots(1, codes, x, w)
+	cols := make([][]float32, w-1)
+	for j := range cols {
+		cols[j] = make([]float32, len(codes))
+		for r := range cols[j] {
+			cols[j][r] = 9
+		}
+	}
+	enc.OneHotColumns(1, codes, cols)
+	for r := range codes {
+		for j := range cols {
+			if got, want := cols[j][r], x[r*w+1+j]; got != want {
+				t.Fatalf("row %d feature %d: %v, OneHots %v", r, j, got, want)
+			}
+		}
+	}
+}

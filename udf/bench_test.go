@@ -244,13 +244,17 @@ func BenchmarkPredictAll(b *testing.B) {
 }
 
 // trainedLike returns a copy of m whose numeric and vector inputs are
-// standardised, as `dense train` fits them (the weights stay m's).
+// standardised and numeric inputs mean-imputed, as `dense train` fits them
+// (the weights stay m's).
 func trainedLike(b *testing.B, m *nn.Model, mean, std float64) *nn.Model {
 	spec := *m.Spec()
 	spec.Inputs = append([]nn.Input(nil), spec.Inputs...)
 	for i := range spec.Inputs {
 		if spec.Inputs[i].Kind != nn.KindCategorical {
 			spec.Inputs[i].Scale = &nn.Scale{Method: nn.ScaleStandard, Mean: mean, Std: std}
+		}
+		if spec.Inputs[i].Kind == nn.KindNumeric { // dense train imputes every numeric input
+			spec.Inputs[i].Impute = &nn.Impute{Strategy: nn.ImputeMean, Value: mean}
 		}
 	}
 	c, err := nn.NewModel(spec, 1)
@@ -324,6 +328,8 @@ func BenchmarkTrained(b *testing.B) {
 		{"cat20/scan", "SELECT sum(" + strings.ReplaceAll(fcols(""), ", ", " + ")[:strings.Index(strings.ReplaceAll(fcols(""), ", ", " + "), " + fs")] + " + length(cs) + length(ct)) FROM t20", rows},
 		{"cat20/columns", "SELECT sum(dense_predict('cat20', " + strings.Replace(strings.Replace(fcols(""), "fs", "cs", 1), "ft", "ct", 1) + ")) FROM t20", rows},
 		{"cat20/struct", "SELECT sum(dense_predict('cat20', t)) FROM (SELECT " + catCols + " FROM t20) t", rows},
+		{"std20/scan/threads=2", "SELECT sum(" + strings.ReplaceAll(fcols(""), ", ", " + ") + ") FROM t20", rows},
+		{"std20/struct/threads=2", "SELECT sum(dense_predict('std20', t)) FROM (SELECT " + fcols("") + " FROM t20) t", rows},
 		{"px784/scan", "SELECT sum(px[1] + px[784]) FROM px", pxRows},
 		{"px784/array", "SELECT sum(dense_predict_proba('px784', px)[1]) FROM px", pxRows},
 		{"px784/struct", "SELECT sum(dense_predict_proba('px784', t)[1]) FROM (SELECT px AS pixels FROM px) t", pxRows},
@@ -332,6 +338,10 @@ func BenchmarkTrained(b *testing.B) {
 			if ddl := tables[strings.Split(c.name, "/")[0]]; !made[ddl] {
 				exec(b, db, ddl)
 				made[ddl] = true
+			}
+			if strings.HasSuffix(c.name, "/threads=2") {
+				setThreads(b, db, 2)
+				defer setThreads(b, db, 1)
 			}
 			benchQuery(b, db, c.q, c.rows)
 		})

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/dense-ml/dense/nn"
+	"github.com/dense-ml/dense/udf/internal/floats"
 )
 
 // scratch is the memory one call of the function needs. Plans hand them out
@@ -446,6 +447,11 @@ func allBelow(v []float32, lim float32) bool {
 // exponent field carries into the sign bit's position exactly when the
 // exponent is e or more. The integer loop runs several words per cycle.
 func allExponentsBelow(v []float32, e uint64) bool {
+	done, ok := floats.ExponentsBelowPrefix(v, e) // a multiple of 64 floats, 16 per instruction where there is AVX-512
+	if !ok {
+		return false
+	}
+	v = v[done:]
 	const (
 		exps  = 0x7f800000_7f800000 // the exponent bits of both halves
 		carry = 0x80000000_80000000 // where the carry lands
@@ -526,46 +532,62 @@ func (e *encoding) copyable(f *feed, src *vec) bool {
 	return false
 }
 
-// columns handles the best case of the columns and STRUCT forms: every
-// input a number without preprocessing (its scaling folded into the
-// network) from a NULL-free FLOAT, DOUBLE, INTEGER or BIGINT column, every
-// value finite as a float32 and within the encoding's limits. The network
-// then reads the FLOAT columns where they are and the others converted to
-// float32 columns (nn.Scorer.PredictColumns): no row-major copy of the
-// features. It reports false, having set nothing the general path reads,
-// otherwise (the general path then sorts out NaN, ±Inf and the limits
-// row by row). Rows of a NULL STRUCT are scored from whatever their
-// fields hold, like the in-place list form's: their outputs are not used.
+// columns handles the best case of the columns and STRUCT forms, the
+// models `dense train` writes: every input a number whose present values
+// encode as float32(v − shift) (nn.Encoder.ColumnShift: its scaling folded
+// into the network, at most a shift left; imputation, which a NULL-free
+// column never needs) from a NULL-free FLOAT, DOUBLE, INTEGER or BIGINT
+// column, every feature finite and within the encoding's limits. The
+// network then reads the FLOAT columns without a shift where they are and
+// the others encoded column by column (nn.Scorer.PredictColumns): no
+// row-major copy of the features. It reports false, having set nothing the
+// general path reads, otherwise (the general path then sorts out NaN,
+// ±Inf, imputation and the limits row by row). Rows of a NULL STRUCT are
+// scored from whatever their fields hold, like the in-place list form's:
+// their outputs are not used.
 func (p *plan) columns(e *encoding, srcs []vec, s *scratch) bool {
-	if len(p.feeds) != p.inW { // every input one feature
-		return false
-	}
 	for i := range p.feeds {
-		if !e.copyable(&p.feeds[i], &srcs[i]) {
+		f, src := &p.feeds[i], &srcs[i]
+		if f.kind == nn.KindCategorical && !f.codes {
+			continue // one-hot columns (below)
+		}
+		if _, ok := e.enc.ColumnShift(f.input); !ok || f.kind != nn.KindNumeric || src.mask != nil {
+			return false
+		}
+		switch src.typ.id {
+		case typeFloat, typeDouble, typeInteger, typeBigInt:
+		default:
 			return false
 		}
 	}
 	n := len(s.null)
 	s.colsBuf = growSlice(s.colsBuf, p.inW)
 	cols := s.colsBuf
-	if len(s.colBuf) < len(p.feeds) {
-		s.colBuf = make([][]float32, len(p.feeds))
+	if len(s.colBuf) < p.inW {
+		s.colBuf = make([][]float32, p.inW) // per feature
 	}
 	for i := range p.feeds {
 		f, src := &p.feeds[i], &srcs[i]
+		if f.kind == nn.KindCategorical {
+			continue
+		}
+		off := e.enc.Offset(f.input)
 		var col []float32
-		if src.typ.id == typeFloat {
+		shift, _ := e.enc.ColumnShift(f.input)
+		if src.typ.id == typeFloat && shift == 0 {
 			col = unsafe.Slice((*float32)(src.data), n)
 		} else {
-			s.colBuf[i] = growSlice(s.colBuf[i], n)
-			col = s.colBuf[i]
+			s.colBuf[off] = growSlice(s.colBuf[off], n)
+			col = s.colBuf[off]
 			switch src.typ.id {
+			case typeFloat:
+				shiftColumn(col, unsafe.Slice((*float32)(src.data), n), shift)
 			case typeDouble:
-				convertColumn(col, unsafe.Slice((*float64)(src.data), n))
+				shiftColumn(col, unsafe.Slice((*float64)(src.data), n), shift)
 			case typeInteger:
-				convertColumn(col, unsafe.Slice((*int32)(src.data), n))
+				shiftColumn(col, unsafe.Slice((*int32)(src.data), n), shift)
 			case typeBigInt:
-				convertColumn(col, unsafe.Slice((*int64)(src.data), n))
+				shiftColumn(col, unsafe.Slice((*int64)(src.data), n), shift)
 			}
 		}
 		if lim := e.limits[f.input]; lim < math.MaxFloat32 {
@@ -575,18 +597,34 @@ func (p *plan) columns(e *encoding, srcs []vec, s *scratch) bool {
 		} else if !allFinite(col) {
 			return false
 		}
-		cols[e.enc.Offset(f.input)] = col
+		cols[off] = col
+	}
+	// Every number is in: from here on the chunk is scored this way, and
+	// the categories' lookups record their rows' errors as the general
+	// path would.
+	for i := range p.feeds {
+		f := &p.feeds[i]
+		if f.kind != nn.KindCategorical {
+			continue
+		}
+		off, w := e.enc.Offset(f.input), e.enc.Inputs()[f.input].Width()
+		for j := off; j < off+w; j++ {
+			s.colBuf[j] = growSlice(s.colBuf[j], n)
+			cols[j] = s.colBuf[j]
+		}
+		e.enc.OneHotColumns(f.input, p.categoryCodes(e, f, &srcs[i], s), cols[off:off+w])
 	}
 	s.cols, s.checked = cols, true
 	return true
 }
 
-// convertColumn converts a column to float32 (a DOUBLE beyond float32's
-// range becomes ±Inf, which columns then refuses).
-func convertColumn[T float64 | int32 | int64](dst []float32, col []T) {
+// shiftColumn encodes a column as float32(v − shift), the subtraction in
+// float64 as nn's encoding does it (a value beyond float32's range becomes
+// ±Inf, which columns then refuses).
+func shiftColumn[T float32 | float64 | int32 | int64](dst []float32, col []T, shift float64) {
 	dst = dst[:len(col)]
 	for i, v := range col {
-		dst[i] = float32(v)
+		dst[i] = float32(float64(v) - shift)
 	}
 }
 
@@ -789,6 +827,13 @@ func (p *plan) feedType(f *feed) *colType {
 // is looked up in the scratch's cache of short strings (shortCodes) before
 // the encoder's map.
 func (p *plan) encodeCategories(e *encoding, f *feed, src *vec, s *scratch) error {
+	e.enc.OneHots(f.input, p.categoryCodes(e, f, src, s), s.x, p.inW)
+	return nil
+}
+
+// categoryCodes is encodeCategories' lookup: each row's category code in
+// s.codes (nn.SkipRow for a NULL row or one that fails).
+func (p *plan) categoryCodes(e *encoding, f *feed, src *vec, s *scratch) []nn.CategoryCode {
 	n := len(s.null)
 	s.codes = growSlice(s.codes, n)
 	codes := s.codes
@@ -859,8 +904,7 @@ func (p *plan) encodeCategories(e *encoding, f *feed, src *vec, s *scratch) erro
 			codes[r] = code
 		}
 	}
-	e.enc.OneHots(f.input, codes, s.x, p.inW)
-	return nil
+	return codes
 }
 
 // setValidity marks the NULL rows of a result vector (and every other row

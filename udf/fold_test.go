@@ -71,6 +71,32 @@ func trainedModels(t testing.TB) *Memory {
 		nn.Dense(16, nn.ReLU), nn.Dense(10, nn.Softmax))
 
 	add("wide", nn.TaskRegression, []nn.Input{std("v", 0, 1e10)}, nil, nn.Dense(1, nn.Linear))
+
+	// As `dense train` writes them: every numeric input mean-imputed (no
+	// indicator) and standardised, with shifts too large to fold (they stay
+	// in the encoding: v − mean; std20 has the shifts folded into the bias).
+	var trained []nn.Input
+	for i := range 20 {
+		in := std("f"+string(rune('a'+i)), float64(10*i+100), 0.5+0.5*float64(i))
+		in.Impute = &nn.Impute{Strategy: nn.ImputeMean, Value: float64(10*i + 100)}
+		trained = append(trained, in)
+	}
+	add("trained20", nn.TaskRegression, trained, nil, nn.Dense(16, nn.ReLU), nn.Dense(8, nn.ReLU), nn.Dense(1, nn.Linear))
+
+	// Numbers and categories as `dense train` writes them: the numbers'
+	// columns and the categories' one-hot columns are read by the network
+	// as columns.
+	imputed := func(name string, mean, sd float64) nn.Input {
+		in := std(name, mean, sd)
+		in.Impute = &nn.Impute{Strategy: nn.ImputeMean, Value: mean}
+		return in
+	}
+	add("trainedcat", nn.TaskBinary, []nn.Input{imputed("a", 0.5, 3), imputed("b", 40, 2),
+		{Name: "plan", Kind: nn.KindCategorical, Vocabulary: []string{"basic", "pro", "enterprise-unlimited"}},
+		imputed("c", 10, 6),
+		{Name: "region", Kind: nn.KindCategorical, Vocabulary: []string{"north", "south"}, UnknownBucket: true,
+			Impute: &nn.Impute{Strategy: nn.ImputeMostFrequent, Category: "north", Indicator: true}},
+	}, []string{"no", "yes"}, nn.Dense(12, nn.ReLU), nn.Dense(1, nn.Sigmoid))
 	return src
 }
 
@@ -80,7 +106,7 @@ func trainedModels(t testing.TB) *Memory {
 func TestFoldedMatchesModel(t *testing.T) {
 	src := trainedModels(t)
 	db := openDB(t, src)
-	for name := range map[string]bool{"std20": true, "shifted": true, "mixed": true, "pxstd": true} {
+	for name := range map[string]bool{"std20": true, "shifted": true, "mixed": true, "pxstd": true, "trained20": true, "trainedcat": true} {
 		m, _, err := src.Load(name)
 		if err != nil {
 			t.Fatal(err)
@@ -102,6 +128,17 @@ func TestFoldedMatchesModel(t *testing.T) {
 		{"std20/double-columns", "std20", "dense_predict('std20', " + fcols("::DOUBLE") + ")", strings.Split(fcols("::DOUBLE"), ", "), kindPredict},
 		{"std20/int-columns", "std20", "dense_predict('std20', " + fcols("::INTEGER") + ")", strings.Split(fcols("::INTEGER"), ", "), kindPredict},
 		{"std20/struct", "std20", "dense_predict('std20', {" + strings.Join(fields, ", ") + "})", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
+		{"trained20/float-columns", "trained20", "dense_predict('trained20', " + fcols("::FLOAT") + ")", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
+		{"trained20/double-columns", "trained20", "dense_predict('trained20', " + fcols("::DOUBLE") + ")", strings.Split(fcols("::DOUBLE"), ", "), kindPredict},
+		{"trained20/bigint-columns", "trained20", "dense_predict('trained20', " + fcols("::BIGINT") + ")", strings.Split(fcols("::BIGINT"), ", "), kindPredict},
+		{"trained20/struct", "trained20", "dense_predict('trained20', {" + strings.Join(fields, ", ") + "})", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
+		{"trainedcat/columns", "trainedcat", "dense_predict('trainedcat', a, b, plan, c, region)", []string{"a", "b", "plan", "c", "region"}, kindPredict},
+		{"trainedcat/enum", "trainedcat", "dense_predict_proba('trainedcat', a::FLOAT, b::INTEGER, plan" + enum + ", c, region" + regions + ")",
+			[]string{"a::FLOAT", "b::INTEGER", "plan", "c", "region"}, kindProba},
+		{"trainedcat/struct", "trainedcat", "dense_predict_label('trainedcat', {'region': region, 'c': c, 'plan': plan, 'b': b, 'a': a})",
+			[]string{"a", "b", "plan", "c", "region"}, kindLabel},
+		{"trainedcat/null-number", "trainedcat", "dense_predict('trainedcat', a, b, plan, CASE WHEN i % 9 = 2 THEN NULL ELSE c END, region)",
+			[]string{"a", "b", "plan", "CASE WHEN i % 9 = 2 THEN NULL ELSE c END", "region"}, kindPredict},
 		{"std20/list", "std20", "dense_predict('std20', [" + fcols("") + "])", strings.Split(fcols(""), ", "), kindPredict},
 		{"std20/float-array", "std20", "dense_predict('std20', [" + fcols("") + "]::FLOAT[20])", strings.Split(fcols("::FLOAT"), ", "), kindPredict},
 		{"shifted/columns", "shifted", "dense_predict('shifted', a * 10 + 1000, b, k)", []string{"a * 10 + 1000", "b", "k"}, kindPredict},

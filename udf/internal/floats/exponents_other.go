@@ -1,0 +1,9 @@
+//go:build !amd64 || noasm
+
+package floats
+
+// exponentsBelowVec: no vector code here; allExponentsBelow's loop checks everything.
+func exponentsBelowVec(v []float32, e uint64) (int, bool) { return 0, true }
+
+// hasAVX512: no vector code here.
+const hasAVX512 = false
