@@ -108,7 +108,7 @@ func (m *Model) newFitRun(x, y []float32, rows int, cfg FitConfig) (*fitRun, err
 	if err != nil {
 		return nil, err
 	}
-	if err := m.checkData("training", x, y, rows, kind); err != nil {
+	if err := m.checkData("training", x, y, rows, kind, cfg.threads()); err != nil {
 		return nil, err
 	}
 	cw, err := m.classWeights(kind, cfg.ClassWeights)
@@ -147,11 +147,7 @@ func (m *Model) newFitRun(x, y []float32, rows int, cfg FitConfig) (*fitRun, err
 	if t.opt, err = newOptimizer(optCfg, len(m.params)); err != nil {
 		return nil, err
 	}
-	threads := cfg.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	t.par = newWorkers(threads)
+	t.par = newWorkers(cfg.threads())
 	t.opt.par = t.par
 	r.t = t
 
@@ -219,7 +215,7 @@ func (r *fitRun) splitValidation() error {
 		if cfg.ValidationSplit != 0 {
 			return fmt.Errorf("nn: both ValidationSplit and an explicit validation set given; use one")
 		}
-		if err := m.checkData("validation", cfg.ValX, cfg.ValY, cfg.ValRows, r.kind); err != nil {
+		if err := m.checkData("validation", cfg.ValX, cfg.ValY, cfg.ValRows, r.kind, cfg.threads()); err != nil {
 			return err
 		}
 		r.valX, r.valY, r.valRows = cfg.ValX, cfg.ValY, cfg.ValRows
@@ -493,8 +489,17 @@ func gatherBatch(bx, by, x, y []float32, idx []int, inW, yw int) float32 {
 	return touched
 }
 
-// checkData checks the lengths and values of a data set for the loss.
-func (m *Model) checkData(what string, x, y []float32, rows int, k lossKind) error {
+// threads is the goroutines Fit runs on: Threads, or GOMAXPROCS.
+func (cfg *FitConfig) threads() int {
+	if cfg.Threads > 0 {
+		return cfg.Threads
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// checkData checks the lengths and values of a data set for the loss, the
+// scan for non-finite values split over threads goroutines.
+func (m *Model) checkData(what string, x, y []float32, rows int, k lossKind, threads int) error {
 	if rows <= 0 {
 		return fmt.Errorf("nn: %s set has %d rows, want at least 1", what, rows)
 	}
@@ -508,7 +513,7 @@ func (m *Model) checkData(what string, x, y []float32, rows int, k lossKind) err
 	if len(y) != rows*yw {
 		return fmt.Errorf("nn: %s targets have %d values, want %d (%d rows × %d)", what, len(y), rows*yw, rows, yw)
 	}
-	if i := firstNonFinite(x); i >= 0 {
+	if i := firstNonFiniteOn(x, threads); i >= 0 {
 		return fmt.Errorf("nn: %s input row %d feature %d is %v", what, i/m.inW, i%m.inW, x[i])
 	}
 	if i := firstNonFinite(y); i >= 0 {

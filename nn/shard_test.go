@@ -350,3 +350,26 @@ func TestEpochOrderShufflesLikeRand(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstNonFiniteOn: the split scan finds the first bad value wherever
+// it is, with others after it, on any number of goroutines.
+func TestFirstNonFiniteOn(t *testing.T) {
+	const n = 3<<18 + 5
+	v := randomInput(n, 1, 1)
+	for _, threads := range []int{1, 2, 4} {
+		if got := firstNonFiniteOn(v, threads); got != -1 {
+			t.Fatalf("%d threads: clean data reported bad at %d", threads, got)
+		}
+		for _, at := range []int{0, 1, 1<<18 - 1, 1 << 18, 2<<18 + 7, n - 1} {
+			w := append([]float32(nil), v...)
+			w[at] = float32(math.Inf(-1))
+			if at+3 < n {
+				w[at+3] = float32(math.NaN())
+			}
+			w[n-1] = float32(math.NaN())
+			if got := firstNonFiniteOn(w, threads); got != at {
+				t.Fatalf("%d threads: first bad value at %d reported at %d", threads, at, got)
+			}
+		}
+	}
+}

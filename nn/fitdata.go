@@ -1,6 +1,13 @@
 package nn
 
-import "math/rand/v2"
+// Fit's data: the order of the training rows and the scan for non-finite
+// values.
+
+import (
+	"math/rand/v2"
+
+	"github.com/dense-ml/dense/nn/internal/sgemm"
+)
 
 // epochOrder is Fit's order of the training rows within an epoch, kept as
 // 32-bit row numbers: reshuffling 200,000 of them swaps within 0.8 MB
@@ -41,4 +48,32 @@ func (e *epochOrder) batch(b, batch int) []int {
 		idx[i] = int(r)
 	}
 	return idx
+}
+
+// firstNonFiniteOn is firstNonFinite split into pieces run on up to
+// threads goroutines (sgemm's helpers): the lowest index a piece finds.
+// Fit scans all of its data before training, at memory speed: 60,000
+// rows of 784 floats took ~20–30 ms on one core, a tenth of a two-epoch
+// 784→128→10 Fit.
+func firstNonFiniteOn(v []float32, threads int) int {
+	const minPiece = 1 << 18
+	parts := min(4*threads, len(v)/minPiece)
+	if threads <= 1 || parts < 2 {
+		return firstNonFinite(v)
+	}
+	found := make([]int, parts)
+	sgemm.Parallel(threads, parts, func(p int) {
+		lo, hi := len(v)*p/parts, len(v)*(p+1)/parts
+		i := firstNonFinite(v[lo:hi])
+		if i >= 0 {
+			i += lo
+		}
+		found[p] = i
+	})
+	for _, i := range found {
+		if i >= 0 {
+			return i
+		}
+	}
+	return -1
 }
