@@ -275,17 +275,24 @@
 // (activations_amd64.s). Each does the same IEEE operations in the same
 // order as the Go loop it replaces (no fused multiply-add), so results are
 // bit-identical with and without them; the Go loops run under the noasm tag
-// and on other architectures, and the tests compare the two. Fit checks
-// its data for NaN/±Inf with a branch-free float32 scan; each shard gathers
-// its shuffled rows, touching all of them before copying them so that
-// their cache misses overlap. A 1-wide layer (a regressor's output) would
-// waste 15/16 of the kernel's tiles: its z = X·w runs as the 1×rows
-// product wᵀ·Xᵀ (the same bits) and its weight gradient as a sum of rows
-// with fused multiply-adds in the kernels' order (shard_amd64.s); a weight
-// gradient that wastes a quarter less of the tiles transposed (20 inputs,
-// 64 units) is computed as xᵀ·dz and transposed.
+// and on other architectures, and the tests compare the two. In a sharded
+// step the relu gradient and the bias gradient's sums are one pass, and
+// the Adam loop adds the two shards' gradients as it reads them
+// (shard_amd64.s, optim_amd64.s; same bits as the separate loops). Fit
+// checks its data for NaN/±Inf with a branch-free float32 scan split over
+// its threads, reshuffles 32-bit row numbers each epoch (rand.Shuffle's
+// permutation), and each shard gathers its shuffled rows, touching all of
+// them before copying them so that their cache misses overlap. A 1-wide
+// layer (a regressor's output) would waste 15/16 of the kernel's tiles:
+// its z = X·w runs as the 1×rows product wᵀ·Xᵀ (the same bits) and its
+// weight gradient as a sum of rows with fused multiply-adds in the
+// kernels' order (shard_amd64.s). A product whose transpose the kernel's
+// tiles pad enough less runs transposed and is transposed back (same
+// bits): a 20-input layer's dW as (xᵀ·dz)ᵀ, the 784→128 layer's z on a
+// 64-row shard as (W·Xᵀ)ᵀ.
 //
-// bench_test.go measures a training step (forward, loss, backward, Adam) and
+// bench_test.go measures a training step (gather, forward, loss, backward,
+// Adam) and
 // PredictInto, under the package's kernel and gonum's Sgemm:
 //
 //	go test ./nn/ -run '^$' -bench . -benchtime 2s
