@@ -23,7 +23,7 @@ func BenchmarkScore(b *testing.B) {
 		{"20-64-32-1", 20, []LayerSpec{Dense(64, ReLU), Dense(32, ReLU), Dense(1, Linear)}, TaskRegression},
 		{"784-128-10", 784, []LayerSpec{Dense(128, ReLU), Dense(10, Softmax)}, TaskMulticlass},
 	} {
-		for _, path := range []string{"model/gemm-threads=1", "model/gemm-threads=2", "scorer", "scorer-columns"} {
+		for _, path := range []string{"model/gemm-threads=1", "model/gemm-threads=2", "scorer", "scorer-columns", "scorer-columns/parallel"} {
 			b.Run(bn.name+"/"+path, func(b *testing.B) {
 				if path == "model/gemm-threads=1" {
 					defer SetGemmThreads(SetGemmThreads(1))
@@ -63,7 +63,24 @@ func BenchmarkScore(b *testing.B) {
 				b.ReportAllocs()
 				cpu0 := processCPU()
 				b.ResetTimer()
+				if path == "scorer-columns/parallel" {
+					// One scorer per core, as DuckDB's threads call it: the
+					// rows/s is the network's ceiling for SQL on this machine.
+					b.RunParallel(func(pb *testing.PB) {
+						ws := s.NewWorkspace()
+						out := make([]float32, rows*m.OutputWidth())
+						for pb.Next() {
+							if err := s.PredictColumns(out, cols, rows, ws); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				}
 				for range b.N {
+					if path == "scorer-columns/parallel" {
+						break
+					}
 					if err := predict(); err != nil {
 						b.Fatal(err)
 					}

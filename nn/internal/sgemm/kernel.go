@@ -20,6 +20,9 @@ type microKernel struct {
 	// product's epilogue in the same pass (see Epilogue): flags&1 adds to
 	// C, flags&2 adds bias[j] to column j, flags&4 applies the ReLU.
 	epi func(k int, a []float32, rsa, csa int, b, c []float32, ldc int, bias []float32, flags int)
+	// cols, where the kernel has one, is epi with A given by its
+	// columns: A's element (i, p) is cols[p][row+i].
+	cols func(k int, cols []*float32, row int, b, c []float32, ldc int, bias []float32, flags int)
 }
 
 // goKernel is the portable 4×4 kernel: sixteen scalar accumulators, about

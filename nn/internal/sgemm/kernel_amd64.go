@@ -13,6 +13,9 @@ func kernel12x32AVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc int, 
 func kernel12x32EpiAVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc int, bias *float32, flags int)
 
 //go:noescape
+func kernel12x32ColsEpiAVX512(k int, cols **float32, rowoff int, b, c *float32, ldc int, bias *float32, flags int)
+
+//go:noescape
 func kernel6x16AVX2(k int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32, add int)
 
 //go:noescape
@@ -30,7 +33,7 @@ func transpose16AVX512(dst []float32, lddst int, src []float32, ldsrc int) {
 	transpose16x16AVX512(&dst[0], lddst, &src[0], ldsrc)
 }
 
-var avx512Kernel = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, tile: tileAVX512, epi: tileEpiAVX512}
+var avx512Kernel = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, tile: tileAVX512, epi: tileEpiAVX512, cols: tileColsAVX512}
 
 var avx2Kernel = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, tile: tileAVX2}
 
@@ -54,6 +57,20 @@ func tileEpiAVX512(k int, a []float32, rsa, csa int, b, c []float32, ldc int, bi
 		bp = &bias[0]
 	}
 	kernel12x32EpiAVX512(k, &a[0], rsa, csa, &b[0], &c[0], ldc, bp, flags)
+}
+
+// tileColsAVX512 is tileEpiAVX512 reading A's rows row…row+11 from the
+// columns (each must hold them: the caller checks).
+func tileColsAVX512(k int, cols []*float32, row int, b, c []float32, ldc int, bias []float32, flags int) {
+	_ = cols[k-1]
+	_ = b[32*k-1]
+	_ = c[11*ldc+31]
+	bp := &zero32[0]
+	if flags&epiBias != 0 {
+		_ = bias[31]
+		bp = &bias[0]
+	}
+	kernel12x32ColsEpiAVX512(k, &cols[0], 4*row, &b[0], &c[0], ldc, bp, flags)
 }
 
 var zero32 [32]float32

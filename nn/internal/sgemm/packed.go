@@ -73,9 +73,10 @@ type Packed struct {
 // Scratch is the memory of one goroutine's Packed products; the zero
 // value is ready to use and grows once.
 type Scratch struct {
-	a    []float32 // a packed A micro-panel (partial rows, columns, or A's stride a multiple of 2 KiB)
-	tile []float32 // an edge tile of C
-	rows []float32 // gemvT: rows transposed
+	a    []float32  // a packed A micro-panel (partial rows, columns, or A's stride a multiple of 2 KiB)
+	tile []float32  // an edge tile of C
+	ptrs []*float32 // MulColumns: the columns' first rows
+	rows []float32  // gemvT: rows transposed
 	out  [64]float32
 }
 
@@ -191,12 +192,65 @@ func (p *Packed) MulColumns(m int, cols [][]float32, r0 int, c []float32, ldc in
 	}
 	p.checkEpilogue(ep)
 	mr := p.kern.mr
+	if p.kern.cols != nil && m >= mr {
+		p.mulColumns(m, cols, r0, c, ldc, ep, s)
+		return
+	}
 	p.mul(m, c, ldc, ep, s, func(q, ir, rows int) ([]float32, int, int) {
 		k0, kb := p.kBlock(q)
 		s.a = grow(s.a, mr*kb)
 		packColumns(s.a, cols[k0:k0+kb], r0+ir, rows, mr)
 		return s.a, 1, mr
 	})
+}
+
+// mulColumns is MulColumns through the kernel that reads A's columns in
+// place (every full row panel; a last partial one is packed).
+func (p *Packed) mulColumns(m int, cols [][]float32, r0 int, c []float32, ldc int, ep *Epilogue, s *Scratch) {
+	mr, nr := p.kern.mr, p.kern.nr
+	full := m / mr * mr
+	if cap(s.ptrs) < p.k {
+		s.ptrs = make([]*float32, p.k)
+	}
+	ptrs := s.ptrs[:p.k]
+	for t, col := range cols {
+		ptrs[t] = &col[r0] // every column holds rows r0 … r0+m-1 (checked)
+	}
+	s.tile = grow(s.tile, mr*nr)
+	flags := ep.flags()
+	var bias []float32
+	for q := range p.nkb {
+		k0, kb := p.kBlock(q)
+		f := 0
+		if q == p.nkb-1 {
+			f = flags
+		}
+		if q > 0 {
+			f |= epiAdd
+		}
+		for jr := range p.np {
+			bp := p.panel(q, jr)
+			col := jr * nr
+			if cols := min(nr, p.n-col); cols < nr {
+				continue // an edge panel: below
+			}
+			if f&epiBias != 0 {
+				bias = ep.Bias[col:]
+			}
+			for ir := 0; ir < full; ir += mr {
+				p.kern.cols(kb, ptrs[k0:k0+kb], ir, bp, c[ir*ldc+col:], ldc, bias, f)
+			}
+		}
+	}
+	clear(ptrs)
+	if full < m || p.n%nr != 0 { // the edge tiles, packed as MulColumns' general path does
+		p.mulEdges(m, c, ldc, ep, s, func(q, ir, rows int) ([]float32, int, int) {
+			k0, kb := p.kBlock(q)
+			s.a = grow(s.a, mr*kb)
+			packColumns(s.a, cols[k0:k0+kb], r0+ir, rows, mr)
+			return s.a, 1, mr
+		})
+	}
 }
 
 // packColumns writes rows r…r+rows-1 of the columns as a micro-panel of
@@ -230,6 +284,16 @@ func packColumns(dst []float32, cols [][]float32, r, rows, mr int) {
 // (from aPanel: A, its row and column strides) is used for every column
 // panel while it is in L1.
 func (p *Packed) mul(m int, c []float32, ldc int, ep *Epilogue, s *Scratch, aPanel func(q, ir, rows int) ([]float32, int, int)) {
+	p.mulTiles(m, c, ldc, ep, s, false, aPanel)
+}
+
+// mulEdges is mul for the edge tiles only (fewer than mr rows or nr
+// columns): mulColumns did the others.
+func (p *Packed) mulEdges(m int, c []float32, ldc int, ep *Epilogue, s *Scratch, aPanel func(q, ir, rows int) ([]float32, int, int)) {
+	p.mulTiles(m, c, ldc, ep, s, true, aPanel)
+}
+
+func (p *Packed) mulTiles(m int, c []float32, ldc int, ep *Epilogue, s *Scratch, edgesOnly bool, aPanel func(q, ir, rows int) ([]float32, int, int)) {
 	mr, nr := p.kern.mr, p.kern.nr
 	s.tile = grow(s.tile, mr*nr)
 	flags := ep.flags()
@@ -239,11 +303,17 @@ func (p *Packed) mul(m int, c []float32, ldc int, ep *Epilogue, s *Scratch, aPan
 		last := q == p.nkb-1 && flags != 0
 		for ir := 0; ir < m; ir += mr {
 			rows := min(mr, m-ir)
+			if edgesOnly && rows == mr && p.n%nr == 0 {
+				continue
+			}
 			ap, rsa, csa := aPanel(q, ir, rows)
 			for jr := range p.np {
 				bp := p.panel(q, jr)
 				col := jr * nr
 				cols := min(nr, p.n-col)
+				if edgesOnly && rows == mr && cols == nr {
+					continue
+				}
 				if rows == mr && cols == nr {
 					switch {
 					case last && p.kern.epi != nil:

@@ -203,9 +203,16 @@ func avx512Epilogue() {
 	p("\tADDQ $%d, DI", nr*4)
 	p("\tDECQ CX")
 	p("\tJNE  tailloopepi")
-	p("storeepi:")
+	epilogueStore("epi", mr)
+}
+
+// epilogueStore emits the epilogue kernels' store of the 12×32 tile in
+// Z0…Z23 (see avx512Epilogue), labels suffixed with sfx: C at DX (rows R8
+// bytes apart), bias at AX, flags in R9.
+func epilogueStore(sfx string, mr int) {
+	p("store%s:", sfx)
 	p("\tTESTQ $1, R9")
-	p("\tJE   biasepi")
+	p("\tJE   bias%s", sfx)
 	p("\tMOVQ DX, BX")
 	for i := 0; i < mr; i++ {
 		p("\tVADDPS (BX), Z%d, Z%d", 2*i, 2*i)
@@ -214,23 +221,23 @@ func avx512Epilogue() {
 			p("\tADDQ R8, BX")
 		}
 	}
-	p("biasepi:")
+	p("bias%s:", sfx)
 	p("\tTESTQ $2, R9")
-	p("\tJE   reluepi")
+	p("\tJE   relu%s", sfx)
 	p("\tVMOVUPS (AX), Z26")
 	p("\tVMOVUPS 64(AX), Z27")
 	for i := 0; i < mr; i++ {
 		p("\tVADDPS Z26, Z%d, Z%d", 2*i, 2*i)
 		p("\tVADDPS Z27, Z%d, Z%d", 2*i+1, 2*i+1)
 	}
-	p("reluepi:")
+	p("relu%s:", sfx)
 	p("\tTESTQ $4, R9")
-	p("\tJE   writeepi")
+	p("\tJE   write%s", sfx)
 	p("\tVPXORD Z28, Z28, Z28")
 	for r := 0; r < 2*mr; r++ {
 		p("\tVPMAXSD Z28, Z%d, Z%d", r, r)
 	}
-	p("writeepi:")
+	p("write%s:", sfx)
 	for i := 0; i < mr; i++ {
 		p("\tVMOVUPS Z%d, (DX)", 2*i)
 		p("\tVMOVUPS Z%d, 64(DX)", 2*i+1)
@@ -240,6 +247,66 @@ func avx512Epilogue() {
 	}
 	p("\tVZEROUPPER")
 	p("\tRET")
+}
+
+// avx512Columns emits kernel12x32ColsEpiAVX512, kernel12x32EpiAVX512 with
+// A given by its columns (Packed.MulColumns): A's element (i, p) is at
+// cols[p] + rowoff + 4·i bytes, so a table's columns are read where they
+// are, without packing A:
+//
+//	func kernel12x32ColsEpiAVX512(k int, cols **float32, rowoff int, b, c *float32, ldc int, bias *float32, flags int)
+//
+// Each k step loads its column's address, then broadcasts the 12 rows'
+// elements into the same fused multiply-adds as the other kernels.
+func avx512Columns() {
+	const mr, nr, unroll = 12, 32, 4
+	name := "kernel12x32ColsEpiAVX512"
+	p("// func %s(k int, cols **float32, rowoff int, b, c *float32, ldc int, bias *float32, flags int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ cols+8(FP), R14")
+	p("\tMOVQ rowoff+16(FP), R10")
+	p("\tMOVQ b+24(FP), DI")
+	p("\tMOVQ c+32(FP), DX")
+	p("\tMOVQ ldc+40(FP), R8")
+	p("\tMOVQ bias+48(FP), AX")
+	p("\tMOVQ flags+56(FP), R9")
+	p("\tSHLQ $2, R8")
+	for r := 0; r < 2*mr; r++ {
+		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
+	}
+	step := func(off int) {
+		p("\tMOVQ %d(R14), SI", off*8)
+		p("\tVMOVUPS %d(DI), Z24", off*nr*4)
+		p("\tVMOVUPS %d(DI), Z25", off*nr*4+64)
+		for i := 0; i < mr; i++ {
+			p("\tVFMADD231PS.BCST %d(SI)(R10*1), Z24, Z%d", 4*i, 2*i)
+			p("\tVFMADD231PS.BCST %d(SI)(R10*1), Z25, Z%d", 4*i, 2*i+1)
+		}
+	}
+	p("\tCMPQ CX, $%d", unroll)
+	p("\tJL   tailcols")
+	p("loopcols:")
+	p("\tPREFETCHT0 %d(DI)", unroll*nr*4*2)
+	p("\tPREFETCHT0 %d(DI)", unroll*nr*4*2+64)
+	for u := 0; u < unroll; u++ {
+		step(u)
+	}
+	p("\tADDQ $%d, DI", unroll*nr*4)
+	p("\tADDQ $%d, R14", unroll*8)
+	p("\tSUBQ $%d, CX", unroll)
+	p("\tCMPQ CX, $%d", unroll)
+	p("\tJGE  loopcols")
+	p("tailcols:")
+	p("\tTESTQ CX, CX")
+	p("\tJE   storecols")
+	p("tailloopcols:")
+	step(0)
+	p("\tADDQ $%d, DI", nr*4)
+	p("\tADDQ $8, R14")
+	p("\tDECQ CX")
+	p("\tJNE  tailloopcols")
+	epilogueStore("cols", mr)
 }
 
 // avx2 emits the 6×16 kernel: 12 ymm accumulators (Y0…Y11), two ymm B rows
@@ -421,6 +488,8 @@ func main() {
 	avx512()
 	p("")
 	avx512Epilogue()
+	p("")
+	avx512Columns()
 	p("")
 	avx2()
 	p("")
