@@ -36,6 +36,9 @@ import (
 //     process (user + system, every thread) in that round, what a run
 //     costs whatever else the machine is running;
 //
+//   - dense_cores, prism_cores: CPU-seconds per second of that round, the
+//     cores each one used (on a shared machine, what it was given);
+//
 //   - files: the files Prism wrote in its best round (a file per bundle
 //     and writer goroutine).
 //
@@ -124,6 +127,9 @@ func BenchmarkScore(b *testing.B) {
 			if denseCPU > 0 && beamCPU > 0 {
 				b.ReportMetric(denseCPU, "dense_rows/cpu-s")
 				b.ReportMetric(beamCPU, "prism_rows/cpu-s")
+				// CPU-seconds per second: the cores each one got.
+				b.ReportMetric(dense/denseCPU, "dense_cores")
+				b.ReportMetric(beamRate/beamCPU, "prism_cores")
 			}
 			b.ReportMetric(float64(files), "files")
 		})

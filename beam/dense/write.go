@@ -16,6 +16,8 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -37,8 +39,10 @@ func init() {
 
 // WriteParquet writes the Batches as Parquet files into the folder dir (on
 // any of Beam's filesystems), dir/part-00000-of-00012.parquet and so on,
-// with arrowio's Parquet writer (the format `dense score` writes: zstd,
-// one row group per Batch). It returns the names of the files written.
+// with arrowio's Parquet writer (the format `dense score` writes: zstd;
+// row groups of at least DefaultReadRows rows, Batches gathered as `dense
+// score`'s batches are, with shards 0; a row group per Batch with shards >
+// 0). It returns the names of the files written.
 //
 // With shards 0 the Batches are written where they are made: every bundle
 // of the stage that produced them (ReadParquet, Score, …, all fused into
@@ -158,6 +162,63 @@ type bundleFile struct {
 	schema *arrow.Schema
 	w      arrowio.Writer
 	part   partFile
+	// pending are Batches not written yet: they are gathered into row
+	// groups of at least groupRows rows (a row group per input row group
+	// of a few thousand rows would cost a dictionary page, statistics and
+	// a zstd frame per column each: about a third more to encode).
+	pending     []arrow.RecordBatch
+	pendingRows int64
+}
+
+// groupRows is the least number of rows of a row group WriteParquet writes
+// (but the last of a file): DefaultReadRows, the size of `dense score`'s batches.
+const groupRows = DefaultReadRows
+
+// add writes rec, or keeps it for a larger row group.
+func (f *bundleFile) add(rec arrow.RecordBatch) error {
+	f.pending = append(f.pending, rec)
+	f.pendingRows += rec.NumRows()
+	if f.pendingRows < groupRows {
+		return nil
+	}
+	return f.flush()
+}
+
+// flush writes the pending Batches as one row group.
+func (f *bundleFile) flush() error {
+	pending := f.pending
+	f.pending, f.pendingRows = nil, 0
+	switch len(pending) {
+	case 0:
+		return nil
+	case 1:
+		return f.w.Write(pending[0])
+	}
+	cols := make([]arrow.Array, len(f.schema.Fields()))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	parts := make([]arrow.Array, len(pending))
+	var rows int64
+	for _, p := range pending {
+		rows += p.NumRows()
+	}
+	for c := range cols {
+		for i, p := range pending {
+			parts[i] = p.Column(c)
+		}
+		var err error
+		if cols[c], err = array.Concatenate(parts, memory.DefaultAllocator); err != nil {
+			return fmt.Errorf("column %q: %w", f.schema.Field(c).Name, err)
+		}
+	}
+	rec := array.NewRecordBatch(f.schema, cols, rows)
+	defer rec.Release()
+	return f.w.Write(rec)
 }
 
 func startWriters(ctx context.Context, tmp string, n int) *bundleWriters {
@@ -209,7 +270,13 @@ func (ws *bundleWriters) run(ctx context.Context, tmp string) {
 		}
 	}
 	for _, f := range open {
-		if cerr := f.w.Close(); cerr != nil { // closes the file too
+		cerr := f.flush()
+		if cerr != nil {
+			f.w.Close()
+		} else {
+			cerr = f.w.Close() // closes the file too
+		}
+		if cerr != nil {
 			ws.fail(fmt.Errorf("dense: %s: %w", f.part.Path, cerr))
 			err = cerr
 		}
@@ -249,7 +316,7 @@ func writeBatch(ctx context.Context, open *[]*bundleFile, tmp string, b Batch) e
 		f = &bundleFile{schema: b.Record.Schema(), w: w, part: partFile{Path: name, Source: b.Source, Row: b.Row}}
 		*open = append(*open, f)
 	}
-	if err := f.w.Write(b.Record); err != nil {
+	if err := f.add(b.Record); err != nil {
 		return fmt.Errorf("dense: %s: %w", f.part.Path, err)
 	}
 	return nil
