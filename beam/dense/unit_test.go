@@ -1,14 +1,23 @@
 package dense
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet/file"
+
+	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
 )
 
@@ -119,5 +128,96 @@ func TestPartialMerge(t *testing.T) {
 	r2, _ := nn.R2(y, pred)
 	if math.Abs(m.Metrics["mse"]-mse) > 1e-9*mse || math.Abs(m.Metrics["r2"]-r2) > 1e-9 {
 		t.Errorf("mse %v r2 %v, nn gives %v %v", m.Metrics["mse"], m.Metrics["r2"], mse, r2)
+	}
+}
+
+// TestBundleWriters: a bundle's Batches spread over its writer goroutines
+// (a file each) come out whole, in row groups of at least groupRows rows
+// but a file's last; a file that cannot be created fails the bundle.
+func TestBundleWriters(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 8))
+	const batches, rows = 10, 16384
+	tmp := t.TempDir()
+	fn := &bundleWriteFn{Tmp: tmp, Writers: 2}
+	ids := map[int64]bool{}
+	for i := range batches {
+		rec := customers(rows, int64(i*rows), rng)
+		if err := fn.ProcessElement(ctx, Batch{Record: rec, Source: "in.parquet", Row: int64(i * rows)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var parts []partFile
+	if err := fn.FinishBundle(func(p partFile) { parts = append(parts, p) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) == 0 || len(parts) > 2 {
+		t.Fatalf("%d files, want 1 or 2", len(parts))
+	}
+	for _, p := range parts {
+		f, err := os.Open(p.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pf, err := file.NewParquetReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := pf.MetaData()
+		for g := range md.NumRowGroups() {
+			if n := md.RowGroup(g).NumRows(); n < groupRows && g < md.NumRowGroups()-1 {
+				t.Errorf("%s: row group %d has %d rows, want at least %d", p.Path, g, n, groupRows)
+			}
+		}
+		pf.Close()
+		for _, id := range readIDs(t, p.Path) {
+			if ids[id] {
+				t.Fatalf("id %d written twice", id)
+			}
+			ids[id] = true
+		}
+	}
+	if len(ids) != batches*rows {
+		t.Errorf("%d rows written, want %d", len(ids), batches*rows)
+	}
+
+	// A temporary folder under a regular file cannot be created.
+	blocked := filepath.Join(tmp, "file")
+	if err := os.WriteFile(blocked, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fn = &bundleWriteFn{Tmp: filepath.Join(blocked, "tmp"), Writers: 2}
+	var err error
+	for i := 0; i < 3 && err == nil; i++ {
+		err = fn.ProcessElement(ctx, Batch{Record: customers(10, 0, rng), Source: "in.parquet"}, nil)
+	}
+	if err == nil {
+		err = fn.FinishBundle(func(partFile) { t.Error("a file emitted from a failed bundle") })
+	}
+	if err == nil {
+		t.Error("no error writing under a regular file")
+	}
+	fn.Teardown()
+}
+
+// readIDs reads the id column of a Parquet file.
+func readIDs(t *testing.T, path string) []int64 {
+	t.Helper()
+	r, err := arrowio.OpenParquet([]string{path}, arrowio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var ids []int64
+	for {
+		b, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return ids
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, b.Column(b.Schema().FieldIndices("id")[0]).(*array.Int64).Int64Values()...)
+		b.Release()
 	}
 }

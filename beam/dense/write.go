@@ -264,7 +264,7 @@ func (ws *bundleWriters) run(ctx context.Context, tmp string) {
 	var err error
 	for b := range ws.in {
 		if err == nil {
-			if err = writeBatch(ctx, &open, tmp, b); err != nil {
+			if err = safeWriteBatch(ctx, &open, tmp, b); err != nil {
 				ws.fail(err)
 			}
 		}
@@ -288,6 +288,18 @@ func (ws *bundleWriters) run(ctx context.Context, tmp string) {
 		}
 		ws.mu.Unlock()
 	}
+}
+
+// safeWriteBatch is writeBatch with a panic turned into an error: on a
+// goroutine of its own, a panic would end the worker process, not fail
+// the bundle.
+func safeWriteBatch(ctx context.Context, open *[]*bundleFile, tmp string, b Batch) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("dense: writing a batch of %s: panic: %v", b.Source, p)
+		}
+	}()
+	return writeBatch(ctx, open, tmp, b)
 }
 
 // writeBatch writes b to the file of open with its schema, opening a new
