@@ -20,6 +20,7 @@ func TestChooseSettings(t *testing.T) {
 	for _, c := range []struct {
 		name                 string
 		cfg                  TrainConfig
+		task                 nn.Task
 		rows                 int
 		batch, epochs, pat   int // pat 0: no early stopping
 		plateau              int // 0: constant rate
@@ -28,27 +29,28 @@ func TestChooseSettings(t *testing.T) {
 	}{
 		// 90 rows: 3 batches of 32, 20,000 steps → capped at 1000 epochs;
 		// 500 steps → 167 epochs of patience, capped at 50; plateau 25.
-		{"tiny", base, 90, 32, 1000, 50, 25, AdamLR, AdamLR / 10, DefaultWeightDecay, "(auto", "early stopping after 50 epochs"},
+		{"tiny", base, nn.TaskMulticlass, 90, 32, 1000, 50, 25, AdamLR, AdamLR / 10, DefaultWeightDecay, "(auto", "early stopping after 50 epochs"},
 		// 100,000 rows: batch 256 (391 batches), 52 epochs for 20,000
 		// steps; patience 2 → at least 10; plateau 5.
-		{"large", base, 100_000, 256, 52, 10, 5, AdamLR, AdamLR / 10, DefaultWeightDecay, "(auto", "batch 256 (auto: 100,000 training rows)"},
+		{"large", base, nn.TaskBinary, 100_000, 256, 52, 10, 5, AdamLR, AdamLR / 10, DefaultWeightDecay, "(auto", "batch 256 (auto: 100,000 training rows)"},
 		{"explicit", func() TrainConfig {
 			c := base
 			c.BatchSize, c.Epochs, c.Patience, c.LR, c.LRSchedule, c.WeightDecay = 8, 5, -1, 0.01, ScheduleConstant, -1
 			return c
-		}(), 90, 8, 5, 0, 0, 0.01, 0, 0, "", "batch 8, 5 epochs, no early stopping, adam lr 0.01, constant rate, no weight decay"},
+		}(), nn.TaskRegression, 90, 8, 5, 0, 0, 0.01, 0, 0, "", "batch 8, 5 epochs, no early stopping, adam lr 0.01, constant rate, no weight decay"},
 		{"given patience and decay", func() TrainConfig {
 			c := base
 			c.Patience, c.WeightDecay = 4, 0.5
 			return c
-		}(), 90, 32, 1000, 4, 2, AdamLR, AdamLR / 10, 0.5, "(auto", "early stopping after 4 epochs without a better val_loss, best epoch kept, adam"},
+		}(), nn.TaskBinary, 90, 32, 1000, 4, 2, AdamLR, AdamLR / 10, 0.5, "(auto", "early stopping after 4 epochs without a better val_loss, best epoch kept, adam"},
 		{"adamw keeps its decay", func() TrainConfig { c := base; c.Optimizer = nn.OptAdamW; return c }(),
-			1000, 32, 625, 16, 8, AdamLR, AdamLR / 10, 0.01, "(auto", "adamw lr 0.003 (auto)"},
+			nn.TaskBinary, 1000, 32, 625, 16, 8, AdamLR, AdamLR / 10, 0.01, "(auto", "adamw lr 0.003 (auto: classification)"},
+		{"regression's rate", base, nn.TaskRegression, 1000, 32, 625, 16, 8, AdamRegressionLR, AdamRegressionLR / 10, DefaultWeightDecay, "(auto", "adam lr 0.01 (auto: regression)"},
 		{"sgd keeps its rate", func() TrainConfig { c := base; c.Optimizer = nn.OptSGD; return c }(),
-			1000, 32, 625, 16, 8, 0.01, 0.001, DefaultWeightDecay, "(auto", "sgd lr 0.01 (auto)"},
+			nn.TaskRegression, 1000, 32, 625, 16, 8, 0.01, 0.001, DefaultWeightDecay, "(auto", "sgd lr 0.01 (auto)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := chooseSettings(c.cfg, c.rows*5/4, c.rows, false)
+			s := chooseSettings(c.cfg, c.task, c.rows*5/4, c.rows, false)
 			f := s.fit
 			if f.BatchSize != c.batch || s.BatchSize != c.batch || f.Epochs != c.epochs || s.MaxEpochs != c.epochs {
 				t.Errorf("batch %d/%d epochs %d/%d, want %d and %d", f.BatchSize, s.BatchSize, f.Epochs, s.MaxEpochs, c.batch, c.epochs)

@@ -439,7 +439,7 @@ func train(ctx context.Context, r Reader, cfg TrainConfig) (*TrainResult, error)
 		fitY, fitValY = standardise(y, yMean, yStd), standardise(valY, yMean, yStd)
 	}
 
-	set := chooseSettings(cfg, rows, nTrain, valAuto)
+	set := chooseSettings(cfg, tgt.Task, rows, nTrain, valAuto)
 	fc := nn.FitConfig{
 		Loss:          spec.Loss,
 		Optimizer:     set.fit.Optimizer,

@@ -37,7 +37,7 @@ func (e *env) trainCommand() *cli.Command {
 		&cli.IntFlag{Name: "epochs", Usage: "the most training epochs (early stopping usually ends training before)", DefaultText: "chosen from the rows"},
 		&cli.IntFlag{Name: "batch-size", Usage: "mini-batch size", DefaultText: "chosen from the rows"},
 		&cli.StringFlag{Name: "optimizer", Usage: nn.List(nn.Optimizers()), Value: string(pipeline.DefaultOptimizer)},
-		&cli.Float64Flag{Name: "lr", Usage: "learning rate", DefaultText: "0.003 for adam and adamw, the optimizer's own for the others: 0.01 for sgd, 0.001 for rmsprop"},
+		&cli.Float64Flag{Name: "lr", Usage: "learning rate", DefaultText: "adam and adamw: 0.003 to classify, 0.01 for regression; the optimizer's own for the others: 0.01 for sgd, 0.001 for rmsprop"},
 		&cli.Float64Flag{Name: "val-split", Usage: "fraction of rows held out for validation", DefaultText: "chosen from the rows: 0.2, or 1,000 rows where that is less, at least 0.1"},
 		&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without val_loss improvement and keep the best weights (0 = off)", DefaultText: "chosen from the rows"},
 		&cli.StringFlag{Name: "lr-schedule", Usage: "plateau (halve the rate when val_loss stops improving) or constant", DefaultText: pipeline.SchedulePlateau},
