@@ -41,7 +41,7 @@ type ReduceLROnPlateau struct {
 type FitConfig struct {
 	Loss            string // mse | mae | huber | binary_crossentropy | categorical_crossentropy | sparse_categorical_crossentropy; default Spec.Loss, else from the task
 	Optimizer       OptimizerConfig
-	BatchSize       int // default DefaultBatchSize(training rows): 32 up to 4,096 rows
+	BatchSize       int // default DefaultBatchSize(training rows): 32 up to 2,048 rows
 	Epochs          int // default DefaultEpochs(training rows, batch size): the cap dense's early stopping runs under
 	Seed            int64
 	NoShuffle       bool

@@ -11,8 +11,9 @@ func TestDefaultsFromRows(t *testing.T) {
 	for _, c := range []struct{ rows, batch, epochs, patience int }{
 		{90, 32, 1000, 50},        // 3 batches: 20,000 steps → capped at 1,000; 500 steps → 167, capped at 50
 		{1000, 32, 625, 16},       // 32 batches
-		{4095, 32, 157, 10},       // 128 batches
-		{4096, 64, 313, 10},       // 64 batches
+		{2047, 32, 313, 10},       // 64 batches
+		{2048, 64, 625, 16},       // 32 batches
+		{8000, 128, 318, 10},      // 63 batches
 		{100_000, 256, 52, 10},    // 391 batches: 52 epochs; patience 2 → at least 10
 		{10_000_000, 256, 50, 10}, // at least 50 epochs
 	} {

@@ -76,7 +76,7 @@
 //     reduction="mean". ClassWeights (binary: [w0, w1]) weight each row (each
 //     output for binary cross-entropy) and the mean is taken over the
 //     weights: Σ wᵢ·lossᵢ / Σ wᵢ, like PyTorch's weighted CrossEntropyLoss.
-//   - BatchSize DefaultBatchSize(training rows): 32 up to 4,096 rows,
+//   - BatchSize DefaultBatchSize(training rows): 32 up to 2,048 rows,
 //     growing to 256 for large tables (capped at the number of training
 //     rows); Epochs DefaultEpochs(rows, batch): enough for 20,000 steps,
 //     50 to 1,000 (a cap meant for early stopping; defaults.go has the

@@ -23,7 +23,7 @@ import (
 //     its rows to training, where a thousand validation rows already
 //     measure the loss well enough to stop on (on bench/quality's 12,000-row
 //     table, 26 classes, this is +0.8% accuracy).
-//   - Batch size nn.DefaultBatchSize: 32 up to 4,096 training rows, then
+//   - Batch size nn.DefaultBatchSize: 32 up to 2,048 training rows, then
 //     growing with the rows up to 256.
 //   - Epochs nn.DefaultEpochs: a cap, not a count, enough for 20,000
 //     optimiser steps, between 50 and 1,000 epochs.
