@@ -10,10 +10,15 @@ import (
 // Workspace is scratch memory for PredictInto; one per goroutine. It grows
 // to the largest batch it has seen and is then reused without allocating.
 type Workspace struct {
-	bufs  [2][]float32  // ping-pong layer outputs
-	x     []float32     // Scorer.PredictColumns without a dense first layer: the rows
-	gemm  sgemm.Scratch // a Scorer's products
-	scale []float32     // batch norm: per-feature scale and shift at inference
+	bufs [2][]float32  // ping-pong layer outputs
+	x    []float32     // Scorer.PredictColumns without a dense first layer: the rows
+	gemm sgemm.Scratch // a Scorer's products
+	// A Scorer's batch shared between cores: a workspace for each
+	// goroutine at work, the share function (made once) and the batch.
+	free  chan *Workspace
+	share func(int)
+	job   scoreJob
+	scale []float32 // batch norm: per-feature scale and shift at inference
 	shift []float32
 }
 

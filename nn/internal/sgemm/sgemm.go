@@ -46,6 +46,10 @@ func SetMaxThreads(n int) int {
 	return int(maxThreads.Swap(int64(n)))
 }
 
+// Threads is how many goroutines one Gemm call may use (SetMaxThreads,
+// or GOMAXPROCS by default).
+func Threads() int { return threadLimit() }
+
 func threadLimit() int {
 	if n := int(maxThreads.Load()); n > 0 {
 		return n
