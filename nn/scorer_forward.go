@@ -127,11 +127,13 @@ func (n *scoreNet) predict(out, x []float32, cols [][]float32, rows int, ws *Wor
 var scorersRunning atomic.Int64
 
 // scoreParallelMACs is the multiply-adds of a batch below which it runs
-// on the caller alone: about 80 µs of one core, so the helpers' hand-off
-// and polling (several µs of CPU) are small against the work shared. A
-// 2048-row chunk of 20→64→32→1 (6.9M) stays on its caller: measured,
-// sharing it cost 10-20% more CPU per row; 784→128→10 (208M) is shared.
-const scoreParallelMACs = 1 << 23
+// on the caller alone: about 160 µs of one core, so the helpers' hand-off
+// and polling (tens of µs of CPU) are small against the work shared. The
+// 2048-row chunks of tabular networks stay on their caller (20→64→32→1:
+// 6.9M; sharing them cost 10-20% more CPU per row, measured, and polling
+// helpers showed in the profile of a 38→64→32→1 at 9.2M); 784→128→10
+// (208M) is shared.
+const scoreParallelMACs = 1 << 24
 
 // scoreJob is a batch shared between goroutines (Workspace.share).
 type scoreJob struct {
