@@ -292,6 +292,9 @@ func (e *env) modelsShow(dir, ref string) error {
 		}
 		fmt.Fprintf(w, "  trained on  %s rows of %s (%s)\n", thousands(int(p.Rows)), p.Source, how)
 	}
+	if t := spec.Provenance.Training; t != nil && t.Summary != "" {
+		fmt.Fprintf(w, "  settings    %s\n", t.Summary)
+	}
 	writeTargetProvenance(w, spec)
 	if png := filepath.Join(en.Dir(), "history.png"); fileExists(png) {
 		fmt.Fprintf(w, "  history     %s\n", png)

@@ -40,6 +40,11 @@ func TestTrainDefaultsAndEachFlagWins(t *testing.T) {
 	}
 	// --epochs 3 keeps the test fast; the rest is chosen: 240 training rows.
 	got := train()
+	// The provenance keeps the line: dense models show prints it.
+	show := runIn(t, "", "models", "show", "y", "--models", models)
+	if show.code != 0 || !strings.Contains(show.stdout, "  settings    "+got+"\n") {
+		t.Errorf("models show (exit %d) lacks the settings line %q:\n%s%s", show.code, got, show.stdout, show.stderr)
+	}
 	for _, want := range []string{"validation 20% (auto: 300 rows)", "batch 32 (auto: 240 training rows)", "up to 3 epochs,", "early stopping after 50 epochs without a better val_loss, best epoch kept (auto)",
 		"adam lr 0.003 (auto: classification)", "halved after 25 epochs without a better val_loss (auto)", "weight decay 0.0001 (auto)"} {
 		if !strings.Contains(got, want) {
