@@ -9,10 +9,10 @@ import (
 
 // checkTrainFlags refuses flag values that the training configuration would
 // otherwise read as "use the default" (pipeline.TrainConfig's zero values):
-// --epochs 0 trained 20 epochs, --val-split 0 validated on 20%, --lr 0 used
-// the optimiser's rate, --hidden 0 meant no hidden layer. A flag the user
-// gives means what it says, or is an error; leaving it out is how to get
-// the default.
+// --epochs 0 would choose the epochs from the rows, --val-split 0 the split,
+// --lr 0 the default rate, --hidden 0 would mean no hidden layer. A flag the
+// user gives means what it says, or is an error; leaving it out is how to
+// get the default. (--patience 0 and --weight-decay 0 mean off and none.)
 func checkTrainFlags(c *cli.Context) error {
 	set := func(name string) bool { return c.IsSet(name) }
 	switch {
