@@ -43,21 +43,24 @@ fi
 # dense: the last line of gemm and train is "<figure> <unit>"; sql prints
 # "struct: <figure> rows/s" and "columns: <figure> rows/s".
 last() { tail -n 1 | awk '{print $1}'; }
+# echoerr copies its input to stderr and stdout. Not `tee -a /dev/stderr`: that reopens stderr, and
+# when stderr is a file (bench/compare.sh >log 2>&1) its appends were overwritten by later output.
+echoerr() { local text; text=$(cat); printf '%s\n' "$text" >&2; printf '%s\n' "$text"; }
 form() { awk -v f="$1:" '$1==f{print $2}'; }
 bound() { awk '$1=="GEMM-bound"{print $3}'; }
 export GOMAXPROCS=$THREADS
 declare -A D
 echo "== dense (GOMAXPROCS=$THREADS)" >&2
-D[gemm1]=$("$DENSE" bench gemm --m 2048 --n 128 --k 784 --seconds "$GEMM_SECONDS" | tee -a /dev/stderr | last)
-D[gemm2]=$("$DENSE" bench gemm --m 1024 --n 1024 --k 1024 --seconds "$GEMM_SECONDS" | tee -a /dev/stderr | last)
-out=$("$DENSE" bench train --layers 784,128,10 --batch-size 128 --rows $MNIST_ROWS --epochs $EPOCHS --optimizer adam | tee -a /dev/stderr)
+D[gemm1]=$("$DENSE" bench gemm --m 2048 --n 128 --k 784 --seconds "$GEMM_SECONDS" | echoerr | last)
+D[gemm2]=$("$DENSE" bench gemm --m 1024 --n 1024 --k 1024 --seconds "$GEMM_SECONDS" | echoerr | last)
+out=$("$DENSE" bench train --layers 784,128,10 --batch-size 128 --rows $MNIST_ROWS --epochs $EPOCHS --optimizer adam | echoerr)
 D[train1]=$(last <<<"$out") D[bound1]=$(bound <<<"$out")
-out=$("$DENSE" bench train --layers 20,64,32,1 --batch-size 256 --rows $SMALL_ROWS --epochs $EPOCHS --optimizer adam | tee -a /dev/stderr)
+out=$("$DENSE" bench train --layers 20,64,32,1 --batch-size 256 --rows $SMALL_ROWS --epochs $EPOCHS --optimizer adam | echoerr)
 D[train2]=$(last <<<"$out") D[bound2]=$(bound <<<"$out")
 for data in numeric categorical vector; do
 	rows=$SQL_SMALL_ROWS
 	[ $data = vector ] && rows=$SQL_BIG_ROWS
-	out=$("$DENSE" bench sql --data $data --rows $rows | tee -a /dev/stderr)
+	out=$("$DENSE" bench sql --data $data --rows $rows | echoerr)
 	D[sql_${data}_struct]=$(form struct <<<"$out")
 	D[sql_${data}_columns]=$(form columns <<<"$out")
 done
