@@ -40,3 +40,30 @@ loop:
 	SETEQ ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func shiftAVX512(dst, src *float32, n int, shift float64)
+//
+// dst[i] = float32(float64(src[i]) − shift) for the n floats at src (n a
+// positive multiple of 16): widened exactly, subtracted and rounded as the
+// scalar conversions do (the same MXCSR rounding), 8 doubles per instruction.
+TEXT ·shiftAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD shift+24(FP), Z2
+	SHRQ $4, CX
+shiftloop:
+	VCVTPS2PD (SI), Z0
+	VCVTPS2PD 32(SI), Z1
+	VSUBPD Z2, Z0, Z0
+	VSUBPD Z2, Z1, Z1
+	VCVTPD2PS Z0, Y0
+	VCVTPD2PS Z1, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE  shiftloop
+	VZEROUPPER
+	RET

@@ -44,3 +44,32 @@ func TestExponentsBelowPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestShiftPrefix: the vector shift is bit for bit the scalar one, NaN,
+// ±Inf, subnormals and values that overflow float32 included.
+func TestShiftPrefix(t *testing.T) {
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -1e-45, 1.1754942e-38, math.MaxFloat32, -math.MaxFloat32,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 3.4028233e38, 16777217, 0.1, -7.25}
+	for _, shift := range []float64{0, 1.5, -3.25, 0.1, 1e-40, -1e300, 3.4028234663852886e38, 1.0000001} {
+		for _, n := range []int{0, 1, 15, 16, 17, 100, 2048, 2051} {
+			src := make([]float32, n)
+			for i := range src {
+				src[i] = float32(math.Sin(float64(i)*0.37)) * float32(math.Pow(10, float64(i%31-15)))
+				if i%7 == 3 {
+					src[i] = specials[(i/7)%len(specials)]
+				}
+			}
+			dst := make([]float32, n)
+			done := ShiftPrefix(dst, src, shift)
+			if done%16 != 0 || done > n || (hasAVX512 && done != n&^15) {
+				t.Fatalf("n %d: shifted %d", n, done)
+			}
+			for i := range done {
+				want := float32(float64(src[i]) - shift)
+				if math.Float32bits(dst[i]) != math.Float32bits(want) && !(want != want && dst[i] != dst[i]) {
+					t.Fatalf("shift %g, src[%d] = %g: got %g (%#x), want %g (%#x)", shift, i, src[i], dst[i], math.Float32bits(dst[i]), want, math.Float32bits(want))
+				}
+			}
+		}
+	}
+}
