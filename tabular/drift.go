@@ -41,6 +41,16 @@ type InputDrift struct {
 	unseen map[string]int64
 }
 
+// value counts one non-NULL value against the training range [lo, hi].
+func (d *InputDrift) value(v, lo, hi float64) {
+	d.Values++
+	if v < lo {
+		d.Below++
+	} else if v > hi {
+		d.Above++
+	}
+}
+
 // NullShare is the share of NULL values among the scored rows.
 func (d *InputDrift) NullShare() float64 { return share(d.Nulls, d.Rows) }
 
@@ -116,12 +126,7 @@ func (d *DriftChecker) Observe(b arrow.RecordBatch) error {
 					dr.Nulls++
 					continue
 				}
-				dr.Values++
-				if v < lo {
-					dr.Below++
-				} else if v > hi {
-					dr.Above++
-				}
+				dr.value(v, lo, hi)
 			}
 		case nn.KindDate:
 			at, err := DaysGetter(col)
@@ -137,12 +142,7 @@ func (d *DriftChecker) Observe(b arrow.RecordBatch) error {
 					dr.Nulls++
 					continue
 				}
-				dr.Values++
-				if v < lo {
-					dr.Below++
-				} else if v > hi {
-					dr.Above++
-				}
+				dr.value(v, lo, hi)
 			}
 		case nn.KindVector:
 			at, err := listAt(col)
@@ -157,12 +157,7 @@ func (d *DriftChecker) Observe(b arrow.RecordBatch) error {
 					continue
 				}
 				for _, v := range d.scratch {
-					dr.Values++
-					if v < lo {
-						dr.Below++
-					} else if v > hi {
-						dr.Above++
-					}
+					dr.value(v, lo, hi)
 				}
 			}
 		case nn.KindCategorical:
