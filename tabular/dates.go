@@ -93,22 +93,7 @@ func (e *encodeRun) date(p *inputPlan, col arrow.Array) error {
 	if err != nil {
 		return fmt.Errorf("tabular: column %q: %w", p.name, err)
 	}
-	enc := e.f.enc
-	for r := e.lo; r < e.hi; r++ {
-		if e.valid != nil && !e.valid[r] {
-			continue
-		}
-		d, ok, err := get(r)
-		if err == nil {
-			err = enc.Date(p.input, d, ok, e.x[r*e.width:(r+1)*e.width])
-		}
-		if err != nil {
-			if err := e.fail(p, r, err); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return encodeRows(e, p, get, e.f.enc.Date)
 }
 
 // integerCodes encodes a text column for a categorical input fitted from
@@ -118,14 +103,20 @@ func (e *encodeRun) integerCodes(p *inputPlan, col arrow.Array) error {
 	if err != nil {
 		return fmt.Errorf("tabular: column %q: %w", p.name, err)
 	}
-	enc := e.f.enc
+	return encodeRows(e, p, get, e.f.enc.Category)
+}
+
+// encodeRows encodes rows [e.lo, e.hi) of one input, one value at a time:
+// get reads row r, put encodes it into the row's slice of e.x.
+func encodeRows[T any](e *encodeRun, p *inputPlan, get func(int) (T, bool, error),
+	put func(input int, v T, valid bool, row []float32) error) error {
 	for r := e.lo; r < e.hi; r++ {
 		if e.valid != nil && !e.valid[r] {
 			continue
 		}
-		s, ok, err := get(r)
+		v, ok, err := get(r)
 		if err == nil {
-			err = enc.Category(p.input, s, ok, e.x[r*e.width:(r+1)*e.width])
+			err = put(p.input, v, ok, e.x[r*e.width:(r+1)*e.width])
 		}
 		if err != nil {
 			if err := e.fail(p, r, err); err != nil {
