@@ -581,21 +581,7 @@ func (ff *featureFit) finish(held []arrow.RecordBatch) (nn.Input, error) {
 	case KindVector:
 		in.Length = ff.length
 		in.Scale = ff.scale()
-	case KindDate:
-		if ff.Impute != ImputeNone {
-			imp := &nn.Impute{Strategy: ff.Impute, Indicator: ff.Indicator, Value: ff.raw.mean}
-			if ff.Impute == ImputeMedian {
-				vals, err := ff.values(held)
-				if err != nil {
-					return in, err
-				}
-				imp.Value = median(vals)
-			}
-			in.Impute = imp
-		}
-		in.Scale = ff.scale()
-		in.Cycles = ff.cycles()
-	case KindNumeric:
+	case KindNumeric, KindDate: // a date has no clip or log1p, nor constant or most-frequent imputation (resolve)
 		in.Clip, in.Log1p = ff.Clip, ff.Log1p
 		if ff.Impute != ImputeNone {
 			imp := &nn.Impute{Strategy: ff.Impute, Indicator: ff.Indicator}
@@ -621,6 +607,9 @@ func (ff *featureFit) finish(held []arrow.RecordBatch) (nn.Input, error) {
 			in.Impute = imp
 		}
 		in.Scale = ff.scale()
+		if ff.Kind == KindDate {
+			in.Cycles = ff.cycles()
+		}
 	case KindCategorical:
 		type kv struct {
 			k string
@@ -706,11 +695,13 @@ func (ff *featureFit) values(held []arrow.RecordBatch) ([]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		at, err := NumberGetter(col)
+		var at func(int) (float64, bool)
 		if ff.Kind == KindDate {
 			var days func(int) (float64, bool, error)
 			days, err = DaysGetter(col)
 			at = func(i int) (float64, bool) { v, ok, err := days(i); return v, ok && err == nil }
+		} else {
+			at, err = NumberGetter(col)
 		}
 		if err != nil {
 			return nil, err
