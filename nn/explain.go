@@ -381,7 +381,7 @@ func newExplainer(m *Model) (*Explainer, error) {
 	for c := range classes {
 		copy(z[c*e.h:], e.pb)
 	}
-	ws.cls = growInts(ws.cls, classes)
+	ws.cls = grow(ws.cls, classes)
 	for c := range classes {
 		ws.cls[c] = c
 	}
@@ -425,26 +425,12 @@ type Attributions struct {
 
 func (a *Attributions) grow(rows, inputs int) {
 	a.Inputs = inputs
-	a.Values = growF64(a.Values, rows*inputs)
+	a.Values = grow(a.Values, rows*inputs)
 	clear(a.Values)
-	a.Score = growF64(a.Score, rows)
-	a.Base = growF64(a.Base, rows)
-	a.Output = growInts(a.Output, rows)
-	a.Steps = growInts(a.Steps, rows)
-}
-
-func growF64(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
-}
-
-func growInts(s []int, n int) []int {
-	if cap(s) < n {
-		return make([]int, n)
-	}
-	return s[:n]
+	a.Score = grow(a.Score, rows)
+	a.Base = grow(a.Base, rows)
+	a.Output = grow(a.Output, rows)
+	a.Steps = grow(a.Steps, rows)
 }
 
 // ExplainWorkspace is scratch memory for Explain, one per goroutine; it
@@ -518,28 +504,28 @@ func (e *Explainer) Explain(dst *Attributions, x []float32, rows int, ws *Explai
 // block explains n rows x, the rows lo… of dst.
 func (e *Explainer) block(dst *Attributions, x []float32, lo, n int, ws *ExplainWorkspace) {
 	h, outW := e.h, e.m.OutputWidth()
-	ws.px = growF32(ws.px, n*h)
+	ws.px = grow(ws.px, n*h)
 	copy(ws.px, e.prefixForward(ws, x, n))
-	ws.d = growF32(ws.d, n*h)
+	ws.d = grow(ws.d, n*h)
 	for r := range n {
 		axpy(ws.d[r*h:(r+1)*h], ws.px[r*h:(r+1)*h], e.pb, -1) // P(x) − P(b)
 	}
 
 	// f(x), and the output each row explains.
-	ws.cls = growInts(ws.cls, n)
+	ws.cls = grow(ws.cls, n)
 	clear(ws.cls)
-	ws.z = growF32(ws.z, n*h)
+	ws.z = grow(ws.z, n*h)
 	copy(ws.z, ws.px)
 	out, _, _ := e.pass(ws, ws.z[:n*h], n, false)
-	ws.out = growF32(ws.out, n*outW)
+	ws.out = grow(ws.out, n*outW)
 	copy(ws.out, out[:n*outW])
-	ws.rowCls, ws.rowSkip = growInts(ws.rowCls, n), growBools(ws.rowSkip, n)
-	ws.sum, ws.steps = growF32(ws.sum, n*h), growInts(ws.steps, n)
-	ws.delta, ws.tol = growF64(ws.delta, n), growF64(ws.tol, n)
+	ws.rowCls, ws.rowSkip = grow(ws.rowCls, n), grow(ws.rowSkip, n)
+	ws.sum, ws.steps = grow(ws.sum, n*h), grow(ws.steps, n)
+	ws.delta, ws.tol = grow(ws.delta, n), grow(ws.tol, n)
 	if e.kink {
-		ws.tau, ws.cell = growF32(ws.tau, n*h), growInts(ws.cell, n*h)
-		ws.uL, ws.uR = growF32(ws.uL, n*h), growF32(ws.uR, n*h)
-		ws.kinks, ws.nKinks = growInt32(ws.kinks, n*h), growInts(ws.nKinks, n)
+		ws.tau, ws.cell = grow(ws.tau, n*h), grow(ws.cell, n*h)
+		ws.uL, ws.uR = grow(ws.uL, n*h), grow(ws.uR, n*h)
+		ws.kinks, ws.nKinks = grow(ws.kinks, n*h), grow(ws.nKinks, n)
 		clear(ws.nKinks)
 	}
 	ws.active = ws.active[:0]
@@ -747,7 +733,7 @@ func (e *Explainer) startKinks2(ws *ExplainWorkspace, r, m int) {
 		ws.v2s = append(ws.v2s, make([][]float32, len(ws.steps)-len(ws.v2s))...)
 	}
 	o2 := e.o2
-	ws.z2s[r], ws.v2s[r] = growF32(ws.z2s[r], (m+1)*o2), growF32(ws.v2s[r], (m+1)*o2)
+	ws.z2s[r], ws.v2s[r] = grow(ws.z2s[r], (m+1)*o2), grow(ws.v2s[r], (m+1)*o2)
 	copy(ws.z2s[r], e.z2b)
 	c := ws.rowCls[r]
 	copy(ws.v2s[r], e.vb[c*o2:(c+1)*o2])
@@ -782,9 +768,9 @@ func (e *Explainer) correctKinks2(ws *ExplainWorkspace, r int, avg []float32) {
 	z2, v2 := ws.z2s[r], ws.v2s[r]
 	a := float64(e.slope2)
 	words := (o2 + 63) / 64
-	ws.mask = growF32(ws.mask, 3*h)
+	ws.mask = grow(ws.mask, 3*h)
 	zc, tc := ws.mask[:h], ws.mask[h:2*h]
-	ws.bits = growU64(ws.bits, 2*words)
+	ws.bits = grow(ws.bits, 2*words)
 	prev, cur := ws.bits[:words], ws.bits[words:2*words]
 	signBits(prev, z2[:o2])
 	d := ws.d[r*h : (r+1)*h]
@@ -851,13 +837,6 @@ func signBits(dst []uint64, z []float32) {
 	}
 }
 
-func growU64(s []uint64, n int) []uint64 {
-	if cap(s) < n {
-		return make([]uint64, n)
-	}
-	return s[:n]
-}
-
 // complete reports whether row r's attributions (row lo+r of dst) sum to
 // f(x) − f(baseline) within the tolerance.
 func (e *Explainer) complete(dst *Attributions, ws *ExplainWorkspace, lo, r int) bool {
@@ -874,7 +853,7 @@ func (e *Explainer) complete(dst *Attributions, ws *ExplainWorkspace, lo, r int)
 // prefix's constant Jacobian, times x − baseline, summed per input.
 func (e *Explainer) attribute(dst *Attributions, x []float32, lo int, ws *ExplainWorkspace, rows []int) {
 	h, w, n := e.h, e.m.inW, len(rows)
-	ws.avg = growF32(ws.avg, n*h)
+	ws.avg = grow(ws.avg, n*h)
 	for k, r := range rows {
 		inv := 1 / float32(ws.steps[r])
 		avg := ws.avg[k*h : (k+1)*h]
@@ -908,8 +887,8 @@ func (e *Explainer) integrate(ws *ExplainWorkspace, pts []point) {
 		n := min(len(pts), e.points)
 		batch := pts[:n]
 		pts = pts[n:]
-		ws.z = growF32(ws.z, n*h)
-		ws.cls = growInts(ws.cls, n)
+		ws.z = grow(ws.z, n*h)
+		ws.cls = grow(ws.cls, n)
 		for i, p := range batch {
 			z := ws.z[i*h : (i+1)*h]
 			px := ws.px[p.row*h : (p.row+1)*h]
@@ -945,13 +924,13 @@ func (e *Explainer) prefixForward(ws *ExplainWorkspace, x []float32, n int) []fl
 		l := &e.m.layers[i]
 		switch l.kind {
 		case kindDense:
-			ws.pre[p] = growF32(ws.pre[p], n*l.out)
+			ws.pre[p] = grow(ws.pre[p], n*l.out)
 			dst := ws.pre[p]
 			gemmOn(1, false, true, n, l.out, l.in, 1, cur, l.in, l.w, l.in, 0, dst[:n*l.out], l.out) // denseLinear on this goroutine
 			biasActivate(actLinear, 0, l.b, dst, dst, l.out)
 			cur, p = dst, p^1
 		case kindBatchNorm:
-			ws.pre[p] = growF32(ws.pre[p], n*l.out)
+			ws.pre[p] = grow(ws.pre[p], n*l.out)
 			dst := ws.pre[p]
 			affineRows(cur, dst, e.bnScale[i], e.bnShift[i])
 			cur, p = dst, p^1
@@ -968,12 +947,12 @@ func (e *Explainer) prefixBackward(ws *ExplainWorkspace, g []float32, n int) []f
 		l := &e.m.layers[i]
 		switch l.kind {
 		case kindDense:
-			ws.pre[p] = growF32(ws.pre[p], n*l.in)
+			ws.pre[p] = grow(ws.pre[p], n*l.in)
 			dst := ws.pre[p]
 			gemmOn(1, false, false, n, l.in, l.out, 1, cur, l.out, l.w, l.in, 0, dst, l.in)
 			cur, p = dst, p^1
 		case kindBatchNorm:
-			ws.pre[p] = growF32(ws.pre[p], n*l.in)
+			ws.pre[p] = grow(ws.pre[p], n*l.in)
 			dst := ws.pre[p]
 			scaleRows(cur, dst, e.bnScale[i])
 			cur, p = dst, p^1
@@ -989,7 +968,7 @@ func (e *Explainer) prefixBackward(ws *ExplainWorkspace, g []float32, n int) []f
 // workspace buffers.
 func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (out, dz, u []float32) {
 	h := e.h
-	ws.a = growF32(ws.a, n*h)
+	ws.a = grow(ws.a, n*h)
 	activate(e.act0, e.alpha0, z, ws.a, h)
 	if len(ws.tz) < len(e.tail) {
 		ws.tz, ws.ta = make([][]float32, len(e.tail)), make([][]float32, len(e.tail))
@@ -999,7 +978,7 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 		l := &e.m.layers[i]
 		switch l.kind {
 		case kindDense:
-			ws.tz[k], ws.ta[k] = growF32(ws.tz[k], n*l.out), growF32(ws.ta[k], n*l.out)
+			ws.tz[k], ws.ta[k] = grow(ws.tz[k], n*l.out), grow(ws.ta[k], n*l.out)
 			if grad && l.out == 1 {
 				// One unit (a binary or regression output): dot products,
 				// which the GEMM's tiles would pad 16-fold. Only the
@@ -1019,7 +998,7 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 			biasActivate(l.act, l.alpha, l.b, ws.tz[k], ws.ta[k], l.out)
 			cur = ws.ta[k]
 		case kindBatchNorm:
-			ws.ta[k] = growF32(ws.ta[k], n*l.out)
+			ws.ta[k] = grow(ws.ta[k], n*l.out)
 			affineRows(cur, ws.ta[k], e.bnScale[i], e.bnShift[i])
 			cur = ws.ta[k]
 		}
@@ -1029,8 +1008,8 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 		return out, nil, nil
 	}
 	outW := e.m.OutputWidth()
-	ws.g[0] = growF32(ws.g[0], n*max(outW, h, e.m.maxW))
-	ws.g[1] = growF32(ws.g[1], n*max(outW, h, e.m.maxW))
+	ws.g[0] = grow(ws.g[0], n*max(outW, h, e.m.maxW))
+	ws.g[1] = grow(ws.g[1], n*max(outW, h, e.m.maxW))
 	g, p := ws.g[0][:n*outW], 1
 	clear(g)
 	for i := range n {
@@ -1042,7 +1021,7 @@ func (e *Explainer) pass(ws *ExplainWorkspace, z []float32, n int, grad bool) (o
 		switch l.kind {
 		case kindDense:
 			if k == e.k2 {
-				ws.v = growF32(ws.v, n*l.out)
+				ws.v = grow(ws.v, n*l.out)
 				copy(ws.v, g[:n*l.out])
 			}
 			activationGrad(l.act, l.alpha, ws.tz[k], ws.ta[k], g, g, l.out)
@@ -1079,22 +1058,6 @@ func scaleRows(src, dst, scale []float32) {
 			d[j] = v * scale[j]
 		}
 	}
-}
-
-func growF32(b []float32, n int) []float32 { return grow(b, n) }
-
-func growBools(s []bool, n int) []bool {
-	if cap(s) < n {
-		return make([]bool, n)
-	}
-	return s[:n]
-}
-
-func growInt32(s []int32, n int) []int32 {
-	if cap(s) < n {
-		return make([]int32, n)
-	}
-	return s[:n]
 }
 
 // axpy computes dst[i] = x[i] + a·y[i] (dst may be x; x and y at least as

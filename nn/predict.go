@@ -25,9 +25,10 @@ type Workspace struct {
 // NewWorkspace returns an empty workspace; it grows on demand.
 func (m *Model) NewWorkspace() *Workspace { return &Workspace{} }
 
-func grow(b []float32, n int) []float32 {
+// grow returns b resliced to length n, or a new slice if b is too small.
+func grow[T any](b []T, n int) []T {
 	if cap(b) < n {
-		return make([]float32, n)
+		return make([]T, n)
 	}
 	return b[:n]
 }
