@@ -70,10 +70,7 @@ func (s *Spec) PositiveLabel() string {
 func (s *Spec) Classify(out []float32) (class int, ok bool) {
 	switch s.Task {
 	case TaskBinary:
-		if s.Threshold != 0 {
-			return classAt(out[0], s.Threshold)
-		}
-		return thresholdClass(out[0])
+		return classAt(out[0], s.DecisionThreshold())
 	case TaskMulticlass:
 		return argmaxClass(out[:s.OutputWidth()])
 	}
