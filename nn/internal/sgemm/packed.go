@@ -117,10 +117,6 @@ func NewPacked(transB bool, k, n int, b []float32, ldb int) *Packed {
 	return p
 }
 
-// K and N are op(B)'s dimensions.
-func (p *Packed) K() int { return p.k }
-func (p *Packed) N() int { return p.n }
-
 func (p *Packed) kBlock(q int) (int, int) {
 	k0 := q * p.kc
 	return k0, min(p.kc, p.k-k0)
