@@ -235,10 +235,7 @@ func (t *trainer) backward(n int) {
 			// dW = dzᵀ·x, [out, in]
 			gemm(true, false, l.out, l.in, n, 1, dz, l.out, tl.x, l.in, 0, tl.gw, l.in)
 			if l.l2 > 0 {
-				k := 2 * l.l2
-				for j, w := range l.w {
-					tl.gw[j] += k * w
-				}
+				addL2Grad(l, tl.gw)
 			}
 			if tl.gb != nil {
 				columnSums(dz, l.out, tl.acc)
