@@ -17,12 +17,12 @@ func (e *Encoder) Numbers(i int, vals []float64, x []float32, stride int, fail f
 	in := &e.inputs[i]
 	off := e.offsets[i]
 	plain := in.Clip == nil && !in.Log1p && (in.Impute == nil || !in.Impute.Indicator)
+	sk, sub, div := scaleOf(in.Scale)
 	var errMissing error // Number's error for a missing value, made once
 	for r := 0; r < len(vals); r++ {
 		if plain {
 			// The common case in a tight loop, up to the first value it
 			// leaves to the general one.
-			sk, sub, div := scaleOf(in.Scale)
 			r += numbersPlain(vals[r:], x[r*stride+off:], stride, sk, sub, div)
 			if r == len(vals) {
 				return
