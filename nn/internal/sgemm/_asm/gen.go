@@ -87,42 +87,10 @@ func prologueArgs(name string, mr int, args, last string) {
 // avx512 emits the 12×32 kernel: 24 zmm accumulators (Z0…Z23), two zmm B
 // rows (Z24, Z25), A elements broadcast from memory straight into the FMA.
 func avx512() {
-	const mr, nr, unroll = 12, 32, 4
+	const mr = 12
 	name := "kernel12x32AVX512"
 	prologue(name, mr)
-	for r := 0; r < 2*mr; r++ {
-		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
-	}
-	step := func(off int) {
-		p("\tVMOVUPS %d(DI), Z24", off*nr*4)
-		p("\tVMOVUPS %d(DI), Z25", off*nr*4+64)
-		for i := 0; i < mr; i++ {
-			p("\tVFMADD231PS.BCST %s, Z24, Z%d", rowAddr(i), 2*i)
-			p("\tVFMADD231PS.BCST %s, Z25, Z%d", rowAddr(i), 2*i+1)
-		}
-		p("\tADDQ R14, SI")
-		p("\tADDQ R14, R13")
-	}
-	p("\tCMPQ CX, $%d", unroll)
-	p("\tJL   tail512")
-	p("loop512:")
-	p("\tPREFETCHT0 %d(DI)", unroll*nr*4*2)
-	p("\tPREFETCHT0 %d(DI)", unroll*nr*4*2+64)
-	for u := 0; u < unroll; u++ {
-		step(u)
-	}
-	p("\tADDQ $%d, DI", unroll*nr*4)
-	p("\tSUBQ $%d, CX", unroll)
-	p("\tCMPQ CX, $%d", unroll)
-	p("\tJGE  loop512")
-	p("tail512:")
-	p("\tTESTQ CX, CX")
-	p("\tJE   store512")
-	p("tailloop512:")
-	step(0)
-	p("\tADDQ $%d, DI", nr*4)
-	p("\tDECQ CX")
-	p("\tJNE  tailloop512")
+	loop12x32("512")
 	p("store512:")
 	p("\tVBROADCASTSS alpha+56(FP), Z26")
 	for r := 0; r < 2*mr; r++ {
@@ -153,23 +121,12 @@ func avx512() {
 	p("\tRET")
 }
 
-// avx512Epilogue emits kernel12x32EpiAVX512, the 12×32 kernel with alpha
-// fixed at 1 and the epilogue of a network's layer, for products with a
-// packed op(B) (Packed):
-//
-//	func kernel12x32EpiAVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc int, bias *float32, flags int)
-//
-//	v = acc[i][j]; flags&1: v = C[i][j] + v; flags&2: v = v + bias[j];
-//	flags&4: v = 0 if v's sign bit is set (ReLU, on the bits, as package
-//	nn does it); C[i][j] = v
-//
-// the same operations, in the same order, as the plain kernel followed by
-// nn's bias and ReLU pass, so the bits are the same.
-func avx512Epilogue() {
+// loop12x32 emits the 12×32 kernels' k loop over a packed A (after their
+// prologue): zero the accumulators Z0…Z23, then the k steps, unrolled
+// unroll times, leaving the tile in Z0…Z23 at label "store"+sfx (the other
+// labels are suffixed with sfx too).
+func loop12x32(sfx string) {
 	const mr, nr, unroll = 12, 32, 4
-	name := "kernel12x32EpiAVX512"
-	prologueArgs(name, mr, "bias *float32, flags int", "flags")
-	p("\tMOVQ bias+56(FP), AX")
 	for r := 0; r < 2*mr; r++ {
 		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
 	}
@@ -184,8 +141,8 @@ func avx512Epilogue() {
 		p("\tADDQ R14, R13")
 	}
 	p("\tCMPQ CX, $%d", unroll)
-	p("\tJL   tailepi")
-	p("loopepi:")
+	p("\tJL   tail%s", sfx)
+	p("loop%s:", sfx)
 	p("\tPREFETCHT0 %d(DI)", unroll*nr*4*2)
 	p("\tPREFETCHT0 %d(DI)", unroll*nr*4*2+64)
 	for u := 0; u < unroll; u++ {
@@ -194,15 +151,35 @@ func avx512Epilogue() {
 	p("\tADDQ $%d, DI", unroll*nr*4)
 	p("\tSUBQ $%d, CX", unroll)
 	p("\tCMPQ CX, $%d", unroll)
-	p("\tJGE  loopepi")
-	p("tailepi:")
+	p("\tJGE  loop%s", sfx)
+	p("tail%s:", sfx)
 	p("\tTESTQ CX, CX")
-	p("\tJE   storeepi")
-	p("tailloopepi:")
+	p("\tJE   store%s", sfx)
+	p("tailloop%s:", sfx)
 	step(0)
 	p("\tADDQ $%d, DI", nr*4)
 	p("\tDECQ CX")
-	p("\tJNE  tailloopepi")
+	p("\tJNE  tailloop%s", sfx)
+}
+
+// avx512Epilogue emits kernel12x32EpiAVX512, the 12×32 kernel with alpha
+// fixed at 1 and the epilogue of a network's layer, for products with a
+// packed op(B) (Packed):
+//
+//	func kernel12x32EpiAVX512(k int, a *float32, rsa, csa int, b, c *float32, ldc int, bias *float32, flags int)
+//
+//	v = acc[i][j]; flags&1: v = C[i][j] + v; flags&2: v = v + bias[j];
+//	flags&4: v = 0 if v's sign bit is set (ReLU, on the bits, as package
+//	nn does it); C[i][j] = v
+//
+// the same operations, in the same order, as the plain kernel followed by
+// nn's bias and ReLU pass, so the bits are the same.
+func avx512Epilogue() {
+	const mr = 12
+	name := "kernel12x32EpiAVX512"
+	prologueArgs(name, mr, "bias *float32, flags int", "flags")
+	p("\tMOVQ bias+56(FP), AX")
+	loop12x32("epi")
 	epilogueStore("epi", mr)
 }
 
