@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"path"
 	"reflect"
 	"runtime"
@@ -186,7 +187,7 @@ func (f *bundleFile) add(rec arrow.RecordBatch) error {
 
 // flush writes the pending Batches as one row group.
 func (f *bundleFile) flush() error {
-	pending := f.pending
+	pending, rows := f.pending, f.pendingRows
 	f.pending, f.pendingRows = nil, 0
 	switch len(pending) {
 	case 0:
@@ -203,10 +204,6 @@ func (f *bundleFile) flush() error {
 		}
 	}()
 	parts := make([]arrow.Array, len(pending))
-	var rows int64
-	for _, p := range pending {
-		rows += p.NumRows()
-	}
 	for c := range cols {
 		for i, p := range pending {
 			parts[i] = p.Column(c)
@@ -385,10 +382,7 @@ func (fn *finalizeFn) ProcessElement(ctx context.Context, _ int, iter func(*part
 }
 
 // openWrite opens name for writing on its filesystem.
-func openWrite(ctx context.Context, name string) (interface {
-	Write([]byte) (int, error)
-	Close() error
-}, error) {
+func openWrite(ctx context.Context, name string) (io.WriteCloser, error) {
 	fs, err := filesystem.New(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("dense: %s: %w", name, err)
