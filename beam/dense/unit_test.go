@@ -64,29 +64,11 @@ func TestPartialMerge(t *testing.T) {
 	}
 	part := func(lo, hi int) Partial {
 		p := Partial{Task: nn.TaskBinary, Rows: int64(hi - lo)}
-		idx := make([]int, 0, hi-lo)
+		pts := make([]point, 0, hi-lo)
 		for i := lo; i < hi; i++ {
-			idx = append(idx, i)
+			pts = append(pts, point{scores[i], truth[i] == 1})
 		}
-		slices.SortFunc(idx, func(a, b int) int {
-			if scores[a] < scores[b] {
-				return -1
-			}
-			if scores[a] > scores[b] {
-				return 1
-			}
-			return 0
-		})
-		for _, i := range idx {
-			if k := len(p.Scores); k == 0 || p.Scores[k-1] != scores[i] {
-				p.Scores, p.Neg, p.Pos = append(p.Scores, scores[i]), append(p.Neg, 0), append(p.Pos, 0)
-			}
-			if truth[i] == 1 {
-				p.Pos[len(p.Pos)-1]++
-			} else {
-				p.Neg[len(p.Neg)-1]++
-			}
-		}
+		p.Scores, p.Neg, p.Pos = curve(pts)
 		return p
 	}
 	want, err := nn.ROCAUC(truth, scores)
