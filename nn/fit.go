@@ -140,7 +140,7 @@ func (m *Model) newFitRun(x, y []float32, rows int, cfg FitConfig) (*fitRun, err
 	}
 	r.epochsN = epochs
 	r.batch = min(batch, trainRows)
-	r.batches = (trainRows + r.batch - 1) / r.batch
+	r.batches = batchesPerEpoch(trainRows, r.batch)
 
 	t := newTrainer(m, r.batch, cfg.Seed)
 	t.loss, t.fused, t.cw = kind, kind.classification(), cw
