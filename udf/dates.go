@@ -99,15 +99,8 @@ func (p *plan) encodeCodes(e *encoding, f *feed, src *vec, s *scratch) error {
 	n := len(s.null)
 	s.codes = growSlice(s.codes, n)
 	codes := s.codes
-	if s.short == nil {
-		s.short = make([]*shortCodes, len(p.feeds))
-	}
-	cache := s.short[f.input]
+	cache := p.shortCache(f, src, s)
 	varchar := src.typ.id == typeVarchar
-	if cache == nil && varchar {
-		cache = new(shortCodes)
-		s.short[f.input] = cache
-	}
 	var last [2]uint64
 	lastCode, haveLast := nn.SkipRow, false
 	useCache, lookups, hits := varchar, 0, 0

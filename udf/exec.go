@@ -845,14 +845,7 @@ func (p *plan) categoryCodes(e *encoding, f *feed, src *vec, s *scratch) []nn.Ca
 	}
 	var last [2]uint64
 	lastCode, haveLast := nn.SkipRow, false
-	if s.short == nil {
-		s.short = make([]*shortCodes, len(p.feeds))
-	}
-	cache := s.short[f.input]
-	if cache == nil && src.typ.id == typeVarchar {
-		cache = new(shortCodes)
-		s.short[f.input] = cache
-	}
+	cache := p.shortCache(f, src, s)
 	for r := range n {
 		codes[r] = nn.SkipRow
 		if s.null[r] {
@@ -907,6 +900,20 @@ func (p *plan) categoryCodes(e *encoding, f *feed, src *vec, s *scratch) []nn.Ca
 		}
 	}
 	return codes
+}
+
+// shortCache returns the scratch's cache of short strings for input f, made
+// on first use when src is VARCHAR (nil for another type).
+func (p *plan) shortCache(f *feed, src *vec, s *scratch) *shortCodes {
+	if s.short == nil {
+		s.short = make([]*shortCodes, len(p.feeds))
+	}
+	cache := s.short[f.input]
+	if cache == nil && src.typ.id == typeVarchar {
+		cache = new(shortCodes)
+		s.short[f.input] = cache
+	}
+	return cache
 }
 
 // setValidity marks the NULL rows of a result vector (and every other row
