@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/dense-ml/dense/pipeline"
@@ -54,7 +55,7 @@ func evaluateTable(m *models) *tableFunc {
 				if ra, rb := rank(a), rank(b); ra != rb {
 					return ra - rb
 				}
-				return compareStrings(a, b)
+				return strings.Compare(a, b)
 			})
 			rows := make([][]any, len(names))
 			for i, k := range names {
@@ -99,16 +100,6 @@ func confusionTable(m *models) *tableFunc {
 			return rows, nil
 		},
 	}
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // checkEvalArgs loads the model at bind, so that an unknown model (or one
