@@ -146,11 +146,7 @@ func BenchmarkMLP20(b *testing.B) {
 	src := testModels(b)
 	m, _, _ := src.Load("mlp20")
 	db := openDB(b, src)
-	var cols []string
-	for i := range 20 {
-		cols = append(cols, fmt.Sprintf("(((i * %d + 7) %% 201) / 10.0 - 10)::FLOAT AS f%c", 31+i*17, 'a'+i))
-	}
-	if _, err := db.Exec("CREATE TABLE t20 AS SELECT " + strings.Join(cols, ", ") + fmt.Sprintf(" FROM range(%d) r(i)", rows)); err != nil {
+	if _, err := db.Exec("CREATE TABLE t20 AS SELECT " + floatCols20() + fmt.Sprintf(" FROM range(%d) r(i)", rows)); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := db.Exec("CREATE TABLE a20 AS SELECT [" + fcols("") + "]::FLOAT[20] AS v FROM t20"); err != nil {
@@ -211,6 +207,16 @@ func BenchmarkDigits784(b *testing.B) {
 		}
 	}
 	b.Run("nn", func(b *testing.B) { benchNN(b, m, x, rows) })
+}
+
+// floatCols20 is the select list of the benchmarks' 20 FLOAT columns fa…ft
+// of row i.
+func floatCols20() string {
+	cols := make([]string, 20)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("(((i * %d + 7) %% 201) / 10.0 - 10)::FLOAT AS f%c", 31+i*17, 'a'+i)
+	}
+	return strings.Join(cols, ", ")
 }
 
 // setThreads sets DuckDB's thread count; 0 restores the default (the cores).
@@ -303,12 +309,8 @@ func BenchmarkTrained(b *testing.B) {
 	}
 	src.Add("cat20", trainedLike(b, cat, 0, 5.8))
 	db := openDB(b, src)
-	var cols []string
-	for i := range 20 {
-		cols = append(cols, fmt.Sprintf("(((i * %d + 7) %% 201) / 10.0 - 10)::FLOAT AS f%c", 31+i*17, 'a'+i))
-	}
 	tables := map[string]string{ // made when a benchmark first needs them
-		"std20": "CREATE TABLE t20 AS SELECT " + strings.Join(cols, ", ") +
+		"std20": "CREATE TABLE t20 AS SELECT " + floatCols20() +
 			fmt.Sprintf(", 'cat' || (i * 7 %% 8) AS cs, 'cat' || (i * 5 %% 12) AS ct FROM range(%d) r(i)", rows),
 		"px784": fmt.Sprintf(`CREATE TABLE px AS SELECT
 			list_transform(range(784), j -> (((i * 31 + j * 17) %% 255) / 255.0)::FLOAT)::FLOAT[784] AS px

@@ -59,11 +59,7 @@ func BenchmarkExplain(b *testing.B) {
 	const rows = 200_000
 	src := explain20(b)
 	db := openDB(b, src)
-	var cols []string
-	for i := range 20 {
-		cols = append(cols, fmt.Sprintf("(((i * %d + 7) %% 201) / 10.0 - 10)::FLOAT AS f%c", 31+i*17, 'a'+i))
-	}
-	if _, err := db.Exec("CREATE TABLE t20 AS SELECT " + strings.Join(cols, ", ") + fmt.Sprintf(" FROM range(%d) r(i)", rows)); err != nil {
+	if _, err := db.Exec("CREATE TABLE t20 AS SELECT " + floatCols20() + fmt.Sprintf(" FROM range(%d) r(i)", rows)); err != nil {
 		b.Fatal(err)
 	}
 	for _, threads := range []int{0, 1} {
@@ -119,11 +115,7 @@ func BenchmarkPredictAllRatio(b *testing.B) {
 	}
 	src.Add("churn", churn)
 	db := openDB(b, src)
-	var cols []string
-	for i := range 20 {
-		cols = append(cols, fmt.Sprintf("(((i * %d + 7) %% 201) / 10.0 - 10)::FLOAT AS f%c", 31+i*17, 'a'+i))
-	}
-	if _, err := db.Exec("CREATE TABLE t20 AS SELECT " + strings.Join(cols, ", ") + fmt.Sprintf(" FROM range(%d) r(i)", rows)); err != nil {
+	if _, err := db.Exec("CREATE TABLE t20 AS SELECT " + floatCols20() + fmt.Sprintf(" FROM range(%d) r(i)", rows)); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := db.Exec(fmt.Sprintf(`CREATE TABLE c AS SELECT 20 + i %% 50 AS age, 1000.0 * (i %% 97) AS income,
