@@ -3,6 +3,7 @@
 package udf
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -81,7 +82,7 @@ func TestExplainMatchesNN(t *testing.T) {
 		if income != nil {
 			inc = *income
 		}
-		if err := errorsJoin(enc.Number(0, float64(age), true, x), enc.Number(1, inc, income != nil, x),
+		if err := errors.Join(enc.Number(0, float64(age), true, x), enc.Number(1, inc, income != nil, x),
 			enc.Category(2, *plan, true, x), enc.Category(3, region, true, x)); err != nil {
 			t.Fatal(err)
 		}
@@ -124,15 +125,6 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
-}
-
-func errorsJoin(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // TestExplainValueTexts: a FLOAT or DOUBLE value's text is its shortest
