@@ -590,20 +590,8 @@ func readDead(t *testing.T, glob string) map[int64]deadLetter {
 	if len(files) == 0 {
 		t.Fatalf("no dead letters in %s", glob)
 	}
-	r, err := arrowio.OpenParquet(files, arrowio.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	got := map[int64]deadLetter{}
-	for {
-		b, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return got
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachBatch(t, files, func(b arrow.RecordBatch) {
 		s := b.Schema()
 		ids := b.Column(s.FieldIndices("id")[0]).(*array.Int64)
 		reason := b.Column(s.FieldIndices(ErrorColumn)[0]).(*array.String)
@@ -612,6 +600,27 @@ func readDead(t *testing.T, glob string) map[int64]deadLetter {
 		for i := range ids.Len() {
 			got[ids.Value(i)] = deadLetter{reason.Value(i), source.Value(i), row.Value(i)}
 		}
+	})
+	return got
+}
+
+// eachBatch calls f with every record batch of the Parquet files, in order.
+func eachBatch(t testing.TB, files []string, f func(arrow.RecordBatch)) {
+	t.Helper()
+	r, err := arrowio.OpenParquet(files, arrowio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for {
+		b, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(b)
 		b.Release()
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,10 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/parquet/file"
 
-	"github.com/dense-ml/dense/arrowio"
 	"github.com/dense-ml/dense/nn"
 )
 
@@ -185,21 +183,9 @@ func TestBundleWriters(t *testing.T) {
 // readIDs reads the id column of a Parquet file.
 func readIDs(t *testing.T, path string) []int64 {
 	t.Helper()
-	r, err := arrowio.OpenParquet([]string{path}, arrowio.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	var ids []int64
-	for {
-		b, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return ids
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachBatch(t, []string{path}, func(b arrow.RecordBatch) {
 		ids = append(ids, b.Column(b.Schema().FieldIndices("id")[0]).(*array.Int64).Int64Values()...)
-		b.Release()
-	}
+	})
+	return ids
 }

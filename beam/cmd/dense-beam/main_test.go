@@ -192,20 +192,8 @@ func testData(t *testing.T) fixture {
 // text (exact for floats: the shortest representation that reads back).
 func predictions(t *testing.T, files ...string) map[int64]string {
 	t.Helper()
-	r, err := arrowio.OpenParquet(files, arrowio.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	got := map[int64]string{}
-	for {
-		b, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return got
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachBatch(t, files, func(b arrow.RecordBatch) {
 		ids := column(t, b, "id").(*array.Int64)
 		cols := []arrow.Array{column(t, b, "prediction"), column(t, b, "predicted_label"), column(t, b, "probabilities")}
 		for i := range ids.Len() {
@@ -218,6 +206,27 @@ func predictions(t *testing.T, files ...string) map[int64]string {
 			}
 			got[ids.Value(i)] = strings.Join(row, " ")
 		}
+	})
+	return got
+}
+
+// eachBatch calls f with every record batch of the Parquet files, in order.
+func eachBatch(t *testing.T, files []string, f func(arrow.RecordBatch)) {
+	t.Helper()
+	r, err := arrowio.OpenParquet(files, arrowio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for {
+		b, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(b)
 		b.Release()
 	}
 }
@@ -373,25 +382,12 @@ func TestBadInput(t *testing.T) {
 	}
 	reasons := map[int64]string{}
 	for _, file := range parts(t, filepath.Join(out, "dead_letter")) { // one per schema
-		r, err := arrowio.OpenParquet([]string{file}, arrowio.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			b, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		eachBatch(t, []string{file}, func(b arrow.RecordBatch) {
 			ids, why, row := column(t, b, "id").(*array.Int64), column(t, b, "dense_error"), column(t, b, "dense_row").(*array.Int64)
 			for i := range ids.Len() {
 				reasons[ids.Value(i)] = fmt.Sprintf("row %d: %s", row.Value(i), why.ValueStr(i))
 			}
-			b.Release()
-		}
-		r.Close()
+		})
 	}
 	for id, want := range map[int64][]string{
 		10: {"row 10:", `"age"`, "±Inf"}, 500: {"row 500:", `"income"`, "±Inf"},
