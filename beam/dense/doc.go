@@ -20,8 +20,9 @@
 //
 // # Elements are Arrow batches
 //
-// The PCollections hold Batch: an Arrow record batch of many rows with the file and row it starts at, never one element per
-// row. ReadParquet matches the files with Beam's fileio, splits them into
+// The PCollections hold Batch: an Arrow record batch of many rows with
+// the file and row it starts at, never one element per row. ReadParquet
+// matches the files with Beam's fileio, splits them into
 // row groups, reshuffles the row groups across workers and reads each with
 // arrow-go's pqarrow into Batches of up to DefaultReadRows rows (large, so
 // that a runner's costs per element are spread over many rows); Score

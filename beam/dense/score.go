@@ -163,8 +163,8 @@ func (sc *scorer) featurizer(schema *arrow.Schema) (*tabular.Featurizer, error) 
 }
 
 // predict encodes one batch and scores it in forward passes of at most
-// batchRows rows. out holds rows×OutputWidth outputs; valid is nil when every row was encoded, else it marks the
-// rows that were, and reasons holds why each other row was not (by row
+// batchRows rows. out holds rows×OutputWidth outputs; valid is nil when
+// every row was encoded, else it marks the rows that were, and reasons holds why each other row was not (by row
 // of the batch).
 func (sc *scorer) predict(b Batch) (out []float32, valid []bool, reasons map[int]string) {
 	rows := int(b.Record.NumRows())

@@ -59,7 +59,8 @@ func init() {
 // bundle left there. The number of files is up to GOMAXPROCS per bundle,
 // and the number of bundles is the runner's choice (on Prism usually one
 // per stage unless it splits a slow bundle, on Dataflow many); within a
-// file the rows are in the order the bundle processed them. This is Beam's own "runner-determined sharding".
+// file the rows are in the order the bundle processed them. This is
+// Beam's own "runner-determined sharding".
 //
 // With shards > 0 there are exactly that many files (those that receive a
 // row): the Batches are grouped by a hash of their source and row (a group
