@@ -3,7 +3,8 @@ package sgemm
 // packTransposed writes dst[p*width+i] = src[i*ld+p] for i < rows,
 // p < kb: rows contiguous source rows become interleaved columns of a
 // micro-panel. Blocks of 16×16 go through the register transpose where
-// there is one; the rest is done in Go.
+// there is one (the last, when kb is not a multiple of 16, overlapping the
+// one before it); the rest is done in Go.
 func packTransposed(dst, src []float32, ld, rows, kb, width int) {
 	i := 0
 	if transpose16 != nil && kb >= 16 {
@@ -12,8 +13,8 @@ func packTransposed(dst, src []float32, ld, rows, kb, width int) {
 			for p := 0; p < p16; p += 16 {
 				transpose16(dst[p*width+i:], width, src[i*ld+p:], ld)
 			}
-			if p16 < kb {
-				packTransposedGo(dst[p16*width+i:], src[i*ld+p16:], ld, 16, kb-p16, width)
+			if p16 < kb { // the last 16 columns, overlapping: the same values written twice
+				transpose16(dst[(kb-16)*width+i:], width, src[i*ld+kb-16:], ld)
 			}
 		}
 	}
