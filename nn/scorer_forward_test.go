@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/dense-ml/dense/nn/internal/sgemm"
 )
 
 // TestScorerForwardSameBits: a Scorer's PredictInto and PredictColumns
@@ -15,14 +17,17 @@ func TestScorerForwardSameBits(t *testing.T) {
 		inputs int
 		task   Task
 		layers []LayerSpec
+		stack  bool // scored by an sgemm.Stack where the CPU has AVX-512
 	}{
-		{20, TaskRegression, []LayerSpec{Dense(64, ReLU), Dense(32, ReLU), Dense(1, Linear)}},
-		{784, TaskMulticlass, []LayerSpec{Dense(128, ReLU), Dense(10, Softmax)}},
-		{5, TaskMulticlass, []LayerSpec{Dense(8, ReLU), Dropout(0.2), BatchNorm(), Dense(4, Tanh).WithoutBias(), Dense(3, Softmax)}},
-		{7, TaskBinary, []LayerSpec{BatchNorm(), Dense(33, LeakyReLU), Dense(1, Sigmoid)}},
-		{3, TaskRegression, []LayerSpec{Dropout(0.1), Dense(300, ELU), Dense(2, Linear), Dropout(0.5)}},
-		{1, TaskRegression, []LayerSpec{Dense(1, Linear)}},
-		{130, TaskRegression, []LayerSpec{Dense(1, Tanh), Dense(17, ReLU), Dense(1, Linear)}},
+		{20, TaskRegression, []LayerSpec{Dense(64, ReLU), Dense(32, ReLU), Dense(1, Linear)}, true},
+		{38, TaskBinary, []LayerSpec{Dense(64, ReLU), Dropout(0.1), Dense(32, Linear).WithoutBias(), Dense(16, ReLU), Dense(1, Sigmoid)}, true},
+		{7, TaskRegression, []LayerSpec{Dense(16, ReLU), Dense(1, Linear).WithoutBias(), Dropout(0.5)}, true},
+		{784, TaskMulticlass, []LayerSpec{Dense(128, ReLU), Dense(10, Softmax)}, false},
+		{5, TaskMulticlass, []LayerSpec{Dense(8, ReLU), Dropout(0.2), BatchNorm(), Dense(4, Tanh).WithoutBias(), Dense(3, Softmax)}, false},
+		{7, TaskBinary, []LayerSpec{BatchNorm(), Dense(33, LeakyReLU), Dense(1, Sigmoid)}, false},
+		{3, TaskRegression, []LayerSpec{Dropout(0.1), Dense(300, ELU), Dense(2, Linear), Dropout(0.5)}, false},
+		{1, TaskRegression, []LayerSpec{Dense(1, Linear)}, false},
+		{130, TaskRegression, []LayerSpec{Dense(1, Tanh), Dense(17, ReLU), Dense(1, Linear)}, false},
 	}
 	for ni, nt := range nets {
 		m, err := NewModel(testSpec(nt.inputs, nt.task, nt.layers...), int64(ni+1))
@@ -42,6 +47,9 @@ func TestScorerForwardSameBits(t *testing.T) {
 		s, err := NewScorer(m)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if nt.stack && sgemm.Kernel() == "avx512-12x32" && s.net.stack == nil {
+			t.Fatalf("net%d: no sgemm.Stack", ni)
 		}
 		in, ow := m.InputWidth(), m.OutputWidth()
 		for _, rows := range []int{0, 1, 5, 16, 47, 48, 49, 64, 97, 100, 2048 + 13} {

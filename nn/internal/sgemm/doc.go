@@ -76,6 +76,18 @@
 // through the register transpose, then one fused multiply-add per row
 // group and k step in k order, the tile's arithmetic.
 //
+// A Stack (NewStack) is a whole network with one output scored that way
+// round: 16 rows at a time in the lanes of AVX-512 registers, a register
+// per unit (the weights broadcast, the activations loaded), so the
+// output unit's product is one fused multiply-add per hidden unit on the
+// registers the last hidden layer just computed, with no transpose and no
+// store of that layer, and a table's columns are already in this layout.
+// A product commutes exactly, so each element is still the kernels'
+// chain in k order; it applies to hidden widths that are multiples of 16
+// (a padded unit would enter the chains) at most kcMax deep. On
+// 20→64→32→1 it runs at the kernels' peak (about 112 GFLOP/s per Zen 4
+// core, 60 ns/row from columns, against 70 through Packed products).
+//
 // # Determinism
 //
 // Every element of C is the same sequence of operations whatever the

@@ -25,6 +25,12 @@ func gemvT16AVX512(k int, t, b, c *float32, add int)
 func gemvT64AVX512(k int, t, b, c *float32, add int)
 
 //go:noescape
+func mlpHiddenAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, h, bias *float32, flags int)
+
+//go:noescape
+func mlpLastAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32)
+
+//go:noescape
 func transpose16x16AVX512(dst *float32, lddst int, src *float32, ldsrc int)
 
 func transpose16AVX512(dst []float32, lddst int, src []float32, ldsrc int) {
@@ -116,6 +122,17 @@ var gemvT = func() func(k int, t, b, c []float32, add bool) {
 		}
 	}
 }()
+
+// haveMLP: the Stack kernels run on this CPU.
+var haveMLP = cpu.X86.HasAVX512F
+
+func mlpHidden(k, groups int, w []float32, ptrs []*float32, rowoff int, h, bias []float32, flags int) {
+	mlpHiddenAVX512(k, groups, &w[0], &ptrs[0], rowoff, &h[0], &bias[0], flags)
+}
+
+func mlpLast(k, groups int, w []float32, ptrs []*float32, rowoff int, wout, out, bias []float32, flags int, obias *float32) {
+	mlpLastAVX512(k, groups, &w[0], &ptrs[0], rowoff, &wout[0], &out[0], &bias[0], flags, obias)
+}
 
 // availableKernels lists the kernels this CPU can run, fastest first.
 func availableKernels() []*microKernel {

@@ -78,6 +78,12 @@ type Scratch struct {
 	ptrs []*float32 // MulColumns: the columns' first rows
 	rows []float32  // gemvT: rows transposed
 	out  [64]float32
+	// Stack: one group of 16 input rows feature-major, two hidden layers'
+	// outputs, and a pointer to each of their features.
+	sx    []float32
+	xptrs []*float32
+	sh    [2][]float32
+	hptrs [2][]*float32
 }
 
 // NewPacked packs op(B), k×n (B itself is n×k when transB), row stride

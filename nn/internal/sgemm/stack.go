@@ -1,0 +1,201 @@
+package sgemm
+
+import "fmt"
+
+// StackLayer is one dense layer of a Stack: W is n×k row-major (unit j's
+// weights at W[j*k:(j+1)*k], PyTorch's Linear.weight), Bias nil (none) or
+// n values, then the ReLU or nothing.
+type StackLayer struct {
+	W    []float32
+	Bias []float32
+	ReLU bool
+}
+
+// Stack is the dense layers of a network with one output, prepared to
+// score 16 rows at a time feature-major: a row per lane of an AVX-512
+// register, a register per unit, so the one-unit output layer is a
+// fused multiply-add per hidden unit on registers the last hidden layer
+// just computed (neither a transpose nor a store of that layer), and a
+// table's columns are read where they are. Every output is Packed.Mul's
+// bits layer after layer (each element the same fused multiply-add chain
+// in k order from zero, then the bias, then the ReLU; the output layer's
+// chain over the last hidden layer's units, then its bias), for networks
+// whose hidden widths are multiples of 16 (no padded unit enters a chain)
+// and whose layers are at most kcMax deep (one k block, as Gemm). A
+// Stack is immutable and safe for concurrent use.
+type Stack struct {
+	in     int
+	hidden []stackLayer
+	wout   []float32 // the output unit's weights
+	obias  []float32 // nil, or its bias
+	widest int
+}
+
+type stackLayer struct {
+	k, n  int
+	w     []float32 // w[(g*k+p)*16+j] = W[16g+j][p]: unit groups of 16, k-major
+	bias  []float32 // n values (zeros without a bias)
+	flags int
+}
+
+// NewStack prepares hidden layers (the first in wide, each next as deep as
+// the previous is wide) and the output unit (wout, one weight per unit of
+// the last hidden layer; obias nil or its one bias value). It returns nil
+// where the Stack's kernels do not apply: no AVX-512, no hidden layer, a
+// hidden width that is not a multiple of 16, or a layer deeper than
+// kcMax.
+func NewStack(in int, hidden []StackLayer, wout, obias []float32) *Stack {
+	if !haveMLP || len(hidden) == 0 || in < 1 || in > kcMax {
+		return nil
+	}
+	s := &Stack{in: in}
+	k := in
+	for i, l := range hidden {
+		n := len(l.W) / k
+		if n == 0 || n%16 != 0 || n > kcMax || len(l.W) != n*k {
+			return nil
+		}
+		if l.Bias != nil && len(l.Bias) != n {
+			panic(fmt.Sprintf("sgemm: NewStack layer %d has %d biases for %d units", i, len(l.Bias), n))
+		}
+		sl := stackLayer{k: k, n: n, w: make([]float32, n*k), bias: make([]float32, n)}
+		for j := range n {
+			for p := range k {
+				sl.w[((j/16)*k+p)*16+j%16] = l.W[j*k+p]
+			}
+		}
+		if l.Bias != nil {
+			copy(sl.bias, l.Bias)
+			sl.flags |= epiBias
+		}
+		if l.ReLU {
+			sl.flags |= epiReLU
+		}
+		s.hidden = append(s.hidden, sl)
+		s.widest = max(s.widest, n)
+		k = n
+	}
+	if len(wout) != k {
+		panic(fmt.Sprintf("sgemm: NewStack output has %d weights for %d units", len(wout), k))
+	}
+	s.wout = append([]float32(nil), wout...)
+	if obias != nil {
+		s.obias = []float32{obias[0]}
+	}
+	return s
+}
+
+// epiOutBias: the last kernel adds the output bias.
+const epiOutBias = 8
+
+// Columns scores m rows whose features are columns: feature p of row i
+// is cols[p][r0+i] (len(cols) = the Stack's input width, each column at
+// least r0+m long), writing out[0…m-1].
+func (s *Stack) Columns(m int, cols [][]float32, r0 int, out []float32, sc *Scratch) {
+	if len(cols) != s.in {
+		panic(fmt.Sprintf("sgemm: Stack.Columns with %d columns, want %d", len(cols), s.in))
+	}
+	if m <= 0 {
+		return
+	}
+	_ = out[m-1]
+	for _, c := range cols {
+		_ = c[r0+m-1]
+	}
+	s.grow(sc)
+	full := m &^ 15
+	if full > 0 {
+		ptrs := sc.ptrs[:s.in]
+		for p, c := range cols {
+			ptrs[p] = &c[r0]
+		}
+		for i := 0; i < full; i += 16 {
+			s.run(ptrs, 4*i, out[i:i+16], sc)
+		}
+		clear(ptrs)
+	}
+	if full < m {
+		rows := m - full
+		for p, c := range cols {
+			d := sc.sx[p*16 : p*16+16]
+			copy(d, c[r0+full:r0+m])
+			clear(d[rows:])
+		}
+		s.run(sc.xptrs, 0, sc.out[:16], sc)
+		copy(out[full:m], sc.out[:rows])
+	}
+}
+
+// Rows scores m rows of the row-major x (row stride ldx), writing
+// out[0…m-1]: each group of 16 rows is transposed first.
+func (s *Stack) Rows(m int, x []float32, ldx int, out []float32, sc *Scratch) {
+	if m <= 0 {
+		return
+	}
+	if ldx < s.in || len(x) < (m-1)*ldx+s.in {
+		panic(shortA)
+	}
+	_ = out[m-1]
+	s.grow(sc)
+	for i := 0; i < m; i += 16 {
+		rows := min(16, m-i)
+		packTransposed(sc.sx, x[i*ldx:], ldx, rows, s.in, 16)
+		if rows < 16 {
+			for p := range s.in {
+				clear(sc.sx[p*16+rows : p*16+16])
+			}
+			s.run(sc.xptrs, 0, sc.out[:16], sc)
+			copy(out[i:m], sc.out[:rows])
+			break
+		}
+		s.run(sc.xptrs, 0, out[i:i+16], sc)
+	}
+}
+
+// run scores 16 rows whose feature p is at ptrs[p] + rowoff bytes into
+// out[0…15].
+func (s *Stack) run(ptrs []*float32, rowoff int, out []float32, sc *Scratch) {
+	_ = out[15]
+	last := len(s.hidden) - 1
+	for i := range s.hidden {
+		l := &s.hidden[i]
+		if i == last {
+			f := l.flags
+			ob := &l.bias[0] // read only with epiOutBias
+			if s.obias != nil {
+				f |= epiOutBias
+				ob = &s.obias[0]
+			}
+			mlpLast(l.k, l.n/16, l.w, ptrs[:l.k], rowoff, s.wout, out, l.bias, f, ob)
+			return
+		}
+		h := sc.sh[i&1][:l.n*16]
+		mlpHidden(l.k, l.n/16, l.w, ptrs[:l.k], rowoff, h, l.bias, l.flags)
+		ptrs, rowoff = sc.hptrs[i&1][:l.n], 0
+	}
+}
+
+// grow sizes sc's Stack buffers: the input group (feature-major, 16 rows
+// per feature) and two hidden layers' outputs, each with a pointer per
+// feature, and the input columns' pointers.
+func (s *Stack) grow(sc *Scratch) {
+	if len(sc.sx) < s.in*16 || len(sc.xptrs) < s.in {
+		sc.sx = make([]float32, s.in*16)
+		sc.xptrs = make([]*float32, s.in)
+		for p := range sc.xptrs {
+			sc.xptrs[p] = &sc.sx[p*16]
+		}
+	}
+	if cap(sc.ptrs) < s.in {
+		sc.ptrs = make([]*float32, s.in)
+	}
+	for b := range sc.sh {
+		if len(sc.sh[b]) < s.widest*16 {
+			sc.sh[b] = make([]float32, s.widest*16)
+			sc.hptrs[b] = make([]*float32, s.widest)
+			for p := range sc.hptrs[b] {
+				sc.hptrs[b][p] = &sc.sh[b][p*16]
+			}
+		}
+	}
+}
