@@ -33,6 +33,15 @@ func mlpLastAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, 
 //go:noescape
 func transpose16x16AVX512(dst *float32, lddst int, src *float32, ldsrc int)
 
+//go:noescape
+func transpose16x4AVX512(dst *float32, lddst int, src *float32, ldsrc int)
+
+func transpose4AVX512(dst []float32, lddst int, src []float32, ldsrc int) {
+	_ = dst[3*lddst+15]
+	_ = src[15*ldsrc+3]
+	transpose16x4AVX512(&dst[0], lddst, &src[0], ldsrc)
+}
+
 func transpose16AVX512(dst []float32, lddst int, src []float32, ldsrc int) {
 	_ = dst[15*lddst+15]
 	_ = src[15*ldsrc+15]
@@ -99,6 +108,15 @@ func b2i(v bool) int {
 var transpose16 = func() func(dst []float32, lddst int, src []float32, ldsrc int) {
 	if cpu.X86.HasAVX512F {
 		return transpose16AVX512
+	}
+	return nil
+}()
+
+// transpose4 is the 16×4 register transpose (dst[p*lddst+i] =
+// src[i*ldsrc+p], i < 16, p < 4) where the CPU has AVX-512.
+var transpose4 = func() func(dst []float32, lddst int, src []float32, ldsrc int) {
+	if cpu.X86.HasAVX512F {
+		return transpose4AVX512
 	}
 	return nil
 }()

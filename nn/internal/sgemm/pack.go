@@ -2,19 +2,28 @@ package sgemm
 
 // packTransposed writes dst[p*width+i] = src[i*ld+p] for i < rows,
 // p < kb: rows contiguous source rows become interleaved columns of a
-// micro-panel. Blocks of 16×16 go through the register transpose where
-// there is one (the last, when kb is not a multiple of 16, overlapping the
-// one before it); the rest is done in Go.
+// micro-panel. Groups of 16 rows go through the register transposes where
+// there are some: 16×16 blocks, then the columns left in 16×4 blocks (the
+// last overlapping the one before it: the same values written twice), or
+// more than 8 of them in one 16×16 block overlapping the one before; the
+// rest is done in Go.
 func packTransposed(dst, src []float32, ld, rows, kb, width int) {
 	i := 0
-	if transpose16 != nil && kb >= 16 {
+	if transpose16 != nil && transpose4 != nil && kb >= 4 {
 		p16 := kb &^ 15
 		for ; i+16 <= rows; i += 16 {
 			for p := 0; p < p16; p += 16 {
 				transpose16(dst[p*width+i:], width, src[i*ld+p:], ld)
 			}
-			if p16 < kb { // the last 16 columns, overlapping: the same values written twice
+			switch rem := kb - p16; {
+			case rem == 0:
+			case rem > 8 && p16 > 0:
 				transpose16(dst[(kb-16)*width+i:], width, src[i*ld+kb-16:], ld)
+			default:
+				for p := p16; p < kb; p += 4 {
+					q := min(p, kb-4)
+					transpose4(dst[q*width+i:], width, src[i*ld+q:], ld)
+				}
 			}
 		}
 	}

@@ -32,7 +32,7 @@ func TestPackTransposed(t *testing.T) {
 	for name, tr := range variants {
 		transpose16 = tr
 		for _, rows := range []int{1, 3, 4, 8, 12, 15, 16, 17, 31, 32} {
-			for _, kb := range []int{1, 7, 15, 16, 17, 32, 33, 130} {
+			for _, kb := range []int{1, 3, 4, 7, 15, 16, 17, 20, 25, 32, 33, 130} {
 				width := max(rows, 32)
 				ld := kb + 3
 				src := make([]float32, rows*ld)

@@ -127,7 +127,8 @@ func (s *Stack) Columns(m int, cols [][]float32, r0 int, out []float32, sc *Scra
 }
 
 // Rows scores m rows of the row-major x (row stride ldx), writing
-// out[0…m-1]: each group of 16 rows is transposed first.
+// out[0…m-1]: stackChunk rows at a time are transposed first, so the
+// kernels read them long after the transposes' stores.
 func (s *Stack) Rows(m int, x []float32, ldx int, out []float32, sc *Scratch) {
 	if m <= 0 {
 		return
@@ -137,20 +138,35 @@ func (s *Stack) Rows(m int, x []float32, ldx int, out []float32, sc *Scratch) {
 	}
 	_ = out[m-1]
 	s.grow(sc)
-	for i := 0; i < m; i += 16 {
-		rows := min(16, m-i)
-		packTransposed(sc.sx, x[i*ldx:], ldx, rows, s.in, 16)
-		if rows < 16 {
+	for i := 0; i < m; i += stackChunk {
+		rows := min(stackChunk, m-i)
+		full := rows &^ 15
+		if full > 0 {
+			packTransposed(sc.sx, x[i*ldx:], ldx, full, s.in, full)
+			ptrs := sc.ptrs[:s.in]
+			for p := range ptrs {
+				ptrs[p] = &sc.sx[p*full]
+			}
+			for g := 0; g < full; g += 16 {
+				s.run(ptrs, 4*g, out[i+g:i+g+16], sc)
+			}
+		}
+		if full < rows {
+			r := rows - full
+			packTransposedGo(sc.sx, x[(i+full)*ldx:], ldx, r, s.in, 16)
 			for p := range s.in {
-				clear(sc.sx[p*16+rows : p*16+16])
+				clear(sc.sx[p*16+r : p*16+16])
 			}
 			s.run(sc.xptrs, 0, sc.out[:16], sc)
-			copy(out[i:m], sc.out[:rows])
-			break
+			copy(out[i+full:m], sc.out[:r])
 		}
-		s.run(sc.xptrs, 0, out[i:i+16], sc)
 	}
+	clear(sc.ptrs[:s.in])
 }
+
+// stackChunk is how many rows Stack.Rows transposes at a time (a
+// multiple of 16).
+const stackChunk = 128
 
 // run scores 16 rows whose feature p is at ptrs[p] + rowoff bytes into
 // out[0…15].
@@ -175,12 +191,12 @@ func (s *Stack) run(ptrs []*float32, rowoff int, out []float32, sc *Scratch) {
 	}
 }
 
-// grow sizes sc's Stack buffers: the input group (feature-major, 16 rows
-// per feature) and two hidden layers' outputs, each with a pointer per
+// grow sizes sc's Stack buffers: the input rows (feature-major, up to
+// stackChunk rows per feature; xptrs for a group of 16) and two hidden layers' outputs, each with a pointer per
 // feature, and the input columns' pointers.
 func (s *Stack) grow(sc *Scratch) {
-	if len(sc.sx) < s.in*16 || len(sc.xptrs) < s.in {
-		sc.sx = make([]float32, s.in*16)
+	if len(sc.sx) < s.in*stackChunk || len(sc.xptrs) < s.in {
+		sc.sx = make([]float32, s.in*stackChunk)
 		sc.xptrs = make([]*float32, s.in)
 		for p := range sc.xptrs {
 			sc.xptrs[p] = &sc.sx[p*16]

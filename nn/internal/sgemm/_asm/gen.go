@@ -410,6 +410,55 @@ func transpose() {
 	p("\tRET")
 }
 
+// transpose4 emits a 16×4 transpose, for the columns of a transpose left
+// over after the 16×16 blocks:
+//
+//	dst[p*lddst + i] = src[i*ldsrc + p]    (i < 16, p < 4)
+//
+// Row i's four floats go into 128-bit lane i/4 of register i%4, so one
+// in-lane 4×4 transpose (32-bit, then 64-bit interleaves) leaves column p
+// of the 16 rows, in row order, in one register.
+func transpose4() {
+	name := "transpose16x4AVX512"
+	p("// func %s(dst *float32, lddst int, src *float32, ldsrc int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-32", name)
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ lddst+8(FP), R8")
+	p("\tMOVQ src+16(FP), SI")
+	p("\tMOVQ ldsrc+24(FP), R9")
+	p("\tSHLQ $2, R8")
+	p("\tSHLQ $2, R9")
+	p("\tLEAQ (R9)(R9*2), R11")
+	p("\tLEAQ (R9*4), R10")
+	rows := []string{"(SI)", "(SI)(R9*1)", "(SI)(R9*2)", "(SI)(R11*1)"}
+	for r := 0; r < 4; r++ {
+		p("\tVMOVUPS %s, X%d", rows[r], r)
+	}
+	for l := 1; l < 4; l++ {
+		p("\tADDQ R10, SI")
+		for r := 0; r < 4; r++ {
+			p("\tVINSERTF32X4 $%d, %s, Z%d, Z%d", l, rows[r], r, r)
+		}
+	}
+	// Go's operand order is Intel's reversed: OP src2, src1, dst.
+	p("\tVUNPCKLPS Z1, Z0, Z4")
+	p("\tVUNPCKHPS Z1, Z0, Z5")
+	p("\tVUNPCKLPS Z3, Z2, Z6")
+	p("\tVUNPCKHPS Z3, Z2, Z7")
+	p("\tVUNPCKLPD Z6, Z4, Z0")
+	p("\tVUNPCKHPD Z6, Z4, Z1")
+	p("\tVUNPCKLPD Z7, Z5, Z2")
+	p("\tVUNPCKHPD Z7, Z5, Z3")
+	for c := 0; c < 4; c++ {
+		p("\tVMOVUPS Z%d, (DI)", c)
+		if c < 3 {
+			p("\tADDQ R8, DI")
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
 // gemv emits the one-column product of 16·g rows given transposed, the
 // rows in the lanes of g zmm accumulators:
 //
@@ -598,6 +647,8 @@ func main() {
 	avx2()
 	p("")
 	transpose()
+	p("")
+	transpose4()
 	p("")
 	gemv(1)
 	p("")
