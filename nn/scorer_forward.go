@@ -88,8 +88,8 @@ func newScoreNet(m *Model) *scoreNet {
 
 // newStack sets n.stack for a network of dense layers (dropout aside: the
 // identity at inference) whose hidden layers end in a ReLU or nothing and
-// whose output is one unit, where sgemm.NewStack applies (AVX-512, hidden
-// widths multiples of 16, layers at most 128 deep): it scores 16 rows at
+// whose output is one unit, where sgemm.NewStack applies (AVX-512, layers
+// at most 128 deep and wide): it scores 16 rows at
 // a time with the rows in the lanes of the vector registers, so the
 // output unit's product is a fused multiply-add per hidden unit on the
 // registers that hold it, instead of a transpose of the last hidden

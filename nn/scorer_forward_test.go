@@ -22,6 +22,7 @@ func TestScorerForwardSameBits(t *testing.T) {
 		{20, TaskRegression, []LayerSpec{Dense(64, ReLU), Dense(32, ReLU), Dense(1, Linear)}, true},
 		{38, TaskBinary, []LayerSpec{Dense(64, ReLU), Dropout(0.1), Dense(32, Linear).WithoutBias(), Dense(16, ReLU), Dense(1, Sigmoid)}, true},
 		{7, TaskRegression, []LayerSpec{Dense(16, ReLU), Dense(1, Linear).WithoutBias(), Dropout(0.5)}, true},
+		{20, TaskBinary, []LayerSpec{Dense(100, ReLU), Dense(50, Linear), Dense(1, Sigmoid)}, true},
 		{784, TaskMulticlass, []LayerSpec{Dense(128, ReLU), Dense(10, Softmax)}, false},
 		{5, TaskMulticlass, []LayerSpec{Dense(8, ReLU), Dropout(0.2), BatchNorm(), Dense(4, Tanh).WithoutBias(), Dense(3, Softmax)}, false},
 		{7, TaskBinary, []LayerSpec{BatchNorm(), Dense(33, LeakyReLU), Dense(1, Sigmoid)}, false},

@@ -28,7 +28,7 @@ func gemvT64AVX512(k int, t, b, c *float32, add int)
 func mlpHiddenAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, h, bias *float32, flags int)
 
 //go:noescape
-func mlpLastAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32)
+func mlpLastAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32, tail int)
 
 //go:noescape
 func transpose16x16AVX512(dst *float32, lddst int, src *float32, ldsrc int)
@@ -148,8 +148,8 @@ func mlpHidden(k, groups int, w []float32, ptrs []*float32, rowoff int, h, bias 
 	mlpHiddenAVX512(k, groups, &w[0], &ptrs[0], rowoff, &h[0], &bias[0], flags)
 }
 
-func mlpLast(k, groups int, w []float32, ptrs []*float32, rowoff int, wout, out, bias []float32, flags int, obias *float32) {
-	mlpLastAVX512(k, groups, &w[0], &ptrs[0], rowoff, &wout[0], &out[0], &bias[0], flags, obias)
+func mlpLast(k, groups int, w []float32, ptrs []*float32, rowoff int, wout, out, bias []float32, flags int, obias *float32, tail int) {
+	mlpLastAVX512(k, groups, &w[0], &ptrs[0], rowoff, &wout[0], &out[0], &bias[0], flags, obias, tail)
 }
 
 // availableKernels lists the kernels this CPU can run, fastest first.

@@ -1645,8 +1645,8 @@ storeh:
 	VZEROUPPER
 	RET
 
-// func mlpLastAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32)
-TEXT ·mlpLastAVX512(SB), NOSPLIT, $0-80
+// func mlpLastAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32, tail int)
+TEXT ·mlpLastAVX512(SB), NOSPLIT, $0-88
 	MOVQ groups+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ptrs+24(FP), R14
@@ -1822,6 +1822,57 @@ relul:
 	VPMAXSD Z31, Z14, Z14
 	VPMAXSD Z31, Z15, Z15
 storel:
+	CMPQ BX, $1
+	JNE  chainl
+	MOVQ tail+80(FP), CX
+	VFMADD231PS.BCST 0(R12), Z0, Z30
+	CMPQ CX, $1
+	JEQ  chainedl
+	VFMADD231PS.BCST 4(R12), Z1, Z30
+	CMPQ CX, $2
+	JEQ  chainedl
+	VFMADD231PS.BCST 8(R12), Z2, Z30
+	CMPQ CX, $3
+	JEQ  chainedl
+	VFMADD231PS.BCST 12(R12), Z3, Z30
+	CMPQ CX, $4
+	JEQ  chainedl
+	VFMADD231PS.BCST 16(R12), Z4, Z30
+	CMPQ CX, $5
+	JEQ  chainedl
+	VFMADD231PS.BCST 20(R12), Z5, Z30
+	CMPQ CX, $6
+	JEQ  chainedl
+	VFMADD231PS.BCST 24(R12), Z6, Z30
+	CMPQ CX, $7
+	JEQ  chainedl
+	VFMADD231PS.BCST 28(R12), Z7, Z30
+	CMPQ CX, $8
+	JEQ  chainedl
+	VFMADD231PS.BCST 32(R12), Z8, Z30
+	CMPQ CX, $9
+	JEQ  chainedl
+	VFMADD231PS.BCST 36(R12), Z9, Z30
+	CMPQ CX, $10
+	JEQ  chainedl
+	VFMADD231PS.BCST 40(R12), Z10, Z30
+	CMPQ CX, $11
+	JEQ  chainedl
+	VFMADD231PS.BCST 44(R12), Z11, Z30
+	CMPQ CX, $12
+	JEQ  chainedl
+	VFMADD231PS.BCST 48(R12), Z12, Z30
+	CMPQ CX, $13
+	JEQ  chainedl
+	VFMADD231PS.BCST 52(R12), Z13, Z30
+	CMPQ CX, $14
+	JEQ  chainedl
+	VFMADD231PS.BCST 56(R12), Z14, Z30
+	CMPQ CX, $15
+	JEQ  chainedl
+	VFMADD231PS.BCST 60(R12), Z15, Z30
+	JMP  chainedl
+chainl:
 	VFMADD231PS.BCST 0(R12), Z0, Z30
 	VFMADD231PS.BCST 4(R12), Z1, Z30
 	VFMADD231PS.BCST 8(R12), Z2, Z30
@@ -1838,6 +1889,7 @@ storel:
 	VFMADD231PS.BCST 52(R12), Z13, Z30
 	VFMADD231PS.BCST 56(R12), Z14, Z30
 	VFMADD231PS.BCST 60(R12), Z15, Z30
+chainedl:
 	ADDQ $64, R12
 	ADDQ $64, AX
 	DECQ BX

@@ -21,6 +21,6 @@ func mlpHidden(k, groups int, w []float32, ptrs []*float32, rowoff int, h, bias 
 	panic("sgemm: no Stack kernel")
 }
 
-func mlpLast(k, groups int, w []float32, ptrs []*float32, rowoff int, wout, out, bias []float32, flags int, obias *float32) {
+func mlpLast(k, groups int, w []float32, ptrs []*float32, rowoff int, wout, out, bias []float32, flags int, obias *float32, tail int) {
 	panic("sgemm: no Stack kernel")
 }

@@ -20,9 +20,11 @@ type StackLayer struct {
 // bits layer after layer (each element the same fused multiply-add chain
 // in k order from zero, then the bias, then the ReLU; the output layer's
 // chain over the last hidden layer's units, then its bias), for networks
-// whose hidden widths are multiples of 16 (no padded unit enters a chain)
-// and whose layers are at most kcMax deep (one k block, as Gemm). A
-// Stack is immutable and safe for concurrent use.
+// whose layers are at most kcMax deep and wide (one k block, as Gemm). A
+// layer is padded to whole groups of 16 units with zero weights, but no
+// padded unit enters a chain: the next layer reads the real units only,
+// and the output chain stops at the last one. A Stack is immutable and
+// safe for concurrent use.
 type Stack struct {
 	in     int
 	hidden []stackLayer
@@ -33,17 +35,17 @@ type Stack struct {
 
 type stackLayer struct {
 	k, n  int
-	w     []float32 // w[(g*k+p)*16+j] = W[16g+j][p]: unit groups of 16, k-major
-	bias  []float32 // n values (zeros without a bias)
+	np    int       // n rounded up to a multiple of 16
+	w     []float32 // w[(g*k+p)*16+j] = W[16g+j][p]: unit groups of 16, k-major, zero past n
+	bias  []float32 // np values (zeros without a bias, and past n)
 	flags int
 }
 
 // NewStack prepares hidden layers (the first in wide, each next as deep as
 // the previous is wide) and the output unit (wout, one weight per unit of
 // the last hidden layer; obias nil or its one bias value). It returns nil
-// where the Stack's kernels do not apply: no AVX-512, no hidden layer, a
-// hidden width that is not a multiple of 16, or a layer deeper than
-// kcMax.
+// where the Stack's kernels do not apply: no AVX-512, no hidden layer, or
+// a layer deeper or wider than kcMax.
 func NewStack(in int, hidden []StackLayer, wout, obias []float32) *Stack {
 	if !haveMLP || len(hidden) == 0 || in < 1 || in > kcMax {
 		return nil
@@ -52,13 +54,14 @@ func NewStack(in int, hidden []StackLayer, wout, obias []float32) *Stack {
 	k := in
 	for i, l := range hidden {
 		n := len(l.W) / k
-		if n == 0 || n%16 != 0 || n > kcMax || len(l.W) != n*k {
+		if n == 0 || n > kcMax || len(l.W) != n*k {
 			return nil
 		}
+		np := roundUp(n, 16)
 		if l.Bias != nil && len(l.Bias) != n {
 			panic(fmt.Sprintf("sgemm: NewStack layer %d has %d biases for %d units", i, len(l.Bias), n))
 		}
-		sl := stackLayer{k: k, n: n, w: make([]float32, n*k), bias: make([]float32, n)}
+		sl := stackLayer{k: k, n: n, np: np, w: make([]float32, np*k), bias: make([]float32, np)}
 		for j := range n {
 			for p := range k {
 				sl.w[((j/16)*k+p)*16+j%16] = l.W[j*k+p]
@@ -72,13 +75,14 @@ func NewStack(in int, hidden []StackLayer, wout, obias []float32) *Stack {
 			sl.flags |= epiReLU
 		}
 		s.hidden = append(s.hidden, sl)
-		s.widest = max(s.widest, n)
+		s.widest = max(s.widest, np)
 		k = n
 	}
 	if len(wout) != k {
 		panic(fmt.Sprintf("sgemm: NewStack output has %d weights for %d units", len(wout), k))
 	}
-	s.wout = append([]float32(nil), wout...)
+	s.wout = make([]float32, roundUp(k, 16))
+	copy(s.wout, wout)
 	if obias != nil {
 		s.obias = []float32{obias[0]}
 	}
@@ -182,11 +186,11 @@ func (s *Stack) run(ptrs []*float32, rowoff int, out []float32, sc *Scratch) {
 				f |= epiOutBias
 				ob = &s.obias[0]
 			}
-			mlpLast(l.k, l.n/16, l.w, ptrs[:l.k], rowoff, s.wout, out, l.bias, f, ob)
+			mlpLast(l.k, l.np/16, l.w, ptrs[:l.k], rowoff, s.wout, out, l.bias, f, ob, l.n-(l.np-16))
 			return
 		}
-		h := sc.sh[i&1][:l.n*16]
-		mlpHidden(l.k, l.n/16, l.w, ptrs[:l.k], rowoff, h, l.bias, l.flags)
+		h := sc.sh[i&1][:l.np*16]
+		mlpHidden(l.k, l.np/16, l.w, ptrs[:l.k], rowoff, h, l.bias, l.flags)
 		ptrs, rowoff = sc.hptrs[i&1][:l.n], 0
 	}
 }

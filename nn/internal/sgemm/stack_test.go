@@ -11,7 +11,8 @@ import (
 // with their epilogues (the output layer's bias added after), from
 // columns and from rows, for every row count around its 16-row groups,
 // writing nothing past out[m-1] and reading nothing outside the rows
-// (the padding is NaN).
+// (the padding is NaN), with hidden widths that are not multiples of 16
+// and inputs that are ±Inf or NaN.
 func TestStack(t *testing.T) {
 	if !haveMLP {
 		if NewStack(4, []StackLayer{{W: make([]float32, 64)}}, make([]float32, 16), nil) != nil {
@@ -32,6 +33,9 @@ func TestStack(t *testing.T) {
 		{7, []int{32, 16, 48}, []bool{true, false, true}, []bool{false, true, true}, true},
 		{128, []int{128}, []bool{false}, []bool{true}, false},
 		{38, []int{64, 32}, []bool{true, true}, []bool{true, false}, true},
+		{20, []int{100, 50}, []bool{true, true}, []bool{true, true}, true},
+		{5, []int{1}, []bool{false}, []bool{true}, true},
+		{9, []int{17, 33, 15}, []bool{false, true, false}, []bool{true, false, true}, false},
 	} {
 		var layers []StackLayer
 		var packed []*Packed
@@ -71,9 +75,14 @@ func TestStack(t *testing.T) {
 		for _, m := range []int{1, 5, 15, 16, 17, 31, 32, 33, 100, 257} {
 			name := fmt.Sprintf("in%d/units%v/m%d", c.in, c.units, m)
 			x, ldx := randMatrix(rng, m, c.in, 3, float32(math.NaN()))
-			// A few ReLU-killed rows and exact zeros.
+			// Exact zeros, ±Inf and NaNs with payloads of either sign.
 			for i := 0; i < m; i += 7 {
 				x[i*ldx] = 0
+			}
+			for i, v := range []uint32{0x7f800000, 0xff800000, 0x7fc01234, 0xffc04321} {
+				if r := 3 + 4*i; r < m {
+					x[r*ldx+(r%c.in)] = math.Float32frombits(v)
+				}
 			}
 			cur, ld := x, ldx
 			for i, p := range packed {
@@ -113,7 +122,7 @@ func TestStack(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range [][]int{{20, 24}, {200, 16}, {4, 256}} {
+	for _, bad := range [][]int{{200, 16}, {4, 256}, {4, 129}} {
 		if NewStack(bad[0], []StackLayer{{W: make([]float32, bad[0]*bad[1])}}, make([]float32, bad[1]), nil) != nil {
 			t.Errorf("NewStack(in %d, %d units) applies", bad[0], bad[1])
 		}

@@ -521,11 +521,13 @@ func gemv(g int) {
 // writes v to h[(16g+j)*16 + i]. Last (fused with the one-unit output
 // layer, so the last hidden layer is never stored):
 //
-//	func mlpLastAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32)
+//	func mlpLastAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32, tail int)
 //
 // chains o[i] = fma(v[j][i], wout[j], o[i]) over the units j in order
 // from o = 0 (the output layer's product: the row-major kernels' chain
-// over its k), then flags&8: o = o + obias[0], and writes out[0…15].
+// over its k), the last group's first tail units only (the others pad
+// the layer to whole groups), then flags&8: o = o + obias[0], and writes
+// out[0…15].
 func mlp(last bool) {
 	const unroll = 4
 	name := "mlpHiddenAVX512"
@@ -533,8 +535,8 @@ func mlp(last bool) {
 	size := 64
 	if last {
 		name = "mlpLastAVX512"
-		args = "k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32"
-		size = 80
+		args = "k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32, tail int"
+		size = 88
 	}
 	p("// func %s(%s)", name, args)
 	p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, size)
@@ -607,9 +609,22 @@ func mlp(last bool) {
 	}
 	p("store%s:", sfx)
 	if last {
+		p("\tCMPQ BX, $1")
+		p("\tJNE  chain%s", sfx)
+		p("\tMOVQ tail+80(FP), CX")
+		for j := 0; j < 16; j++ {
+			p("\tVFMADD231PS.BCST %d(R12), Z%d, Z30", 4*j, j)
+			if j < 15 {
+				p("\tCMPQ CX, $%d", j+1)
+				p("\tJEQ  chained%s", sfx)
+			}
+		}
+		p("\tJMP  chained%s", sfx)
+		p("chain%s:", sfx)
 		for j := 0; j < 16; j++ {
 			p("\tVFMADD231PS.BCST %d(R12), Z%d, Z30", 4*j, j)
 		}
+		p("chained%s:", sfx)
 		p("\tADDQ $64, R12")
 	} else {
 		for j := 0; j < 16; j++ {
