@@ -9,9 +9,10 @@ import (
 )
 
 // TestScorerForwardSameBits: a Scorer's PredictInto and PredictColumns
-// (packed weights, blocks of rows, one goroutine) give Model.PredictInto's
-// bits on every kind of layer, at batch sizes around the block and panel
-// sizes, and write nothing past the output rows.
+// (packed weights, blocks of rows, one goroutine, or several for the
+// largest batch on a machine with more than one core) give
+// Model.PredictInto's bits on every kind of layer, at batch sizes around
+// the block and panel sizes, and write nothing past the output rows.
 func TestScorerForwardSameBits(t *testing.T) {
 	nets := []struct {
 		inputs int
@@ -53,7 +54,7 @@ func TestScorerForwardSameBits(t *testing.T) {
 			t.Fatalf("net%d: no sgemm.Stack", ni)
 		}
 		in, ow := m.InputWidth(), m.OutputWidth()
-		for _, rows := range []int{0, 1, 5, 16, 47, 48, 49, 64, 97, 100, 2048 + 13} {
+		for _, rows := range []int{0, 1, 5, 16, 47, 48, 49, 64, 97, 100, 2048 + 13, 6000 + 7} {
 			name := fmt.Sprintf("net%d/rows%d", ni, rows)
 			x := randomInput(rows, in, uint64(rows+1))
 			want := make([]float32, rows*ow)
