@@ -397,9 +397,21 @@ func (p *Packed) mulVec(m int, a []float32, lda int, c []float32, ldc int, ep *E
 			i += rows
 		}
 	}
-	if ep.flags() != 0 {
+	if ep.flags() != 0 { // apply's arithmetic on the one column, without a call per row
+		var b float32
+		if ep.Bias != nil {
+			b = ep.Bias[0]
+		}
 		for i := range m {
-			ep.apply(c[i*ldc:i*ldc+1], 0)
+			v := c[i*ldc]
+			if ep.Bias != nil {
+				v += b
+			}
+			if ep.ReLU {
+				u := math.Float32bits(v)
+				v = math.Float32frombits(u &^ uint32(int32(u)>>31))
+			}
+			c[i*ldc] = v
 		}
 	}
 }
