@@ -87,13 +87,15 @@ func newScoreNet(m *Model) *scoreNet {
 }
 
 // newStack sets n.stack for a network of dense layers (dropout aside: the
-// identity at inference) whose hidden layers end in a ReLU or nothing and
-// whose output is one unit, where sgemm.NewStack applies (AVX-512, layers
-// at most 128 deep and wide): it scores 16 rows at
-// a time with the rows in the lanes of the vector registers, so the
-// output unit's product is a fused multiply-add per hidden unit on the
-// registers that hold it, instead of a transpose of the last hidden
-// layer, and a block's layers make two calls per 16 rows. Same bits.
+// identity at inference) whose hidden layers end in a ReLU or nothing,
+// where sgemm.NewStack applies (AVX-512, layers at most 128 deep and
+// wide): it scores 16 rows at a time with the rows in the lanes of the
+// vector registers, so the output layer's product is a fused multiply-add
+// per hidden unit and output on the registers that hold the last hidden
+// layer, instead of a transpose of it (one output) or a tile padded to 16
+// or 32 columns, and a block's layers make two calls per 16 rows. The
+// output's bias and activation are biasActivate's after (the kernel adds
+// a one-unit linear output's bias). Same bits.
 func (n *scoreNet) newStack(m *Model) {
 	var dense []int
 	for i := range m.layers {
@@ -105,7 +107,7 @@ func (n *scoreNet) newStack(m *Model) {
 			return
 		}
 	}
-	if len(dense) < 2 || m.layers[dense[len(dense)-1]].out != 1 {
+	if len(dense) < 2 {
 		return
 	}
 	hidden := make([]sgemm.StackLayer, len(dense)-1)
@@ -118,11 +120,11 @@ func (n *scoreNet) newStack(m *Model) {
 	}
 	lo := &m.layers[dense[len(dense)-1]]
 	var obias []float32
-	if lo.act == actLinear {
-		obias = lo.b
+	if lo.act == actLinear && lo.out == 1 {
+		obias = lo.b // added by the kernel
 	}
 	n.stack = sgemm.NewStack(m.inW, hidden, lo.w, obias)
-	if n.stack != nil && lo.act != actLinear {
+	if n.stack != nil && (lo.act != actLinear || lo.out > 1) {
 		n.outAct = &n.layers[dense[len(dense)-1]]
 	}
 }
@@ -194,14 +196,15 @@ type scoreJob struct {
 // predictRows runs rows lo…hi-1, block by block from lo.
 func (n *scoreNet) predictRows(out, x []float32, cols [][]float32, lo, hi int, ws *Workspace) {
 	if n.stack != nil {
-		dst := out[lo:hi]
+		w := n.stack.Outputs()
+		dst := out[lo*w : hi*w]
 		if cols != nil {
 			n.stack.Columns(hi-lo, cols, lo, dst, &ws.gemm)
 		} else {
 			n.stack.Rows(hi-lo, x[lo*n.inW:], n.inW, dst, &ws.gemm)
 		}
 		if l := n.outAct; l != nil {
-			biasActivate(l.act, l.alpha, l.b, dst, dst, 1)
+			biasActivate(l.act, l.alpha, l.b, dst, dst, l.out)
 		}
 		return
 	}

@@ -24,6 +24,8 @@ func TestScorerForwardSameBits(t *testing.T) {
 		{38, TaskBinary, []LayerSpec{Dense(64, ReLU), Dropout(0.1), Dense(32, Linear).WithoutBias(), Dense(16, ReLU), Dense(1, Sigmoid)}, true},
 		{7, TaskRegression, []LayerSpec{Dense(16, ReLU), Dense(1, Linear).WithoutBias(), Dropout(0.5)}, true},
 		{20, TaskBinary, []LayerSpec{Dense(100, ReLU), Dense(50, Linear), Dense(1, Sigmoid)}, true},
+		{20, TaskMulticlass, []LayerSpec{Dense(64, ReLU), Dense(32, ReLU), Dense(3, Softmax)}, true},
+		{12, TaskRegression, []LayerSpec{Dense(40, ReLU), Dense(5, Linear)}, true},
 		{784, TaskMulticlass, []LayerSpec{Dense(128, ReLU), Dense(10, Softmax)}, false},
 		{5, TaskMulticlass, []LayerSpec{Dense(8, ReLU), Dropout(0.2), BatchNorm(), Dense(4, Tanh).WithoutBias(), Dense(3, Softmax)}, false},
 		{7, TaskBinary, []LayerSpec{BatchNorm(), Dense(33, LeakyReLU), Dense(1, Sigmoid)}, false},

@@ -31,6 +31,9 @@ func mlpHiddenAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, h, b
 func mlpLastAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32, tail int)
 
 //go:noescape
+func mlpLastNAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, oacc, bias *float32, flags, nout, tail int)
+
+//go:noescape
 func transpose16x16AVX512(dst *float32, lddst int, src *float32, ldsrc int)
 
 //go:noescape
@@ -150,6 +153,12 @@ func mlpHidden(k, groups int, w []float32, ptrs []*float32, rowoff int, h, bias 
 
 func mlpLast(k, groups int, w []float32, ptrs []*float32, rowoff int, wout, out, bias []float32, flags int, obias *float32, tail int) {
 	mlpLastAVX512(k, groups, &w[0], &ptrs[0], rowoff, &wout[0], &out[0], &bias[0], flags, obias, tail)
+}
+
+func mlpLastN(k, groups int, w []float32, ptrs []*float32, rowoff int, wout, oacc, bias []float32, flags, nout, tail int) {
+	_ = wout[nout*groups*16-1]
+	_ = oacc[nout*16-1]
+	mlpLastNAVX512(k, groups, &w[0], &ptrs[0], rowoff, &wout[0], &oacc[0], &bias[0], flags, nout, tail)
 }
 
 // availableKernels lists the kernels this CPU can run, fastest first.

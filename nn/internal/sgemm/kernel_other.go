@@ -24,3 +24,7 @@ func mlpHidden(k, groups int, w []float32, ptrs []*float32, rowoff int, h, bias 
 func mlpLast(k, groups int, w []float32, ptrs []*float32, rowoff int, wout, out, bias []float32, flags int, obias *float32, tail int) {
 	panic("sgemm: no Stack kernel")
 }
+
+func mlpLastN(k, groups int, w []float32, ptrs []*float32, rowoff int, wout, oacc, bias []float32, flags, nout, tail int) {
+	panic("sgemm: no Stack kernel")
+}

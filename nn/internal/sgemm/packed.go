@@ -84,6 +84,8 @@ type Scratch struct {
 	xptrs []*float32
 	sh    [2][]float32
 	hptrs [2][]*float32
+	oacc  []float32 // a wide output layer's chains, feature-major
+	oout  []float32 // and 16 of its rows
 }
 
 // NewPacked packs op(B), k×n (B itself is n×k when transB), row stride

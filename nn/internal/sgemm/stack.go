@@ -11,12 +11,12 @@ type StackLayer struct {
 	ReLU bool
 }
 
-// Stack is the dense layers of a network with one output, prepared to
-// score 16 rows at a time feature-major: a row per lane of an AVX-512
-// register, a register per unit, so the one-unit output layer is a
-// fused multiply-add per hidden unit on registers the last hidden layer
-// just computed (neither a transpose nor a store of that layer), and a
-// table's columns are read where they are. Every output is Packed.Mul's
+// Stack is the dense layers of a network, prepared to score 16 rows at a
+// time feature-major: a row per lane of an AVX-512 register, a register
+// per unit, so the output layer is a fused multiply-add per hidden unit
+// and output on registers the last hidden layer just computed (neither a
+// transpose nor a store of that layer), and a table's columns are read
+// where they are. Every output is Packed.Mul's
 // bits layer after layer (each element the same fused multiply-add chain
 // in k order from zero, then the bias, then the ReLU; the output layer's
 // chain over the last hidden layer's units, then its bias), for networks
@@ -28,8 +28,9 @@ type StackLayer struct {
 type Stack struct {
 	in     int
 	hidden []stackLayer
-	wout   []float32 // the output unit's weights
-	obias  []float32 // nil, or its bias
+	nout   int
+	wout   []float32 // the output layer's weights, nout rows of the last hidden layer's padded width
+	obias  []float32 // nil, or the one output's bias
 	widest int
 }
 
@@ -42,10 +43,12 @@ type stackLayer struct {
 }
 
 // NewStack prepares hidden layers (the first in wide, each next as deep as
-// the previous is wide) and the output unit (wout, one weight per unit of
-// the last hidden layer; obias nil or its one bias value). It returns nil
-// where the Stack's kernels do not apply: no AVX-512, no hidden layer, or
-// a layer deeper or wider than kcMax.
+// the previous is wide) and the output layer: wout, its weights, n×k
+// row-major like a hidden layer's W; obias nil, or the bias of a one-unit
+// output, which the kernel then adds (the bias and activation of a wider
+// output are the caller's). It returns nil where the Stack's kernels do
+// not apply: no AVX-512, no hidden layer, or a layer deeper or wider than
+// kcMax.
 func NewStack(in int, hidden []StackLayer, wout, obias []float32) *Stack {
 	if !haveMLP || len(hidden) == 0 || in < 1 || in > kcMax {
 		return nil
@@ -78,23 +81,33 @@ func NewStack(in int, hidden []StackLayer, wout, obias []float32) *Stack {
 		s.widest = max(s.widest, np)
 		k = n
 	}
-	if len(wout) != k {
+	s.nout = len(wout) / k
+	if s.nout == 0 || len(wout) != s.nout*k {
 		panic(fmt.Sprintf("sgemm: NewStack output has %d weights for %d units", len(wout), k))
 	}
-	s.wout = make([]float32, roundUp(k, 16))
-	copy(s.wout, wout)
+	kp := roundUp(k, 16)
+	s.wout = make([]float32, s.nout*kp)
+	for c := range s.nout {
+		copy(s.wout[c*kp:], wout[c*k:(c+1)*k])
+	}
 	if obias != nil {
+		if s.nout != 1 {
+			panic(fmt.Sprintf("sgemm: NewStack with an output bias for %d outputs", s.nout))
+		}
 		s.obias = []float32{obias[0]}
 	}
 	return s
 }
+
+// Outputs is the width of the output layer.
+func (s *Stack) Outputs() int { return s.nout }
 
 // epiOutBias: the last kernel adds the output bias.
 const epiOutBias = 8
 
 // Columns scores m rows whose features are columns: feature p of row i
 // is cols[p][r0+i] (len(cols) = the Stack's input width, each column at
-// least r0+m long), writing out[0…m-1].
+// least r0+m long), writing the m×Outputs() row-major out.
 func (s *Stack) Columns(m int, cols [][]float32, r0 int, out []float32, sc *Scratch) {
 	if len(cols) != s.in {
 		panic(fmt.Sprintf("sgemm: Stack.Columns with %d columns, want %d", len(cols), s.in))
@@ -102,7 +115,8 @@ func (s *Stack) Columns(m int, cols [][]float32, r0 int, out []float32, sc *Scra
 	if m <= 0 {
 		return
 	}
-	_ = out[m-1]
+	no := s.nout
+	_ = out[m*no-1]
 	for _, c := range cols {
 		_ = c[r0+m-1]
 	}
@@ -114,7 +128,7 @@ func (s *Stack) Columns(m int, cols [][]float32, r0 int, out []float32, sc *Scra
 			ptrs[p] = &c[r0]
 		}
 		for i := 0; i < full; i += 16 {
-			s.run(ptrs, 4*i, out[i:i+16], sc)
+			s.run(ptrs, 4*i, out[i*no:(i+16)*no], sc)
 		}
 		clear(ptrs)
 	}
@@ -125,13 +139,14 @@ func (s *Stack) Columns(m int, cols [][]float32, r0 int, out []float32, sc *Scra
 			copy(d, c[r0+full:r0+m])
 			clear(d[rows:])
 		}
-		s.run(sc.xptrs, 0, sc.out[:16], sc)
-		copy(out[full:m], sc.out[:rows])
+		tmp := s.tmp(sc)
+		s.run(sc.xptrs, 0, tmp, sc)
+		copy(out[full*no:m*no], tmp[:rows*no])
 	}
 }
 
-// Rows scores m rows of the row-major x (row stride ldx), writing
-// out[0…m-1]: stackChunk rows at a time are transposed first, so the
+// Rows scores m rows of the row-major x (row stride ldx), writing the
+// m×Outputs() row-major out: stackChunk rows at a time are transposed first, so the
 // kernels read them long after the transposes' stores.
 func (s *Stack) Rows(m int, x []float32, ldx int, out []float32, sc *Scratch) {
 	if m <= 0 {
@@ -140,7 +155,8 @@ func (s *Stack) Rows(m int, x []float32, ldx int, out []float32, sc *Scratch) {
 	if ldx < s.in || len(x) < (m-1)*ldx+s.in {
 		panic(shortA)
 	}
-	_ = out[m-1]
+	no := s.nout
+	_ = out[m*no-1]
 	s.grow(sc)
 	for i := 0; i < m; i += stackChunk {
 		rows := min(stackChunk, m-i)
@@ -151,8 +167,8 @@ func (s *Stack) Rows(m int, x []float32, ldx int, out []float32, sc *Scratch) {
 			for p := range ptrs {
 				ptrs[p] = &sc.sx[p*full]
 			}
-			for g := 0; g < full; g += 16 {
-				s.run(ptrs, 4*g, out[i+g:i+g+16], sc)
+			for g := i; g < i+full; g += 16 {
+				s.run(ptrs, 4*(g-i), out[g*no:(g+16)*no], sc)
 			}
 		}
 		if full < rows {
@@ -161,8 +177,9 @@ func (s *Stack) Rows(m int, x []float32, ldx int, out []float32, sc *Scratch) {
 			for p := range s.in {
 				clear(sc.sx[p*16+r : p*16+16])
 			}
-			s.run(sc.xptrs, 0, sc.out[:16], sc)
-			copy(out[i+full:m], sc.out[:r])
+			tmp := s.tmp(sc)
+			s.run(sc.xptrs, 0, tmp, sc)
+			copy(out[(i+full)*no:m*no], tmp[:r*no])
 		}
 	}
 	clear(sc.ptrs[:s.in])
@@ -172,13 +189,28 @@ func (s *Stack) Rows(m int, x []float32, ldx int, out []float32, sc *Scratch) {
 // multiple of 16).
 const stackChunk = 128
 
+// tmp is an output buffer for 16 rows.
+func (s *Stack) tmp(sc *Scratch) []float32 {
+	if s.nout == 1 {
+		return sc.out[:16]
+	}
+	return sc.oout[:16*s.nout]
+}
+
 // run scores 16 rows whose feature p is at ptrs[p] + rowoff bytes into
-// out[0…15].
+// the 16×Outputs() row-major out.
 func (s *Stack) run(ptrs []*float32, rowoff int, out []float32, sc *Scratch) {
-	_ = out[15]
+	_ = out[16*s.nout-1]
 	last := len(s.hidden) - 1
 	for i := range s.hidden {
 		l := &s.hidden[i]
+		if i == last && s.nout > 1 {
+			oacc := sc.oacc[:16*s.nout]
+			clear(oacc)
+			mlpLastN(l.k, l.np/16, l.w, ptrs[:l.k], rowoff, s.wout, oacc, l.bias, l.flags, s.nout, l.n-(l.np-16))
+			packTransposed(out, oacc, 16, s.nout, 16, s.nout)
+			return
+		}
 		if i == last {
 			f := l.flags
 			ob := &l.bias[0] // read only with epiOutBias
@@ -196,8 +228,9 @@ func (s *Stack) run(ptrs []*float32, rowoff int, out []float32, sc *Scratch) {
 }
 
 // grow sizes sc's Stack buffers: the input rows (feature-major, up to
-// stackChunk rows per feature; xptrs for a group of 16) and two hidden layers' outputs, each with a pointer per
-// feature, and the input columns' pointers.
+// stackChunk rows per feature; xptrs for a group of 16), two hidden
+// layers' outputs, each with a pointer per feature, the input columns'
+// pointers, and a wide output layer's chains and rows.
 func (s *Stack) grow(sc *Scratch) {
 	if len(sc.sx) < s.in*stackChunk || len(sc.xptrs) < s.in {
 		sc.sx = make([]float32, s.in*stackChunk)
@@ -208,6 +241,10 @@ func (s *Stack) grow(sc *Scratch) {
 	}
 	if cap(sc.ptrs) < s.in {
 		sc.ptrs = make([]*float32, s.in)
+	}
+	if s.nout > 1 && len(sc.oacc) < 16*s.nout {
+		sc.oacc = make([]float32, 16*s.nout)
+		sc.oout = make([]float32, 16*s.nout)
 	}
 	for b := range sc.sh {
 		if len(sc.sh[b]) < s.widest*16 {

@@ -8,7 +8,8 @@ import (
 )
 
 // TestStack: a Stack gives the bits of its layers run as Packed products
-// with their epilogues (the output layer's bias added after), from
+// with their epilogues (a one-unit output layer's bias added after), with
+// one output or several, from
 // columns and from rows, for every row count around its 16-row groups,
 // writing nothing past out[m-1] and reading nothing outside the rows
 // (the padding is NaN), with hidden widths that are not multiples of 16
@@ -27,16 +28,21 @@ func TestStack(t *testing.T) {
 		relu  []bool
 		bias  []bool
 		obias bool
+		nout  int // 0: 1
 	}{
-		{20, []int{64, 32}, []bool{true, true}, []bool{true, true}, true},
-		{1, []int{16}, []bool{true}, []bool{true}, false},
-		{7, []int{32, 16, 48}, []bool{true, false, true}, []bool{false, true, true}, true},
-		{128, []int{128}, []bool{false}, []bool{true}, false},
-		{38, []int{64, 32}, []bool{true, true}, []bool{true, false}, true},
-		{20, []int{100, 50}, []bool{true, true}, []bool{true, true}, true},
-		{5, []int{1}, []bool{false}, []bool{true}, true},
-		{9, []int{17, 33, 15}, []bool{false, true, false}, []bool{true, false, true}, false},
+		{20, []int{64, 32}, []bool{true, true}, []bool{true, true}, true, 0},
+		{1, []int{16}, []bool{true}, []bool{true}, false, 0},
+		{7, []int{32, 16, 48}, []bool{true, false, true}, []bool{false, true, true}, true, 0},
+		{128, []int{128}, []bool{false}, []bool{true}, false, 0},
+		{38, []int{64, 32}, []bool{true, true}, []bool{true, false}, true, 0},
+		{20, []int{100, 50}, []bool{true, true}, []bool{true, true}, true, 0},
+		{5, []int{1}, []bool{false}, []bool{true}, true, 0},
+		{9, []int{17, 33, 15}, []bool{false, true, false}, []bool{true, false, true}, false, 0},
+		{20, []int{64, 32}, []bool{true, true}, []bool{true, true}, false, 3},
+		{6, []int{24}, []bool{true}, []bool{true}, false, 17},
+		{30, []int{40, 16}, []bool{true, false}, []bool{false, true}, false, 10},
 	} {
+		nout := max(c.nout, 1)
 		var layers []StackLayer
 		var packed []*Packed
 		var eps []*Epilogue
@@ -58,7 +64,7 @@ func TestStack(t *testing.T) {
 			eps = append(eps, &Epilogue{Bias: l.Bias, ReLU: l.ReLU})
 			k = n
 		}
-		wout := make([]float32, k)
+		wout := make([]float32, nout*k)
 		for j := range wout {
 			wout[j] = float32(rng.NormFloat64())
 		}
@@ -70,10 +76,10 @@ func TestStack(t *testing.T) {
 		if s == nil {
 			t.Fatalf("%+v: no Stack", c)
 		}
-		pout := NewPacked(true, k, 1, wout, k)
+		pout := NewPacked(true, k, nout, wout, k)
 		var sc, ref Scratch
 		for _, m := range []int{1, 5, 15, 16, 17, 31, 32, 33, 100, 257} {
-			name := fmt.Sprintf("in%d/units%v/m%d", c.in, c.units, m)
+			name := fmt.Sprintf("in%d/units%v/out%d/m%d", c.in, c.units, nout, m)
 			x, ldx := randMatrix(rng, m, c.in, 3, float32(math.NaN()))
 			// Exact zeros, ±Inf and NaNs with payloads of either sign.
 			for i := 0; i < m; i += 7 {
@@ -90,18 +96,18 @@ func TestStack(t *testing.T) {
 				p.Mul(m, cur, ld, h, c.units[i], eps[i], &ref)
 				cur, ld = h, c.units[i]
 			}
-			want := make([]float32, m)
-			pout.Mul(m, cur, ld, want, 1, nil, &ref)
+			want := make([]float32, m*nout)
+			pout.Mul(m, cur, ld, want, nout, nil, &ref)
 			if obias != nil {
 				for i := range want {
 					want[i] += obias[0]
 				}
 			}
-			got := make([]float32, m+1)
-			got[m] = 7
+			got := make([]float32, m*nout+1)
+			got[m*nout] = 7
 			s.Rows(m, x, ldx, got, &sc)
-			same(t, name+"/rows", got[:m], want)
-			if got[m] != 7 {
+			same(t, name+"/rows", got[:m*nout], want)
+			if got[m*nout] != 7 {
 				t.Fatalf("%s/rows: wrote past the output", name)
 			}
 			cols := make([][]float32, c.in)
@@ -114,10 +120,10 @@ func TestStack(t *testing.T) {
 					cols[p][3+i] = x[i*ldx+p]
 				}
 			}
-			got[m] = 7
+			got[m*nout] = 7
 			s.Columns(m, cols, 3, got, &sc)
-			same(t, name+"/columns", got[:m], want)
-			if got[m] != 7 {
+			same(t, name+"/columns", got[:m*nout], want)
+			if got[m*nout] != 7 {
 				t.Fatalf("%s/columns: wrote past the output", name)
 			}
 		}

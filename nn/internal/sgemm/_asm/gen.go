@@ -527,15 +527,33 @@ func gemv(g int) {
 // from o = 0 (the output layer's product: the row-major kernels' chain
 // over its k), the last group's first tail units only (the others pad
 // the layer to whole groups), then flags&8: o = o + obias[0], and writes
-// out[0…15].
-func mlp(last bool) {
+// out[0…15]. Last with nout outputs:
+//
+//	func mlpLastNAVX512(k, groups int, w *float32, ptrs **float32, rowoff int, wout, oacc, bias *float32, flags, nout, tail int)
+//
+// chains oacc[c][i] = fma(v[j][i], wout[c*16·groups + j], oacc[c][i]) the
+// same way for each output c < nout, the chains kept in oacc (zero on
+// entry) between groups.
+// The Stack kernels.
+const (
+	mlpHidden = iota
+	mlpLast
+	mlpLastN
+)
+
+func mlp(kind int) {
 	const unroll = 4
 	name := "mlpHiddenAVX512"
 	args := "k, groups int, w *float32, ptrs **float32, rowoff int, h, bias *float32, flags int"
 	size := 64
-	if last {
+	switch kind {
+	case mlpLast:
 		name = "mlpLastAVX512"
 		args = "k, groups int, w *float32, ptrs **float32, rowoff int, wout, out, bias *float32, flags int, obias *float32, tail int"
+		size = 88
+	case mlpLastN:
+		name = "mlpLastNAVX512"
+		args = "k, groups int, w *float32, ptrs **float32, rowoff int, wout, oacc, bias *float32, flags, nout, tail int"
 		size = 88
 	}
 	p("// func %s(%s)", name, args)
@@ -544,23 +562,27 @@ func mlp(last bool) {
 	p("\tMOVQ w+16(FP), DI")
 	p("\tMOVQ ptrs+24(FP), R14")
 	p("\tMOVQ rowoff+32(FP), R10")
-	if last {
+	switch kind {
+	case mlpLast:
 		p("\tMOVQ wout+40(FP), R12")
 		p("\tMOVQ out+48(FP), R13")
 		p("\tMOVQ bias+56(FP), AX")
 		p("\tMOVQ flags+64(FP), R9")
 		p("\tMOVQ obias+72(FP), R8")
 		p("\tVPXORD Z30, Z30, Z30")
-	} else {
+	case mlpLastN:
+		p("\tMOVQ wout+40(FP), R12")
+		p("\tMOVQ bias+56(FP), AX")
+		p("\tMOVQ flags+64(FP), R9")
+		p("\tMOVQ BX, DX")
+		p("\tSHLQ $6, DX") // one output's weights: 64 bytes per group
+	default:
 		p("\tMOVQ h+40(FP), DX")
 		p("\tMOVQ bias+48(FP), AX")
 		p("\tMOVQ flags+56(FP), R9")
 	}
 	p("\tVPXORD Z31, Z31, Z31")
-	sfx := "h"
-	if last {
-		sfx = "l"
-	}
+	sfx := [...]string{"h", "l", "n"}[kind]
 	step := func(u int) {
 		b := 16 + u
 		p("\tMOVQ %d(R11), SI", 8*u)
@@ -608,7 +630,42 @@ func mlp(last bool) {
 		p("\tVPMAXSD Z31, Z%d, Z%d", j, j)
 	}
 	p("store%s:", sfx)
-	if last {
+	switch kind {
+	case mlpLastN:
+		p("\tMOVQ nout+72(FP), CX")
+		p("\tMOVQ R12, R11")
+		p("\tMOVQ oacc+48(FP), R8")
+		p("\tCMPQ BX, $1")
+		p("\tJEQ  tailc%s", sfx)
+		p("chainc%s:", sfx)
+		p("\tVMOVUPS (R8), Z30")
+		for j := 0; j < 16; j++ {
+			p("\tVFMADD231PS.BCST %d(R11), Z%d, Z30", 4*j, j)
+		}
+		p("\tVMOVUPS Z30, (R8)")
+		p("\tADDQ $64, R8")
+		p("\tADDQ DX, R11")
+		p("\tDECQ CX")
+		p("\tJNE  chainc%s", sfx)
+		p("\tJMP  chained%s", sfx)
+		p("tailc%s:", sfx)
+		p("\tVMOVUPS (R8), Z30")
+		for j := 0; j < 16; j++ {
+			p("\tVFMADD231PS.BCST %d(R11), Z%d, Z30", 4*j, j)
+			if j < 15 {
+				p("\tCMPQ tail+80(FP), $%d", j+1)
+				p("\tJEQ  tailw%s", sfx)
+			}
+		}
+		p("tailw%s:", sfx)
+		p("\tVMOVUPS Z30, (R8)")
+		p("\tADDQ $64, R8")
+		p("\tADDQ DX, R11")
+		p("\tDECQ CX")
+		p("\tJNE  tailc%s", sfx)
+		p("chained%s:", sfx)
+		p("\tADDQ $64, R12")
+	case mlpLast:
 		p("\tCMPQ BX, $1")
 		p("\tJNE  chain%s", sfx)
 		p("\tMOVQ tail+80(FP), CX")
@@ -626,7 +683,7 @@ func mlp(last bool) {
 		}
 		p("chained%s:", sfx)
 		p("\tADDQ $64, R12")
-	} else {
+	default:
 		for j := 0; j < 16; j++ {
 			p("\tVMOVUPS Z%d, %d(DX)", j, 64*j)
 		}
@@ -635,7 +692,7 @@ func mlp(last bool) {
 	p("\tADDQ $64, AX")
 	p("\tDECQ BX")
 	p("\tJNE  group%s", sfx)
-	if last {
+	if kind == mlpLast {
 		p("\tTESTQ $8, R9")
 		p("\tJE   write%s", sfx)
 		p("\tVADDPS.BCST (R8), Z30, Z30")
@@ -669,8 +726,10 @@ func main() {
 	p("")
 	gemv(4)
 	p("")
-	mlp(false)
+	mlp(mlpHidden)
 	p("")
-	mlp(true)
+	mlp(mlpLast)
+	p("")
+	mlp(mlpLastN)
 	os.Stdout.WriteString(out.String())
 }
