@@ -33,6 +33,7 @@ type trainer struct {
 	args                   stepArgs
 	shardFn                func(s int)
 	reduceFn, reduceStepFn func(lo, hi int)
+	def                    deferState // large layers' dW computed by update (shard_defer.go)
 }
 
 // trainLayer is one layer's training buffers. For a linear dense layer z

@@ -109,6 +109,7 @@ func (t *trainer) initShards(batch int) {
 	t.shardFn = t.runShard
 	t.reduceFn = t.reduceRange
 	t.reduceStepFn = t.reduceStepRange
+	t.initDefer()
 }
 
 // setShardRows points the shards' layer views at their rows of an n-row
@@ -163,6 +164,7 @@ func (t *trainer) step(bx, by, x, y []float32, idx []int, inW, yw int, acc *metr
 	if t.par != nil {
 		threads = t.par.n
 	}
+	t.def.on, t.def.bx, t.def.n = t.deferring(), bx, n
 	t.args = stepArgs{bx: bx, by: by, x: x, y: y, idx: idx, inW: inW, yw: yw, n: n,
 		wsum: lossWeightSum(t.loss, y, idx, yw, outW, t.cw), gemmThreads: max(1, threads/trainShards)}
 	sgemm.Parallel(threads, len(t.shards), t.shardFn)
@@ -301,9 +303,11 @@ func (t *trainer) shardBackward(sh *shard, first bool, rows, threads int) {
 					sh.act.gradRows(0, rows)
 				}
 			}
-			t.weightGrad(sh, l, tl, dz, rows, threads)
-			if l.l2 > 0 && first {
-				addL2Grad(l, tl.gw)
+			if !t.isDeferred(i) { // else update computes dW (shard_defer.go)
+				t.weightGrad(sh, l, tl, dz, rows, threads)
+				if l.l2 > 0 && first {
+					addL2Grad(l, tl.gw)
+				}
 			}
 			if tl.gb != nil {
 				if !summed {
@@ -388,6 +392,10 @@ func (t *trainer) update() {
 	m, o := t.m, t.opt
 	if t.shards == nil {
 		o.step(m.params, t.grads)
+		return
+	}
+	if t.def.on {
+		t.updateDeferred()
 		return
 	}
 	if o.clip > 0 {
