@@ -167,6 +167,9 @@ func (t *trainer) step(bx, by, x, y []float32, idx []int, inW, yw int, acc *metr
 	t.def.on, t.def.bx, t.def.n = t.deferring(), bx, n
 	t.args = stepArgs{bx: bx, by: by, x: x, y: y, idx: idx, inW: inW, yw: yw, n: n,
 		wsum: lossWeightSum(t.loss, y, idx, yw, outW, t.cw), gemmThreads: max(1, threads/trainShards)}
+	if t.def.split = t.splitsFirst(); t.def.split {
+		t.stepSplit(threads) // the gather and the first layer's z (shard_defer.go)
+	}
 	sgemm.Parallel(threads, len(t.shards), t.shardFn)
 	t.args.bx, t.args.by, t.args.x, t.args.y, t.args.idx = nil, nil, nil, nil, nil
 	for s := range t.shards {
@@ -217,7 +220,9 @@ func (t *trainer) runShard(s int) {
 	m := t.m
 	outW := m.OutputWidth()
 	bx, by := a.bx[sh.lo*a.inW:sh.hi*a.inW], a.by[sh.lo*a.yw:sh.hi*a.yw]
-	sh.sink = gatherBatch(bx, by, a.x, a.y, a.idx[sh.lo:sh.hi], a.inW, a.yw)
+	if !t.def.split {
+		sh.sink = gatherBatch(bx, by, a.x, a.y, a.idx[sh.lo:sh.hi], a.inW, a.yw)
+	}
 	out := t.shardForward(sh, bx, rows, a.gemmThreads)
 	last := &sh.lay[len(sh.lay)-1]
 	sh.sum, sh.wsum = lossGradScaled(t.loss, out, last.z, last.lse, by, rows, outW, t.cw, last.da, a.n, a.wsum)
@@ -241,6 +246,8 @@ func (t *trainer) shardForward(sh *shard, x []float32, rows, threads int) []floa
 				z = a
 			}
 			switch {
+			case i == 0 && t.def.split:
+				// z was computed by units (forwardFirst).
 			case l.out == 1:
 				// z = X·w as the 1×rows product wᵀ·Xᵀ: the same bits
 				// (a column is a row in memory), in kernel tiles that

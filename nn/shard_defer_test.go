@@ -61,8 +61,8 @@ func TestDeferredStepSameOnAnyThreads(t *testing.T) {
 				var ref []float32
 				for _, threads := range []int{1, 2, 4} {
 					p, _, tr := runSteps(t, c, opt, n, 4, threads)
-					if !tr.deferring() || len(tr.def.layers) == 0 {
-						t.Fatalf("%s: the step does not defer", c.name)
+					if !tr.deferring() || !tr.def.split {
+						t.Fatalf("%s: the step does not defer and split its first layer", c.name)
 					}
 					if ref == nil {
 						ref = append([]float32(nil), p...)
@@ -158,6 +158,40 @@ func TestDeferredStepNoAllocs(t *testing.T) {
 		step()
 		if allocs := testing.AllocsPerRun(20, step); allocs != 0 {
 			t.Fatalf("%d threads: a step with deferred gradients allocates %v times", threads, allocs)
+		}
+	}
+}
+
+// TestDeferredLaterLayer: a deferred layer that is not the first keeps
+// the shards' forward product (no split) and still gives the same bits on
+// any number of threads and the undeferred update up to rounding.
+func TestDeferredLaterLayer(t *testing.T) {
+	c := shardCase{"deep-wide", 8, TaskMulticlass, []LayerSpec{Dense(16, ReLU), Dropout(0.2), Dense(160, ReLU), Dense(3, Softmax)}, lossSCE, nil}
+	old := deferMinParams
+	t.Cleanup(func() { deferMinParams = old })
+	opt := OptimizerConfig{Name: OptAdam, Epsilon: 1, LR: 0.05}
+	deferMinParams = math.MaxInt
+	want, _, _ := runSteps(t, c, opt, 40, 3, 2)
+	deferMinParams = 2000 // only the 16×160 layer
+	var ref []float32
+	for _, threads := range []int{1, 2, 4} {
+		got, _, tr := runSteps(t, c, opt, 40, 3, threads)
+		if len(tr.def.layers) != 1 || tr.def.layers[0].layer != 2 || tr.def.split {
+			t.Fatalf("deferred layers %v, split %v", tr.def.layers, tr.def.split)
+		}
+		if ref == nil {
+			ref = append([]float32(nil), got...)
+			for i := range want {
+				if d := math.Abs(float64(got[i]) - float64(want[i])); d > 2e-6*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("weight %d is %v deferred, %v not", i, got[i], want[i])
+				}
+			}
+			continue
+		}
+		for i, v := range got {
+			if math.Float32bits(v) != math.Float32bits(ref[i]) {
+				t.Fatalf("weight %d is %v on %d threads, %v on one", i, v, threads, ref[i])
+			}
 		}
 	}
 }
