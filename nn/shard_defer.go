@@ -137,17 +137,20 @@ func (t *trainer) gatherShard(s int) {
 }
 
 // forwardFirst is share w of the first layer's product: z[:, u0:u1] =
-// X·W[u0:u1]ᵀ for the share's blocks of units (the blocks deferShare
-// updates), each element the same operations as the whole product's.
+// X·W[u0:u1]ᵀ for the units of the share's blocks (the blocks deferShare
+// updates), in one product so that X is read once (~5 µs less per step
+// than a product per block). Each element is the same operations whatever
+// the product's width (the kernels' contract: Predict's results do not
+// depend on the batch), so the thread count changes no bits.
 func (t *trainer) forwardFirst(w int) {
 	d, l := &t.def, &t.m.layers[0]
-	n := d.n
-	z := t.lay[0].z
 	blocks := (l.out + deferUnits - 1) / deferUnits
-	for b := blocks * w / d.parts; b < blocks*(w+1)/d.parts; b++ {
-		u0, u1 := b*deferUnits, min((b+1)*deferUnits, l.out)
-		gemmOn(1, false, true, n, u1-u0, l.in, 1, d.bx, l.in, l.w[u0*l.in:], l.in, 0, z[u0:], l.out)
+	b0, b1 := blocks*w/d.parts, blocks*(w+1)/d.parts
+	if b0 >= b1 {
+		return
 	}
+	u0, u1 := b0*deferUnits, min(b1*deferUnits, l.out)
+	gemmOn(1, false, true, d.n, u1-u0, l.in, 1, d.bx, l.in, l.w[u0*l.in:], l.in, 0, t.lay[0].z[u0:], l.out)
 }
 
 // deferring is whether this step defers its large layers' dW.

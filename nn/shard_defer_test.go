@@ -14,10 +14,13 @@ func deferAll(t *testing.T) {
 	t.Cleanup(func() { deferMinParams = old })
 }
 
-// deferCases are the shard cases plus a layer large enough to be deferred
-// by default (200×96 weights: three blocks of 32 units).
+// deferCases are the shard cases plus layers large enough to be deferred
+// by default (200×96 weights: three blocks of 32 units; 170×100).
 var deferCases = append([]shardCase{
 	{"wide-sce", 200, TaskMulticlass, []LayerSpec{Dense(96, ReLU), Dense(3, Softmax)}, lossSCE, nil},
+	// 100 units: blocks of 32, 32, 32 and 4, so the shares' products are
+	// 100, 64 and 36, or 32 and 4 wide (the kernels pad them differently).
+	{"wide-100", 170, TaskRegression, []LayerSpec{Dense(100, Tanh), Dense(2, Linear)}, lossMSE, nil},
 }, shardCases...)
 
 // deferOptimizers are the optimisers whose updates take deferred gradients.
