@@ -17,8 +17,10 @@ import (
 // every layer before the next block, so a block's activations stay in L1
 // and each layer's bias and activation are applied right after its
 // product, on the calling goroutine (the callers that score, DuckDB's
-// threads, run in parallel already). A network with one output whose
-// hidden layers fit sgemm.Stack runs through it instead (see newStack).
+// threads, run in parallel already). A network whose layers fit
+// sgemm.Stack (dense, ReLU or linear hidden layers at most 128 deep and
+// wide: the models dense train writes) runs through it instead (see
+// newStack).
 // Every output gives Model.PredictInto's bits: the same kernel
 // arithmetic, the same k blocks, the same element-wise functions.
 type scoreNet struct {
