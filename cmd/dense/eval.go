@@ -52,7 +52,8 @@ func (e *env) evalCommand() *cli.Command {
 			"model (rule, fraction, seed). Rows are identified by their position, so the data must\n" +
 			"be the same rows in the same order: the number of rows with a target and digests of\n" +
 			"the targets and of the encoded features, in order, are checked, and any difference\n" +
-			"is an error, never other rows.\n\n" +
+			"is an error, never other rows. The drift report still covers every row read (it\n" +
+			"compares the data with training's statistics, held-out rows or not).\n\n" +
 			"Examples:\n" +
 			"   dense eval --model churn --data holdout.parquet --target churned\n" +
 			"   dense eval --model segment@2 --data customers.csv --target segment --plot confusion.png\n" +
