@@ -169,7 +169,13 @@
 // Score encodes each batch with the model's inputs (tabular.Featurizer),
 // predicts, appends the prediction columns (tabular.AppendPredictions) and
 // writes the batch to any Writer; memory is one batch, its feature matrix
-// and its outputs. The default columns are "prediction" (float64: the
+// and its outputs. The prediction runs the model's network as an nn.Scorer
+// built once per stage (weights packed for the matrix kernel; the dense
+// ReLU networks dense train writes go 16 rows at a time through one fused
+// kernel): Model.PredictInto's bits, in about half its time (a 20 → 64 →
+// 32 → 1 network, 65,536-row batches: 0.19 → 0.09 s per 2M rows). The
+// Scorer's folding of the inputs' scaling into the first layer is not
+// used: it would change the last bits. The default columns are "prediction" (float64: the
 // value, P(Labels[1]) for binary, the top probability for multiclass) and,
 // for classifiers, "predicted_label" (string) and "probabilities"
 // (fixed-size list of float32 in Labels order); the label is
