@@ -175,7 +175,24 @@
 // kernel): Model.PredictInto's bits, in about half its time (a 20 → 64 →
 // 32 → 1 network, 65,536-row batches: 0.19 → 0.09 s per 2M rows). The
 // Scorer's folding of the inputs' scaling into the first layer is not
-// used: it would change the last bits. The default columns are "prediction" (float64: the
+// used: it would change the last bits.
+//
+// The stage's reader reads, encodes and scores on a goroutine of its own,
+// started by the first Read, so the caller's writing of batch i overlaps
+// the reading and scoring of batch i+1: the hand-off is unbuffered, so at
+// most two scored batches exist at once and the stage reads at most one
+// batch ahead of its caller. Batches come out in order, OnEvent runs on
+// the caller's goroutine with the rows handed over, the first error in
+// stream order is the one returned (the worker stops at it), and a panic
+// on the worker is raised again in Read. Close stops the worker and waits
+// for it before closing the input; a cancelled context stops it too. On
+// 2 cores, 2M rows of 20 FLOAT columns from Parquet through 20 → 64 → 32
+// → 1 to Parquet (dense score) took 1.94 s before the Scorer and the
+// overlap and 1.53 s after (wall, four alternating runs each, load 1.3;
+// about 2.0 CPU-seconds either way): Parquet encoding (zstd, dictionaries,
+// statistics) is about 60% of the CPU, DuckDB's reading and the features'
+// encoding about 5% each, the network under 10%. To CSV the writer is
+// about 90% of the CPU and the overlap gains little (5.5 s either way). The default columns are "prediction" (float64: the
 // value, P(Labels[1]) for binary, the top probability for multiclass) and,
 // for classifiers, "predicted_label" (string) and "probabilities"
 // (fixed-size list of float32 in Labels order); the label is
@@ -188,8 +205,8 @@
 //
 // # Stages
 //
-// A Stage turns a record stream into another lazily (ScoreStage, MapStage
-// for a function over batches); Chain composes them and Drain pumps a
+// A Stage turns a record stream into another lazily (ScoreStage, which
+// reads one batch ahead, MapStage for a function over batches); Chain composes them and Drain pumps a
 // stream into a Writer. Train is the stage that ends a stream in a model.
 // Every arrowio.Reader is a Reader and every arrowio.Writer a Writer.
 //

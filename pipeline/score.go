@@ -32,7 +32,10 @@ func DefaultPredictionColumns(task nn.Task) PredictionColumns {
 
 // ScoreStage appends a model's predictions to every batch of a stream. It
 // is a Stage: Apply returns a Reader of the scored batches, whose Schema is
-// known before the first Read (create the sink from it).
+// known before the first Read (create the sink from it). The reader reads
+// and scores on a goroutine of its own, one batch ahead of its caller, so
+// that writing a batch overlaps scoring the next (see the package doc);
+// Close it (it closes the input) before anything else touches the input.
 type ScoreStage struct {
 	Model *nn.Model
 	// Columns to append; no names → DefaultPredictionColumns. Its
@@ -125,6 +128,14 @@ func scoredSchema(in *arrow.Schema, spec *nn.Spec, cols PredictionColumns) (*arr
 	return out.Schema(), nil
 }
 
+// scoreReader scores on a goroutine of its own (work), started by the
+// first Read: while the caller writes batch i, the worker reads, encodes
+// and scores batch i+1 and waits to hand it over (an unbuffered channel:
+// at most two scored batches exist at once, the caller's and the
+// worker's). Batches, errors and their order are the sequential
+// stage's: the worker stops at its first error and hands it over after
+// the batches before it. The fields above the hand-off are the worker's
+// once it has started.
 type scoreReader struct {
 	ctx    context.Context
 	in     Reader
@@ -135,14 +146,107 @@ type scoreReader struct {
 	ws     *nn.Workspace
 	x, out []float32
 	valid  []bool
-	rows   int64
+	rows   int64 // rows scored: the row numbers of errors
+
+	// The hand-off, the caller's side.
+	results chan scoreResult // nil until the first Read
+	stop    chan struct{}    // closed by Close: the worker returns
+	done    chan struct{}    // closed when the worker has returned
+	err     error            // the worker's last word (io.EOF or the first error), returned from then on
+	handed  int64            // rows handed to the caller (OnEvent)
+	closed  bool
+}
+
+// scoreResult is one hand-off: a scored batch, or the error that ended
+// the stream (io.EOF at its end), or a panic of the worker's, raised
+// again on the caller's goroutine.
+type scoreResult struct {
+	b      arrow.RecordBatch
+	err    error
+	panicV any
 }
 
 func (r *scoreReader) Schema() *arrow.Schema { return r.schema }
 
-func (r *scoreReader) Close() error { return r.in.Close() }
+// Close stops the worker and waits for it before closing the input (the
+// worker may be reading it), so no goroutine outlives the reader.
+func (r *scoreReader) Close() error {
+	if r.results != nil && !r.closed {
+		close(r.stop)
+		<-r.done
+	}
+	r.closed = true
+	return r.in.Close()
+}
 
 func (r *scoreReader) Read() (arrow.RecordBatch, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := r.ctx.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline: score: %w", err)
+	}
+	if r.closed {
+		return nil, errors.New("pipeline: score: Read after Close")
+	}
+	if r.results == nil {
+		r.results, r.stop, r.done = make(chan scoreResult), make(chan struct{}), make(chan struct{})
+		go r.work()
+	}
+	var res scoreResult
+	select {
+	case res = <-r.results:
+	case <-r.ctx.Done():
+		return nil, fmt.Errorf("pipeline: score: %w", r.ctx.Err())
+	}
+	switch {
+	case res.panicV != nil:
+		r.err = errors.New("pipeline: score: the scoring goroutine panicked")
+		panic(res.panicV)
+	case res.err != nil:
+		r.err = res.err
+		return nil, res.err
+	}
+	r.handed += res.b.NumRows()
+	if r.stage.OnEvent != nil {
+		r.stage.OnEvent(Event{Kind: EventScored, Rows: r.handed})
+	}
+	return res.b, nil
+}
+
+// work scores batch after batch and hands them over until the input ends,
+// an error, Close or the context's end.
+func (r *scoreReader) work() {
+	defer close(r.done)
+	defer func() {
+		if p := recover(); p != nil {
+			select {
+			case r.results <- scoreResult{panicV: p}:
+			case <-r.stop:
+			case <-r.ctx.Done():
+			}
+		}
+	}()
+	for {
+		b, err := r.next()
+		select {
+		case r.results <- scoreResult{b: b, err: err}:
+			if err != nil {
+				return
+			}
+			continue
+		case <-r.stop:
+		case <-r.ctx.Done():
+		}
+		if b != nil { // not handed over
+			b.Release()
+		}
+		return
+	}
+}
+
+// next reads, encodes and scores one batch: the sequential stage's Read.
+func (r *scoreReader) next() (arrow.RecordBatch, error) {
 	if err := r.ctx.Err(); err != nil {
 		return nil, fmt.Errorf("pipeline: score: %w", err)
 	}
@@ -156,9 +260,6 @@ func (r *scoreReader) Read() (arrow.RecordBatch, error) {
 		return nil, fmt.Errorf("pipeline: score: %w", err)
 	}
 	r.rows += b.NumRows()
-	if r.stage.OnEvent != nil {
-		r.stage.OnEvent(Event{Kind: EventScored, Rows: r.rows})
-	}
 	return scored, nil
 }
 
