@@ -504,9 +504,16 @@ func gemv(g int) {
 	p("\tRET")
 }
 
-// mlp emits the kernels of a Stack (a one-output network's hidden layers,
-// scored feature-major: 16 rows in the 16 lanes of a zmm register, one
-// register per unit). Layer l's output for 16 rows is
+// The Stack kernels (see mlp).
+const (
+	mlpHidden = iota
+	mlpLast
+	mlpLastN
+)
+
+// mlp emits a kernel of a Stack (a network's hidden layers, the last fused
+// with the output layer, scored feature-major: 16 rows in the 16 lanes of
+// a zmm register, one register per unit). Layer l's output for 16 rows is
 //
 //	acc[j][i] = Σ_p w[j][p] · x[p][i]      (p = 0 … k-1, fused multiply-adds in p order, from zero)
 //	v = acc[j][i]; flags&2: v = v + bias[j]; flags&4: ReLU (as the 12×32 epilogue kernel)
@@ -534,13 +541,6 @@ func gemv(g int) {
 // chains oacc[c][i] = fma(v[j][i], wout[c*16·groups + j], oacc[c][i]) the
 // same way for each output c < nout, the chains kept in oacc (zero on
 // entry) between groups.
-// The Stack kernels.
-const (
-	mlpHidden = iota
-	mlpLast
-	mlpLastN
-)
-
 func mlp(kind int) {
 	const unroll = 4
 	name := "mlpHiddenAVX512"
