@@ -85,11 +85,15 @@
 // to rows at the end, 16 rows at a time), and a table's columns are
 // already in this layout.
 // A product commutes exactly, so each element is still the kernels'
-// chain in k order; it applies to layers at most kcMax deep and wide
-// (units past a multiple of 16 pad a layer, and never enter a chain). On
+// chain in k order; it applies to layers at most 128 deep and wide (one k
+// block; units past a multiple of 16 pad a layer, and never enter a
+// chain). On
 // 20→64→32→1 it runs at the kernels' peak (about 112 GFLOP/s per Zen 4
 // core, 60 ns/row from columns, against 70 through Packed products;
 // 20→64→32→3 with a softmax 118 against 133).
+//
+// Transpose is the packing's register transpose on its own, for package
+// nn's products that run transposed and are transposed back.
 //
 // # Determinism
 //

@@ -213,7 +213,7 @@ func (s *Stack) run(ptrs []*float32, rowoff int, out []float32, sc *Scratch) {
 		}
 		if i == last {
 			f := l.flags
-			ob := &l.bias[0] // read only with epiOutBias
+			ob := &l.bias[0] // any valid pointer: the kernel reads it only with epiOutBias
 			if s.obias != nil {
 				f |= epiOutBias
 				ob = &s.obias[0]
