@@ -258,7 +258,7 @@ func (t *trainer) shardForward(sh *shard, x []float32, rows, threads int) []floa
 				// 132×64 instead of 72×128.
 				tmp := sh.tmp[:l.out*rows]
 				gemmOn(threads, false, true, l.out, rows, l.in, 1, l.w, l.in, cur, l.in, 0, tmp, rows)
-				transposeInto(z, tmp, l.out, rows)
+				sgemm.Transpose(z, tmp, l.out, rows)
 			default:
 				gemmOn(threads, false, true, rows, l.out, l.in, 1, cur, l.in, l.w, l.in, 0, z, l.out)
 			}
@@ -354,7 +354,7 @@ func (t *trainer) weightGrad(sh *shard, l *layer, tl *trainLayer, dz []float32, 
 	if len(sh.tmp) >= l.in*l.out && transposedWins(l.out, l.in, rows) {
 		tmp := sh.tmp[:l.in*l.out]
 		gemmOn(threads, true, false, l.in, l.out, rows, 1, tl.x, l.in, dz, l.out, 0, tmp, l.out)
-		transposeInto(tl.gw, tmp, l.in, l.out)
+		sgemm.Transpose(tl.gw, tmp, l.in, l.out)
 		return
 	}
 	gemmOn(threads, true, false, l.out, l.in, rows, 1, dz, l.out, tl.x, l.in, 0, tl.gw, l.in)
@@ -368,11 +368,6 @@ func (t *trainer) weightGrad(sh *shard, l *layer, tl *trainLayer, dz []float32, 
 func transposedWins(m, n, k int) bool {
 	return (sgemm.TileWork(m, n)-sgemm.TileWork(n, m))*k > 32*m*n
 }
-
-// transposeInto writes the transpose of the r×c row-major src into dst (c×r):
-// blocks of 16×16 through the GEMM packing's register transpose where the
-// CPU has AVX-512 (about 4× faster than scalar copies on 128×64).
-func transposeInto(dst, src []float32, r, c int) { sgemm.Transpose(dst, src, r, c) }
 
 // addL2Grads adds the L2 penalties' gradient to a shard's (empty: zero)
 // weight gradients.

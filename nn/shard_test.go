@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/dense-ml/dense/nn/internal/sgemm"
 )
 
 // shardCase is a model and loss the sharded training step is checked on.
@@ -225,7 +227,7 @@ func TestShardProductsSameBits(t *testing.T) {
 			gemm(true, false, out, in, rows, 1, dzs, out, x, in, 0, wantW, in)
 			tmp, gotW := make([]float32, in*out), make([]float32, out*in)
 			gemm(true, false, in, out, rows, 1, x, in, dzs, out, 0, tmp, out)
-			transposeInto(gotW, tmp, in, out)
+			sgemm.Transpose(gotW, tmp, in, out)
 			same(fmt.Sprintf("rows %d in %d: dWᵀ", rows, in), gotW, wantW)
 
 			wz := randomInput(out, in, 6)
@@ -233,25 +235,8 @@ func TestShardProductsSameBits(t *testing.T) {
 			gemm(false, true, rows, out, in, 1, x, in, wz, in, 0, wantZ, out)
 			tmpZ, gotZ := make([]float32, out*rows), make([]float32, rows*out)
 			gemm(false, true, out, rows, in, 1, wz, in, x, in, 0, tmpZ, rows)
-			transposeInto(gotZ, tmpZ, out, rows)
+			sgemm.Transpose(gotZ, tmpZ, out, rows)
 			same(fmt.Sprintf("rows %d in %d: zᵀ", rows, in), gotZ, wantZ)
-		}
-	}
-}
-
-func TestTransposeInto(t *testing.T) {
-	for _, r := range []int{1, 3, 4, 5, 20} {
-		for _, c := range []int{1, 7, 64} {
-			src := randomInput(r, c, 9)
-			dst := make([]float32, r*c)
-			transposeInto(dst, src, r, c)
-			for i := range r {
-				for j := range c {
-					if dst[j*r+i] != src[i*c+j] {
-						t.Fatalf("%d×%d: element (%d,%d) is %v, want %v", r, c, j, i, dst[j*r+i], src[i*c+j])
-					}
-				}
-			}
 		}
 	}
 }
