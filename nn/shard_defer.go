@@ -122,10 +122,7 @@ func (t *trainer) splitsFirst() bool {
 // runShard then skips the gather and that product.
 func (t *trainer) stepSplit(threads int) {
 	d := &t.def
-	d.parts = 1
-	if t.par != nil {
-		d.parts = t.par.n
-	}
+	d.parts = threads
 	sgemm.Parallel(threads, len(t.shards), d.gather)
 	sgemm.Parallel(threads, d.parts, d.first)
 }
@@ -144,13 +141,20 @@ func (t *trainer) gatherShard(s int) {
 // depend on the batch), so the thread count changes no bits.
 func (t *trainer) forwardFirst(w int) {
 	d, l := &t.def, &t.m.layers[0]
-	blocks := (l.out + deferUnits - 1) / deferUnits
-	b0, b1 := blocks*w/d.parts, blocks*(w+1)/d.parts
+	b0, b1 := d.shareBlocks(l.out, w)
 	if b0 >= b1 {
 		return
 	}
 	u0, u1 := b0*deferUnits, min(b1*deferUnits, l.out)
 	gemmOn(1, false, true, d.n, u1-u0, l.in, 1, d.bx, l.in, l.w[u0*l.in:], l.in, 0, t.lay[0].z[u0:], l.out)
+}
+
+// shareBlocks is the blocks of deferUnits units (the last one partial) of
+// an out-unit layer that share w of d.parts owns: b0 to b1-1, the same in
+// the forward product (forwardFirst) and the update (deferShare).
+func (d *deferState) shareBlocks(out, w int) (b0, b1 int) {
+	blocks := (out + deferUnits - 1) / deferUnits
+	return blocks * w / d.parts, blocks * (w + 1) / d.parts
 }
 
 // deferring is whether this step defers its large layers' dW.
@@ -201,8 +205,7 @@ func (t *trainer) deferShare(w int) {
 	d, m := &t.def, t.m
 	for _, dl := range d.layers {
 		l := &m.layers[dl.layer]
-		blocks := (l.out + deferUnits - 1) / deferUnits
-		b0, b1 := blocks*w/d.parts, blocks*(w+1)/d.parts
+		b0, b1 := d.shareBlocks(l.out, w)
 		for b := b0; b < b1; b++ {
 			t.deferBlockStep(l, dl.layer, b*deferUnits, min((b+1)*deferUnits, l.out), d.scratch[w])
 		}
