@@ -41,8 +41,8 @@ import "github.com/dense-ml/dense/nn/internal/sgemm"
 // no gradient clipping (which needs the whole gradient's norm first);
 // otherwise the step computes every gradient in the shards as before.
 
-// deferMinParams is the smallest dense weight matrix whose gradient is
-// deferred: a small layer's step is a few microseconds, which the extra
+// deferMinParams (at least 1) is the smallest dense weight matrix whose
+// gradient is deferred: a small layer's step is a few microseconds, which the extra
 // hand-offs would outweigh (20→64→32→1 keeps the plain shards). A
 // variable so that tests can defer every layer.
 var deferMinParams = 1 << 14
@@ -82,7 +82,7 @@ func (t *trainer) initDefer() {
 	d.layers, d.rest, d.restN = nil, nil, 0
 	for i := range m.layers {
 		l := &m.layers[i]
-		if l.kind != kindDense || len(l.w) < deferMinParams || len(l.w) == 0 {
+		if l.kind != kindDense || len(l.w) < deferMinParams {
 			continue
 		}
 		d.layers = append(d.layers, deferredLayer{layer: i})
