@@ -95,7 +95,7 @@ func newScoreNet(m *Model) *scoreNet {
 // vector registers, so the output layer's product is a fused multiply-add
 // per hidden unit and output on the registers that hold the last hidden
 // layer, instead of a transpose of it (one output) or a tile padded to 16
-// or 32 columns, and a block's layers make two calls per 16 rows. The
+// or 32 columns, and 16 rows take one kernel call per hidden layer. The
 // output's bias and activation are biasActivate's after (the kernel adds
 // a one-unit linear output's bias). Same bits.
 func (n *scoreNet) newStack(m *Model) {
