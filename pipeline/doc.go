@@ -168,14 +168,26 @@
 //
 // Score encodes each batch with the model's inputs (tabular.Featurizer),
 // predicts, appends the prediction columns (tabular.AppendPredictions) and
-// writes the batch to any Writer; memory is one batch, its feature matrix
-// and its outputs. The prediction runs the model's network as an nn.Scorer
-// built once per stage (weights packed for the matrix kernel; the dense
-// ReLU networks dense train writes go 16 rows at a time through one fused
-// kernel): Model.PredictInto's bits, in about half its time (a 20 → 64 →
-// 32 → 1 network, 65,536-row batches: 0.19 → 0.09 s per 2M rows). The
-// Scorer's folding of the inputs' scaling into the first layer is not
-// used: it would change the last bits.
+// writes the batch to any Writer; memory is at most two batches (see the
+// overlap below), one feature matrix and its outputs. The default columns
+// are "prediction" (float64: the value, P(Labels[1]) for binary, the top
+// probability for multiclass) and, for classifiers, "predicted_label"
+// (string) and "probabilities" (fixed-size list of float32 in Labels
+// order); the label is nn.Spec.Classify's, NULL for a row whose output is
+// NaN. A NULL is imputed as fitted and an unseen category goes to the
+// unknown bucket; a value the model cannot encode (a NULL where the
+// feature has no imputation, an unseen category without an unknown
+// bucket, a list of the wrong length) is an error naming the column and
+// the row over the whole stream — or, with ScoreStage.NullOnError, gives
+// that row NULL predictions.
+//
+// The prediction runs the model's network as an nn.Scorer built once per
+// stage (weights packed for the matrix kernel; the dense ReLU networks
+// dense train writes go 16 rows at a time through one fused kernel):
+// Model.PredictInto's bits, in about half its time (a 20 → 64 → 32 → 1
+// network, 65,536-row batches: 0.19 → 0.09 s per 2M rows). The Scorer's
+// folding of the inputs' scaling into the first layer is not used: it
+// would change the last bits.
 //
 // The stage's reader reads, encodes and scores on a goroutine of its own,
 // started by the first Read, so the caller's writing of batch i overlaps
@@ -192,23 +204,15 @@
 // about 2.0 CPU-seconds either way): Parquet encoding (zstd, dictionaries,
 // statistics) is about 60% of the CPU, DuckDB's reading and the features'
 // encoding about 5% each, the network under 10%. To CSV the writer is
-// about 90% of the CPU and the overlap gains little (5.5 s either way). The default columns are "prediction" (float64: the
-// value, P(Labels[1]) for binary, the top probability for multiclass) and,
-// for classifiers, "predicted_label" (string) and "probabilities"
-// (fixed-size list of float32 in Labels order); the label is
-// nn.Spec.Classify's, NULL for a row whose output is NaN. A NULL is imputed as
-// fitted and an unseen category goes to the unknown bucket; a value the
-// model cannot encode (a NULL where the feature has no imputation, an
-// unseen category without an unknown bucket, a list of the wrong length) is
-// an error naming the column and the row over the whole stream — or, with
-// ScoreStage.NullOnError, gives that row NULL predictions.
+// about 90% of the CPU and the overlap gains little (5.5 s either way).
 //
 // # Stages
 //
 // A Stage turns a record stream into another lazily (ScoreStage, which
-// reads one batch ahead, MapStage for a function over batches); Chain composes them and Drain pumps a
-// stream into a Writer. Train is the stage that ends a stream in a model.
-// Every arrowio.Reader is a Reader and every arrowio.Writer a Writer.
+// reads one batch ahead, MapStage for a function over batches); Chain
+// composes them and Drain pumps a stream into a Writer. Train is the
+// stage that ends a stream in a model. Every arrowio.Reader is a Reader
+// and every arrowio.Writer a Writer.
 //
 //	r, _ := pipeline.Chain(ctx, src, pipeline.MapStage{Fn: clean}, pipeline.ScoreStage{Model: m})
 //	w, _ := arrowio.Create("scored.parquet", r.Schema(), arrowio.WriterOptions{})
