@@ -247,17 +247,18 @@
 //     network reads the FLOAT columns where they are (the others converted
 //     to float32 columns) through nn.Scorer.PredictColumns. The forward
 //     pass is the Scorer's, on the calling thread (DuckDB's threads already
-//     use every core): a network of dense ReLU/linear hidden layers at most
-//     128 wide (the models dense train writes) runs 16 rows at a time with
-//     the rows in the lanes of the AVX-512 registers (sgemm.Stack: the
-//     columns are read as they are, and a one-unit output is an FMA per
-//     hidden unit on the registers holding the last hidden layer); other
-//     networks run a block of rows through every layer at a time with the
-//     weights packed for the matrix kernel once at bind and bias and ReLU
-//     applied in the kernel. Either way it gives the model's bits. A chunk the folded encoding
-//     refuses (a ±Inf, a value near float32's limits) is encoded again the
-//     model's own way and scored by the unfolded network, so errors and
-//     results at the edges are exactly the model's.
+//     use every core): a network of dense ReLU/linear hidden layers of at
+//     most 128 inputs and units each (the models dense train writes) runs
+//     16 rows at a time with the rows in the lanes of the AVX-512 registers
+//     (sgemm.Stack: the columns are read as they are, and a one-unit output
+//     is an FMA per hidden unit on the registers holding the last hidden
+//     layer); other networks run a block of rows through every layer at a
+//     time with the weights packed for the matrix kernel once at bind and
+//     bias and ReLU applied in the kernel. Either way it gives the model's
+//     bits. A chunk the folded encoding refuses (a ±Inf, a value near
+//     float32's limits) is encoded again the model's own way and scored by
+//     the unfolded network, so errors and results at the edges are exactly
+//     the model's.
 //
 // Threading: DuckDB calls the chunk callback from several threads at once.
 // The plan and the model are shared read-only; each call takes its scratch
