@@ -31,8 +31,9 @@ type scoreNet struct {
 	widest int  // the widest layer output
 	cols   bool // the first layer is dense: PredictColumns reads the columns straight
 	// stack, where it applies, runs the whole network instead of the
-	// layers (see newStack); outAct is then the output unit's activation
-	// when the stack leaves its bias and activation to biasActivate.
+	// layers (see newStack); outAct is then the output layer, whose bias
+	// and activation biasActivate applies after the stack (nil when the
+	// stack adds a one-unit linear output's bias itself).
 	stack  *sgemm.Stack
 	outAct *scoreLayer
 }
