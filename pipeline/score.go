@@ -298,7 +298,8 @@ func (r *scoreReader) score(b arrow.RecordBatch) (arrow.RecordBatch, error) {
 
 // Score reads r to the end, appends model's predictions to every batch and
 // writes the batches to w, returning the rows written. Memory stays flat:
-// one batch, its feature matrix and its outputs at a time. It closes
+// at most two batches (the next is scored while w writes one), one
+// feature matrix and its outputs. It closes
 // neither r nor w. cols zero → DefaultPredictionColumns. A row that cannot
 // be encoded is an error naming its column and row; use ScoreStage with
 // NullOnError for NULL predictions instead.
