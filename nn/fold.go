@@ -256,12 +256,14 @@ func (s *Scorer) OutputWidth() int { return s.model.OutputWidth() }
 func (s *Scorer) NewWorkspace() *Workspace { return s.model.NewWorkspace() }
 
 // PredictInto is Model.PredictInto on rows encoded by the Scorer's
-// Encoder, with the same results, faster: the weights were packed for the
-// matrix kernel when the Scorer was built, and the batch runs on the
-// calling goroutine, a block of rows through every layer at a time (see
-// scoreNet). Scorers that run in parallel, like DuckDB's threads, keep the
-// cores busy; a single caller with a large batch may prefer
-// Model().PredictInto, whose products use every core.
+// Encoder, with the same results, faster: the network was prepared for
+// the kernels when the Scorer was built, and the batch runs a block of rows
+// through every layer at a time (see scoreNet) on the calling goroutine,
+// or, when it is large (at least 2^24 multiply-adds) and fewer Scorers
+// run than there are cores, shared with sgemm's helper goroutines (the
+// same bits). So Scorers that run in parallel, like DuckDB's threads, and
+// a single caller with large batches, like pipeline's score stage, both
+// keep the cores busy.
 func (s *Scorer) PredictInto(out, x []float32, rows int, ws *Workspace) error {
 	if s.net == nil {
 		return s.model.PredictInto(out, x, rows, ws)

@@ -17,7 +17,8 @@ import (
 // every layer before the next block, so a block's activations stay in L1
 // and each layer's bias and activation are applied right after its
 // product, on the calling goroutine (the callers that score, DuckDB's
-// threads, run in parallel already). A network whose layers fit
+// threads, run in parallel already; a large batch is shared with sgemm's
+// helpers when cores are idle, see predict). A network whose layers fit
 // sgemm.Stack (dense, ReLU or linear hidden layers at most 128 deep and
 // wide: the models dense train writes) runs through it instead (see
 // newStack).
