@@ -247,7 +247,8 @@
 //     network reads the FLOAT columns where they are (the others converted
 //     to float32 columns) through nn.Scorer.PredictColumns. The forward
 //     pass is the Scorer's, on the calling thread (DuckDB's threads already
-//     use every core): a network of dense ReLU/linear hidden layers of at
+//     use every core; a large network's chunk, 784→128→10's, is shared
+//     with a core left idle, see nn.Scorer.PredictInto): a network of dense ReLU/linear hidden layers of at
 //     most 128 inputs and units each (the models dense train writes) runs
 //     16 rows at a time with the rows in the lanes of the AVX-512 registers
 //     (sgemm.Stack: the columns are read as they are, and a one-unit output
