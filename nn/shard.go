@@ -6,7 +6,9 @@ import "github.com/dense-ml/dense/nn/internal/sgemm"
 // for a training step (trainer.step): each piece is gathered, run forward,
 // through the loss and backward by one goroutine on its own, into a
 // gradient vector of its own; update then adds the pieces' gradients in
-// piece order and applies the optimiser. The pieces depend on the batch
+// piece order and applies the optimiser. (A large dense layer's weight
+// gradient is the exception: update computes it over the whole batch,
+// see shard_defer.go.) The pieces depend on the batch
 // size only, never on the thread count, so weights are bit-identical on
 // any number of threads.
 //
@@ -219,10 +221,10 @@ func (t *trainer) runShard(s int) {
 	}
 	m := t.m
 	outW := m.OutputWidth()
-	bx, by := a.bx[sh.lo*a.inW:sh.hi*a.inW], a.by[sh.lo*a.yw:sh.hi*a.yw]
-	if !t.def.split {
-		sh.sink = gatherBatch(bx, by, a.x, a.y, a.idx[sh.lo:sh.hi], a.inW, a.yw)
+	if !t.def.split { // else stepSplit has gathered the rows
+		t.gatherShard(s)
 	}
+	bx, by := a.bx[sh.lo*a.inW:sh.hi*a.inW], a.by[sh.lo*a.yw:sh.hi*a.yw]
 	out := t.shardForward(sh, bx, rows, a.gemmThreads)
 	last := &sh.lay[len(sh.lay)-1]
 	sh.sum, sh.wsum = lossGradScaled(t.loss, out, last.z, last.lse, by, rows, outW, t.cw, last.da, a.n, a.wsum)
