@@ -1,3 +1,5 @@
+//go:build !dense_extension
+
 package udf
 
 import (
