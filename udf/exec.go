@@ -880,15 +880,13 @@ func (p *plan) categoryCodes(e *encoding, f *feed, src *vec, s *scratch) []nn.Ca
 }
 
 // varcharCodes is categoryCodes for a VARCHAR column. A short string (≤ 12
-// bytes, inlined in its 16-byte duckdb_string_t) is first looked for in the
-// one slot of the scratch's cache its bytes hash to, the loop's fast path:
-// with a few distinct values per column each has its own slot, and a row
-// costs a hash, two loads and two compares. Other rows take the cache's
-// probing; a row the cache does not hold (a long string, or a short one
-// when the cache is full) equal to the last such row before it (the same
-// 16 bytes: length, prefix and pointer) reuses its code, the others go to
-// the encoder's map. (Comparing every row with the one before it first,
-// as before, cost ~7 ns a row in shuffled data: the branch mispredicts.)
+// bytes, inlined in its 16-byte duckdb_string_t) is looked up in the
+// scratch's cache first; a row the cache does not hold (a long string, or a
+// short one when the cache is full) equal to the last such row before it
+// (the same 16 bytes: length, prefix and pointer) reuses its code, the
+// others go to the encoder's map. (Comparing every row with the one before
+// it first, as before, cost ~7 ns a row in shuffled data: the branch
+// mispredicts.)
 func (p *plan) varcharCodes(e *encoding, f *feed, src *vec, s *scratch, codes []nn.CategoryCode, fail func(int, error)) {
 	cache := p.shortCache(f, src, s)
 	var last [2]uint64
@@ -909,11 +907,6 @@ func (p *plan) varcharCodes(e *encoding, f *feed, src *vec, s *scratch, codes []
 		raw := *(*[2]uint64)(unsafe.Add(src.data, r*16))
 		short := uint32(raw[0]) <= 12 // the length, then the inlined bytes
 		if short {
-			i := shortSlot(raw)
-			if c := cache.codes[i]; c != 0 && cache.keys[i] == raw {
-				codes[r] = nn.CategoryCode(c - 1)
-				continue
-			}
 			if code, ok := cache.get(raw); ok {
 				codes[r] = code
 				continue
