@@ -91,10 +91,11 @@ func (p *plan) encodeDates(e *encoding, f *feed, src *vec, s *scratch) error {
 // encodeCodes encodes VARCHAR (or ENUM) values for a categorical input
 // fitted from integers: each is the category of the integer it holds
 // (nn.IntegerCode, so '01067' is the code 1067); text that is no integer is
-// an error quoting it. As in encodeCategories, a VARCHAR equal to the row
-// before it (the same 16 bytes of duckdb_string_t) reuses its code, and a
-// short one is looked up in the scratch's cache of short strings first:
-// the text → code mapping is fixed for the plan, whatever the spelling.
+// an error quoting it. As in encodeCategories, a short VARCHAR is looked up
+// in the scratch's cache of short strings first, and a row the cache does
+// not hold equal to the row before it (the same 16 bytes of
+// duckdb_string_t) reuses its code: the text → code mapping is fixed for
+// the plan, whatever the spelling.
 func (p *plan) encodeCodes(e *encoding, f *feed, src *vec, s *scratch) error {
 	n := len(s.null)
 	s.codes = growSlice(s.codes, n)
@@ -121,13 +122,9 @@ func (p *plan) encodeCodes(e *encoding, f *feed, src *vec, s *scratch) error {
 		short := false
 		if varchar {
 			raw = *(*[2]uint64)(unsafe.Add(src.data, r*16))
-			if haveLast && raw == last {
-				codes[r] = lastCode
-				continue
-			}
 			if short = uint32(raw[0]) <= 12; short && useCache { // the length, then the inlined bytes
 				if code, ok := cache.get(raw); ok {
-					codes[r], last, lastCode, haveLast = code, raw, code, true
+					codes[r] = code
 					hits++
 					continue
 				}
@@ -136,6 +133,12 @@ func (p *plan) encodeCodes(e *encoding, f *feed, src *vec, s *scratch) error {
 				if lookups++; lookups == 256 && 4*hits < lookups && cache.n >= shortCodesSize/2 {
 					useCache = false
 				}
+			}
+			// As varcharCodes: the row before is compared with only for
+			// rows the cache does not hold.
+			if haveLast && raw == last {
+				codes[r] = lastCode
+				continue
 			}
 		}
 		haveLast = false
