@@ -69,12 +69,7 @@ func tileEpiAVX512(k int, a []float32, rsa, csa int, b, c []float32, ldc int, bi
 	_ = a[11*rsa+(k-1)*csa]
 	_ = b[32*k-1]
 	_ = c[11*ldc+31]
-	bp := &zero32[0]
-	if flags&epiBias != 0 {
-		_ = bias[31]
-		bp = &bias[0]
-	}
-	kernel12x32EpiAVX512(k, &a[0], rsa, csa, &b[0], &c[0], ldc, bp, flags)
+	kernel12x32EpiAVX512(k, &a[0], rsa, csa, &b[0], &c[0], ldc, biasPtr(bias, flags), flags)
 }
 
 // tileColsAVX512 is tileEpiAVX512 reading A's rows row…row+11 from the
@@ -83,12 +78,17 @@ func tileColsAVX512(k int, cols []*float32, row int, b, c []float32, ldc int, bi
 	_ = cols[k-1]
 	_ = b[32*k-1]
 	_ = c[11*ldc+31]
-	bp := &zero32[0]
-	if flags&epiBias != 0 {
-		_ = bias[31]
-		bp = &bias[0]
+	kernel12x32ColsEpiAVX512(k, &cols[0], 4*row, &b[0], &c[0], ldc, biasPtr(bias, flags), flags)
+}
+
+// biasPtr is the epilogue kernels' bias argument: the tile's 32 biases, or
+// zeros the kernel does not read when flags has no bias.
+func biasPtr(bias []float32, flags int) *float32 {
+	if flags&epiBias == 0 {
+		return &zero32[0]
 	}
-	kernel12x32ColsEpiAVX512(k, &cols[0], 4*row, &b[0], &c[0], ldc, bp, flags)
+	_ = bias[31]
+	return &bias[0]
 }
 
 var zero32 [32]float32
