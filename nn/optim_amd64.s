@@ -2,6 +2,46 @@
 
 #include "textflag.h"
 
+// ADAM_CONSTS broadcasts the adamConsts at AX into Y0…Y7.
+#define ADAM_CONSTS \
+	VBROADCASTSS 0(AX), Y0; \
+	VBROADCASTSS 4(AX), Y1; \
+	VBROADCASTSS 8(AX), Y2; \
+	VBROADCASTSS 12(AX), Y3; \
+	VBROADCASTSS 16(AX), Y4; \
+	VBROADCASTSS 20(AX), Y5; \
+	VBROADCASTSS 24(AX), Y6; \
+	VBROADCASTSS 28(AX), Y7
+
+// ADAM_STEP updates the 8 parameters at DI+BX from p in Y8 and g in Y9, the
+// moments at R8+BX and R9+BX, with the constants of ADAM_CONSTS:
+//
+//	p *= decay; g += wd*p
+//	m += c1*(g-m); v = b2*v + (c2*g)*g
+//	p -= (stepSize*m) / (sqrt(v)*invBc2Sqrt + eps)
+#define ADAM_STEP \
+	VMULPS  Y7, Y8, Y8; \
+	VMULPS  Y3, Y8, Y10; \
+	VADDPS  Y10, Y9, Y9; \
+	VMOVUPS (R8)(BX*1), Y11; \
+	VSUBPS  Y11, Y9, Y12; \
+	VMULPS  Y0, Y12, Y12; \
+	VADDPS  Y12, Y11, Y11; \
+	VMOVUPS Y11, (R8)(BX*1); \
+	VMOVUPS (R9)(BX*1), Y13; \
+	VMULPS  Y2, Y13, Y13; \
+	VMULPS  Y1, Y9, Y14; \
+	VMULPS  Y9, Y14, Y14; \
+	VADDPS  Y14, Y13, Y13; \
+	VMOVUPS Y13, (R9)(BX*1); \
+	VSQRTPS Y13, Y13; \
+	VMULPS  Y5, Y13, Y13; \
+	VADDPS  Y6, Y13, Y13; \
+	VMULPS  Y4, Y11, Y11; \
+	VDIVPS  Y13, Y11, Y11; \
+	VSUBPS  Y11, Y8, Y8; \
+	VMOVUPS Y8, (DI)(BX*1)
+
 // func adamAVX2(params, grads, moment1, moment2 *float32, n int, k *adamConsts)
 //
 // One Adam/AdamW update of n (a multiple of 8) parameters, 8 per iteration,
@@ -20,14 +60,7 @@ TEXT ·adamAVX2(SB), NOSPLIT, $0-48
 	MOVQ moment2+24(FP), R9
 	MOVQ n+32(FP), CX
 	MOVQ k+40(FP), AX
-	VBROADCASTSS 0(AX), Y0  // c1
-	VBROADCASTSS 4(AX), Y1  // c2
-	VBROADCASTSS 8(AX), Y2  // b2
-	VBROADCASTSS 12(AX), Y3 // wd
-	VBROADCASTSS 16(AX), Y4 // stepSize
-	VBROADCASTSS 20(AX), Y5 // invBc2Sqrt
-	VBROADCASTSS 24(AX), Y6 // eps
-	VBROADCASTSS 28(AX), Y7 // decay
+	ADAM_CONSTS
 	XORQ BX, BX
 	SHLQ $2, CX // bytes
 
@@ -36,27 +69,7 @@ loop:
 	JAE  done
 	VMOVUPS (DI)(BX*1), Y8  // p
 	VMOVUPS (SI)(BX*1), Y9  // g
-	VMULPS  Y7, Y8, Y8      // p *= decay
-	VMULPS  Y3, Y8, Y10     // wd*p
-	VADDPS  Y10, Y9, Y9     // g += wd*p
-	VMOVUPS (R8)(BX*1), Y11 // m
-	VSUBPS  Y11, Y9, Y12    // g - m
-	VMULPS  Y0, Y12, Y12    // c1*(g-m)
-	VADDPS  Y12, Y11, Y11   // m + c1*(g-m)
-	VMOVUPS Y11, (R8)(BX*1)
-	VMOVUPS (R9)(BX*1), Y13 // v
-	VMULPS  Y2, Y13, Y13    // b2*v
-	VMULPS  Y1, Y9, Y14     // c2*g
-	VMULPS  Y9, Y14, Y14    // (c2*g)*g
-	VADDPS  Y14, Y13, Y13   // v
-	VMOVUPS Y13, (R9)(BX*1)
-	VSQRTPS Y13, Y13
-	VMULPS  Y5, Y13, Y13    // sqrt(v)*invBc2Sqrt
-	VADDPS  Y6, Y13, Y13    // + eps
-	VMULPS  Y4, Y11, Y11    // stepSize*m
-	VDIVPS  Y13, Y11, Y11   // / denom
-	VSUBPS  Y11, Y8, Y8     // p - update
-	VMOVUPS Y8, (DI)(BX*1)
+	ADAM_STEP
 	ADDQ    $32, BX
 	JMP     loop
 
@@ -119,14 +132,7 @@ TEXT ·adam2AVX2(SB), NOSPLIT, $0-56
 	MOVQ moment2+32(FP), R9
 	MOVQ n+40(FP), CX
 	MOVQ k+48(FP), AX
-	VBROADCASTSS 0(AX), Y0  // c1
-	VBROADCASTSS 4(AX), Y1  // c2
-	VBROADCASTSS 8(AX), Y2  // b2
-	VBROADCASTSS 12(AX), Y3 // wd
-	VBROADCASTSS 16(AX), Y4 // stepSize
-	VBROADCASTSS 20(AX), Y5 // invBc2Sqrt
-	VBROADCASTSS 24(AX), Y6 // eps
-	VBROADCASTSS 28(AX), Y7 // decay
+	ADAM_CONSTS
 	XORQ BX, BX
 	SHLQ $2, CX // bytes
 
@@ -136,27 +142,7 @@ loop:
 	VMOVUPS (DI)(BX*1), Y8  // p
 	VMOVUPS (SI)(BX*1), Y9  // g0
 	VADDPS  (DX)(BX*1), Y9, Y9 // g = g0 + g1
-	VMULPS  Y7, Y8, Y8      // p *= decay
-	VMULPS  Y3, Y8, Y10     // wd*p
-	VADDPS  Y10, Y9, Y9     // g += wd*p
-	VMOVUPS (R8)(BX*1), Y11 // m
-	VSUBPS  Y11, Y9, Y12    // g - m
-	VMULPS  Y0, Y12, Y12    // c1*(g-m)
-	VADDPS  Y12, Y11, Y11   // m + c1*(g-m)
-	VMOVUPS Y11, (R8)(BX*1)
-	VMOVUPS (R9)(BX*1), Y13 // v
-	VMULPS  Y2, Y13, Y13    // b2*v
-	VMULPS  Y1, Y9, Y14     // c2*g
-	VMULPS  Y9, Y14, Y14    // (c2*g)*g
-	VADDPS  Y14, Y13, Y13   // v
-	VMOVUPS Y13, (R9)(BX*1)
-	VSQRTPS Y13, Y13
-	VMULPS  Y5, Y13, Y13    // sqrt(v)*invBc2Sqrt
-	VADDPS  Y6, Y13, Y13    // + eps
-	VMULPS  Y4, Y11, Y11    // stepSize*m
-	VDIVPS  Y13, Y11, Y11   // / denom
-	VSUBPS  Y11, Y8, Y8     // p - update
-	VMOVUPS Y8, (DI)(BX*1)
+	ADAM_STEP
 	ADDQ    $32, BX
 	JMP     loop
 
