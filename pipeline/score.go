@@ -73,41 +73,13 @@ func (s ScoreStage) Apply(ctx context.Context, in Reader) (Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: score: %w", err)
 	}
-	sc, err := networkScorer(s.Model)
+	// The stage encodes with the model's own preprocessing, so its Scorer
+	// folds nothing: Model.PredictInto's bits.
+	sc, err := nn.NewNetworkScorer(s.Model)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: score: %w", err)
 	}
 	return &scoreReader{ctx: ctx, in: in, stage: s, feat: f, schema: schema, scorer: sc, ws: sc.NewWorkspace()}, nil
-}
-
-// networkScorer is an nn.Scorer of m's network alone: the stage encodes
-// with the model's own preprocessing (tabular.Featurizer), then scores
-// the features through the Scorer's prepared network (weights packed
-// once, the dense ReLU networks dense train writes 16 rows at a time
-// through sgemm.Stack), which gives Model.PredictInto's bits, faster.
-// nn.NewScorer(m) itself would fold m's standard and min-max scaling into
-// the first layer, and the folded products differ from the model's by
-// float32 rounding; a copy of m on one unscaled vector input of m's width
-// has nothing to fold.
-func networkScorer(m *nn.Model) (*nn.Scorer, error) {
-	spec := *m.Spec()
-	spec.Inputs = []nn.Input{nn.VectorInput("features", m.InputWidth())}
-	spec.Target, spec.Explain = "", nil
-	net, err := nn.NewModel(spec, 0)
-	if err != nil {
-		return nil, err
-	}
-	src, dst := m.Tensors(), net.Tensors()
-	if len(src) != len(dst) {
-		return nil, fmt.Errorf("network copy has %d tensors, the model %d", len(dst), len(src))
-	}
-	for i := range src {
-		if dst[i].Name != src[i].Name || len(dst[i].Data) != len(src[i].Data) {
-			return nil, fmt.Errorf("network copy's tensor %s (%d values) is not the model's %s (%d)", dst[i].Name, len(dst[i].Data), src[i].Name, len(src[i].Data))
-		}
-		copy(dst[i].Data, src[i].Data)
-	}
-	return nn.NewScorer(net)
 }
 
 // scoredSchema is the input schema with the prediction columns appended,
@@ -142,7 +114,7 @@ type scoreReader struct {
 	stage  ScoreStage
 	feat   *tabular.Featurizer
 	schema *arrow.Schema
-	scorer *nn.Scorer // the model's network, prepared once (networkScorer)
+	scorer *nn.Scorer // the model's network, prepared once (nn.NewNetworkScorer)
 	ws     *nn.Workspace
 	x, out []float32
 	valid  []bool
