@@ -45,7 +45,7 @@ type scoreLayer struct {
 	act          actKind
 	alpha        float32
 	b            []float32
-	w            *sgemm.Packed   // dense
+	w            *sgemm.Packed   // dense (nil when the scoreNet runs through its stack)
 	ep           *sgemm.Epilogue // dense: the bias and activation, when the product applies them
 	scale, shift []float32       // batch norm
 }
@@ -66,11 +66,7 @@ func newScoreNet(m *Model) *scoreNet {
 		*s = scoreLayer{kind: l.kind, out: l.out, act: l.act, alpha: l.alpha, b: l.b}
 		switch l.kind {
 		case kindDense:
-			s.w = sgemm.NewPacked(true, l.in, l.out, l.w, l.in)
 			n.macs += l.in * l.out
-			if l.act == actReLU || l.act == actLinear { // biasActivate's arithmetic
-				s.ep = &sgemm.Epilogue{Bias: l.b, ReLU: l.act == actReLU}
-			}
 		case kindBatchNorm:
 			s.scale, s.shift = make([]float32, l.out), make([]float32, l.out)
 			for j := range l.out { // forwardInfer's arithmetic
@@ -87,6 +83,19 @@ func newScoreNet(m *Model) *scoreNet {
 	n.widest = widest
 	n.cols = m.layers[0].kind == kindDense
 	n.newStack(m)
+	if n.stack != nil {
+		return n // the stack runs every dense layer: nothing to pack
+	}
+	for i := range m.layers {
+		l, s := &m.layers[i], &n.layers[i]
+		if l.kind != kindDense {
+			continue
+		}
+		s.w = sgemm.NewPacked(true, l.in, l.out, l.w, l.in)
+		if l.act == actReLU || l.act == actLinear { // biasActivate's arithmetic
+			s.ep = &sgemm.Epilogue{Bias: l.b, ReLU: l.act == actReLU}
+		}
+	}
 	return n
 }
 
