@@ -182,10 +182,10 @@
 // that row NULL predictions.
 //
 // The prediction runs the model's network as an nn.Scorer built once per
-// stage (weights packed for the matrix kernel; the dense ReLU networks
-// dense train writes go 16 rows at a time through one fused kernel):
+// stage (nn.NewNetworkScorer: the dense ReLU networks dense train writes go
+// 16 rows at a time through sgemm.Stack, others through packed weights):
 // Model.PredictInto's bits, in about half its time (a 20 → 64 → 32 → 1
-// network, 65,536-row batches: 0.19 → 0.09 s per 2M rows). The Scorer's
+// network, 65,536-row batches: 0.19 → 0.09 s per 2M rows). nn.NewScorer's
 // folding of the inputs' scaling into the first layer is not used: it
 // would change the last bits.
 //
