@@ -91,34 +91,7 @@ func avx512() {
 	name := "kernel12x32AVX512"
 	prologue(name, mr)
 	loop12x32("512")
-	p("store512:")
-	p("\tVBROADCASTSS alpha+56(FP), Z26")
-	for r := 0; r < 2*mr; r++ {
-		p("\tVMULPS Z26, Z%d, Z%d", r, r)
-	}
-	p("\tTESTQ R9, R9")
-	p("\tJE   overwrite512")
-	for i := 0; i < mr; i++ {
-		p("\tVADDPS (DX), Z%d, Z%d", 2*i, 2*i)
-		p("\tVADDPS 64(DX), Z%d, Z%d", 2*i+1, 2*i+1)
-		p("\tVMOVUPS Z%d, (DX)", 2*i)
-		p("\tVMOVUPS Z%d, 64(DX)", 2*i+1)
-		if i < mr-1 {
-			p("\tADDQ R8, DX")
-		}
-	}
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("overwrite512:")
-	for i := 0; i < mr; i++ {
-		p("\tVMOVUPS Z%d, (DX)", 2*i)
-		p("\tVMOVUPS Z%d, 64(DX)", 2*i+1)
-		if i < mr-1 {
-			p("\tADDQ R8, DX")
-		}
-	}
-	p("\tVZEROUPPER")
-	p("\tRET")
+	storeTile("512", "Z", 26, 64, mr)
 }
 
 // loop12x32 emits the 12×32 kernels' k loop over a packed A (after their
@@ -325,28 +298,36 @@ func avx2() {
 	p("\tADDQ $%d, DI", nr*4)
 	p("\tDECQ CX")
 	p("\tJNE  tailloop256")
-	p("store256:")
-	p("\tVBROADCASTSS alpha+56(FP), Y14")
+	storeTile("256", "Y", 14, 32, mr)
+}
+
+// storeTile emits the store of a plain kernel's mr×2 tile of registers
+// reg0…: scaled by alpha (into register scale), then added to C or
+// written over it (R9: add), C at DX with rows R8 bytes apart, the second
+// register of a row off bytes after the first; labels suffixed with sfx.
+func storeTile(sfx, reg string, scale, off, mr int) {
+	p("store%s:", sfx)
+	p("\tVBROADCASTSS alpha+56(FP), %s%d", reg, scale)
 	for r := 0; r < 2*mr; r++ {
-		p("\tVMULPS Y14, Y%d, Y%d", r, r)
+		p("\tVMULPS %s%d, %s%d, %s%d", reg, scale, reg, r, reg, r)
 	}
 	p("\tTESTQ R9, R9")
-	p("\tJE   overwrite256")
+	p("\tJE   overwrite%s", sfx)
 	for i := 0; i < mr; i++ {
-		p("\tVADDPS (DX), Y%d, Y%d", 2*i, 2*i)
-		p("\tVADDPS 32(DX), Y%d, Y%d", 2*i+1, 2*i+1)
-		p("\tVMOVUPS Y%d, (DX)", 2*i)
-		p("\tVMOVUPS Y%d, 32(DX)", 2*i+1)
+		p("\tVADDPS (DX), %s%d, %s%d", reg, 2*i, reg, 2*i)
+		p("\tVADDPS %d(DX), %s%d, %s%d", off, reg, 2*i+1, reg, 2*i+1)
+		p("\tVMOVUPS %s%d, (DX)", reg, 2*i)
+		p("\tVMOVUPS %s%d, %d(DX)", reg, 2*i+1, off)
 		if i < mr-1 {
 			p("\tADDQ R8, DX")
 		}
 	}
 	p("\tVZEROUPPER")
 	p("\tRET")
-	p("overwrite256:")
+	p("overwrite%s:", sfx)
 	for i := 0; i < mr; i++ {
-		p("\tVMOVUPS Y%d, (DX)", 2*i)
-		p("\tVMOVUPS Y%d, 32(DX)", 2*i+1)
+		p("\tVMOVUPS %s%d, (DX)", reg, 2*i)
+		p("\tVMOVUPS %s%d, %d(DX)", reg, 2*i+1, off)
 		if i < mr-1 {
 			p("\tADDQ R8, DX")
 		}
